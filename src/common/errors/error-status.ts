@@ -1,0 +1,35 @@
+import { ErrorCode } from './error-code';
+
+function assertNever(value: never): never {
+  throw new Error(`Unmapped error code: ${String(value)}`);
+}
+
+/** The HTTP status of each code. Exhaustive: adding a code without a status does not compile. */
+export function statusOf(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.VALIDATION_FAILED:
+    case ErrorCode.MALFORMED_REQUEST:
+    case ErrorCode.REQUEST_REJECTED:
+      return 400;
+    case ErrorCode.UNAUTHENTICATED:
+      return 401;
+    case ErrorCode.PERMISSION_DENIED:
+      return 403;
+    case ErrorCode.ROUTE_NOT_FOUND:
+      return 404;
+    case ErrorCode.METHOD_NOT_ALLOWED:
+      return 405;
+    case ErrorCode.PAYLOAD_TOO_LARGE:
+      return 413;
+    case ErrorCode.UNSUPPORTED_MEDIA_TYPE:
+      return 415;
+    case ErrorCode.RATE_LIMITED:
+      return 429;
+    case ErrorCode.INTERNAL_ERROR:
+      return 500;
+    case ErrorCode.DATABASE_UNAVAILABLE:
+      return 503;
+    default:
+      return assertNever(code);
+  }
+}

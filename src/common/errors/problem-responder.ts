@@ -1,0 +1,22 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+
+/** Writes any error as problem+json: used by the Nest filter and by Fastify's error handler. */
+export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const { problem, headers, unexpected } = toProblem(error);
+  problem.instance = request.url.split('?')[0];
+  problem.requestId = String(request.id);
+  if (unexpected) {
+    request.log.error({ err: error, requestId: request.id }, 'unexpected error');
+  } else if (problem.status >= 500) {
+    request.log.warn({ code: problem.code, err: error }, problem.detail);
+  } else {
+    request.log.debug({ code: problem.code, status: problem.status }, problem.detail);
+  }
+  if (reply.sent) return;
+  reply
+    .status(problem.status)
+    .headers(headers)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problem));
+}

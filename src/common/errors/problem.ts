@@ -1,0 +1,140 @@
+import { ErrorCode } from './error-code';
+import { DomainError, FieldError } from './domain-error';
+import { statusOf } from './error-status';
+
+/** RFC 9457 problem details, with our stable `code` and the request id. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+  requestId?: string;
+  errors?: FieldError[];
+}
+
+export interface ProblemWithHeaders {
+  problem: Problem;
+  headers: Record<string, string>;
+  /** An error nobody expected: log it loudly. */
+  unexpected: boolean;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+export function problemType(code: ErrorCode): string {
+  return `urn:identity-store:problem:${code.toLowerCase().replace(/_/g, '-')}`;
+}
+
+function titleOf(code: ErrorCode): string {
+  const words = code.toLowerCase().split('_');
+  words[0] = words[0].charAt(0).toUpperCase() + words[0].slice(1);
+  return words.join(' ');
+}
+
+function build(code: ErrorCode, detail: string, status = statusOf(code)): Problem {
+  return { type: problemType(code), title: titleOf(code), status, detail, code };
+}
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: ErrorCode.MALFORMED_REQUEST,
+  401: ErrorCode.UNAUTHENTICATED,
+  403: ErrorCode.PERMISSION_DENIED,
+  404: ErrorCode.ROUTE_NOT_FOUND,
+  405: ErrorCode.METHOD_NOT_ALLOWED,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  429: ErrorCode.RATE_LIMITED,
+};
+
+const DB_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+
+interface ErrorLike {
+  code?: unknown;
+  statusCode?: unknown;
+  message?: unknown;
+  driverError?: unknown;
+  getStatus?: () => number;
+  getResponse?: () => unknown;
+}
+
+/** True for the errors PostgreSQL or the pool raise when the database cannot be reached. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error as ErrorLike | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string' && DB_DOWN_CODES.has(e.code)) return true;
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(
+        message,
+      )
+    ) {
+      return true;
+    }
+    e = (e.driverError ?? (e as { cause?: unknown }).cause) as ErrorLike | undefined;
+  }
+  return false;
+}
+
+/** Turns anything thrown into a problem: known errors keep their meaning, the rest is a 500. */
+export function toProblem(error: unknown): ProblemWithHeaders {
+  if (error instanceof DomainError) {
+    const problem = build(error.code, error.detail);
+    if (error.errors) problem.errors = error.errors;
+    return { problem, headers: error.headers ?? {}, unexpected: false };
+  }
+  const e = (error ?? {}) as ErrorLike;
+  // Nest HttpException (router 404, framework-level rejections)
+  if (typeof e.getStatus === 'function') {
+    const status = e.getStatus();
+    if (status < 500) {
+      const code = STATUS_CODES[status] ?? ErrorCode.REQUEST_REJECTED;
+      const detail =
+        status === 404 ? 'No route matches this method and path' : messageOf(e, 'Request rejected');
+      return { problem: build(code, detail, status), headers: {}, unexpected: false };
+    }
+  }
+  // Errors raised before a handler runs (Nest wraps Fastify's parser errors as HttpException)
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    const code = STATUS_CODES[e.statusCode] ?? ErrorCode.REQUEST_REJECTED;
+    return {
+      problem: build(code, messageOf(e, 'The request was rejected'), e.statusCode),
+      headers: {},
+      unexpected: false,
+    };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      problem: build(ErrorCode.DATABASE_UNAVAILABLE, 'The database is unavailable; retry shortly'),
+      headers: { 'retry-after': '1' },
+      unexpected: false,
+    };
+  }
+  return {
+    problem: build(ErrorCode.INTERNAL_ERROR, 'An unexpected error occurred'),
+    headers: {},
+    unexpected: true,
+  };
+}
+
+function messageOf(e: ErrorLike, fallback: string): string {
+  const response = e.getResponse?.();
+  if (response && typeof response === 'object' && 'message' in response) {
+    const message = (response as { message: unknown }).message;
+    if (typeof message === 'string') return message;
+  }
+  return typeof e.message === 'string' && e.message ? e.message : fallback;
+}

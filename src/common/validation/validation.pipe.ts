@@ -1,0 +1,70 @@
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { DomainError, ErrorCode, FieldError } from '../errors';
+
+function flatten(errors: ValidationError[], parent = ''): Omit<FieldError, 'in'>[] {
+  return errors.flatMap((error) => {
+    const field = error.property
+      ? parent
+        ? `${parent}.${error.property}`
+        : error.property
+      : parent;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({
+      field: field || '(root)',
+      message,
+    }));
+    return [...own, ...flatten(error.children ?? [], field)];
+  });
+}
+
+const LOCATION: Record<string, FieldError['in']> = { body: 'body', query: 'query', param: 'path' };
+
+/**
+ * Whitelists and transforms DTOs, and answers VALIDATION_FAILED with every failing field and
+ * where it was (body, query or path).
+ */
+export class AppValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      stopAtFirstError: false,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => {
+        const fields = flatten(errors);
+        return new DomainError(
+          ErrorCode.VALIDATION_FAILED,
+          fields.map((f) => `${f.field}: ${f.message}`).join('; ') || 'Validation failed',
+          { errors: fields },
+        );
+      },
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (
+      metadata.type === 'body' &&
+      (value === null || typeof value !== 'object' || Array.isArray(value))
+    ) {
+      if (metadata.metatype && metadata.metatype !== Object && !isPrimitive(metadata.metatype)) {
+        throw new DomainError(ErrorCode.VALIDATION_FAILED, 'The body must be a JSON object', {
+          errors: [{ field: '(root)', in: 'body', message: 'must be a JSON object' }],
+        });
+      }
+    }
+    try {
+      return await super.transform(value, metadata);
+    } catch (error) {
+      if (error instanceof DomainError && error.errors) {
+        const location = LOCATION[metadata.type];
+        for (const fieldError of error.errors) fieldError.in = location;
+      }
+      throw error;
+    }
+  }
+}
+
+function isPrimitive(metatype: unknown): boolean {
+  return [String, Boolean, Number, Array].includes(metatype as never);
+}

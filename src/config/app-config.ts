@@ -1,0 +1,156 @@
+import { resolve } from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type NodeEnv = 'development' | 'production' | 'test';
+
+/** The service's whole configuration, read once from the environment and validated at boot. */
+export interface AppConfig {
+  readonly nodeEnv: NodeEnv;
+  readonly port: number;
+  readonly host: string;
+  /** `undefined` means: start the embedded PostgreSQL under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly platformApiKey: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly dataDir: string;
+  readonly embeddedPgPort: number;
+  readonly bodyLimitBytes: number;
+  readonly dbPoolSize: number;
+  readonly dbConnectTimeoutMs: number;
+  readonly dbStatementTimeoutMs: number;
+  readonly corsOrigins: readonly string[];
+  readonly swaggerEnabled: boolean;
+  readonly metricsEnabled: boolean;
+  readonly trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+  const config: AppConfig = {
+    nodeEnv: read.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development'),
+    port: read.int('PORT', 3000, 0, 65535),
+    host: read.string('HOST', '127.0.0.1'),
+    databaseUrl: read.databaseUrl('DATABASE_URL'),
+    platformApiKey: read.secret('IDS_PLATFORM_API_KEY', 32),
+    logLevel: read.oneOf(
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      'info',
+    ),
+    dataDir: resolve(read.string('IDS_DATA_DIR', '.data')),
+    embeddedPgPort: read.int('IDS_EMBEDDED_PG_PORT', 54329, 1, 65535),
+    bodyLimitBytes: read.int('IDS_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    dbPoolSize: read.int('IDS_DB_POOL_SIZE', 20, 1, 500),
+    dbConnectTimeoutMs: read.int('IDS_DB_CONNECT_TIMEOUT_MS', 2000, 100, 60000),
+    dbStatementTimeoutMs: read.int('IDS_DB_STATEMENT_TIMEOUT_MS', 10000, 100, 600000),
+    corsOrigins: read.origins('IDS_CORS_ORIGINS'),
+    swaggerEnabled: read.bool('IDS_SWAGGER_ENABLED', true),
+    metricsEnabled: read.bool('IDS_METRICS_ENABLED', true),
+    trustProxy: read.bool('IDS_TRUST_PROXY', false),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  private fail<T>(name: string, message: string, fallback: T): T {
+    this.problems.push(`${name} ${message}`);
+    return fallback;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || value < min || value > max) {
+      return this.fail(name, `must be an integer from ${min} to ${max} (got "${raw}")`, fallback);
+    }
+    return value;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.raw(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    return this.fail(name, `must be true or false (got "${raw}")`, fallback);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    return this.fail(name, `must be one of ${allowed.join(', ')} (got "${raw}")`, fallback);
+  }
+
+  databaseUrl(name: string): string | undefined {
+    const raw = this.raw(name);
+    if (raw === undefined) return undefined;
+    try {
+      const url = new URL(raw);
+      if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+        return this.fail(name, 'must be a postgres:// or postgresql:// URL', undefined);
+      }
+      return raw;
+    } catch {
+      // never echo the value: it may hold a password
+      return this.fail(name, 'must be a valid postgres:// URL', undefined);
+    }
+  }
+
+  secret(name: string, minLength: number): string | undefined {
+    const raw = this.raw(name);
+    if (raw === undefined) return undefined;
+    if (raw.length < minLength || !/^[\x21-\x7e]+$/.test(raw)) {
+      return this.fail(
+        name,
+        `must be at least ${minLength} printable characters without spaces`,
+        undefined,
+      );
+    }
+    return raw;
+  }
+
+  origins(name: string): string[] {
+    const raw = this.raw(name);
+    if (raw === undefined) return [];
+    const origins = raw.split(',').map((part) => part.trim());
+    const bad = origins.filter((origin) => !/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(origin));
+    if (bad.length > 0) {
+      return this.fail(
+        name,
+        `must be a comma-separated list of origins (bad: ${bad.join(', ')})`,
+        [],
+      );
+    }
+    return origins;
+  }
+}
+
+/** Nest injection token for the AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { createApp } from './app.factory';
+import { createLogger } from './common/logging/logger';
+import { ConfigError, loadConfig } from './config/app-config';
+import { resolveDatabase } from './database/database-target';
+
+async function bootstrap(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const database = await resolveDatabase(config, logger);
+
+  let app: Awaited<ReturnType<typeof createApp>> | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      await app?.close(); // stops accepting, drains requests, closes the pool
+    } finally {
+      await database.stop();
+      process.exit(0);
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => void shutdown(signal));
+  }
+
+  try {
+    app = await createApp({ ...config, databaseUrl: database.url }, logger);
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    logger.fatal({ err: error }, 'failed to start');
+    await app?.close().catch(() => undefined);
+    await database.stop();
+    process.exit(1);
+  }
+  const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+  logger.info(
+    { url: base, database: database.embedded ? 'embedded' : 'external' },
+    `Identity Store listening on ${base} (Swagger UI: ${base}/api/docs)`,
+  );
+}
+
+void bootstrap();

@@ -1,0 +1,40 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+export const API_KEY_SCHEME = 'apiKey';
+export const BEARER_SCHEME = 'bearer';
+
+const DESCRIPTION = `A self-hosted, multi-tenant passkey (WebAuthn) identity store.
+
+Authenticate with an API key in the \`X-Api-Key\` header, or with a bearer token obtained from
+\`POST /api/identity-store/apiKeys/issue\`. Each operation states the permission it requires,
+as \`TNT#{tenant}#IdentityStore:{operation}\` (see \`x-permission\`). Errors are
+\`application/problem+json\` (RFC 9457) with a stable \`code\`.`;
+
+/** The OpenAPI document of an app: served at /api/docs-json and committed under openapi/. */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Identity Store API')
+    .setDescription(DESCRIPTION)
+    .setVersion('0.1.0')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, API_KEY_SCHEME)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SCHEME)
+    .build();
+  return SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (_controllerKey, methodKey) => methodKey,
+  });
+}
+
+export function setupSwagger(app: INestApplication): void {
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/docs-json',
+    yamlDocumentUrl: 'api/docs-yaml',
+    swaggerOptions: { persistAuthorization: true, displayOperationId: true },
+  });
+}
+
+/** Stable text form of the document, as committed. */
+export function serializeOpenApi(document: OpenAPIObject): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}

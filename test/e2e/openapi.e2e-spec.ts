@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildOpenApiDocument, serializeOpenApi } from '../../src/openapi/openapi';
+import { createTestApp, TestApp } from '../support/test-app';
+
+const COMMITTED = join(__dirname, '..', '..', 'openapi', 'openapi.json');
+
+describe('OpenAPI document', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('matches the committed openapi/openapi.json (run `npm run openapi` after changing routes)', () => {
+    const generated = serializeOpenApi(buildOpenApiDocument(t.app));
+    const committed = readFileSync(COMMITTED, 'utf8');
+    expect(generated).toBe(committed);
+  });
+
+  it('is what /api/docs-json serves', async () => {
+    const served = (await t.app.inject({ method: 'GET', url: '/api/docs-json' })).json();
+    expect(served).toEqual(JSON.parse(readFileSync(COMMITTED, 'utf8')));
+  });
+
+  it('has a unique operationId and a summary for every operation', () => {
+    const doc = JSON.parse(readFileSync(COMMITTED, 'utf8'));
+    const ids: string[] = [];
+    for (const [path, item] of Object.entries<
+      Record<string, { operationId: string; summary?: string }>
+    >(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        ids.push(op.operationId);
+        expect({ op: `${method} ${path}`, summary: op.summary }).toEqual({
+          op: `${method} ${path}`,
+          summary: expect.any(String),
+        });
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
