@@ -3,7 +3,11 @@ import type { ResolvedConfig } from './app.factory';
 import { APP_LOGGER, AppLogger } from './common/logging/logger';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
+import { TenantsModule } from './tenants/tenants.module';
 import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
@@ -19,6 +23,10 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         HealthModule,
+        AuthModule,
+        AuditModule,
+        TenantsModule,
+        ApiKeysModule,
         ...(config.metricsEnabled ? [MetricsModule] : []),
         ...extraModules,
       ],

@@ -22,6 +22,7 @@ export interface AppConfig {
   readonly swaggerEnabled: boolean;
   readonly metricsEnabled: boolean;
   readonly trustProxy: boolean;
+  readonly tokenTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -58,6 +59,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     swaggerEnabled: read.bool('IDS_SWAGGER_ENABLED', true),
     metricsEnabled: read.bool('IDS_METRICS_ENABLED', true),
     trustProxy: read.bool('IDS_TRUST_PROXY', false),
+    tokenTtlSeconds: read.int('IDS_TOKEN_TTL_SECONDS', 900, 60, 86400),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

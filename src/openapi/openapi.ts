@@ -20,9 +20,30 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, API_KEY_SCHEME)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SCHEME)
     .build();
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
   });
+  describeAccess(document);
+  return document;
+}
+
+type Operation = { description?: string; 'x-permission'?: string; 'x-public'?: boolean };
+
+/** Repeats each operation's permission (from @RequirePermission / @Public) in its description. */
+function describeAccess(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item) as Operation[]) {
+      if (!operation || typeof operation !== 'object') continue;
+      const access = operation['x-public']
+        ? '**Public**: no credentials.'
+        : operation['x-permission']
+          ? `**Permission**: \`${operation['x-permission']}\``
+          : undefined;
+      if (access) {
+        operation.description = operation.description ? `${operation.description}\n\n${access}` : access;
+      }
+    }
+  }
 }
 
 export function setupSwagger(app: INestApplication): void {

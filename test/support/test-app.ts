@@ -8,6 +8,9 @@ import { createLogger } from '../../src/common/logging/logger';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { withDatabase } from '../../src/database/database-target';
 
+/** The platform key of every test app (IDS_PLATFORM_API_KEY). */
+export const PLATFORM_KEY = 'test-platform-key-0123456789abcdefghijklmnopqrstuvwxyz';
+
 export interface TestDatabase {
   name: string;
   url: string;
@@ -74,6 +77,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const config: ResolvedConfig = {
     ...base,
     logLevel: process.env.LOG_LEVEL ? base.logLevel : 'silent',
+    platformApiKey: PLATFORM_KEY,
     ...options.config,
     databaseUrl: database.url,
   };

@@ -14,11 +14,17 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.UNAUTHENTICATED:
       return 401;
     case ErrorCode.PERMISSION_DENIED:
+    case ErrorCode.PERMISSION_ESCALATION:
+    case ErrorCode.TENANT_SUSPENDED:
       return 403;
     case ErrorCode.ROUTE_NOT_FOUND:
+    case ErrorCode.TENANT_NOT_FOUND:
+    case ErrorCode.API_KEY_NOT_FOUND:
       return 404;
     case ErrorCode.METHOD_NOT_ALLOWED:
       return 405;
+    case ErrorCode.TENANT_ALREADY_EXISTS:
+      return 409;
     case ErrorCode.PAYLOAD_TOO_LARGE:
       return 413;
     case ErrorCode.UNSUPPORTED_MEDIA_TYPE:

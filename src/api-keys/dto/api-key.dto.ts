@@ -1,0 +1,165 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDateString,
+  IsEnum,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  MaxLength,
+} from 'class-validator';
+import { keyHint } from '../../auth/api-key-secret';
+import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
+import { ApiKeyEntity, ApiKeyStatus } from '../api-key.entity';
+
+const PERMISSIONS_DOC =
+  'Permission strings `TNT#{tenant}#IdentityStore:{operation}` (operation may be `*`). The tenant ' +
+  "must be the key's tenant, and the caller must hold every permission it grants.";
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'backend-prod' })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiPropertyOptional({ example: 'Used by the checkout service' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  description?: string;
+
+  @ApiProperty({
+    type: [String],
+    description: PERMISSIONS_DOC,
+    example: ['TNT#acme#IdentityStore:*'],
+  })
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  permissions!: string[];
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', example: '2027-01-01T00:00:00Z' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  expiresAt?: string;
+}
+
+export class UpdateApiKeyDto {
+  @ApiPropertyOptional({ example: 'backend-prod' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'Rotated 2026-11' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  description?: string | null;
+
+  @ApiPropertyOptional({
+    enum: ApiKeyStatus,
+    enumName: 'ApiKeyStatus',
+    description: 'BLOCKED or ARCHIVED keys (and their tokens) stop working at once',
+    example: ApiKeyStatus.BLOCKED,
+  })
+  @IsOptional()
+  @IsEnum(ApiKeyStatus)
+  status?: ApiKeyStatus;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: PERMISSIONS_DOC,
+    example: ['TNT#acme#IdentityStore:getTenant'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  permissions?: string[];
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'null: never expires',
+    example: '2027-01-01T00:00:00Z',
+  })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  expiresAt?: string | null;
+}
+
+export class ApiKeyIdParams {
+  @ApiProperty({ format: 'uuid', example: '2f1d3c4b-5a69-4788-9a0b-1c2d3e4f5a6b' })
+  @IsUUID()
+  apiKeyId!: string;
+}
+
+export class ApiKeyListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ApiKeyStatus, enumName: 'ApiKeyStatus' })
+  @IsOptional()
+  @IsEnum(ApiKeyStatus)
+  status?: ApiKeyStatus;
+}
+
+export class ApiKeyResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'acme' }) tenantId!: string;
+  @ApiProperty({ example: 'backend-prod' }) name!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ enum: ApiKeyStatus, enumName: 'ApiKeyStatus' }) status!: ApiKeyStatus;
+  @ApiProperty({ type: [String], example: ['TNT#acme#IdentityStore:*'] }) permissions!: string[];
+  @ApiProperty({
+    description: 'Recognisable start of the key (the secret is never shown again)',
+    example: 'idsk_2f1d3c4b…',
+  })
+  hint!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) expiresAt!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Updated at most once a minute',
+  })
+  lastUsedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: string;
+
+  static from(k: ApiKeyEntity): ApiKeyResponseDto {
+    return {
+      id: k.id,
+      tenantId: k.tenantId as string,
+      name: k.name,
+      description: k.description,
+      status: k.status,
+      permissions: k.permissions,
+      hint: keyHint(k.id),
+      expiresAt: k.expiresAt?.toISOString() ?? null,
+      lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+      createdAt: k.createdAt.toISOString(),
+      updatedAt: k.updatedAt.toISOString(),
+    };
+  }
+}
+
+export class CreatedApiKeyResponseDto extends ApiKeyResponseDto {
+  @ApiProperty({
+    description: 'The API key. Shown only in this response: store it now.',
+    example: 'idsk_2f1d3c4b5a6947889a0b1c2d3e4f5a6b_…',
+  })
+  key!: string;
+}
+
+export class ApiKeyPageDto extends PageMetaDto {
+  @ApiProperty({ type: [ApiKeyResponseDto] }) content!: ApiKeyResponseDto[];
+}
+
+export class IssuedTokenDto {
+  @ApiProperty({ description: 'A JWT (ES256) for `Authorization: Bearer`' }) token!: string;
+  @ApiProperty({ description: 'Seconds until it expires', example: 900 }) ttl!: number;
+}

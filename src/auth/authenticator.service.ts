@@ -1,0 +1,124 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { FastifyRequest } from 'fastify';
+import { Repository } from 'typeorm';
+import { ApiKeyEntity, ApiKeyStatus } from '../api-keys/api-key.entity';
+import { DomainError, ErrorCode } from '../common/errors';
+import { hashSecret, parseApiKey, secretMatches } from './api-key-secret';
+import { parsePermission, Permission } from './permissions';
+import type { Principal } from './request-context';
+import { TokenService } from './tokens/token.service';
+import { timingSafeEqual } from 'node:crypto';
+
+/** lastUsedAt is written at most this often per key, so reads stay reads. */
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+type KeyRow = ApiKeyEntity & { tenantStatus: string | null };
+
+function unauthenticated(detail = 'Missing or invalid credentials'): DomainError {
+  return new DomainError(ErrorCode.UNAUTHENTICATED, detail, {
+    headers: { 'www-authenticate': 'Bearer, ApiKey header="X-Api-Key"' },
+  });
+}
+
+/** Turns `X-Api-Key` or `Authorization: Bearer` into a Principal, or a 401. */
+@Injectable()
+export class Authenticator {
+  private readonly logger = new Logger(Authenticator.name);
+
+  constructor(
+    @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
+    private readonly tokens: TokenService,
+  ) {}
+
+  async authenticate(request: FastifyRequest, apiKeyOnly = false): Promise<Principal> {
+    const apiKey = request.headers['x-api-key'];
+    const authorization = request.headers.authorization;
+    if (typeof apiKey === 'string' && authorization) {
+      throw unauthenticated('Send either X-Api-Key or Authorization, not both');
+    }
+    if (typeof apiKey === 'string' && apiKey.length > 0) return this.byApiKey(apiKey);
+    if (authorization) {
+      if (apiKeyOnly) throw unauthenticated('This operation takes an X-Api-Key, not a token');
+      const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization);
+      if (!match) throw unauthenticated('Authorization must be "Bearer <token>"');
+      return this.byToken(match[1]);
+    }
+    throw unauthenticated();
+  }
+
+  private async byApiKey(presented: string): Promise<Principal> {
+    if (presented.length > 512) throw unauthenticated();
+    const parsed = parseApiKey(presented);
+    if (parsed) {
+      const row = await this.load(parsed.id);
+      if (row && secretMatches(parsed.secret, row.secretHash)) return this.principal(row, 'apiKey');
+    }
+    // A platform key configured through IDS_PLATFORM_API_KEY has a free format.
+    const platform = await this.platformKeyMatching(presented);
+    if (platform) return this.principal(platform, 'apiKey');
+    throw unauthenticated();
+  }
+
+  private async byToken(token: string): Promise<Principal> {
+    const claims = await this.tokens.verify(token);
+    if (!claims) throw unauthenticated('The token is invalid or expired');
+    const row = await this.load(claims.sub);
+    // The key behind the token is re-checked on every call: blocking it ends its tokens too.
+    if (!row) throw unauthenticated('The token is invalid or expired');
+    return this.principal(row, 'bearer');
+  }
+
+  private async load(id: string): Promise<KeyRow | undefined> {
+    const row = await this.keys
+      .createQueryBuilder('k')
+      .leftJoin('tenants', 't', 't.id = k.tenant_id')
+      .addSelect('t.status', 'tenant_status')
+      .where('k.id = :id', { id })
+      .getRawAndEntities();
+    const entity = row.entities[0];
+    return entity ? Object.assign(entity, { tenantStatus: row.raw[0].tenant_status }) : undefined;
+  }
+
+  /** Compares against every platform key in constant time (there are one or two). */
+  private async platformKeyMatching(presented: string): Promise<KeyRow | undefined> {
+    const candidates = await this.keys.find({ where: { isPlatform: true } });
+    const hash = hashSecret(presented);
+    let found: ApiKeyEntity | undefined;
+    for (const candidate of candidates) {
+      const same =
+        candidate.secretHash.length === hash.length && timingSafeEqual(candidate.secretHash, hash);
+      if (same) found = candidate;
+    }
+    return found ? Object.assign(found, { tenantStatus: null }) : undefined;
+  }
+
+  private principal(row: KeyRow, via: Principal['via']): Principal {
+    if (row.status !== ApiKeyStatus.ACTIVE) throw unauthenticated('The API key is not active');
+    if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
+      throw unauthenticated('The API key has expired');
+    }
+    this.touch(row);
+    return {
+      keyId: row.id,
+      tenantId: row.tenantId,
+      isPlatform: row.isPlatform,
+      permissions: row.permissions
+        .map(parsePermission)
+        .filter((p): p is Permission => p !== undefined),
+      via,
+      tenantStatus: row.tenantStatus,
+    };
+  }
+
+  private touch(row: ApiKeyEntity): void {
+    if (row.lastUsedAt && Date.now() - row.lastUsedAt.getTime() < LAST_USED_GRANULARITY_MS) return;
+    this.keys
+      .createQueryBuilder()
+      .update()
+      .set({ lastUsedAt: () => 'now()', updatedAt: () => 'updated_at' })
+      .where('id = :id', { id: row.id })
+      .execute()
+      .catch((error: unknown) => this.logger.warn(`could not record lastUsedAt: ${String(error)}`));
+  }
+}

@@ -1,0 +1,129 @@
+import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { FastifyRequest } from 'fastify';
+import { Repository } from 'typeorm';
+import { AuditEventType } from '../audit/audit-event-type';
+import { AuditService } from '../audit/audit.service';
+import { DomainError, ErrorCode } from '../common/errors';
+import { TenantEntity, TenantStatus } from '../tenants/tenant.entity';
+import { Authenticator } from './authenticator.service';
+import { API_KEY_ONLY, PermissionRequirement, REQUIRED_PERMISSION } from './permission.decorator';
+import { allows, formatPermission, TENANT_ID_PATTERN } from './permissions';
+import { IS_PUBLIC } from './public.decorator';
+import type { Principal, RequestContext } from './request-context';
+
+/**
+ * The global guard. Default-deny: a route must be `@Public()`, `@RequireApiKey()` or
+ * `@RequirePermission(op)`; anything else is refused (and the isolation test fails on it).
+ */
+@Injectable()
+export class PermissionGuard implements CanActivate {
+  private readonly logger = new Logger(PermissionGuard.name);
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly authenticator: Authenticator,
+    private readonly audit: AuditService,
+    @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+
+    if (this.reflector.getAllAndOverride<boolean>(API_KEY_ONLY, targets)) {
+      request.principal = await this.authenticator.authenticate(request, true);
+      return true;
+    }
+    const requirement = this.reflector.getAllAndOverride<PermissionRequirement>(
+      REQUIRED_PERMISSION,
+      targets,
+    );
+    if (!requirement) {
+      this.logger.error(`route ${request.routeOptions.url} declares no permission: refused`);
+      throw new DomainError(ErrorCode.PERMISSION_DENIED, 'This operation is not available');
+    }
+
+    const principal = await this.authenticator.authenticate(request);
+    request.principal = principal;
+    const tenantId = this.targetTenant(request, requirement, principal);
+    const ctx: RequestContext = {
+      tenantId,
+      principal,
+      requestId: String(request.id),
+      ip: request.ip,
+    };
+    if (!principal.permissions.some((held) => allows(held, tenantId, requirement.operation))) {
+      await this.denied(ctx, requirement);
+    }
+    if (tenantId !== '*') await this.assertTenantActive(tenantId, principal);
+    request.ctx = ctx;
+    return true;
+  }
+
+  /** product.md §3: path `{tenantId}`, else `X-Tenant-Id`, else the key's own tenant. */
+  private targetTenant(
+    request: FastifyRequest,
+    requirement: PermissionRequirement,
+    principal: Principal,
+  ): string {
+    if (requirement.scope === 'platform') return '*';
+    const fromPath = (request.params as Record<string, string> | undefined)?.tenantId;
+    if (fromPath !== undefined) {
+      if (!TENANT_ID_PATTERN.test(fromPath)) {
+        throw DomainError.invalidField('tenantId', 'must be a tenant id ([a-z0-9-], 2-63)', 'path');
+      }
+      return fromPath;
+    }
+    const header = request.headers['x-tenant-id'];
+    if (header !== undefined) {
+      if (typeof header !== 'string' || !TENANT_ID_PATTERN.test(header)) {
+        throw DomainError.invalidField(
+          'X-Tenant-Id',
+          'must be a tenant id ([a-z0-9-], 2-63)',
+          'header',
+        );
+      }
+      return header;
+    }
+    if (!principal.tenantId) {
+      throw DomainError.invalidField(
+        'X-Tenant-Id',
+        'is required: a platform key has no tenant of its own',
+        'header',
+      );
+    }
+    return principal.tenantId;
+  }
+
+  private async denied(ctx: RequestContext, requirement: PermissionRequirement): Promise<never> {
+    const needed = formatPermission(ctx.tenantId, requirement.operation);
+    // Recorded in the caller's own tenant: the target never learns who probed it, and the
+    // caller's admins see what their key tried.
+    await this.audit
+      .record(ctx, {
+        type: AuditEventType.PERMISSION_DENIED,
+        tenantId: ctx.principal.tenantId,
+        details: { operation: requirement.operation, permission: needed },
+      })
+      .catch((error: unknown) => this.logger.warn(`audit write failed: ${String(error)}`));
+    throw new DomainError(ErrorCode.PERMISSION_DENIED, `This operation requires ${needed}`);
+  }
+
+  private async assertTenantActive(tenantId: string, principal: Principal): Promise<void> {
+    // The key's own tenant came with the key lookup; only another target costs a query.
+    const status =
+      tenantId === principal.tenantId
+        ? principal.tenantStatus
+        : (await this.tenants.findOne({ where: { id: tenantId }, select: { status: true } }))
+            ?.status;
+    if (!status)
+      throw new DomainError(ErrorCode.TENANT_NOT_FOUND, `Tenant ${tenantId} does not exist`);
+    // Suspension stops the tenant's own keys; the platform still manages the tenant.
+    if (status !== TenantStatus.ACTIVE && !principal.isPlatform) {
+      throw new DomainError(ErrorCode.TENANT_SUSPENDED, `Tenant ${tenantId} is suspended`);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { Permission } from './permissions';
+
+/** Who is calling: an API key, presented directly or through a bearer token. */
+export interface Principal {
+  keyId: string;
+  /** The key's own tenant; null for platform keys. */
+  tenantId: string | null;
+  isPlatform: boolean;
+  permissions: Permission[];
+  via: 'apiKey' | 'bearer';
+  /** Status of the key's own tenant (undefined for platform keys). */
+  tenantStatus?: string | null;
+}
+
+/** Everything a service needs to know about the request; built by the guard. */
+export interface RequestContext {
+  /** The target tenant (product.md §3), or `*` on platform-scope routes. */
+  tenantId: string;
+  principal: Principal;
+  requestId: string;
+  ip: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+    ctx?: RequestContext;
+  }
+}
+
+/** The RequestContext of a guarded route. */
+export const Ctx = createParamDecorator(
+  (_data: unknown, host: ExecutionContext): RequestContext => {
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    if (!request.ctx) throw new Error('RequestContext missing: is the route guarded?');
+    return request.ctx;
+  },
+);
+
+/** The authenticated principal of a route that needs a key but no permission. */
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, host: ExecutionContext): Principal => {
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    if (!request.principal) throw new Error('Principal missing: is the route guarded?');
+    return request.principal;
+  },
+);

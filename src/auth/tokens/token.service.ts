@@ -1,0 +1,149 @@
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  KeyObject,
+  randomBytes,
+  randomUUID,
+  sign,
+  verify,
+} from 'node:crypto';
+import { DataSource, Repository } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { SigningKeyEntity } from './signing-key.entity';
+
+const ISSUER = 'identity-store';
+const ALGORITHM = 'ES256';
+const KEYGEN_LOCK = 7_241_002;
+
+export interface IssuedToken {
+  token: string;
+  ttl: number;
+}
+
+export interface TokenClaims {
+  /** The API key the token stands for. */
+  sub: string;
+  tid: string | null;
+  iat: number;
+  exp: number;
+}
+
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/**
+ * ES256 JWTs signed with a server key kept in the database, so every instance signs and
+ * verifies alike. Public keys are cached per kid (they never change); an unknown kid reloads.
+ */
+@Injectable()
+export class TokenService implements OnApplicationBootstrap {
+  private current?: { kid: string; key: KeyObject };
+  private readonly publicKeys = new Map<string, KeyObject>();
+
+  constructor(
+    @InjectRepository(SigningKeyEntity) private readonly keys: Repository<SigningKeyEntity>,
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ensureSigningKey();
+  }
+
+  /** The first instance to start generates the key; the others wait on the lock and read it. */
+  private async ensureSigningKey(): Promise<void> {
+    const row = await this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [KEYGEN_LOCK]);
+      const repo = manager.getRepository(SigningKeyEntity);
+      const existing = await repo.find({ order: { createdAt: 'DESC' }, take: 1 });
+      if (existing.length > 0) return existing[0];
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const kid = randomBytes(12).toString('base64url');
+      const created = repo.create({
+        kid,
+        algorithm: ALGORITHM,
+        privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+        publicJwk: {
+          ...(publicKey.export({ format: 'jwk' }) as Record<string, string>),
+          kid,
+          alg: ALGORITHM,
+          use: 'sig',
+        },
+      });
+      await repo.insert(created);
+      return created;
+    });
+    this.current = { kid: row.kid, key: createPrivateKey(row.privateKey) };
+  }
+
+  issue(keyId: string, tenantId: string | null): IssuedToken {
+    if (!this.current) throw new Error('signing key not loaded');
+    const now = Math.floor(Date.now() / 1000);
+    const ttl = this.config.tokenTtlSeconds;
+    const header = b64({ alg: ALGORITHM, typ: 'JWT', kid: this.current.kid });
+    const claims = b64({
+      iss: ISSUER,
+      sub: keyId,
+      tid: tenantId,
+      iat: now,
+      exp: now + ttl,
+      jti: randomUUID(),
+    });
+    const signature = sign('sha256', Buffer.from(`${header}.${claims}`), {
+      key: this.current.key,
+      dsaEncoding: 'ieee-p1363',
+    }).toString('base64url');
+    return { token: `${header}.${claims}.${signature}`, ttl };
+  }
+
+  /** The claims of a valid, unexpired token of ours; undefined for anything else. */
+  async verify(token: string): Promise<TokenClaims | undefined> {
+    const parts = token.split('.');
+    if (parts.length !== 3 || token.length > 4096) return undefined;
+    const [header, claims, signature] = parts;
+    const head = parseJson(header);
+    // Only ES256 with a known kid: no `none`, no HMAC confusion.
+    if (!head || head.alg !== ALGORITHM || typeof head.kid !== 'string') return undefined;
+    const key = await this.publicKey(head.kid);
+    if (!key) return undefined;
+    const valid = verify(
+      'sha256',
+      Buffer.from(`${header}.${claims}`),
+      { key, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(signature, 'base64url'),
+    );
+    if (!valid) return undefined;
+    const body = parseJson(claims);
+    const now = Math.floor(Date.now() / 1000);
+    if (!body || body.iss !== ISSUER || typeof body.sub !== 'string') return undefined;
+    if (typeof body.exp !== 'number' || body.exp <= now) return undefined;
+    return body as unknown as TokenClaims;
+  }
+
+  async jwks(): Promise<{ keys: Record<string, string>[] }> {
+    const rows = await this.keys.find({ order: { createdAt: 'ASC' } });
+    return { keys: rows.map((row) => row.publicJwk) };
+  }
+
+  private async publicKey(kid: string): Promise<KeyObject | undefined> {
+    const cached = this.publicKeys.get(kid);
+    if (cached) return cached;
+    if (kid.length > 64) return undefined;
+    const row = await this.keys.findOne({ where: { kid } });
+    if (!row) return undefined;
+    const key = createPublicKey({ key: row.publicJwk, format: 'jwk' });
+    this.publicKeys.set(kid, key);
+    return key;
+  }
+}
+
+function parseJson(part: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

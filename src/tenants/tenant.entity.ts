@@ -1,0 +1,33 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export enum TenantStatus {
+  ACTIVE = 'ACTIVE',
+  SUSPENDED = 'SUSPENDED',
+}
+
+@Entity('tenants')
+export class TenantEntity {
+  @PrimaryColumn({ type: 'varchar', length: 63 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 16, default: TenantStatus.ACTIVE })
+  status!: TenantStatus;
+
+  @Column({ name: 'max_stores', type: 'int' })
+  maxStores!: number;
+
+  @Column({ name: 'max_users', type: 'int' })
+  maxUsers!: number;
+
+  @Column({ name: 'max_passkeys_per_user', type: 'int' })
+  maxPasskeysPerUser!: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

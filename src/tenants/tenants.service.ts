@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { AuditEventType } from '../audit/audit-event-type';
+import { AuditService } from '../audit/audit.service';
+import type { RequestContext } from '../auth/request-context';
+import { DomainError, ErrorCode } from '../common/errors';
+import { isUniqueViolation } from '../common/errors/db-errors';
+import { Page, pageRequest, toPage } from '../common/pagination/page';
+import { resolveSort } from '../common/pagination/sort';
+import {
+  CreateTenantDto,
+  DEFAULT_LIMITS,
+  TenantListQueryDto,
+  TenantResponseDto,
+  UpdateTenantDto,
+} from './dto/tenant.dto';
+import { TenantEntity, TenantStatus } from './tenant.entity';
+
+@Injectable()
+export class TenantsService {
+  constructor(
+    @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(ctx: RequestContext, dto: CreateTenantDto): Promise<TenantResponseDto> {
+    const limits = { ...DEFAULT_LIMITS, ...dto.limits };
+    const tenant = await this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(TenantEntity);
+      const created = repo.create({
+        id: dto.id,
+        name: dto.name,
+        status: TenantStatus.ACTIVE,
+        ...limits,
+      });
+      try {
+        await repo.insert(created);
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        throw new DomainError(ErrorCode.TENANT_ALREADY_EXISTS, `Tenant ${dto.id} already exists`, {
+          errors: [{ field: 'id', in: 'body', message: 'already exists' }],
+        });
+      }
+      await this.audit.record(
+        ctx,
+        { type: AuditEventType.TENANT_CREATED, tenantId: dto.id, details: { tenantId: dto.id } },
+        manager,
+      );
+      return created;
+    });
+    return TenantResponseDto.from(tenant);
+  }
+
+  async list(query: TenantListQueryDto): Promise<Page<TenantResponseDto>> {
+    const request = pageRequest(query);
+    const sort = resolveSort(
+      query.sort,
+      { id: 't.id', name: 't.name', createdAt: 't.created_at' },
+      ['id', 'ASC'],
+    );
+    const [rows, total] = await this.tenants
+      .createQueryBuilder('t')
+      .orderBy(sort.column, sort.direction)
+      .addOrderBy('t.id', 'ASC')
+      .offset(request.offset)
+      .limit(request.size)
+      .getManyAndCount();
+    return toPage(rows.map(TenantResponseDto.from), total, request);
+  }
+
+  async get(tenantId: string): Promise<TenantResponseDto> {
+    return TenantResponseDto.from(await this.find(tenantId));
+  }
+
+  async update(
+    ctx: RequestContext,
+    tenantId: string,
+    dto: UpdateTenantDto,
+  ): Promise<TenantResponseDto> {
+    const tenant = await this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(TenantEntity);
+      const current = await repo.findOne({
+        where: { id: tenantId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!current) throw notFound(tenantId);
+      repo.merge(current, {
+        ...(dto.name !== undefined ? { name: dto.name } : {}),
+        ...(dto.status !== undefined ? { status: dto.status } : {}),
+        ...dto.limits,
+      });
+      const saved = await repo.save(current);
+      await this.audit.record(
+        ctx,
+        { type: AuditEventType.TENANT_UPDATED, tenantId, details: { changes: dto } },
+        manager,
+      );
+      return saved;
+    });
+    return TenantResponseDto.from(tenant);
+  }
+
+  /** Deletes the tenant and, by cascade, everything in it. */
+  async delete(ctx: RequestContext, tenantId: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const result = await manager.getRepository(TenantEntity).delete({ id: tenantId });
+      if (!result.affected) throw notFound(tenantId);
+      await this.audit.record(
+        ctx,
+        { type: AuditEventType.TENANT_DELETED, tenantId, details: { tenantId } },
+        manager,
+      );
+    });
+  }
+
+  private async find(tenantId: string): Promise<TenantEntity> {
+    const tenant = await this.tenants.findOne({ where: { id: tenantId } });
+    if (!tenant) throw notFound(tenantId);
+    return tenant;
+  }
+}
+
+function notFound(tenantId: string): DomainError {
+  return new DomainError(ErrorCode.TENANT_NOT_FOUND, `Tenant ${tenantId} does not exist`);
+}

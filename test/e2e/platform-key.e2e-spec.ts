@@ -1,0 +1,89 @@
+import { Client } from 'pg';
+import { call, expectStatus } from '../support/api';
+import { createTestApp } from '../support/test-app';
+
+describe('platform key', () => {
+  it('is generated at the first start without IDS_PLATFORM_API_KEY, printed once, stored as a hash', async () => {
+    const writes: string[] = [];
+    const spy = jest
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => {
+        writes.push(String(chunk));
+        return true;
+      });
+    let first;
+    try {
+      first = await createTestApp({ config: { platformApiKey: undefined } });
+    } finally {
+      spy.mockRestore();
+    }
+    try {
+      const key = /(idsk_[0-9a-f]{32}_[A-Za-z0-9_-]{43})/.exec(writes.join(''))?.[1];
+      expect(key).toBeDefined();
+      expectStatus(await call(first.app, 'GET', '/api/identity-store/tenants', { key }), 200);
+
+      // a second instance on the same database neither prints nor makes another
+      const again: string[] = [];
+      const spy2 = jest
+        .spyOn(process.stderr, 'write')
+        .mockImplementation((chunk: string | Uint8Array) => {
+          again.push(String(chunk));
+          return true;
+        });
+      const second = await createTestApp({
+        config: { platformApiKey: undefined },
+        database: first.database,
+      });
+      spy2.mockRestore();
+      expect(again.join('')).not.toContain('idsk_');
+      expectStatus(await call(second.app, 'GET', '/api/identity-store/tenants', { key }), 200);
+      await second.close();
+
+      const db = new Client({ connectionString: first.database.url });
+      await db.connect();
+      const { rows } = await db.query(
+        'SELECT permissions, tenant_id, secret_hash FROM api_keys WHERE is_platform',
+      );
+      await db.end();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ permissions: ['TNT#*#IdentityStore:*'], tenant_id: null });
+      expect(JSON.stringify(rows)).not.toContain(key!.slice(38));
+    } finally {
+      await first.close();
+    }
+  });
+
+  it('IDS_PLATFORM_API_KEY is honoured and replaced when it changes', async () => {
+    const first = await createTestApp({
+      config: { platformApiKey: 'first-platform-key-abcdefghijklmnopqrstuvwxyz' },
+    });
+    const url = '/api/identity-store/tenants';
+    expectStatus(
+      await call(first.app, 'GET', url, { key: 'first-platform-key-abcdefghijklmnopqrstuvwxyz' }),
+      200,
+    );
+    await first.app.close();
+    const second = await createTestApp({
+      config: { platformApiKey: 'second-platform-key-abcdefghijklmnopqrstuvwxyz' },
+      database: first.database,
+    });
+    try {
+      expectStatus(
+        await call(second.app, 'GET', url, {
+          key: 'second-platform-key-abcdefghijklmnopqrstuvwxyz',
+        }),
+        200,
+      );
+      expect(
+        (
+          await call(second.app, 'GET', url, {
+            key: 'first-platform-key-abcdefghijklmnopqrstuvwxyz',
+          })
+        ).statusCode,
+      ).toBe(401);
+    } finally {
+      await second.close();
+      await first.database.drop();
+    }
+  });
+});

@@ -1,0 +1,195 @@
+import {
+  call,
+  createKey,
+  createTenant,
+  expectStatus,
+  tenantWithAdmin,
+  uniqueId,
+} from '../support/api';
+import { expectProblem } from '../support/problem';
+import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
+
+describe('tenants', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('the platform key creates a tenant with default limits, reads, lists, updates and deletes it', async () => {
+    const id = uniqueId('acme');
+    const created = await call(t.app, 'POST', '/api/identity-store/tenants', {
+      key: PLATFORM_KEY,
+      body: { id, name: 'ACME' },
+    });
+    expectStatus(created, 201);
+    expect(created.json()).toMatchObject({
+      id,
+      name: 'ACME',
+      status: 'ACTIVE',
+      limits: { maxStores: 10, maxUsers: 100000, maxPasskeysPerUser: 10 },
+    });
+
+    const got = await call(t.app, 'GET', `/api/identity-store/tenants/${id}`, {
+      key: PLATFORM_KEY,
+    });
+    expect(got.json()).toEqual(created.json());
+
+    const list = await call(t.app, 'GET', '/api/identity-store/tenants?size=100', {
+      key: PLATFORM_KEY,
+    });
+    expect(list.json()).toMatchObject({ number: 0, size: 100, first: true, empty: false });
+    expect(list.json().content.map((x: { id: string }) => x.id)).toContain(id);
+
+    const updated = await call(t.app, 'POST', `/api/identity-store/tenants/${id}`, {
+      key: PLATFORM_KEY,
+      body: { name: 'ACME 2', limits: { maxStores: 3 } },
+    });
+    expectStatus(updated, 200);
+    expect(updated.json()).toMatchObject({
+      name: 'ACME 2',
+      limits: { maxStores: 3, maxUsers: 100000, maxPasskeysPerUser: 10 },
+    });
+
+    expectStatus(
+      await call(t.app, 'DELETE', `/api/identity-store/tenants/${id}`, { key: PLATFORM_KEY }),
+      204,
+    );
+    expectProblem(
+      await call(t.app, 'GET', `/api/identity-store/tenants/${id}`, { key: PLATFORM_KEY }),
+      404,
+      'TENANT_NOT_FOUND',
+    );
+  });
+
+  it('refuses a duplicate id with 409 TENANT_ALREADY_EXISTS', async () => {
+    const id = await createTenant(t.app);
+    const body = expectProblem(
+      await call(t.app, 'POST', '/api/identity-store/tenants', {
+        key: PLATFORM_KEY,
+        body: { id, name: 'x' },
+      }),
+      409,
+      'TENANT_ALREADY_EXISTS',
+    );
+    expect(body.errors).toEqual([expect.objectContaining({ field: 'id' })]);
+  });
+
+  it.each([
+    ['id', { id: 'Not_A_Slug', name: 'x' }],
+    ['id', { id: 'a', name: 'x' }],
+    ['id', { id: '-leading', name: 'x' }],
+    ['name', { id: 'okay-id', name: '' }],
+    ['limits.maxStores', { id: 'okay-id', name: 'x', limits: { maxStores: 0 } }],
+    ['limits.maxUsers', { id: 'okay-id', name: 'x', limits: { maxUsers: 1.5 } }],
+    [
+      'limits.maxPasskeysPerUser',
+      { id: 'okay-id', name: 'x', limits: { maxPasskeysPerUser: 1000 } },
+    ],
+  ])('rejects a bad %s', async (field, body) => {
+    const problem = expectProblem(
+      await call(t.app, 'POST', '/api/identity-store/tenants', { key: PLATFORM_KEY, body }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(problem.errors!.map((e) => e.field)).toContain(field);
+  });
+
+  it('rejects an unknown sort field, naming the query parameter', async () => {
+    const problem = expectProblem(
+      await call(t.app, 'GET', '/api/identity-store/tenants?sort=secret,asc', {
+        key: PLATFORM_KEY,
+      }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(problem.errors).toEqual([expect.objectContaining({ field: 'sort', in: 'query' })]);
+  });
+
+  it('a tenant key reads its own tenant but cannot change limits or see other tenants', async () => {
+    const { tenant, admin } = await tenantWithAdmin(t.app);
+    expectStatus(
+      await call(t.app, 'GET', `/api/identity-store/tenants/${tenant}`, { key: admin.key }),
+      200,
+    );
+    expectProblem(
+      await call(t.app, 'POST', `/api/identity-store/tenants/${tenant}`, {
+        key: admin.key,
+        body: { limits: { maxStores: 10000 } },
+      }),
+      403,
+      'PERMISSION_DENIED',
+    );
+    expectProblem(
+      await call(t.app, 'GET', '/api/identity-store/tenants', { key: admin.key }),
+      403,
+      'PERMISSION_DENIED',
+    );
+  });
+
+  it('suspending a tenant stops its keys; the platform still manages it', async () => {
+    const { tenant, admin } = await tenantWithAdmin(t.app);
+    expectStatus(
+      await call(t.app, 'POST', `/api/identity-store/tenants/${tenant}`, {
+        key: PLATFORM_KEY,
+        body: { status: 'SUSPENDED' },
+      }),
+      200,
+    );
+    expectProblem(
+      await call(t.app, 'GET', '/api/identity-store/apiKeys', { key: admin.key }),
+      403,
+      'TENANT_SUSPENDED',
+    );
+    expectStatus(
+      await call(t.app, 'GET', `/api/identity-store/tenants/${tenant}`, { key: PLATFORM_KEY }),
+      200,
+    );
+  });
+
+  it('deleting a tenant deletes its keys, which stop working', async () => {
+    const { tenant, admin } = await tenantWithAdmin(t.app);
+    expectStatus(
+      await call(t.app, 'DELETE', `/api/identity-store/tenants/${tenant}`, { key: PLATFORM_KEY }),
+      204,
+    );
+    expectProblem(
+      await call(t.app, 'GET', '/api/identity-store/apiKeys', { key: admin.key }),
+      401,
+      'UNAUTHENTICATED',
+    );
+  });
+
+  it('a platform key must name the target tenant with X-Tenant-Id on tenant routes', async () => {
+    const problem = expectProblem(
+      await call(t.app, 'GET', '/api/identity-store/apiKeys', { key: PLATFORM_KEY }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(problem.errors).toEqual([
+      expect.objectContaining({ field: 'X-Tenant-Id', in: 'header' }),
+    ]);
+    expectProblem(
+      await call(t.app, 'GET', '/api/identity-store/apiKeys', {
+        key: PLATFORM_KEY,
+        tenant: 'no-such-tenant',
+      }),
+      404,
+      'TENANT_NOT_FOUND',
+    );
+  });
+
+  it('a key with a specific permission gets exactly that operation', async () => {
+    const tenant = await createTenant(t.app);
+    const reader = await createKey(t.app, tenant, [`TNT#${tenant}#IdentityStore:getTenant`]);
+    expectStatus(
+      await call(t.app, 'GET', `/api/identity-store/tenants/${tenant}`, { key: reader.key }),
+      200,
+    );
+    expectProblem(
+      await call(t.app, 'GET', '/api/identity-store/apiKeys', { key: reader.key }),
+      403,
+      'PERMISSION_DENIED',
+    );
+  });
+});
