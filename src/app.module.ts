@@ -7,7 +7,11 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
+import { PoliciesModule } from './policies/policies.module';
+import { RelyingPartiesModule } from './relying-parties/relying-parties.module';
+import { StoresModule } from './stores/stores.module';
 import { TenantsModule } from './tenants/tenants.module';
+import { UsersModule } from './users/users.module';
 import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
@@ -27,6 +31,10 @@ export class AppModule {
         AuditModule,
         TenantsModule,
         ApiKeysModule,
+        StoresModule,
+        UsersModule,
+        RelyingPartiesModule,
+        PoliciesModule,
         ...(config.metricsEnabled ? [MetricsModule] : []),
         ...extraModules,
       ],

@@ -19,6 +19,35 @@ export const OPERATIONS = {
   deleteApiKey: 'Delete an API key',
   // audit
   listAuditEvents: 'Read the audit log',
+  // stores
+  createStore: 'Create an identity store',
+  listStores: 'List identity stores',
+  getStore: 'Read an identity store',
+  updateStore: 'Update an identity store',
+  deleteStore: 'Delete an identity store and everything in it',
+  // users
+  createUser: 'Create a user',
+  listUsers: 'List and search users',
+  getUser: 'Read a user',
+  updateUser: 'Update a user, including its status (unlock)',
+  deleteUser: 'Delete a user with its passkeys and open sessions',
+  // relying parties
+  createRelyingParty: 'Create a relying party (passkey configuration)',
+  listRelyingParties: 'List relying parties',
+  getRelyingParty: 'Read a relying party',
+  updateRelyingParty: 'Update a relying party',
+  deleteRelyingParty: 'Delete a relying party with its policies',
+  // policies
+  createRegistrationPolicy: 'Create a registration policy',
+  listRegistrationPolicies: 'List registration policies',
+  getRegistrationPolicy: 'Read a registration policy',
+  updateRegistrationPolicy: 'Update a registration policy',
+  deleteRegistrationPolicy: 'Delete a registration policy',
+  createAuthenticationPolicy: 'Create an authentication policy',
+  listAuthenticationPolicies: 'List authentication policies',
+  getAuthenticationPolicy: 'Read an authentication policy',
+  updateAuthenticationPolicy: 'Update an authentication policy',
+  deleteAuthenticationPolicy: 'Delete an authentication policy',
 } as const;
 
 export type Operation = keyof typeof OPERATIONS;

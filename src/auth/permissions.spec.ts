@@ -8,7 +8,6 @@ const p = (text: string) => {
 
 describe('permissions', () => {
   it('parses the TNT form and rejects anything else', () => {
-    expect(parsePermission('TNT#acme#IdentityStore:createStore')).toBeUndefined(); // not yet an op
     expect(parsePermission('TNT#acme#IdentityStore:getTenant')).toEqual({
       tenant: 'acme',
       service: 'IdentityStore',

@@ -1,7 +1,12 @@
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { SigningKeyEntity } from '../auth/tokens/signing-key.entity';
+import { AuthenticationPolicyEntity } from '../policies/authentication-policy.entity';
+import { RegistrationPolicyEntity } from '../policies/registration-policy.entity';
+import { RelyingPartyEntity } from '../relying-parties/relying-party.entity';
+import { StoreEntity } from '../stores/store.entity';
 import { TenantEntity } from '../tenants/tenant.entity';
+import { UserEntity } from '../users/user.entity';
 
 /** Every TypeORM entity of the app; the migration CLI diffs the database against this list. */
 export const ENTITIES: (new () => unknown)[] = [
@@ -9,4 +14,9 @@ export const ENTITIES: (new () => unknown)[] = [
   ApiKeyEntity,
   SigningKeyEntity,
   AuditEventEntity,
+  StoreEntity,
+  UserEntity,
+  RelyingPartyEntity,
+  RegistrationPolicyEntity,
+  AuthenticationPolicyEntity,
 ];

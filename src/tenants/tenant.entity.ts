@@ -25,6 +25,10 @@ export class TenantEntity {
   @Column({ name: 'max_passkeys_per_user', type: 'int' })
   maxPasskeysPerUser!: number;
 
+  /** Users across all stores; moved in the same transactions that add and remove users. */
+  @Column({ name: 'user_count', type: 'int', default: 0 })
+  userCount!: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

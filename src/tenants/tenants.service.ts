@@ -115,6 +115,25 @@ export class TenantsService {
     });
   }
 
+  async limits(
+    tenantId: string,
+  ): Promise<{
+    tenantId: string;
+    limits: TenantResponseDto['limits'];
+    usage: { stores: number; users: number };
+  }> {
+    const tenant = await this.find(tenantId);
+    const [{ count }] = await this.dataSource.query(
+      'SELECT count(*)::int AS count FROM stores WHERE tenant_id = $1',
+      [tenantId],
+    );
+    return {
+      tenantId,
+      limits: TenantResponseDto.from(tenant).limits,
+      usage: { stores: count, users: tenant.userCount },
+    };
+  }
+
   private async find(tenantId: string): Promise<TenantEntity> {
     const tenant = await this.tenants.findOne({ where: { id: tenantId } });
     if (!tenant) throw notFound(tenantId);

@@ -27,9 +27,54 @@ export async function seedTenantResources(
   expectStatus(key, 201);
   const apiKeyId = key.json().id as string;
 
+  const ok = async (url: string, body: unknown) => {
+    const res = await call(app, 'POST', url, { key: adminKey, body });
+    expectStatus(res, 201);
+    return res.json();
+  };
+  const storeName = `store-${marker}`;
+  const store = `/api/identity-store/stores/${storeName}`;
+  await ok('/api/identity-store/stores', { name: storeName, description: `${marker}-store` });
+  const user = await ok(`${store}/users`, {
+    externalId: `ext-${marker}`,
+    userName: `${marker}-user`,
+    email: `${marker}@example.com`,
+  });
+  const rpId = 'isolation.example.com';
+  const rp = `${store}/passkeys/relyingParties/${rpId}`;
+  await ok(`${store}/passkeys/relyingParties`, { rpId, name: `${marker}-rp` });
+  await ok(`${rp}/registrationPolicies`, { name: 'reg-a' });
+  await ok(`${rp}/authenticationPolicies`, { name: 'auth-a' });
+
   return {
-    params: { tenantId: tenant, apiKeyId },
-    markers: [`${marker}-key`, `${marker}-description`, apiKeyId],
-    survivors: [`/api/identity-store/apiKeys/${apiKeyId}`, `/api/identity-store/tenants/${tenant}`],
+    params: {
+      tenantId: tenant,
+      apiKeyId,
+      storeName,
+      userId: user.id,
+      userExtId: user.externalId,
+      rpId,
+      regPolicyName: 'reg-a',
+      authPolicyName: 'auth-a',
+    },
+    markers: [
+      `${marker}-key`,
+      `${marker}-description`,
+      apiKeyId,
+      `${marker}-store`,
+      `${marker}-user`,
+      `${marker}@example.com`,
+      `${marker}-rp`,
+      user.id,
+    ],
+    survivors: [
+      `/api/identity-store/apiKeys/${apiKeyId}`,
+      `/api/identity-store/tenants/${tenant}`,
+      store,
+      `${store}/users/${user.id}`,
+      rp,
+      `${rp}/registrationPolicies/reg-a`,
+      `${rp}/authenticationPolicies/auth-a`,
+    ],
   };
 }

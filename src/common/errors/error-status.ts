@@ -20,10 +20,21 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.ROUTE_NOT_FOUND:
     case ErrorCode.TENANT_NOT_FOUND:
     case ErrorCode.API_KEY_NOT_FOUND:
+    case ErrorCode.STORE_NOT_FOUND:
+    case ErrorCode.USER_NOT_FOUND:
+    case ErrorCode.RELYING_PARTY_NOT_FOUND:
+    case ErrorCode.REGISTRATION_POLICY_NOT_FOUND:
+    case ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND:
       return 404;
     case ErrorCode.METHOD_NOT_ALLOWED:
       return 405;
     case ErrorCode.TENANT_ALREADY_EXISTS:
+    case ErrorCode.STORE_ALREADY_EXISTS:
+    case ErrorCode.MAX_STORES_EXCEEDED:
+    case ErrorCode.EXT_ID_NOT_UNIQUE:
+    case ErrorCode.MAX_USERS_EXCEEDED:
+    case ErrorCode.RELYING_PARTY_ALREADY_EXISTS:
+    case ErrorCode.POLICY_ALREADY_EXISTS:
       return 409;
     case ErrorCode.PAYLOAD_TOO_LARGE:
       return 413;

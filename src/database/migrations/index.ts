@@ -2,5 +2,9 @@
 // app, the CLI and jest load exactly the same list.
 import type { MigrationInterface } from 'typeorm';
 import { Tenancy1795324672655 } from './1795324672655-Tenancy';
+import { IdentityStores1795325309803 } from './1795325309803-IdentityStores';
 
-export const MIGRATIONS: (new () => MigrationInterface)[] = [Tenancy1795324672655];
+export const MIGRATIONS: (new () => MigrationInterface)[] = [
+  Tenancy1795324672655,
+  IdentityStores1795325309803,
+];

@@ -1,0 +1,91 @@
+import { EntityManager, FindOptionsWhere, ObjectLiteral, Repository } from 'typeorm';
+import type { RequestContext } from '../auth/request-context';
+import { DomainError, ErrorCode } from '../common/errors';
+import { isUniqueViolation } from '../common/errors/db-errors';
+import { Page, PageQueryDto, pageRequest, toPage } from '../common/pagination/page';
+import { resolveSort } from '../common/pagination/sort';
+import type { RelyingPartyEntity } from '../relying-parties/relying-party.entity';
+
+interface PolicyRow extends ObjectLiteral {
+  id: string;
+  tenantId: string;
+  relyingPartyId: string;
+  name: string;
+}
+
+/** The CRUD both policy kinds share: scoped by tenant and relying party, unique by name. */
+export class PolicyRepository<E extends PolicyRow> {
+  constructor(
+    private readonly repo: Repository<E>,
+    private readonly notFoundCode: ErrorCode,
+    private readonly kind: string,
+  ) {}
+
+  async find(
+    ctx: RequestContext,
+    rp: RelyingPartyEntity,
+    name: string,
+    manager?: EntityManager,
+  ): Promise<E> {
+    const repo = manager ? manager.getRepository<E>(this.repo.target) : this.repo;
+    const where = { tenantId: ctx.tenantId, relyingPartyId: rp.id, name } as FindOptionsWhere<E>;
+    const policy = await repo.findOne({ where });
+    if (!policy)
+      throw new DomainError(
+        this.notFoundCode,
+        `No ${this.kind} policy ${name} for relying party ${rp.rpId}`,
+      );
+    return policy;
+  }
+
+  async create(ctx: RequestContext, rp: RelyingPartyEntity, values: Partial<E>): Promise<E> {
+    const entity = this.repo.create({
+      ...values,
+      tenantId: ctx.tenantId,
+      relyingPartyId: rp.id,
+    } as E);
+    try {
+      await this.repo.insert(entity as never);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      throw new DomainError(
+        ErrorCode.POLICY_ALREADY_EXISTS,
+        `A ${this.kind} policy ${entity.name} already exists`,
+        {
+          errors: [{ field: 'name', in: 'body', message: 'already exists for this relying party' }],
+        },
+      );
+    }
+    return entity;
+  }
+
+  async list(ctx: RequestContext, rp: RelyingPartyEntity, query: PageQueryDto): Promise<Page<E>> {
+    const request = pageRequest(query);
+    const sort = resolveSort(query.sort, { name: 'p.name', createdAt: 'p.created_at' }, [
+      'name',
+      'ASC',
+    ]);
+    const [rows, total] = await this.repo
+      .createQueryBuilder('p')
+      .where('p.tenant_id = :tenantId AND p.relying_party_id = :rpId', {
+        tenantId: ctx.tenantId,
+        rpId: rp.id,
+      })
+      .orderBy(sort.column, sort.direction)
+      .addOrderBy('p.id', 'ASC')
+      .offset(request.offset)
+      .limit(request.size)
+      .getManyAndCount();
+    return toPage(rows, total, request);
+  }
+
+  async update(policy: E, changes: Partial<E>): Promise<E> {
+    const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    this.repo.merge(policy, defined as never);
+    return this.repo.save(policy);
+  }
+
+  async delete(policy: E): Promise<void> {
+    await this.repo.delete({ id: policy.id, tenantId: policy.tenantId } as FindOptionsWhere<E>);
+  }
+}

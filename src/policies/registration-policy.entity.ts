@@ -1,0 +1,70 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { RelyingPartyEntity } from '../relying-parties/relying-party.entity';
+import { AttestationConveyance, AuthenticatorAttachment, Hint, Requirement } from './policy-enums';
+
+@Entity('registration_policies')
+@Index('uq_registration_policies_rp_name', ['relyingPartyId', 'name'], { unique: true })
+export class RegistrationPolicyEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 63 })
+  tenantId!: string;
+
+  @Column({ name: 'relying_party_id', type: 'uuid' })
+  relyingPartyId!: string;
+
+  @ManyToOne(() => RelyingPartyEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'relying_party_id', foreignKeyConstraintName: 'fk_registration_policies_rp' })
+  relyingParty?: RelyingPartyEntity;
+
+  @Column({ type: 'varchar', length: 63 })
+  name!: string;
+
+  /** null: any attachment. */
+  @Column({ name: 'authenticator_attachment', type: 'varchar', length: 16, nullable: true })
+  authenticatorAttachment!: AuthenticatorAttachment | null;
+
+  @Column({ name: 'resident_key', type: 'varchar', length: 16 })
+  residentKey!: Requirement;
+
+  @Column({ name: 'user_verification', type: 'varchar', length: 16 })
+  userVerification!: Requirement;
+
+  @Column({ type: 'varchar', length: 16 })
+  attestation!: AttestationConveyance;
+
+  @Column({ name: 'timeout_ms', type: 'int' })
+  timeoutMs!: number;
+
+  @Column({ type: 'int', array: true })
+  algorithms!: number[];
+
+  @Column({ name: 'allow_external_challenge', type: 'boolean' })
+  allowExternalChallenge!: boolean;
+
+  /** Empty: any authenticator. */
+  @Column({ name: 'aaguid_allow_list', type: 'uuid', array: true, default: () => "'{}'" })
+  aaguidAllowList!: string[];
+
+  @Column({ name: 'exclude_existing_credentials', type: 'boolean' })
+  excludeExistingCredentials!: boolean;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  hints!: Hint[];
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

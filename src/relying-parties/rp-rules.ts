@@ -1,0 +1,110 @@
+import type { FieldError } from '../common/errors';
+
+/**
+ * Public suffixes under which anyone can register names; an rpId equal to one of them would let
+ * every site below it share credentials. Not the whole Public Suffix List (which we do not ship),
+ * but the common multi-label ones; single-label names are refused anyway.
+ */
+const PUBLIC_SUFFIXES = new Set([
+  'co.uk',
+  'org.uk',
+  'ac.uk',
+  'gov.uk',
+  'com.au',
+  'net.au',
+  'org.au',
+  'co.jp',
+  'ne.jp',
+  'co.nz',
+  'com.br',
+  'com.cn',
+  'com.mx',
+  'co.in',
+  'co.za',
+  'com.tr',
+  'com.sg',
+  'com.hk',
+  'github.io',
+  'gitlab.io',
+  'herokuapp.com',
+  'netlify.app',
+  'vercel.app',
+  'pages.dev',
+  'workers.dev',
+  'appspot.com',
+  'web.app',
+  'firebaseapp.com',
+  'azurewebsites.net',
+  'cloudfront.net',
+  'amazonaws.com',
+  'blogspot.com',
+]);
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/** Why `rpId` is not a valid relying party id, or undefined when it is. */
+export function rpIdProblem(rpId: string): string | undefined {
+  if (rpId === 'localhost') return undefined;
+  if (rpId.length > 253) return 'must be at most 253 characters';
+  if (/[:/?#@\s]/.test(rpId)) return 'must be a bare domain: no scheme, port, path or user';
+  if (rpId !== rpId.toLowerCase()) return 'must be lower case';
+  const labels = rpId.split('.');
+  if (labels.length < 2) return 'must be a registrable domain such as example.com (or localhost)';
+  if (!labels.every((label) => LABEL.test(label))) {
+    return 'must be a domain name: labels of a-z, 0-9 and -, not starting or ending with -';
+  }
+  if (!/^(?:[a-z]{2,63}|xn--[a-z0-9-]+)$/.test(labels[labels.length - 1])) {
+    return 'must end in a top-level domain (IP addresses are not allowed)';
+  }
+  if (PUBLIC_SUFFIXES.has(rpId)) return 'is a public suffix, not a registrable domain';
+  return undefined;
+}
+
+const APK_KEY_HASH = /^android:apk-key-hash:[A-Za-z0-9_-]{16,128}$/;
+
+/** Checks each origin against the rpId; every bad one is reported with its index and value. */
+export function originProblems(rpId: string, origins: string[]): FieldError[] {
+  const errors: FieldError[] = [];
+  origins.forEach((origin, i) => {
+    const problem = originProblem(rpId, origin);
+    if (problem)
+      errors.push({ field: `origins[${i}]`, in: 'body', message: `"${origin}" ${problem}` });
+  });
+  return errors;
+}
+
+function originProblem(rpId: string, origin: string): string | undefined {
+  if (origin.startsWith('android:')) {
+    return APK_KEY_HASH.test(origin)
+      ? undefined
+      : 'is not android:apk-key-hash:<base64url of the signing certificate hash>';
+  }
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return 'is not an origin (scheme://host[:port])';
+  }
+  if (url.origin !== origin) {
+    return `is not an origin: write it exactly as ${url.origin === 'null' ? 'scheme://host[:port]' : url.origin} (no path, query, user or trailing slash)`;
+  }
+  const host = url.hostname;
+  if (url.protocol === 'http:') {
+    return rpId === 'localhost' && host === 'localhost'
+      ? undefined
+      : 'uses http: only http://localhost[:port] is allowed, and only for the rpId localhost';
+  }
+  if (url.protocol !== 'https:') return 'must use https';
+  if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+    return `is not within the relying party's domain ${rpId}`;
+  }
+  return undefined;
+}
+
+/** Origins accepted when a relying party lists none (product.md §2). */
+export function defaultOriginAllowed(rpId: string, origin: string): boolean {
+  if (originProblem(rpId, origin) !== undefined) return false;
+  return (
+    origin.startsWith('https://') || (rpId === 'localhost' && origin.startsWith('http://localhost'))
+  );
+}

@@ -1,0 +1,130 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { RequirePermission } from '../auth/permission.decorator';
+import { Ctx, RequestContext } from '../auth/request-context';
+import { ProblemDto } from '../openapi/problem.dto';
+import { StoreParams } from '../stores/dto/store.dto';
+import {
+  CreateUserDto,
+  UpdateUserDto,
+  UserExtIdParams,
+  UserIdParams,
+  UserListQueryDto,
+  UserPageDto,
+  UserResponseDto,
+} from './dto/user.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('Users')
+@Controller('identity-store/stores/:storeName/users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Post()
+  @RequirePermission('createUser')
+  @ApiOperation({ summary: 'Create a user' })
+  @ApiCreatedResponse({ type: UserResponseDto })
+  @ApiConflictResponse({ type: ProblemDto, description: 'EXT_ID_NOT_UNIQUE, MAX_USERS_EXCEEDED' })
+  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND' })
+  createUser(
+    @Ctx() ctx: RequestContext,
+    @Param() p: StoreParams,
+    @Body() dto: CreateUserDto,
+  ): Promise<UserResponseDto> {
+    return this.users.create(ctx, p.storeName, dto);
+  }
+
+  @Get()
+  @RequirePermission('listUsers')
+  @ApiOperation({
+    summary:
+      'List users: filters externalId, status, userName, q; sort by createdAt, userName, externalId',
+  })
+  @ApiOkResponse({ type: UserPageDto })
+  listUsers(
+    @Ctx() ctx: RequestContext,
+    @Param() p: StoreParams,
+    @Query() query: UserListQueryDto,
+  ): Promise<UserPageDto> {
+    return this.users.list(ctx, p.storeName, query);
+  }
+
+  @Get(':userId')
+  @RequirePermission('getUser')
+  @ApiOperation({ summary: 'Read a user by id' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  getUser(@Ctx() ctx: RequestContext, @Param() p: UserIdParams): Promise<UserResponseDto> {
+    return this.users.get(ctx, p.storeName, { id: p.userId });
+  }
+
+  @Post(':userId')
+  @HttpCode(200)
+  @RequirePermission('updateUser')
+  @ApiOperation({
+    summary: 'Update a user by id (setting ACTIVE unlocks and clears the failure counters)',
+  })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  updateUser(
+    @Ctx() ctx: RequestContext,
+    @Param() p: UserIdParams,
+    @Body() dto: UpdateUserDto,
+  ): Promise<UserResponseDto> {
+    return this.users.update(ctx, p.storeName, { id: p.userId }, dto);
+  }
+
+  @Delete(':userId')
+  @HttpCode(204)
+  @RequirePermission('deleteUser')
+  @ApiOperation({ summary: 'Delete a user by id, with its passkeys and open sessions' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  deleteUser(@Ctx() ctx: RequestContext, @Param() p: UserIdParams): Promise<void> {
+    return this.users.delete(ctx, p.storeName, { id: p.userId });
+  }
+
+  @Get(':userExtId/ext')
+  @RequirePermission('getUser')
+  @ApiOperation({ summary: 'Read a user by external id' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  getUserByExtId(
+    @Ctx() ctx: RequestContext,
+    @Param() p: UserExtIdParams,
+  ): Promise<UserResponseDto> {
+    return this.users.get(ctx, p.storeName, { externalId: p.userExtId });
+  }
+
+  @Post(':userExtId/ext')
+  @HttpCode(200)
+  @RequirePermission('updateUser')
+  @ApiOperation({ summary: 'Update a user by external id' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  updateUserByExtId(
+    @Ctx() ctx: RequestContext,
+    @Param() p: UserExtIdParams,
+    @Body() dto: UpdateUserDto,
+  ): Promise<UserResponseDto> {
+    return this.users.update(ctx, p.storeName, { externalId: p.userExtId }, dto);
+  }
+
+  @Delete(':userExtId/ext')
+  @HttpCode(204)
+  @RequirePermission('deleteUser')
+  @ApiOperation({ summary: 'Delete a user by external id' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  deleteUserByExtId(@Ctx() ctx: RequestContext, @Param() p: UserExtIdParams): Promise<void> {
+    return this.users.delete(ctx, p.storeName, { externalId: p.userExtId });
+  }
+}
