@@ -7,6 +7,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
+import { PasskeysModule } from './passkeys/passkeys.module';
 import { PoliciesModule } from './policies/policies.module';
 import { RelyingPartiesModule } from './relying-parties/relying-parties.module';
 import { StoresModule } from './stores/stores.module';
@@ -35,6 +36,7 @@ export class AppModule {
         UsersModule,
         RelyingPartiesModule,
         PoliciesModule,
+        PasskeysModule,
         ...(config.metricsEnabled ? [MetricsModule] : []),
         ...extraModules,
       ],

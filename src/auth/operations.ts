@@ -48,6 +48,22 @@ export const OPERATIONS = {
   getAuthenticationPolicy: 'Read an authentication policy',
   updateAuthenticationPolicy: 'Update an authentication policy',
   deleteAuthenticationPolicy: 'Delete an authentication policy',
+  // ceremonies (names fixed by the product)
+  createPasskeyAuthenticationForUser: 'Start a passkey authentication of a user by id',
+  createPasskeyAuthenticationForUserByExtId:
+    'Start a passkey authentication of a user by external id',
+  createDiscoverablePasskeyAuthentication: 'Start a username-less passkey authentication',
+  completePasskeyAuthentication: 'Complete or cancel a passkey authentication',
+  getPasskeyAuthentication: 'Read a passkey authentication session',
+  createPasskeyRegistrationForUser: 'Start a passkey registration for a user by id',
+  createPasskeyRegistrationForUserByExtId: 'Start a passkey registration for a user by external id',
+  completePasskeyRegistration: 'Complete or cancel a passkey registration',
+  getPasskeyRegistration: 'Read a passkey registration session',
+  // passkeys of a user
+  listPasskeys: "List a user's passkeys",
+  getPasskey: 'Read a passkey',
+  updatePasskey: 'Rename, suspend, revoke a passkey',
+  deletePasskey: 'Delete a passkey',
 } as const;
 
 export type Operation = keyof typeof OPERATIONS;

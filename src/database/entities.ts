@@ -1,6 +1,9 @@
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { SigningKeyEntity } from '../auth/tokens/signing-key.entity';
+import { CeremonySessionEntity } from '../passkeys/ceremony-session.entity';
+import { PasskeyEntity } from '../passkeys/passkey.entity';
+import { UserHandleEntity } from '../passkeys/user-handle.entity';
 import { AuthenticationPolicyEntity } from '../policies/authentication-policy.entity';
 import { RegistrationPolicyEntity } from '../policies/registration-policy.entity';
 import { RelyingPartyEntity } from '../relying-parties/relying-party.entity';
@@ -19,4 +22,7 @@ export const ENTITIES: (new () => unknown)[] = [
   RelyingPartyEntity,
   RegistrationPolicyEntity,
   AuthenticationPolicyEntity,
+  PasskeyEntity,
+  UserHandleEntity,
+  CeremonySessionEntity,
 ];

@@ -115,9 +115,7 @@ export class TenantsService {
     });
   }
 
-  async limits(
-    tenantId: string,
-  ): Promise<{
+  async limits(tenantId: string): Promise<{
     tenantId: string;
     limits: TenantResponseDto['limits'];
     usage: { stores: number; users: number };

@@ -4,7 +4,7 @@ import { Brackets, DataSource, EntityManager, Repository } from 'typeorm';
 import type { RequestContext } from '../auth/request-context';
 import { DomainError, ErrorCode } from '../common/errors';
 import { isUniqueViolation } from '../common/errors/db-errors';
-import { Page, pageRequest, toPage } from '../common/pagination/page';
+import { pageRequest, toPage } from '../common/pagination/page';
 import { resolveSort } from '../common/pagination/sort';
 import { StoreEntity } from '../stores/store.entity';
 import { StoresService } from '../stores/stores.service';
@@ -22,6 +22,8 @@ import { UserStatus } from './user-status';
 export type UserRef = { id: string } | { externalId: string };
 
 const LOCKED_STATES = [UserStatus.LOCKED, UserStatus.TEMP_LOCKED];
+/** Matches the index ix_users_store_user_name_lower: case-insensitive, code-point order. */
+const USER_NAME_KEY = 'lower(u.user_name) COLLATE "C"';
 
 @Injectable()
 export class UsersService {
@@ -115,7 +117,7 @@ export class UsersService {
     const request = pageRequest(query);
     const sort = resolveSort(
       query.sort,
-      { createdAt: 'u.created_at', userName: 'lower(u.user_name)', externalId: 'u.external_id' },
+      { createdAt: 'u.created_at', userName: USER_NAME_KEY, externalId: 'u.external_id' },
       ['createdAt', 'DESC'],
     );
     const qb = this.users
@@ -127,13 +129,13 @@ export class UsersService {
       qb.andWhere('u.external_id = :externalId', { externalId: query.externalId });
     if (query.status) qb.andWhere('u.status = :status', { status: query.status });
     if (query.userName)
-      qb.andWhere('lower(u.user_name) = lower(:userName)', { userName: query.userName });
+      qb.andWhere(`${USER_NAME_KEY} = lower(:userName)`, { userName: query.userName });
     if (query.q) {
       const prefix = `${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       qb.andWhere(
         new Brackets((or) =>
           or
-            .where('lower(u.user_name) LIKE :prefix', { prefix })
+            .where(`${USER_NAME_KEY} LIKE :prefix`, { prefix })
             .orWhere('lower(u.display_name) LIKE :prefix')
             .orWhere('lower(u.email) LIKE :prefix')
             .orWhere('u.external_id = :q', { q: query.q }),

@@ -1,5 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { call, expectStatus, uniqueId } from './api';
+import { authStartUrl, registerPasskey, start } from './ceremonies';
+import { SoftAuthenticator } from './soft-authenticator';
 
 /**
  * Tenant A's resources, one for every path parameter the API has. When a new route introduces
@@ -45,6 +47,9 @@ export async function seedTenantResources(
   await ok(`${store}/passkeys/relyingParties`, { rpId, name: `${marker}-rp` });
   await ok(`${rp}/registrationPolicies`, { name: 'reg-a' });
   await ok(`${rp}/authenticationPolicies`, { name: 'auth-a' });
+  const where = { key: adminKey, store: storeName, rpId, origin: `https://${rpId}` };
+  const passkey = await registerPasskey(app, where, new SoftAuthenticator(), user.id, 'reg-a');
+  const session = await start(app, adminKey, authStartUrl(where, user.id, 'auth-a'));
 
   return {
     params: {
@@ -56,6 +61,8 @@ export async function seedTenantResources(
       rpId,
       regPolicyName: 'reg-a',
       authPolicyName: 'auth-a',
+      passkeyId: passkey.passkeyId,
+      sessionId: session.sessionId,
     },
     markers: [
       `${marker}-key`,
@@ -66,6 +73,8 @@ export async function seedTenantResources(
       `${marker}@example.com`,
       `${marker}-rp`,
       user.id,
+      passkey.credentialId,
+      String(session.clientRequest.challenge),
     ],
     survivors: [
       `/api/identity-store/apiKeys/${apiKeyId}`,
@@ -75,6 +84,8 @@ export async function seedTenantResources(
       rp,
       `${rp}/registrationPolicies/reg-a`,
       `${rp}/authenticationPolicies/auth-a`,
+      `${store}/users/${user.id}/passkeys/${passkey.passkeyId}`,
+      `${store}/passkeys/authentications/sessions/${session.sessionId}`,
     ],
   };
 }

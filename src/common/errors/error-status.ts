@@ -10,12 +10,30 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.VALIDATION_FAILED:
     case ErrorCode.MALFORMED_REQUEST:
     case ErrorCode.REQUEST_REJECTED:
+    case ErrorCode.EXTERNAL_CHALLENGE_NOT_ALLOWED:
+    case ErrorCode.ORIGIN_NOT_ALLOWED:
+    case ErrorCode.RP_ID_MISMATCH:
+    case ErrorCode.CHALLENGE_MISMATCH:
+    case ErrorCode.CLIENT_DATA_TYPE_MISMATCH:
+    case ErrorCode.USER_PRESENCE_REQUIRED:
+    case ErrorCode.USER_VERIFICATION_REQUIRED:
+    case ErrorCode.SIGNATURE_INVALID:
+    case ErrorCode.COUNTER_REGRESSION:
+    case ErrorCode.CREDENTIAL_NOT_ALLOWED:
+    case ErrorCode.PASSKEY_NOT_ACTIVE:
+    case ErrorCode.ALGORITHM_NOT_ALLOWED:
+    case ErrorCode.AAGUID_NOT_ALLOWED:
+    case ErrorCode.VERIFICATION_FAILED:
       return 400;
     case ErrorCode.UNAUTHENTICATED:
       return 401;
     case ErrorCode.PERMISSION_DENIED:
     case ErrorCode.PERMISSION_ESCALATION:
     case ErrorCode.TENANT_SUSPENDED:
+    case ErrorCode.USER_LOCKED:
+    case ErrorCode.USER_TEMP_LOCKED:
+    case ErrorCode.USER_DISABLED:
+    case ErrorCode.DISCOVERABLE_NOT_ALLOWED:
       return 403;
     case ErrorCode.ROUTE_NOT_FOUND:
     case ErrorCode.TENANT_NOT_FOUND:
@@ -25,6 +43,8 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.RELYING_PARTY_NOT_FOUND:
     case ErrorCode.REGISTRATION_POLICY_NOT_FOUND:
     case ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND:
+    case ErrorCode.SESSION_NOT_FOUND:
+    case ErrorCode.PASSKEY_NOT_FOUND:
       return 404;
     case ErrorCode.METHOD_NOT_ALLOWED:
       return 405;
@@ -35,7 +55,14 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.MAX_USERS_EXCEEDED:
     case ErrorCode.RELYING_PARTY_ALREADY_EXISTS:
     case ErrorCode.POLICY_ALREADY_EXISTS:
+    case ErrorCode.NO_PASSKEYS:
+    case ErrorCode.USER_HANDLE_MISMATCH:
+    case ErrorCode.SESSION_ALREADY_COMPLETED:
+    case ErrorCode.CREDENTIAL_ALREADY_REGISTERED:
+    case ErrorCode.MAX_PASSKEYS_EXCEEDED:
       return 409;
+    case ErrorCode.SESSION_EXPIRED:
+      return 410;
     case ErrorCode.PAYLOAD_TOO_LARGE:
       return 413;
     case ErrorCode.UNSUPPORTED_MEDIA_TYPE:

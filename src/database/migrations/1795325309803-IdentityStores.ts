@@ -61,9 +61,9 @@ export class IdentityStores1795325309803 implements MigrationInterface {
     await queryRunner.query(
       'ALTER TABLE "users" ADD CONSTRAINT "fk_users_store" FOREIGN KEY ("store_id") REFERENCES "stores"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
     );
-    // expression indexes for the users list's case-insensitive prefix filters (not expressible in the entity)
+    // expression indexes for the users list's case-insensitive filters and userName order (C collation: one index serves both LIKE 'x%' and ORDER BY)
     await queryRunner.query(
-      'CREATE INDEX "ix_users_store_user_name_lower" ON "users" ("store_id", lower("user_name") text_pattern_ops)',
+      'CREATE INDEX "ix_users_store_user_name_lower" ON "users" ("store_id", (lower("user_name") COLLATE "C"))',
     );
     await queryRunner.query(
       'CREATE INDEX "ix_users_store_email_lower" ON "users" ("store_id", lower("email") text_pattern_ops)',

@@ -16,6 +16,7 @@ import { UserEntity } from '../user.entity';
 import { UserStatus } from '../user-status';
 
 /** Printable, no whitespace, no characters that would fight with URLs. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 export const EXTERNAL_ID = /^[^\s/\\?#%\x00-\x1f\x7f]{1,255}$/;
 
 export class CreateUserDto {

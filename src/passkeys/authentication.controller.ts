@@ -1,0 +1,113 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { RequirePermission } from '../auth/permission.decorator';
+import { Ctx, RequestContext } from '../auth/request-context';
+import { ProblemDto } from '../openapi/problem.dto';
+import { AuthenticationPolicyParams } from '../policies/dto/policy-common.dto';
+import { AuthenticationService } from './authentication.service';
+import {
+  AuthenticationOutcomeDto,
+  CeremonySessionDto,
+  ExtUserAuthenticationParams,
+  SessionParams,
+  StartAuthenticationDto,
+  StartedCeremonyDto,
+  UserAuthenticationParams,
+} from './dto/ceremony.dto';
+import { CompleteAuthenticationDto } from './dto/client-response.dto';
+
+const START_ERRORS =
+  'STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, AUTHENTICATION_POLICY_NOT_FOUND, USER_NOT_FOUND';
+
+@ApiTags('Passkey authentication')
+@Controller('identity-store')
+export class AuthenticationController {
+  constructor(private readonly authentication: AuthenticationService) {}
+
+  @Post(
+    'stores/:storeName/users/:userId/passkeys/relyingParties/:rpId/authentications/:authPolicyName',
+  )
+  @RequirePermission('createPasskeyAuthenticationForUser')
+  @ApiOperation({ summary: 'Start a passkey authentication of a user (by id)' })
+  @ApiCreatedResponse({ type: StartedCeremonyDto })
+  @ApiNotFoundResponse({ type: ProblemDto, description: START_ERRORS })
+  createPasskeyAuthenticationForUser(
+    @Ctx() ctx: RequestContext,
+    @Param() p: UserAuthenticationParams,
+    @Body() dto: StartAuthenticationDto,
+  ): Promise<StartedCeremonyDto> {
+    return this.authentication.start(ctx, p, { id: p.userId }, dto);
+  }
+
+  @Post(
+    ':tenantId/stores/:storeName/users/:userExtId/passkeys/relyingParties/:rpId/authentications/:authPolicyName/ext',
+  )
+  @RequirePermission('createPasskeyAuthenticationForUserByExtId', { tenantInPath: true })
+  @ApiOperation({ summary: 'Start a passkey authentication of a user (by external id)' })
+  @ApiCreatedResponse({ type: StartedCeremonyDto })
+  @ApiNotFoundResponse({ type: ProblemDto, description: START_ERRORS })
+  createPasskeyAuthenticationForUserByExtId(
+    @Ctx() ctx: RequestContext,
+    @Param() p: ExtUserAuthenticationParams,
+    @Body() dto: StartAuthenticationDto,
+  ): Promise<StartedCeremonyDto> {
+    return this.authentication.start(ctx, p, { externalId: p.userExtId }, dto);
+  }
+
+  @Post('stores/:storeName/passkeys/relyingParties/:rpId/authentications/:authPolicyName')
+  @RequirePermission('createDiscoverablePasskeyAuthentication')
+  @ApiOperation({
+    summary: 'Start a username-less (discoverable credential) passkey authentication',
+  })
+  @ApiCreatedResponse({ type: StartedCeremonyDto })
+  createDiscoverablePasskeyAuthentication(
+    @Ctx() ctx: RequestContext,
+    @Param() p: AuthenticationPolicyParams,
+    @Body() dto: StartAuthenticationDto,
+  ): Promise<StartedCeremonyDto> {
+    return this.authentication.start(ctx, p, undefined, dto);
+  }
+
+  @Post('stores/:storeName/passkeys/authentications/sessions/:sessionId')
+  @HttpCode(200)
+  @RequirePermission('completePasskeyAuthentication')
+  @ApiOperation({ summary: "Complete an authentication with the browser's response" })
+  @ApiOkResponse({ type: AuthenticationOutcomeDto })
+  @ApiNotFoundResponse({ type: ProblemDto, description: 'SESSION_NOT_FOUND' })
+  completePasskeyAuthentication(
+    @Ctx() ctx: RequestContext,
+    @Param() p: SessionParams,
+    @Body() dto: CompleteAuthenticationDto,
+  ): Promise<AuthenticationOutcomeDto> {
+    return this.authentication.complete(ctx, p.storeName, p.sessionId, dto);
+  }
+
+  @Get('stores/:storeName/passkeys/authentications/sessions/:sessionId')
+  @RequirePermission('getPasskeyAuthentication')
+  @ApiOperation({ summary: 'Read an authentication session and its outcome' })
+  @ApiOkResponse({ type: CeremonySessionDto })
+  getPasskeyAuthentication(
+    @Ctx() ctx: RequestContext,
+    @Param() p: SessionParams,
+  ): Promise<CeremonySessionDto> {
+    return this.authentication.get(ctx, p.storeName, p.sessionId);
+  }
+
+  @Post('stores/:storeName/passkeys/authentications/sessions/:sessionId/cancel')
+  @HttpCode(200)
+  @RequirePermission('completePasskeyAuthentication')
+  @ApiOperation({ summary: 'Cancel a pending authentication (does not count as a failed attempt)' })
+  @ApiOkResponse({ type: CeremonySessionDto })
+  cancelPasskeyAuthentication(
+    @Ctx() ctx: RequestContext,
+    @Param() p: SessionParams,
+  ): Promise<CeremonySessionDto> {
+    return this.authentication.cancel(ctx, p.storeName, p.sessionId);
+  }
+}

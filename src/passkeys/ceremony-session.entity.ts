@@ -1,0 +1,110 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import { RelyingPartyEntity } from '../relying-parties/relying-party.entity';
+import { StoreEntity } from '../stores/store.entity';
+import { UserEntity } from '../users/user.entity';
+
+export enum CeremonyKind {
+  REGISTRATION = 'REGISTRATION',
+  AUTHENTICATION = 'AUTHENTICATION',
+}
+
+export enum SessionStatus {
+  PENDING = 'PENDING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+  CANCELLED = 'CANCELLED',
+  EXPIRED = 'EXPIRED',
+}
+
+/**
+ * What completion needs from the start, frozen with the session: the policy may change or be
+ * deleted meanwhile, and completion then reads no policy or relying party at all.
+ */
+export interface SessionSnapshot {
+  rpId: string;
+  origins: string[];
+  policyName: string;
+  userVerification: string;
+  /** authentication */
+  counterPolicy?: string;
+  /** registration */
+  algorithms?: number[];
+  aaguidAllowList?: string[];
+  userHandle?: string;
+  passkeyDisplayName?: string;
+  createdUser?: boolean;
+}
+
+@Entity('ceremony_sessions')
+@Index('ix_ceremony_sessions_expires', ['expiresAt'])
+export class CeremonySessionEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 63 })
+  tenantId!: string;
+
+  @Column({ name: 'store_id', type: 'uuid' })
+  storeId!: string;
+
+  @ManyToOne(() => StoreEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'store_id', foreignKeyConstraintName: 'fk_ceremony_sessions_store' })
+  store?: StoreEntity;
+
+  @Column({ name: 'relying_party_id', type: 'uuid' })
+  relyingPartyId!: string;
+
+  @ManyToOne(() => RelyingPartyEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'relying_party_id', foreignKeyConstraintName: 'fk_ceremony_sessions_rp' })
+  relyingParty?: RelyingPartyEntity;
+
+  @Column({ type: 'varchar', length: 16 })
+  kind!: CeremonyKind;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: SessionStatus;
+
+  /** Absent for a username-less authentication until it completes. */
+  @Column({ name: 'user_id', type: 'uuid', nullable: true })
+  userId!: string | null;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'fk_ceremony_sessions_user' })
+  user?: UserEntity;
+
+  /** base64url; the only copy of the challenge, consumed with the session. */
+  @Column({ type: 'varchar', length: 128 })
+  challenge!: string;
+
+  @Column({ name: 'client_request', type: 'jsonb' })
+  clientRequest!: object;
+
+  @Column({ type: 'jsonb' })
+  snapshot!: SessionSnapshot;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
+  completedAt!: Date | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  outcome!: object | null;
+
+  @Column({ name: 'failure_code', type: 'varchar', length: 64, nullable: true })
+  failureCode!: string | null;
+
+  @Column({ name: 'failure_detail', type: 'varchar', length: 1000, nullable: true })
+  failureDetail!: string | null;
+}

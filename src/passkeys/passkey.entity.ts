@@ -1,0 +1,100 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { RelyingPartyEntity } from '../relying-parties/relying-party.entity';
+import { UserEntity } from '../users/user.entity';
+
+export enum PasskeyStatus {
+  ACTIVE = 'ACTIVE',
+  SUSPENDED = 'SUSPENDED',
+  REVOKED = 'REVOKED',
+}
+
+/** Sign counters are uint32: stored as bigint, read back as numbers. */
+const counter = { to: (v: number) => v, from: (v: string | null) => (v === null ? 0 : Number(v)) };
+
+@Entity('passkeys')
+@Index('uq_passkeys_rp_credential', ['relyingPartyId', 'credentialId'], { unique: true })
+@Index('ix_passkeys_user_rp', ['userId', 'relyingPartyId'])
+export class PasskeyEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 63 })
+  tenantId!: string;
+
+  @Column({ name: 'store_id', type: 'uuid' })
+  storeId!: string;
+
+  @Column({ name: 'relying_party_id', type: 'uuid' })
+  relyingPartyId!: string;
+
+  @ManyToOne(() => RelyingPartyEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'relying_party_id', foreignKeyConstraintName: 'fk_passkeys_rp' })
+  relyingParty?: RelyingPartyEntity;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId!: string;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'fk_passkeys_user' })
+  user?: UserEntity;
+
+  /** base64url, as browsers send it (at most 1023 bytes per WebAuthn). */
+  @Column({ name: 'credential_id', type: 'varchar', length: 1400 })
+  credentialId!: string;
+
+  /** COSE_Key bytes. */
+  @Column({ name: 'public_key', type: 'bytea' })
+  publicKey!: Buffer;
+
+  @Column({ type: 'int' })
+  algorithm!: number;
+
+  @Column({ name: 'sign_counter', type: 'bigint', transformer: counter })
+  signCounter!: number;
+
+  @Column({ type: 'uuid' })
+  aaguid!: string;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  transports!: string[];
+
+  @Column({ name: 'backup_eligible', type: 'boolean' })
+  backupEligible!: boolean;
+
+  @Column({ name: 'backed_up', type: 'boolean' })
+  backedUp!: boolean;
+
+  @Column({ name: 'attestation_format', type: 'varchar', length: 32 })
+  attestationFormat!: string;
+
+  @Column({ name: 'display_name', type: 'varchar', length: 255 })
+  displayName!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: PasskeyStatus;
+
+  @Column({ name: 'use_count', type: 'int', default: 0 })
+  useCount!: number;
+
+  /** Sign-counter regressions seen under the FLAG policy (a possibly cloned authenticator). */
+  @Column({ name: 'counter_regressions', type: 'int', default: 0 })
+  counterRegressions!: number;
+
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

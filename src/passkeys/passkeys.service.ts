@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AuditEventType } from '../audit/audit-event-type';
+import { AuditService } from '../audit/audit.service';
+import type { RequestContext } from '../auth/request-context';
+import { DomainError, ErrorCode } from '../common/errors';
+import { StoresService } from '../stores/stores.service';
+import { UserRef, UsersService } from '../users/users.service';
+import { PasskeyResponseDto, UpdatePasskeyDto } from './dto/passkey.dto';
+import { PasskeyEntity } from './passkey.entity';
+
+/** A user's passkeys: list, read, rename, suspend / revoke, delete. Never any key material out. */
+@Injectable()
+export class PasskeysService {
+  constructor(
+    @InjectRepository(PasskeyEntity) private readonly passkeys: Repository<PasskeyEntity>,
+    private readonly stores: StoresService,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(ctx: RequestContext, storeName: string, ref: UserRef): Promise<PasskeyResponseDto[]> {
+    const userId = await this.userId(ctx, storeName, ref);
+    const rows = await this.query(ctx, userId).orderBy('p.created_at', 'ASC').getMany();
+    return rows.map(toDto);
+  }
+
+  async get(
+    ctx: RequestContext,
+    storeName: string,
+    ref: UserRef,
+    passkeyId: string,
+  ): Promise<PasskeyResponseDto> {
+    return toDto(await this.find(ctx, await this.userId(ctx, storeName, ref), passkeyId));
+  }
+
+  async update(
+    ctx: RequestContext,
+    storeName: string,
+    ref: UserRef,
+    passkeyId: string,
+    dto: UpdatePasskeyDto,
+  ): Promise<PasskeyResponseDto> {
+    const passkey = await this.find(ctx, await this.userId(ctx, storeName, ref), passkeyId);
+    if (dto.displayName !== undefined) passkey.displayName = dto.displayName;
+    if (dto.status !== undefined) passkey.status = dto.status;
+    await this.passkeys.update(
+      { id: passkey.id, tenantId: ctx.tenantId },
+      { displayName: passkey.displayName, status: passkey.status },
+    );
+    await this.audit.record(ctx, {
+      type: AuditEventType.PASSKEY_UPDATED,
+      details: { passkeyId, changes: dto },
+    });
+    return toDto(passkey);
+  }
+
+  async delete(
+    ctx: RequestContext,
+    storeName: string,
+    ref: UserRef,
+    passkeyId: string,
+  ): Promise<void> {
+    const passkey = await this.find(ctx, await this.userId(ctx, storeName, ref), passkeyId);
+    await this.passkeys.delete({ id: passkey.id, tenantId: ctx.tenantId });
+    await this.audit.record(ctx, {
+      type: AuditEventType.PASSKEY_DELETED,
+      details: { passkeyId, userId: passkey.userId },
+    });
+  }
+
+  private async userId(ctx: RequestContext, storeName: string, ref: UserRef): Promise<string> {
+    const store = await this.stores.find(ctx, storeName);
+    return (await this.users.find(ctx, store, ref)).id;
+  }
+
+  private query(ctx: RequestContext, userId: string) {
+    return this.passkeys
+      .createQueryBuilder('p')
+      .innerJoinAndSelect('p.relyingParty', 'rp')
+      .where('p.tenant_id = :tenantId AND p.user_id = :userId', { tenantId: ctx.tenantId, userId });
+  }
+
+  private async find(
+    ctx: RequestContext,
+    userId: string,
+    passkeyId: string,
+  ): Promise<PasskeyEntity> {
+    const passkey = await this.query(ctx, userId)
+      .andWhere('p.id = :passkeyId', { passkeyId })
+      .getOne();
+    if (!passkey)
+      throw new DomainError(ErrorCode.PASSKEY_NOT_FOUND, `The user has no passkey ${passkeyId}`);
+    return passkey;
+  }
+}
+
+function toDto(p: PasskeyEntity): PasskeyResponseDto {
+  return PasskeyResponseDto.from({ ...p, rpId: p.relyingParty?.rpId ?? '' });
+}

@@ -1,0 +1,101 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { RequirePermission } from '../auth/permission.decorator';
+import { Ctx, RequestContext } from '../auth/request-context';
+import { ProblemDto } from '../openapi/problem.dto';
+import {
+  CeremonySessionDto,
+  ExtUserRegistrationParams,
+  RegistrationOutcomeDto,
+  SessionParams,
+  StartedCeremonyDto,
+  StartExtRegistrationDto,
+  StartRegistrationDto,
+  UserRegistrationParams,
+} from './dto/ceremony.dto';
+import { CompleteRegistrationDto } from './dto/client-response.dto';
+import { RegistrationService } from './registration.service';
+
+const START_ERRORS =
+  'STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, REGISTRATION_POLICY_NOT_FOUND, USER_NOT_FOUND';
+
+@ApiTags('Passkey registration')
+@Controller('identity-store')
+export class RegistrationController {
+  constructor(private readonly registration: RegistrationService) {}
+
+  @Post(
+    'stores/:storeName/users/:userId/passkeys/relyingParties/:rpId/registrations/:regPolicyName',
+  )
+  @RequirePermission('createPasskeyRegistrationForUser')
+  @ApiOperation({ summary: 'Start a passkey registration for a user (by id)' })
+  @ApiCreatedResponse({ type: StartedCeremonyDto })
+  @ApiNotFoundResponse({ type: ProblemDto, description: START_ERRORS })
+  createPasskeyRegistrationForUser(
+    @Ctx() ctx: RequestContext,
+    @Param() p: UserRegistrationParams,
+    @Body() dto: StartRegistrationDto,
+  ): Promise<StartedCeremonyDto> {
+    return this.registration.start(ctx, p, { id: p.userId }, dto);
+  }
+
+  @Post(
+    ':tenantId/stores/:storeName/users/:userExtId/passkeys/relyingParties/:rpId/registrations/:regPolicyName/ext',
+  )
+  @RequirePermission('createPasskeyRegistrationForUserByExtId', { tenantInPath: true })
+  @ApiOperation({
+    summary: 'Start a passkey registration for a user (by external id; createUser makes the user)',
+  })
+  @ApiCreatedResponse({ type: StartedCeremonyDto })
+  @ApiNotFoundResponse({ type: ProblemDto, description: START_ERRORS })
+  createPasskeyRegistrationForUserByExtId(
+    @Ctx() ctx: RequestContext,
+    @Param() p: ExtUserRegistrationParams,
+    @Body() dto: StartExtRegistrationDto,
+  ): Promise<StartedCeremonyDto> {
+    return this.registration.start(ctx, p, { externalId: p.userExtId }, dto);
+  }
+
+  @Post('stores/:storeName/passkeys/registrations/sessions/:sessionId')
+  @HttpCode(200)
+  @RequirePermission('completePasskeyRegistration')
+  @ApiOperation({ summary: "Complete a registration with the browser's response" })
+  @ApiOkResponse({ type: RegistrationOutcomeDto })
+  @ApiNotFoundResponse({ type: ProblemDto, description: 'SESSION_NOT_FOUND' })
+  completePasskeyRegistration(
+    @Ctx() ctx: RequestContext,
+    @Param() p: SessionParams,
+    @Body() dto: CompleteRegistrationDto,
+  ): Promise<RegistrationOutcomeDto> {
+    return this.registration.complete(ctx, p.storeName, p.sessionId, dto);
+  }
+
+  @Get('stores/:storeName/passkeys/registrations/sessions/:sessionId')
+  @RequirePermission('getPasskeyRegistration')
+  @ApiOperation({ summary: 'Read a registration session and its outcome' })
+  @ApiOkResponse({ type: CeremonySessionDto })
+  getPasskeyRegistration(
+    @Ctx() ctx: RequestContext,
+    @Param() p: SessionParams,
+  ): Promise<CeremonySessionDto> {
+    return this.registration.get(ctx, p.storeName, p.sessionId);
+  }
+
+  @Post('stores/:storeName/passkeys/registrations/sessions/:sessionId/cancel')
+  @HttpCode(200)
+  @RequirePermission('completePasskeyRegistration')
+  @ApiOperation({ summary: 'Cancel a pending registration' })
+  @ApiOkResponse({ type: CeremonySessionDto })
+  cancelPasskeyRegistration(
+    @Ctx() ctx: RequestContext,
+    @Param() p: SessionParams,
+  ): Promise<CeremonySessionDto> {
+    return this.registration.cancel(ctx, p.storeName, p.sessionId);
+  }
+}
