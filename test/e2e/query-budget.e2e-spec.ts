@@ -1,0 +1,124 @@
+/**
+ * Counts the SQL statements each ceremony step sends (BEGIN/COMMIT included: each is a round
+ * trip). These are the budget the performance work starts from; the test fails if a change
+ * adds statements, and prints the figures.
+ */
+import { Client } from 'pg';
+import { call, expectStatus } from '../support/api';
+import {
+  authStartUrl,
+  authSessionUrl,
+  discoverableStartUrl,
+  regSessionUrl,
+  regStartUrl,
+  start,
+} from '../support/ceremonies';
+import { passkeyWorld, World } from '../support/passkey-world';
+import { SoftAuthenticator } from '../support/soft-authenticator';
+import { createTestApp, TestApp } from '../support/test-app';
+
+/** Measured 2026-11-22; lower them when a change saves a round trip, never raise them silently. */
+const BUDGET: Record<string, number> = {
+  registrationStart: 13,
+  registrationComplete: 11,
+  authenticationStart: 8,
+  authenticationComplete: 11,
+  usernamelessStart: 6,
+  usernamelessComplete: 12,
+};
+
+const statements: string[] = [];
+const original = Client.prototype.query;
+
+async function counted<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; count: number; sql: string[] }> {
+  statements.length = 0;
+  const result = await work();
+  await new Promise((resolve) => setTimeout(resolve, 50)); // fire-and-forget writes (lastUsedAt)
+  return { result, count: statements.length, sql: [...statements] };
+}
+
+describe('SQL statements per ceremony step', () => {
+  let t: TestApp;
+  let w: World;
+  const figures: Record<string, number> = {};
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    w = await passkeyWorld(t.app);
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
+      if (text) statements.push(text.replace(/\s+/g, ' ').slice(0, 120));
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query;
+  });
+  afterAll(async () => {
+    Client.prototype.query = original;
+    console.log(
+      `\nSQL statements per step (incl. BEGIN/COMMIT):\n${JSON.stringify(figures, null, 2)}\n`,
+    );
+    await t.close();
+  });
+
+  it('stays within the budget for registration and authentication', async () => {
+    const user = await w.newUser();
+    const device = new SoftAuthenticator();
+    // warm the lastUsedAt write of the key, so it does not land in a measured step
+    await call(t.app, 'GET', '/api/identity-store/limits', { key: w.key });
+
+    const regStart = await counted(() => start(t.app, w.key, regStartUrl(w, user.id, 'default')));
+    const response = device.register(regStart.result.clientRequest as never, w.origin);
+    const regDone = await counted(() =>
+      call(t.app, 'POST', regSessionUrl(w, regStart.result.sessionId), {
+        key: w.key,
+        body: { clientResponse: response },
+      }),
+    );
+    expectStatus(regDone.result, 200);
+
+    const authStart = await counted(() => start(t.app, w.key, authStartUrl(w, user.id, 'default')));
+    const assertion = device.authenticate(authStart.result.clientRequest as never, w.origin);
+    const authDone = await counted(() =>
+      call(t.app, 'POST', authSessionUrl(w, authStart.result.sessionId), {
+        key: w.key,
+        body: { clientResponse: assertion },
+      }),
+    );
+    expectStatus(authDone.result, 200);
+
+    const discStart = await counted(() => start(t.app, w.key, discoverableStartUrl(w, 'default')));
+    const discAssertion = device.authenticate(discStart.result.clientRequest as never, w.origin);
+    const discDone = await counted(() =>
+      call(t.app, 'POST', authSessionUrl(w, discStart.result.sessionId), {
+        key: w.key,
+        body: { clientResponse: discAssertion },
+      }),
+    );
+    expectStatus(discDone.result, 200);
+
+    Object.assign(figures, {
+      registrationStart: regStart.count,
+      registrationComplete: regDone.count,
+      authenticationStart: authStart.count,
+      authenticationComplete: authDone.count,
+      usernamelessStart: discStart.count,
+      usernamelessComplete: discDone.count,
+    });
+    if (process.env.IDS_PRINT_SQL)
+      console.log(
+        JSON.stringify(
+          {
+            regStart: regStart.sql,
+            regDone: regDone.sql,
+            authStart: authStart.sql,
+            authDone: authDone.sql,
+          },
+          null,
+          2,
+        ),
+      );
+    const overBudget = Object.entries(figures).filter(([step, count]) => count > BUDGET[step]);
+    expect(overBudget).toEqual([]);
+  });
+});
