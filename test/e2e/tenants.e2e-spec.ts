@@ -79,6 +79,7 @@ describe('tenants', () => {
     ['id', { id: 'Not_A_Slug', name: 'x' }],
     ['id', { id: 'a', name: 'x' }],
     ['id', { id: '-leading', name: 'x' }],
+    ['id', { id: 'stores', name: 'x' }],
     ['name', { id: 'okay-id', name: '' }],
     ['limits.maxStores', { id: 'okay-id', name: 'x', limits: { maxStores: 0 } }],
     ['limits.maxUsers', { id: 'okay-id', name: 'x', limits: { maxUsers: 1.5 } }],

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   IsEnum,
   IsInt,
+  IsNotIn,
   IsOptional,
   IsString,
   Length,
@@ -14,6 +15,17 @@ import {
 import { TENANT_ID_PATTERN } from '../../auth/permissions';
 import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
 import { TenantEntity, TenantStatus } from '../tenant.entity';
+
+/** Static segments under /api/identity-store, which a `{tenantId}` segment must never shadow. */
+export const RESERVED_TENANT_IDS = [
+  'stores',
+  'tenants',
+  'apikeys',
+  'auditevents',
+  'limits',
+  'transactions',
+  'browser',
+];
 
 export const DEFAULT_LIMITS = { maxStores: 10, maxUsers: 100_000, maxPasskeysPerUser: 10 } as const;
 
@@ -58,6 +70,9 @@ export class CreateTenantDto {
   @Length(2, 63)
   @Matches(TENANT_ID_PATTERN, {
     message: 'id must be a slug of [a-z0-9-], starting and ending alphanumeric',
+  })
+  @IsNotIn(RESERVED_TENANT_IDS, {
+    message: `id must not be one of ${RESERVED_TENANT_IDS.join(', ')} (path segments of the API)`,
   })
   id!: string;
 
