@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { PasskeysModule } from './passkeys/passkeys.module';
 import { PoliciesModule } from './policies/policies.module';
 import { RelyingPartiesModule } from './relying-parties/relying-parties.module';
+import { StepUpModule } from './step-up/step-up.module';
 import { StoresModule } from './stores/stores.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
@@ -37,6 +38,7 @@ export class AppModule {
         RelyingPartiesModule,
         PoliciesModule,
         PasskeysModule,
+        StepUpModule,
         ...(config.metricsEnabled ? [MetricsModule] : []),
         ...extraModules,
       ],

@@ -4,6 +4,7 @@ import type { AppConfig } from './config/app-config';
 import { ProblemFilter } from './common/errors/problem.filter';
 import { AppValidationPipe } from './common/validation/validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
+import { BrowserGateway } from './step-up/browser-gateway';
 import { setupSwagger } from './openapi/openapi';
 
 /** Routes that live outside `/api`. */
@@ -49,6 +50,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     return payload;
   });
   if (config.metricsEnabled) app.get(MetricsService).instrument(fastify);
+  app.get(BrowserGateway).register(fastify);
 
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: [...config.corsOrigins], credentials: false });

@@ -138,7 +138,8 @@ export class ApiKeysService {
   }
 
   issueToken(principal: Principal): IssuedTokenDto {
-    return this.tokens.issue(principal.keyId, principal.tenantId);
+    // @RequireApiKey routes always carry a key principal
+    return this.tokens.issue(principal.keyId as string, principal.tenantId);
   }
 
   private async find(ctx: RequestContext, keyId: string): Promise<ApiKeyEntity> {

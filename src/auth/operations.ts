@@ -64,6 +64,10 @@ export const OPERATIONS = {
   getPasskey: 'Read a passkey',
   updatePasskey: 'Rename, suspend, revoke a passkey',
   deletePasskey: 'Delete a passkey',
+  // step-up transactions
+  createRegisterTransaction: 'Mint a register transaction for the browser',
+  createAuthenticateTransaction: 'Mint an authenticate (step-up) transaction for the browser',
+  verifyNonce: 'Redeem a nonce from a finished transaction',
 } as const;
 
 export type Operation = keyof typeof OPERATIONS;

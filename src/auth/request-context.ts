@@ -4,7 +4,8 @@ import type { Permission } from './permissions';
 
 /** Who is calling: an API key, presented directly or through a bearer token. */
 export interface Principal {
-  keyId: string;
+  /** null for the browser routes of step-up transactions (the transaction id is the capability) */
+  keyId: string | null;
   /** The key's own tenant; null for platform keys. */
   tenantId: string | null;
   isPlatform: boolean;

@@ -23,6 +23,13 @@ export interface AppConfig {
   readonly metricsEnabled: boolean;
   readonly trustProxy: boolean;
   readonly tokenTtlSeconds: number;
+  readonly transactionTtlSeconds: number;
+  readonly nonceTtlSeconds: number;
+  readonly browserRateLimit: number;
+  readonly browserRateLimitWindowSeconds: number;
+  readonly purgeIntervalSeconds: number;
+  readonly purgeGraceSeconds: number;
+  readonly demoEnabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -60,7 +67,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
     metricsEnabled: read.bool('IDS_METRICS_ENABLED', true),
     trustProxy: read.bool('IDS_TRUST_PROXY', false),
     tokenTtlSeconds: read.int('IDS_TOKEN_TTL_SECONDS', 900, 60, 86400),
+    transactionTtlSeconds: read.int('IDS_TRANSACTION_TTL_SECONDS', 300, 10, 3600),
+    nonceTtlSeconds: read.int('IDS_NONCE_TTL_SECONDS', 300, 10, 3600),
+    browserRateLimit: read.int('IDS_BROWSER_RATE_LIMIT', 60, 1, 100000),
+    browserRateLimitWindowSeconds: read.int('IDS_BROWSER_RATE_LIMIT_WINDOW_SECONDS', 60, 1, 3600),
+    purgeIntervalSeconds: read.int('IDS_PURGE_INTERVAL_SECONDS', 60, 0, 86400),
+    purgeGraceSeconds: read.int('IDS_PURGE_GRACE_SECONDS', 3600, 0, 30 * 86400),
+    demoEnabled: false,
   };
+  (config as { demoEnabled: boolean }).demoEnabled = read.bool(
+    'IDS_DEMO_ENABLED',
+    config.nodeEnv === 'development',
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

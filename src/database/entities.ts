@@ -4,6 +4,9 @@ import { SigningKeyEntity } from '../auth/tokens/signing-key.entity';
 import { CeremonySessionEntity } from '../passkeys/ceremony-session.entity';
 import { PasskeyEntity } from '../passkeys/passkey.entity';
 import { UserHandleEntity } from '../passkeys/user-handle.entity';
+import { RateLimitEntity } from '../common/rate-limit/rate-limit.entity';
+import { NonceEntity } from '../step-up/nonce.entity';
+import { StepUpTransactionEntity } from '../step-up/step-up-transaction.entity';
 import { AuthenticationPolicyEntity } from '../policies/authentication-policy.entity';
 import { RegistrationPolicyEntity } from '../policies/registration-policy.entity';
 import { RelyingPartyEntity } from '../relying-parties/relying-party.entity';
@@ -25,4 +28,7 @@ export const ENTITIES: (new () => unknown)[] = [
   PasskeyEntity,
   UserHandleEntity,
   CeremonySessionEntity,
+  StepUpTransactionEntity,
+  NonceEntity,
+  RateLimitEntity,
 ];

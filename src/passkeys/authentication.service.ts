@@ -123,11 +123,16 @@ export class AuthenticationService {
     };
   }
 
+  /**
+   * Completes the session. `onSuccess` runs inside the same database transaction, after the
+   * ceremony's own writes: whatever it writes commits or rolls back with the success.
+   */
   async complete(
     ctx: RequestContext,
     storeName: string,
     sessionId: string,
     dto: CompleteAuthenticationDto,
+    onSuccess?: (m: EntityManager, outcome: AuthenticationOutcomeDto) => Promise<void>,
   ): Promise<AuthenticationOutcomeDto> {
     const store = await this.stores.find(ctx, storeName);
     const result = await this.dataSource.transaction(async (m) => {
@@ -198,6 +203,7 @@ export class AuthenticationService {
           },
           m,
         );
+        if (onSuccess) await onSuccess(m, outcome);
         return { outcome };
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;

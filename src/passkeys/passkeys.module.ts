@@ -34,6 +34,6 @@ import { UserHandleEntity } from './user-handle.entity';
     RegistrationService,
     PasskeysService,
   ],
-  exports: [AuthenticationService, RegistrationService, CeremonySessions],
+  exports: [AuthenticationService, RegistrationService, CeremonySessions, CeremonyResolver],
 })
 export class PasskeysModule {}

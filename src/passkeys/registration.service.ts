@@ -132,11 +132,16 @@ export class RegistrationService {
     };
   }
 
+  /**
+   * Completes the session. `onSuccess` runs inside the same database transaction, after the
+   * ceremony's own writes: whatever it writes commits or rolls back with the success.
+   */
   async complete(
     ctx: RequestContext,
     storeName: string,
     sessionId: string,
     dto: CompleteRegistrationDto,
+    onSuccess?: (m: EntityManager, outcome: RegistrationOutcomeDto) => Promise<void>,
   ): Promise<RegistrationOutcomeDto> {
     const store = await this.stores.find(ctx, storeName);
     const result = await this.dataSource.transaction(async (m) => {
@@ -223,6 +228,7 @@ export class RegistrationService {
           },
           m,
         );
+        if (onSuccess) await onSuccess(m, outcome);
         return { outcome };
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;

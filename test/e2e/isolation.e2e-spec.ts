@@ -156,7 +156,16 @@ describe('tenant isolation over every operation of the OpenAPI document', () => 
     const publicOps = ops.filter((op) => op.isPublic).map((op) => `${op.method} ${op.path}`);
     // Reviewing this list is the point: every public operation is a deliberate decision.
     expect(publicOps.sort()).toEqual(
-      ['GET /.well-known/jwks.json', 'GET /api/health/live', 'GET /api/health/ready'].sort(),
+      [
+        'GET /.well-known/jwks.json',
+        'GET /api/health/live',
+        'GET /api/health/ready',
+        // the browser side of step-up transactions: the transaction id is the capability
+        'GET /api/identity-store/browser/client.js',
+        'POST /api/identity-store/browser/transactions/{transactionId}/finish',
+        'POST /api/identity-store/browser/transactions/{transactionId}/start',
+        'POST /api/identity-store/browser/{tenantId}/stores/{storeName}/relyingParties/{rpId}/authentications/{authPolicyName}',
+      ].sort(),
     );
   });
 

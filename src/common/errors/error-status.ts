@@ -45,6 +45,8 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND:
     case ErrorCode.SESSION_NOT_FOUND:
     case ErrorCode.PASSKEY_NOT_FOUND:
+    case ErrorCode.TRANSACTION_NOT_FOUND:
+    case ErrorCode.NONCE_NOT_FOUND:
       return 404;
     case ErrorCode.METHOD_NOT_ALLOWED:
       return 405;
@@ -60,8 +62,13 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.SESSION_ALREADY_COMPLETED:
     case ErrorCode.CREDENTIAL_ALREADY_REGISTERED:
     case ErrorCode.MAX_PASSKEYS_EXCEEDED:
+    case ErrorCode.TRANSACTION_ALREADY_COMPLETED:
+    case ErrorCode.TRANSACTION_NOT_STARTED:
+    case ErrorCode.NONCE_ALREADY_USED:
       return 409;
     case ErrorCode.SESSION_EXPIRED:
+    case ErrorCode.TRANSACTION_EXPIRED:
+    case ErrorCode.NONCE_EXPIRED:
       return 410;
     case ErrorCode.PAYLOAD_TOO_LARGE:
       return 413;

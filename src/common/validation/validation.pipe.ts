@@ -68,3 +68,13 @@ export class AppValidationPipe extends ValidationPipe {
 function isPrimitive(metatype: unknown): boolean {
   return [String, Boolean, Number, Array].includes(metatype as never);
 }
+
+const pipe = new AppValidationPipe();
+
+/** Validates a value against a DTO chosen at run time, with the same rules and errors as bodies. */
+export async function validateBody<T extends object>(
+  metatype: new () => T,
+  value: unknown,
+): Promise<T> {
+  return (await pipe.transform(value, { type: 'body', metatype })) as T;
+}

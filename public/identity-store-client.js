@@ -1,0 +1,210 @@
+// Identity Store browser client (ES module), served at /api/identity-store/browser/client.js.
+//
+//   import { register, authenticate } from 'https://ids.example.com/api/identity-store/browser/client.js';
+//   const nonce = await register(transactionId);                 // sign-up: a new passkey
+//   const nonce = await authenticate({ transactionId });         // step-up for a known user
+//   const nonce = await authenticate({ conditional: true, tenantId, storeName, rpId }); // autofill
+//
+// Give the nonce to your backend, which redeems it once with POST .../passkeys/nonces/verify.
+// Failures are PasskeyError with a `code`: CANCELLED, NOT_ALLOWED, UNSUPPORTED, ALREADY_REGISTERED,
+// SECURITY, or the API's problem code (TRANSACTION_EXPIRED, RATE_LIMITED, ...).
+
+const API = new URL('./', import.meta.url);
+
+export class PasskeyError extends Error {
+  constructor(code, message, cause) {
+    super(message);
+    this.name = 'PasskeyError';
+    this.code = code;
+    this.cause = cause;
+  }
+}
+
+/** True when this browser can run passkey ceremonies at all. */
+export function isSupported() {
+  return (
+    typeof window !== 'undefined' && 'PublicKeyCredential' in window && !!navigator.credentials
+  );
+}
+
+const b64 = {
+  toBytes(text) {
+    const base64 = text
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(text.length / 4) * 4, '=');
+    return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  },
+  fromBytes(buffer) {
+    let text = '';
+    for (const byte of new Uint8Array(buffer)) text += String.fromCharCode(byte);
+    return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  },
+};
+
+function creationOptions(json) {
+  if (PublicKeyCredential.parseCreationOptionsFromJSON)
+    return PublicKeyCredential.parseCreationOptionsFromJSON(json);
+  return {
+    ...json,
+    challenge: b64.toBytes(json.challenge),
+    user: { ...json.user, id: b64.toBytes(json.user.id) },
+    excludeCredentials: (json.excludeCredentials ?? []).map((c) => ({
+      ...c,
+      id: b64.toBytes(c.id),
+    })),
+  };
+}
+
+function requestOptions(json) {
+  if (PublicKeyCredential.parseRequestOptionsFromJSON)
+    return PublicKeyCredential.parseRequestOptionsFromJSON(json);
+  return {
+    ...json,
+    challenge: b64.toBytes(json.challenge),
+    allowCredentials: (json.allowCredentials ?? []).map((c) => ({ ...c, id: b64.toBytes(c.id) })),
+  };
+}
+
+function credentialJSON(credential) {
+  if (typeof credential.toJSON === 'function') return credential.toJSON();
+  const r = credential.response;
+  const response = r.attestationObject
+    ? {
+        clientDataJSON: b64.fromBytes(r.clientDataJSON),
+        attestationObject: b64.fromBytes(r.attestationObject),
+        transports: r.getTransports?.() ?? [],
+      }
+    : {
+        clientDataJSON: b64.fromBytes(r.clientDataJSON),
+        authenticatorData: b64.fromBytes(r.authenticatorData),
+        signature: b64.fromBytes(r.signature),
+        ...(r.userHandle ? { userHandle: b64.fromBytes(r.userHandle) } : {}),
+      };
+  return {
+    id: credential.id,
+    rawId: b64.fromBytes(credential.rawId),
+    type: credential.type,
+    response,
+    clientExtensionResults: credential.getClientExtensionResults?.() ?? {},
+    ...(credential.authenticatorAttachment
+      ? { authenticatorAttachment: credential.authenticatorAttachment }
+      : {}),
+  };
+}
+
+async function post(path, body) {
+  const response = await fetch(new URL(path, API), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
+  const json = await response.json().catch(() => ({}));
+  if (!response.ok)
+    throw new PasskeyError(
+      json.code ?? `HTTP_${response.status}`,
+      json.detail ?? response.statusText,
+    );
+  return json;
+}
+
+function browserError(error) {
+  switch (error?.name) {
+    case 'AbortError':
+      return new PasskeyError('CANCELLED', 'The ceremony was aborted', error);
+    case 'NotAllowedError':
+      return new PasskeyError(
+        'NOT_ALLOWED',
+        'The user cancelled, or the ceremony timed out or is not allowed here',
+        error,
+      );
+    case 'InvalidStateError':
+      return new PasskeyError(
+        'ALREADY_REGISTERED',
+        'This authenticator already holds a passkey for this account',
+        error,
+      );
+    case 'SecurityError':
+      return new PasskeyError(
+        'SECURITY',
+        'The page origin does not match the relying party',
+        error,
+      );
+    case 'NotSupportedError':
+      return new PasskeyError(
+        'UNSUPPORTED',
+        'No authenticator supports the requested options',
+        error,
+      );
+    default:
+      return error instanceof PasskeyError
+        ? error
+        : new PasskeyError('UNKNOWN', String(error?.message ?? error), error);
+  }
+}
+
+function requireSupport() {
+  if (!isSupported())
+    throw new PasskeyError('UNSUPPORTED', 'This browser does not support passkeys');
+}
+
+/** Registers a passkey for the register transaction; resolves to the nonce. */
+export async function register(transactionId, { signal } = {}) {
+  requireSupport();
+  const id = encodeURIComponent(transactionId);
+  const started = await post(`transactions/${id}/start`);
+  let credential;
+  try {
+    credential = await navigator.credentials.create({
+      publicKey: creationOptions(started.clientRequest),
+      signal,
+    });
+  } catch (error) {
+    throw browserError(error);
+  }
+  return (await post(`transactions/${id}/finish`, { clientResponse: credentialJSON(credential) }))
+    .nonce;
+}
+
+/**
+ * Authenticates with a passkey; resolves to the nonce. With a `transactionId` (step-up of a known
+ * user), or username-less with `tenantId`, `storeName`, `rpId` (and `policy`, default "default");
+ * `conditional: true` waits for the user to pick a passkey from autofill.
+ */
+export async function authenticate({
+  transactionId,
+  conditional = false,
+  tenantId,
+  storeName,
+  rpId,
+  policy = 'default',
+  signal,
+} = {}) {
+  requireSupport();
+  if (conditional && !(await PublicKeyCredential.isConditionalMediationAvailable?.())) {
+    throw new PasskeyError(
+      'UNSUPPORTED',
+      'This browser has no passkey autofill (conditional mediation)',
+    );
+  }
+  const started = transactionId
+    ? await post(`transactions/${encodeURIComponent(transactionId)}/start`)
+    : await post(
+        [tenantId, 'stores', storeName, 'relyingParties', rpId, 'authentications', policy]
+          .map(encodeURIComponent)
+          .join('/'),
+      );
+  let credential;
+  try {
+    credential = await navigator.credentials.get({
+      publicKey: requestOptions(started.clientRequest),
+      ...(conditional ? { mediation: 'conditional' } : {}),
+      signal,
+    });
+  } catch (error) {
+    throw browserError(error);
+  }
+  const id = encodeURIComponent(started.transactionId);
+  return (await post(`transactions/${id}/finish`, { clientResponse: credentialJSON(credential) }))
+    .nonce;
+}

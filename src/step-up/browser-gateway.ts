@@ -1,0 +1,90 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DataSource } from 'typeorm';
+import { sendProblem } from '../common/errors/problem-responder';
+import { RateLimiter } from '../common/rate-limit/rate-limiter';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { originAllowed } from '../passkeys/ceremony/origins';
+
+const PREFIX = '/api/identity-store/browser/';
+const TRANSACTION =
+  /^\/api\/identity-store\/browser\/transactions\/([A-Za-z0-9_-]{1,64})\/(?:start|finish)$/;
+const USERNAMELESS =
+  /^\/api\/identity-store\/browser\/([a-z0-9-]{1,63})\/stores\/([^/]{1,63})\/relyingParties\/([^/]{1,253})\/authentications\/[^/]+$/;
+const CLIENT = `${PREFIX}client.js`;
+
+/**
+ * The browser routes' front door: CORS that answers only the relying party's own origins
+ * (preflights included; other origins get no CORS headers at all), then a per-IP rate limit
+ * whose counters live in PostgreSQL so that it holds across instances.
+ */
+@Injectable()
+export class BrowserGateway {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly limiter: RateLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  register(fastify: FastifyInstance): void {
+    fastify.addHook('onRequest', async (request, reply) => {
+      const path = request.url.split('?')[0];
+      if (!path.startsWith(PREFIX)) return;
+      if (path === CLIENT) {
+        reply.header('access-control-allow-origin', '*');
+        return;
+      }
+      const origin = request.headers.origin;
+      if (origin && (await this.originAllowed(path, origin))) {
+        reply.header('access-control-allow-origin', origin);
+        reply.header('vary', 'Origin');
+        reply.header(
+          'access-control-expose-headers',
+          'x-request-id, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset',
+        );
+      }
+      if (request.method === 'OPTIONS') {
+        if (reply.getHeader('access-control-allow-origin')) {
+          reply.header('access-control-allow-methods', 'POST');
+          reply.header('access-control-allow-headers', 'content-type');
+          reply.header('access-control-max-age', '600');
+        }
+        return reply.code(204).send();
+      }
+      await this.limit(request, reply);
+    });
+  }
+
+  private async limit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const result = await this.limiter.hit(
+      `browser:${request.ip}`,
+      this.config.browserRateLimit,
+      this.config.browserRateLimitWindowSeconds,
+    );
+    reply.headers(RateLimiter.headers(result));
+    if (!result.allowed) {
+      sendProblem(RateLimiter.exceeded(result), request, reply);
+      return reply;
+    }
+  }
+
+  private async originAllowed(path: string, origin: string): Promise<boolean> {
+    let row: { rp_id: string; origins: string[] } | undefined;
+    const tx = TRANSACTION.exec(path);
+    const usernameless = USERNAMELESS.exec(path);
+    if (tx) {
+      [row] = await this.dataSource.query(
+        `SELECT rp.rp_id, rp.origins FROM step_up_transactions t JOIN relying_parties rp ON rp.id = t.relying_party_id
+          WHERE t.id = $1`,
+        [tx[1]],
+      );
+    } else if (usernameless) {
+      [row] = await this.dataSource.query(
+        `SELECT rp.rp_id, rp.origins FROM relying_parties rp JOIN stores s ON s.id = rp.store_id
+          WHERE s.tenant_id = $1 AND s.name = $2 AND rp.rp_id = $3`,
+        [usernameless[1], decodeURIComponent(usernameless[2]), decodeURIComponent(usernameless[3])],
+      );
+    }
+    return row !== undefined && originAllowed(row.rp_id, row.origins, origin);
+  }
+}

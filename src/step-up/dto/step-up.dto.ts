@@ -1,0 +1,114 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { TENANT_ID_PATTERN } from '../../auth/permissions';
+import { IsPathName } from '../../common/validation/validators';
+import { IsBase64Url } from '../../passkeys/dto/client-response.dto';
+import { AuthenticationPolicyParams } from '../../policies/dto/policy-common.dto';
+import { RelyingPartyParams } from '../../relying-parties/dto/relying-party.dto';
+import { EXTERNAL_ID } from '../../users/dto/user.dto';
+
+export class CreateRegisterTransactionDto {
+  @ApiProperty({
+    description: 'The user; created (userName = externalId) when missing',
+    example: 'cust-1001',
+  })
+  @IsString()
+  @Matches(EXTERNAL_ID, { message: 'externalId must be an external id' })
+  externalId!: string;
+
+  @ApiProperty({ description: 'Name of the passkey to be created', example: 'Work laptop' })
+  @IsString()
+  @Length(1, 255)
+  passkeyDisplayName!: string;
+
+  @ApiPropertyOptional({
+    description: 'Registration policy; default "default"',
+    example: 'default',
+  })
+  @IsOptional()
+  @IsPathName('registrationPolicy')
+  registrationPolicy?: string;
+}
+
+export class CreateAuthenticateTransactionDto {
+  @ApiProperty({ description: 'The user who must prove presence', example: 'cust-1001' })
+  @IsString()
+  @Matches(EXTERNAL_ID, { message: 'externalId must be an external id' })
+  externalId!: string;
+
+  @ApiPropertyOptional({
+    description: 'Authentication policy; default "default"',
+    example: 'default',
+  })
+  @IsOptional()
+  @IsPathName('authenticationPolicy')
+  authenticationPolicy?: string;
+}
+
+export class TransactionDto {
+  @ApiProperty({
+    description: 'The browser’s only capability: hand it to the browser client',
+    example: 'dHhuLWV4YW1wbGUtMDEyMzQ1Njc4OWFiY2RlZmdoaWo',
+  })
+  transactionId!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) expiresAt!: string;
+}
+
+export class VerifyNonceDto {
+  @ApiProperty({
+    description: 'The nonce the browser received',
+    example: 'bm9uY2UtZXhhbXBsZS0wMTIzNDU2Nzg5YWJjZGVmZ2g',
+  })
+  @IsBase64Url(86, 43)
+  nonce!: string;
+}
+
+export class VerifiedNonceDto {
+  @ApiProperty({ example: 'cust-1001' }) externalId!: string;
+  @ApiProperty({ format: 'uuid' }) userId!: string;
+  @ApiProperty({ format: 'uuid' }) passkeyId!: string;
+  @ApiProperty({ enum: ['register', 'authenticate'] }) kind!: string;
+  @ApiProperty() userVerified!: boolean;
+  @ApiProperty() backedUp!: boolean;
+  @ApiProperty() transactionId!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) verifiedAt!: string;
+}
+
+// ---- browser routes ----
+
+export class TransactionParams {
+  @ApiProperty({ example: 'dHhuLWV4YW1wbGUtMDEyMzQ1Njc4OWFiY2RlZmdoaWo' })
+  @IsBase64Url(64, 43)
+  transactionId!: string;
+}
+
+export class BrowserUsernamelessParams extends AuthenticationPolicyParams {
+  @ApiProperty({ example: 'acme' })
+  @Matches(TENANT_ID_PATTERN, { message: 'tenantId must be a tenant id' })
+  tenantId!: string;
+}
+
+export class BrowserStartDto {
+  @ApiProperty({
+    description: 'Transaction to continue (username-less starts make one)',
+    example: 'dHhuLWV4YW1wbGUtMDEyMzQ1Njc4OWFiY2RlZmdoaWo',
+  })
+  transactionId!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Options for navigator.credentials.create() / get()',
+  })
+  clientRequest!: Record<string, unknown>;
+  @ApiProperty({ enum: ['register', 'authenticate'] }) kind!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) expiresAt!: string;
+}
+
+export class NonceDto {
+  @ApiProperty({
+    description: 'Single use; give it to your backend, which redeems it with verifyNonce',
+  })
+  nonce!: string;
+}
+
+export type { RelyingPartyParams };

@@ -1,0 +1,45 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** A single-use proof that a ceremony succeeded; only its SHA-256 is stored. */
+@Entity('nonces')
+@Index('ix_nonces_expires', ['expiresAt'])
+export class NonceEntity {
+  @PrimaryColumn({ type: 'bytea' })
+  hash!: Buffer;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 63 })
+  tenantId!: string;
+
+  @Column({ name: 'store_id', type: 'uuid' })
+  storeId!: string;
+
+  @Column({ name: 'transaction_id', type: 'varchar', length: 64 })
+  transactionId!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  kind!: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId!: string;
+
+  @Column({ name: 'external_id', type: 'varchar', length: 255 })
+  externalId!: string;
+
+  @Column({ name: 'passkey_id', type: 'uuid' })
+  passkeyId!: string;
+
+  @Column({ name: 'user_verified', type: 'boolean' })
+  userVerified!: boolean;
+
+  @Column({ name: 'backed_up', type: 'boolean' })
+  backedUp!: boolean;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'redeemed_at', type: 'timestamptz', nullable: true })
+  redeemedAt!: Date | null;
+}

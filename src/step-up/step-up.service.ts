@@ -1,0 +1,370 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { createHash, randomBytes } from 'node:crypto';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { AuditEventType } from '../audit/audit-event-type';
+import { AuditService } from '../audit/audit.service';
+import type { Principal, RequestContext } from '../auth/request-context';
+import { DomainError, ErrorCode } from '../common/errors';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { AuthenticationService } from '../passkeys/authentication.service';
+import { CeremonyResolver } from '../passkeys/ceremony-resolver';
+import {
+  CompleteAuthenticationDto,
+  CompleteRegistrationDto,
+} from '../passkeys/dto/client-response.dto';
+import { RegistrationService } from '../passkeys/registration.service';
+import { UsersService } from '../users/users.service';
+import {
+  BrowserStartDto,
+  CreateAuthenticateTransactionDto,
+  CreateRegisterTransactionDto,
+  NonceDto,
+  TransactionDto,
+  VerifiedNonceDto,
+} from './dto/step-up.dto';
+import { NonceEntity } from './nonce.entity';
+import {
+  StepUpTransactionEntity,
+  TransactionKind,
+  TransactionStatus,
+} from './step-up-transaction.entity';
+
+const hash = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+const random256 = () => randomBytes(32).toString('base64url');
+
+/** Who acts on the browser routes: no key, the transaction is the capability. */
+const BROWSER: Principal = {
+  keyId: null,
+  tenantId: null,
+  isPlatform: false,
+  permissions: [],
+  via: 'apiKey',
+};
+
+export interface BrowserRequest {
+  requestId: string;
+  ip: string;
+}
+
+/**
+ * Step-up transactions (the 000 seed's flow): the backend mints a transaction, the browser runs
+ * the ceremony with it and receives a single-use nonce, the backend redeems the nonce.
+ */
+@Injectable()
+export class StepUpService {
+  constructor(
+    @InjectRepository(StepUpTransactionEntity)
+    private readonly transactions: Repository<StepUpTransactionEntity>,
+    private readonly dataSource: DataSource,
+    private readonly resolver: CeremonyResolver,
+    private readonly users: UsersService,
+    private readonly registration: RegistrationService,
+    private readonly authentication: AuthenticationService,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  // ---- backend (API key) ----
+
+  async createRegister(
+    ctx: RequestContext,
+    storeName: string,
+    rpId: string,
+    dto: CreateRegisterTransactionDto,
+  ): Promise<TransactionDto> {
+    const policyName = dto.registrationPolicy ?? 'default';
+    const { store, rp } = await this.resolver.forRegistration(ctx, storeName, rpId, policyName);
+    const tx = await this.dataSource.transaction(async (m) => {
+      let user;
+      try {
+        user = await this.users.find(ctx, store, { externalId: dto.externalId }, m);
+      } catch (error) {
+        if (!(error instanceof DomainError) || error.code !== ErrorCode.USER_NOT_FOUND) throw error;
+        user = await this.users.insert(m, store, {
+          externalId: dto.externalId,
+          userName: dto.externalId,
+        });
+      }
+      return this.mint(ctx, m, {
+        store: { id: store.id, name: store.name },
+        rp: { id: rp.id, rpId: rp.rpId },
+        userId: user.id,
+        kind: TransactionKind.REGISTER,
+        policyName,
+        passkeyDisplayName: dto.passkeyDisplayName,
+      });
+    });
+    return { transactionId: tx.id, expiresAt: tx.expiresAt.toISOString() };
+  }
+
+  async createAuthenticate(
+    ctx: RequestContext,
+    storeName: string,
+    rpId: string,
+    dto: CreateAuthenticateTransactionDto,
+  ): Promise<TransactionDto> {
+    const policyName = dto.authenticationPolicy ?? 'default';
+    const { store, rp } = await this.resolver.forAuthentication(ctx, storeName, rpId, policyName);
+    const user = await this.users.find(ctx, store, { externalId: dto.externalId });
+    const tx = await this.mint(ctx, undefined, {
+      store: { id: store.id, name: store.name },
+      rp: { id: rp.id, rpId: rp.rpId },
+      userId: user.id,
+      kind: TransactionKind.AUTHENTICATE,
+      policyName,
+      passkeyDisplayName: null,
+    });
+    return { transactionId: tx.id, expiresAt: tx.expiresAt.toISOString() };
+  }
+
+  /** Redeems a nonce, atomically and once, in the tenant and store that made it. */
+  async verifyNonce(
+    ctx: RequestContext,
+    storeName: string,
+    nonce: string,
+  ): Promise<VerifiedNonceDto> {
+    const [rows] = (await this.dataSource.query(
+      `UPDATE nonces n SET redeemed_at = now()
+         FROM stores s
+        WHERE n.hash = $1 AND n.tenant_id = $2 AND s.id = n.store_id AND s.tenant_id = $2 AND s.name = $3
+          AND n.redeemed_at IS NULL AND n.expires_at > now()
+        RETURNING n.*, n.redeemed_at AS verified_at`,
+      [hash(nonce), ctx.tenantId, storeName],
+    )) as [Record<string, unknown>[], number];
+    if (rows.length === 0) throw await this.whyNotRedeemable(ctx, storeName, nonce);
+    const row = rows[0];
+    await this.audit.record(ctx, {
+      type: AuditEventType.NONCE_REDEEMED,
+      details: { transactionId: row.transaction_id, userId: row.user_id, kind: row.kind },
+    });
+    return {
+      externalId: row.external_id as string,
+      userId: row.user_id as string,
+      passkeyId: row.passkey_id as string,
+      kind: row.kind as string,
+      userVerified: row.user_verified as boolean,
+      backedUp: row.backed_up as boolean,
+      transactionId: row.transaction_id as string,
+      verifiedAt: (row.verified_at as Date).toISOString(),
+    };
+  }
+
+  // ---- browser (the transaction id is the capability) ----
+
+  async browserStart(transactionId: string, request: BrowserRequest): Promise<BrowserStartDto> {
+    const tx = await this.pending(transactionId);
+    const ctx = this.browserContext(tx.tenantId, request);
+    const started =
+      tx.kind === TransactionKind.REGISTER
+        ? await this.registration.start(
+            ctx,
+            { storeName: tx.storeName, rpId: tx.rpId, regPolicyName: tx.policyName },
+            { id: tx.userId! },
+            { passkeyDisplayName: tx.passkeyDisplayName ?? undefined },
+          )
+        : await this.authentication.start(
+            ctx,
+            { storeName: tx.storeName, rpId: tx.rpId, authPolicyName: tx.policyName },
+            tx.userId ? { id: tx.userId } : undefined,
+            {},
+          );
+    // A later start (the user dismissed the dialog and retries) replaces the ceremony.
+    await this.transactions.update(
+      { id: tx.id, status: TransactionStatus.PENDING },
+      { sessionId: started.sessionId },
+    );
+    return {
+      transactionId: tx.id,
+      clientRequest: started.clientRequest,
+      kind: tx.kind,
+      expiresAt: tx.expiresAt.toISOString(),
+    };
+  }
+
+  /** Username-less (autofill, conditional UI): a transaction without a user, started at once. */
+  async browserStartUsernameless(
+    tenantId: string,
+    storeName: string,
+    rpId: string,
+    policyName: string,
+    request: BrowserRequest,
+  ): Promise<BrowserStartDto> {
+    const ctx = this.browserContext(tenantId, request);
+    const { store, rp } = await this.resolver.forAuthentication(ctx, storeName, rpId, policyName);
+    const tx = await this.mint(ctx, undefined, {
+      store: { id: store.id, name: store.name },
+      rp: { id: rp.id, rpId: rp.rpId },
+      userId: null,
+      kind: TransactionKind.AUTHENTICATE,
+      policyName,
+      passkeyDisplayName: null,
+    });
+    return this.browserStart(tx.id, request);
+  }
+
+  /** Finishes the ceremony; on success the transaction completes and a nonce is minted, atomically. */
+  async browserFinish(
+    transactionId: string,
+    body: CompleteRegistrationDto | CompleteAuthenticationDto,
+    request: BrowserRequest,
+  ): Promise<NonceDto> {
+    const tx = await this.pending(transactionId);
+    if (!tx.sessionId)
+      throw new DomainError(
+        ErrorCode.TRANSACTION_NOT_STARTED,
+        'Start the transaction before finishing it',
+      );
+    const ctx = this.browserContext(tx.tenantId, request);
+    const nonce = random256();
+    const settle = async (
+      m: EntityManager,
+      outcome: {
+        userId: string;
+        externalId: string;
+        passkeyId: string;
+        userVerified: boolean;
+        backedUp: boolean;
+      },
+    ) => {
+      const done = await m.update(
+        StepUpTransactionEntity,
+        { id: tx.id, status: TransactionStatus.PENDING, sessionId: tx.sessionId! },
+        { status: TransactionStatus.COMPLETED, userId: outcome.userId },
+      );
+      if (!done.affected) throw alreadyCompleted(tx.id);
+      await m.insert(NonceEntity, {
+        hash: hash(nonce),
+        tenantId: tx.tenantId,
+        storeId: tx.storeId,
+        transactionId: tx.id,
+        kind: tx.kind,
+        userId: outcome.userId,
+        externalId: outcome.externalId,
+        passkeyId: outcome.passkeyId,
+        userVerified: outcome.userVerified,
+        backedUp: outcome.backedUp,
+        expiresAt: new Date(Date.now() + this.config.nonceTtlSeconds * 1000),
+      });
+    };
+    try {
+      if (tx.kind === TransactionKind.REGISTER) {
+        await this.registration.complete(
+          ctx,
+          tx.storeName,
+          tx.sessionId,
+          body as CompleteRegistrationDto,
+          settle,
+        );
+      } else {
+        await this.authentication.complete(
+          ctx,
+          tx.storeName,
+          tx.sessionId,
+          body as CompleteAuthenticationDto,
+          settle,
+        );
+      }
+    } catch (error) {
+      // A failed or replayed finish uses the transaction up: it is single use.
+      if (error instanceof DomainError) {
+        await this.transactions.update(
+          { id: tx.id, status: TransactionStatus.PENDING },
+          { status: TransactionStatus.FAILED },
+        );
+      }
+      throw error;
+    }
+    return { nonce };
+  }
+
+  /** The kind of a usable transaction (the finish body is validated against it). */
+  async kindOf(transactionId: string): Promise<TransactionKind> {
+    return (await this.pending(transactionId)).kind;
+  }
+
+  // ----
+
+  private async mint(
+    ctx: RequestContext,
+    m: EntityManager | undefined,
+    t: {
+      store: { id: string; name: string };
+      rp: { id: string; rpId: string };
+      userId: string | null;
+      kind: TransactionKind;
+      policyName: string;
+      passkeyDisplayName: string | null;
+    },
+  ): Promise<StepUpTransactionEntity> {
+    const repo = m ? m.getRepository(StepUpTransactionEntity) : this.transactions;
+    const tx = repo.create({
+      id: random256(),
+      tenantId: ctx.tenantId,
+      storeId: t.store.id,
+      storeName: t.store.name,
+      relyingPartyId: t.rp.id,
+      rpId: t.rp.rpId,
+      userId: t.userId,
+      kind: t.kind,
+      policyName: t.policyName,
+      passkeyDisplayName: t.passkeyDisplayName,
+      status: TransactionStatus.PENDING,
+      sessionId: null,
+      expiresAt: new Date(Date.now() + this.config.transactionTtlSeconds * 1000),
+    });
+    await repo.insert(tx);
+    if (ctx.principal.keyId) {
+      await this.audit.record(
+        ctx,
+        {
+          type: AuditEventType.TRANSACTION_CREATED,
+          details: { kind: t.kind, userId: t.userId, rpId: t.rp.rpId },
+        },
+        m,
+      );
+    }
+    return tx;
+  }
+
+  private async pending(id: string): Promise<StepUpTransactionEntity> {
+    const tx = await this.transactions.findOne({ where: { id } });
+    if (!tx) throw new DomainError(ErrorCode.TRANSACTION_NOT_FOUND, 'No such transaction');
+    if (tx.status !== TransactionStatus.PENDING) throw alreadyCompleted(id);
+    if (tx.expiresAt.getTime() <= Date.now()) {
+      throw new DomainError(
+        ErrorCode.TRANSACTION_EXPIRED,
+        'The transaction has expired; ask the backend for a new one',
+      );
+    }
+    return tx;
+  }
+
+  private async whyNotRedeemable(
+    ctx: RequestContext,
+    storeName: string,
+    nonce: string,
+  ): Promise<DomainError> {
+    const [row] = (await this.dataSource.query(
+      `SELECT n.redeemed_at, n.expires_at FROM nonces n JOIN stores s ON s.id = n.store_id
+        WHERE n.hash = $1 AND n.tenant_id = $2 AND s.tenant_id = $2 AND s.name = $3`,
+      [hash(nonce), ctx.tenantId, storeName],
+    )) as { redeemed_at: Date | null; expires_at: Date }[];
+    // another tenant's or store's nonce is indistinguishable from an unknown one
+    if (!row) return new DomainError(ErrorCode.NONCE_NOT_FOUND, 'Unknown nonce for this store');
+    if (row.redeemed_at)
+      return new DomainError(ErrorCode.NONCE_ALREADY_USED, 'The nonce was already redeemed');
+    return new DomainError(ErrorCode.NONCE_EXPIRED, 'The nonce has expired');
+  }
+
+  private browserContext(tenantId: string, request: BrowserRequest): RequestContext {
+    return { tenantId, principal: BROWSER, requestId: request.requestId, ip: request.ip };
+  }
+}
+
+function alreadyCompleted(id: string): DomainError {
+  return new DomainError(
+    ErrorCode.TRANSACTION_ALREADY_COMPLETED,
+    `Transaction ${id.slice(0, 8)}… is used up`,
+  );
+}
