@@ -1,0 +1,381 @@
+import { Client } from 'pg';
+import { call, expectStatus } from '../support/api';
+import { registerPasskey } from '../support/ceremonies';
+import { ORIGIN, passkeyWorld, World } from '../support/passkey-world';
+import { expectProblem } from '../support/problem';
+import { SoftAuthenticator } from '../support/soft-authenticator';
+import { createTestApp, TestApp } from '../support/test-app';
+
+const BROWSER = '/api/identity-store/browser';
+
+describe('step-up transactions and nonces', () => {
+  let t: TestApp;
+  let w: World;
+  let db: Client;
+  const tx = (kind: 'register' | 'authenticate') => `${w.rpUrl}/transactions/${kind}`;
+  const verify = (nonce: string, key = w.key, store = w.storeUrl) =>
+    call(t.app, 'POST', `${store}/passkeys/nonces/verify`, { key, body: { nonce } });
+  const browser = (path: string, body?: unknown, origin = ORIGIN) =>
+    call(t.app, 'POST', `${BROWSER}/${path}`, { body: body ?? {}, headers: { origin } });
+
+  /** The browser side of a transaction with the software authenticator; returns the nonce. */
+  async function runInBrowser(
+    transactionId: string,
+    device: SoftAuthenticator,
+    kind: 'register' | 'authenticate',
+  ): Promise<string> {
+    const started = await browser(`transactions/${transactionId}/start`);
+    expectStatus(started, 200);
+    const options = started.json().clientRequest;
+    const clientResponse =
+      kind === 'register' ? device.register(options, ORIGIN) : device.authenticate(options, ORIGIN);
+    const finished = await browser(`transactions/${transactionId}/finish`, { clientResponse });
+    expectStatus(finished, 200);
+    return finished.json().nonce;
+  }
+
+  async function mint(
+    kind: 'register' | 'authenticate',
+    body: Record<string, unknown>,
+  ): Promise<string> {
+    const res = await call(t.app, 'POST', tx(kind), { key: w.key, body });
+    expectStatus(res, 201);
+    return res.json().transactionId;
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp({ config: { browserRateLimit: 1000 } });
+    w = await passkeyWorld(t.app);
+    db = new Client({ connectionString: t.database.url });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  it('register transaction → browser ceremony → nonce → the backend learns who registered which passkey', async () => {
+    const device = new SoftAuthenticator();
+    const transactionId = await mint('register', {
+      externalId: 'new-customer',
+      passkeyDisplayName: 'Phone',
+    });
+    expect(Buffer.from(transactionId, 'base64url')).toHaveLength(32);
+    const nonce = await runInBrowser(transactionId, device, 'register');
+    expect(Buffer.from(nonce, 'base64url')).toHaveLength(32);
+
+    const verified = await verify(nonce);
+    expectStatus(verified, 200);
+    expect(verified.json()).toMatchObject({
+      externalId: 'new-customer',
+      kind: 'register',
+      userVerified: true,
+      transactionId,
+    });
+    const passkeys = (
+      await call(t.app, 'GET', `${w.storeUrl}/users/new-customer/passkeys/ext`, { key: w.key })
+    ).json();
+    expect(passkeys).toEqual([
+      expect.objectContaining({ id: verified.json().passkeyId, displayName: 'Phone' }),
+    ]);
+  });
+
+  it('authenticate transaction (step-up) → nonce → verified user, passkey and UV', async () => {
+    const user = await w.newUser();
+    const device = new SoftAuthenticator();
+    const reg = await registerPasskey(t.app, w, device, user.id);
+    const transactionId = await mint('authenticate', { externalId: user.externalId });
+    const nonce = await runInBrowser(transactionId, device, 'authenticate');
+    const verified = (await verify(nonce)).json();
+    expect(verified).toMatchObject({
+      externalId: user.externalId,
+      userId: user.id,
+      passkeyId: reg.passkeyId,
+      kind: 'authenticate',
+      userVerified: true,
+      backedUp: false,
+      transactionId,
+    });
+    expect(Date.parse(verified.verifiedAt)).toBeGreaterThan(Date.now() - 10_000);
+  });
+
+  it('username-less in the browser, without a transaction, also ends in a nonce', async () => {
+    const user = await w.newUser();
+    const device = new SoftAuthenticator();
+    await registerPasskey(t.app, w, device, user.id);
+    const started = await browser(
+      `${w.tenant}/stores/shop/relyingParties/localhost/authentications/default`,
+    );
+    expectStatus(started, 200);
+    const { transactionId, clientRequest } = started.json();
+    const finished = await browser(`transactions/${transactionId}/finish`, {
+      clientResponse: device.authenticate(clientRequest, ORIGIN),
+    });
+    const verified = (await verify(finished.json().nonce)).json();
+    expect(verified).toMatchObject({ userId: user.id, kind: 'authenticate' });
+  });
+
+  it('nonce replay → NONCE_ALREADY_USED', async () => {
+    const nonce = await runInBrowser(
+      await mint('register', { externalId: 'replay', passkeyDisplayName: 'x' }),
+      new SoftAuthenticator(),
+      'register',
+    );
+    expectStatus(await verify(nonce), 200);
+    expectProblem(await verify(nonce), 409, 'NONCE_ALREADY_USED');
+  });
+
+  it('concurrent redemptions of one nonce → exactly one succeeds', async () => {
+    const nonce = await runInBrowser(
+      await mint('register', { externalId: 'race', passkeyDisplayName: 'x' }),
+      new SoftAuthenticator(),
+      'register',
+    );
+    const results = await Promise.all(Array.from({ length: 10 }, () => verify(nonce)));
+    expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
+  });
+
+  it('expired nonce → NONCE_EXPIRED', async () => {
+    const nonce = await runInBrowser(
+      await mint('register', { externalId: 'late', passkeyDisplayName: 'x' }),
+      new SoftAuthenticator(),
+      'register',
+    );
+    await db.query("UPDATE nonces SET expires_at = now() - interval '1 second'");
+    expectProblem(await verify(nonce), 410, 'NONCE_EXPIRED');
+  });
+
+  it('expired transaction → TRANSACTION_EXPIRED', async () => {
+    const transactionId = await mint('register', { externalId: 'slow', passkeyDisplayName: 'x' });
+    await db.query(
+      "UPDATE step_up_transactions SET expires_at = now() - interval '1 second' WHERE id = $1",
+      [transactionId],
+    );
+    expectProblem(await browser(`transactions/${transactionId}/start`), 410, 'TRANSACTION_EXPIRED');
+  });
+
+  it('a nonce of another store or tenant → NONCE_NOT_FOUND', async () => {
+    const nonce = await runInBrowser(
+      await mint('register', { externalId: 'mine', passkeyDisplayName: 'x' }),
+      new SoftAuthenticator(),
+      'register',
+    );
+    await w.post('/api/identity-store/stores', { name: 'other-store' });
+    expectProblem(
+      await verify(nonce, w.key, '/api/identity-store/stores/other-store'),
+      404,
+      'NONCE_NOT_FOUND',
+    );
+    const other = await passkeyWorld(t.app); // another tenant, also with a store "shop"
+    expectProblem(await verify(nonce, other.key, other.storeUrl), 404, 'NONCE_NOT_FOUND');
+    expectStatus(await verify(nonce), 200); // still redeemable where it belongs
+  });
+
+  it('a transaction finished twice → TRANSACTION_ALREADY_COMPLETED', async () => {
+    const device = new SoftAuthenticator();
+    const transactionId = await mint('register', { externalId: 'twice', passkeyDisplayName: 'x' });
+    const started = await browser(`transactions/${transactionId}/start`);
+    const clientResponse = device.register(started.json().clientRequest, ORIGIN);
+    expectStatus(await browser(`transactions/${transactionId}/finish`, { clientResponse }), 200);
+    expectProblem(
+      await browser(`transactions/${transactionId}/finish`, { clientResponse }),
+      409,
+      'TRANSACTION_ALREADY_COMPLETED',
+    );
+    expectProblem(
+      await browser(`transactions/${transactionId}/start`),
+      409,
+      'TRANSACTION_ALREADY_COMPLETED',
+    );
+  });
+
+  it('a failed finish uses the transaction up', async () => {
+    const user = await w.newUser();
+    const device = new SoftAuthenticator();
+    await registerPasskey(t.app, w, device, user.id);
+    const transactionId = await mint('authenticate', { externalId: user.externalId });
+    const started = await browser(`transactions/${transactionId}/start`);
+    const forged = device.authenticate(started.json().clientRequest, ORIGIN, {
+      tamperSignature: true,
+    });
+    expectProblem(
+      await browser(`transactions/${transactionId}/finish`, { clientResponse: forged }),
+      400,
+      'SIGNATURE_INVALID',
+    );
+    const honest = device.authenticate(started.json().clientRequest, ORIGIN);
+    expectProblem(
+      await browser(`transactions/${transactionId}/finish`, { clientResponse: honest }),
+      409,
+      'TRANSACTION_ALREADY_COMPLETED',
+    );
+  });
+
+  it('an unknown transaction → TRANSACTION_NOT_FOUND; a malformed finish body → VALIDATION_FAILED', async () => {
+    expectProblem(
+      await browser(`transactions/${'A'.repeat(43)}/start`),
+      404,
+      'TRANSACTION_NOT_FOUND',
+    );
+    const transactionId = await mint('register', { externalId: 'shape', passkeyDisplayName: 'x' });
+    await browser(`transactions/${transactionId}/start`);
+    const res = await browser(`transactions/${transactionId}/finish`, {
+      clientResponse: { id: 'x' },
+    });
+    const problem = expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(problem.errors!.map((e) => e.field)).toContain('clientResponse.rawId');
+  });
+
+  it('an authenticate transaction needs an existing user; policies resolve with their own 404s', async () => {
+    expectProblem(
+      await call(t.app, 'POST', tx('authenticate'), { key: w.key, body: { externalId: 'nobody' } }),
+      404,
+      'USER_NOT_FOUND',
+    );
+    expectProblem(
+      await call(t.app, 'POST', tx('register'), {
+        key: w.key,
+        body: { externalId: 'x', passkeyDisplayName: 'x', registrationPolicy: 'nope' },
+      }),
+      404,
+      'REGISTRATION_POLICY_NOT_FOUND',
+    );
+  });
+
+  it('stores only the hash of a nonce', async () => {
+    const nonce = await runInBrowser(
+      await mint('register', { externalId: 'hashed', passkeyDisplayName: 'x' }),
+      new SoftAuthenticator(),
+      'register',
+    );
+    const { rows } = await db.query('SELECT * FROM nonces');
+    const dump = JSON.stringify(rows) + rows.map((r) => r.hash.toString('base64url')).join();
+    expect(dump).not.toContain(nonce);
+  });
+
+  describe('CORS', () => {
+    it('a preflight from the relying party origin is answered; from a foreign origin, no CORS headers', async () => {
+      const transactionId = await mint('register', { externalId: 'cors', passkeyDisplayName: 'x' });
+      const preflight = (origin: string) =>
+        t.app.inject({
+          method: 'OPTIONS',
+          url: `${BROWSER}/transactions/${transactionId}/start`,
+          headers: {
+            origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'content-type',
+          },
+        });
+      const ok = await preflight(ORIGIN);
+      expect(ok.statusCode).toBe(204);
+      expect(ok.headers).toMatchObject({
+        'access-control-allow-origin': ORIGIN,
+        'access-control-allow-methods': 'POST',
+        'access-control-allow-headers': 'content-type',
+      });
+      const foreign = await preflight('https://evil.example');
+      expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+      expect(foreign.headers['access-control-allow-methods']).toBeUndefined();
+      const post = await browser(`transactions/${transactionId}/start`, {}, 'https://evil.example');
+      expect(post.headers['access-control-allow-origin']).toBeUndefined();
+      expect(
+        (await browser(`transactions/${transactionId}/start`)).headers[
+          'access-control-allow-origin'
+        ],
+      ).toBe(ORIGIN);
+    });
+
+    it('the management API sends no CORS headers by default', async () => {
+      const res = await call(t.app, 'GET', '/api/identity-store/limits', {
+        key: w.key,
+        headers: { origin: ORIGIN },
+      });
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    });
+  });
+
+  it('the browser client module is served as JavaScript, usable cross-origin', async () => {
+    const res = await t.app.inject({ method: 'GET', url: `${BROWSER}/client.js` });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.body).toContain('export async function register(transactionId');
+    expect(res.body).toContain('export async function authenticate(');
+  });
+});
+
+describe('browser routes rate limit', () => {
+  it('answers 429 with Retry-After and RateLimit headers past the per-IP limit, across instances', async () => {
+    const a = await createTestApp({
+      config: { browserRateLimit: 3, browserRateLimitWindowSeconds: 60 },
+    });
+    const b = await createTestApp({
+      config: { browserRateLimit: 3, browserRateLimitWindowSeconds: 60 },
+      database: a.database,
+    });
+    try {
+      const hit = (app: TestApp) =>
+        app.app.inject({
+          method: 'POST',
+          url: `${BROWSER}/transactions/${'B'.repeat(43)}/start`,
+          payload: {},
+        });
+      const statuses = [await hit(a), await hit(b), await hit(a)].map((r) => r.statusCode);
+      expect(statuses).toEqual([404, 404, 404]);
+      const limited = await hit(b);
+      expectProblem(limited, 429, 'RATE_LIMITED');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(limited.headers).toMatchObject({ 'ratelimit-limit': '3', 'ratelimit-remaining': '0' });
+    } finally {
+      await b.app.close();
+      await a.close();
+    }
+  });
+});
+
+describe('purge job', () => {
+  it('deletes expired rows past the grace period; several instances at once are safe', async () => {
+    const a = await createTestApp({ config: { purgeGraceSeconds: 0, purgeIntervalSeconds: 0 } });
+    const b = await createTestApp({
+      config: { purgeGraceSeconds: 0, purgeIntervalSeconds: 0 },
+      database: a.database,
+    });
+    const db = new Client({ connectionString: a.database.url });
+    await db.connect();
+    try {
+      const w = await passkeyWorld(a.app);
+      const user = await w.newUser();
+      const device = new SoftAuthenticator();
+      await registerPasskey(a.app, w, device, user.id);
+      const live = await call(a.app, 'POST', `${w.rpUrl}/transactions/authenticate`, {
+        key: w.key,
+        body: { externalId: user.externalId },
+      });
+      await call(a.app, 'POST', `${w.rpUrl}/transactions/authenticate`, {
+        key: w.key,
+        body: { externalId: user.externalId },
+      });
+      await db.query(
+        "UPDATE step_up_transactions SET expires_at = now() - interval '1 minute' WHERE id <> $1",
+        [live.json().transactionId],
+      );
+      await db.query("UPDATE ceremony_sessions SET expires_at = now() - interval '1 minute'");
+
+      const { PurgeService } = await import('../../src/step-up/purge.service');
+      const results = await Promise.all([
+        a.app.get(PurgeService).purge(),
+        b.app.get(PurgeService).purge(),
+      ]);
+      const total = (table: string) => results.reduce((n, r) => n + (r.deleted[table] ?? 0), 0);
+      expect(results.some((r) => r.ran)).toBe(true);
+      expect(total('step_up_transactions')).toBe(1);
+      expect(total('ceremony_sessions')).toBeGreaterThanOrEqual(1);
+      const { rows } = await db.query('SELECT id FROM step_up_transactions');
+      expect(rows.map((r) => r.id)).toEqual([live.json().transactionId]);
+    } finally {
+      await db.end();
+      await b.app.close();
+      await a.close();
+    }
+  });
+});
