@@ -6,6 +6,7 @@ import { DatabaseModule } from './database/database.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { DemoModule } from './demo/demo.module';
 import { HealthModule } from './health/health.module';
 import { PasskeysModule } from './passkeys/passkeys.module';
 import { PoliciesModule } from './policies/policies.module';
@@ -40,6 +41,7 @@ export class AppModule {
         PasskeysModule,
         StepUpModule,
         ...(config.metricsEnabled ? [MetricsModule] : []),
+        ...(config.demoEnabled ? [DemoModule] : []),
         ...extraModules,
       ],
       providers: [{ provide: APP_LOGGER, useValue: logger }],

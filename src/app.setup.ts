@@ -11,6 +11,8 @@ import { setupSwagger } from './openapi/openapi';
 const UNPREFIXED = [
   { path: 'metrics', method: RequestMethod.GET },
   { path: '.well-known/jwks.json', method: RequestMethod.GET },
+  { path: 'demo', method: RequestMethod.ALL },
+  { path: 'demo/*path', method: RequestMethod.ALL },
 ];
 
 /** Routing shared by the running app and the OpenAPI generator, so both see the same paths. */

@@ -1,0 +1,62 @@
+// The demo page: ceremonies through the Identity Store browser client, everything else through
+// the demo's own backend (/demo/api/*), as any integrator's page would.
+import { authenticate, register } from '/api/identity-store/browser/client.js';
+
+const $ = (id) => document.getElementById(id);
+let signedIn = null;
+
+async function backend(path, body) {
+  const res = await fetch(`/demo/api/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(json.detail ?? json.error ?? res.statusText);
+  return json;
+}
+
+function show(text, isError = false) {
+  $('status').textContent = text;
+  $('status').className = isError ? 'error' : '';
+}
+
+function setUser(user) {
+  signedIn = user;
+  $('pay').disabled = !user;
+  show(user ? `Signed in as ${user.externalId}` : 'Signed out');
+}
+
+async function guarded(work) {
+  try {
+    await work();
+  } catch (error) {
+    show(`${error.code ?? 'ERROR'}: ${error.message}`, true);
+  }
+}
+
+$('signup').onclick = () =>
+  guarded(async () => {
+    const { transactionId } = await backend('signup', { username: $('username').value.trim() });
+    const nonce = await register(transactionId);
+    setUser(await backend('session', { nonce }));
+  });
+
+$('signin').onclick = () =>
+  guarded(async () => {
+    const { tenantId, storeName, rpId } = await backend('config', {});
+    const nonce = await authenticate({ tenantId, storeName, rpId });
+    setUser(await backend('session', { nonce }));
+  });
+
+$('signout').onclick = () => setUser(null);
+
+$('pay').onclick = () =>
+  guarded(async () => {
+    const amount = $('amount').value;
+    const { transactionId } = await backend('payment', { externalId: signedIn.externalId, amount });
+    const nonce = await authenticate({ transactionId });
+    const confirmed = await backend('payment/confirm', { nonce, transactionId, amount });
+    $('result').textContent = JSON.stringify(confirmed, null, 2);
+    show(`Payment of ${amount} EUR confirmed by ${confirmed.verified.externalId}`);
+  });
