@@ -33,7 +33,8 @@ describeBrowser('real browser: the demo site', () => {
     await page.fill('#username', 'alice');
     await page.click('#signup');
     await page.waitForFunction(
-      () => document.querySelector('#status')?.textContent?.startsWith('Signed in'),
+      () =>
+        (globalThis as any).document.querySelector('#status')?.textContent?.startsWith('Signed in'),
       null,
       { timeout: 15_000 },
     );
@@ -43,7 +44,8 @@ describeBrowser('real browser: the demo site', () => {
     expect(await status().textContent()).toBe('Signed out');
     await page.click('#signin');
     await page.waitForFunction(
-      () => document.querySelector('#status')?.textContent?.startsWith('Signed in'),
+      () =>
+        (globalThis as any).document.querySelector('#status')?.textContent?.startsWith('Signed in'),
       null,
       { timeout: 15_000 },
     );
@@ -52,7 +54,8 @@ describeBrowser('real browser: the demo site', () => {
     await page.fill('#amount', '12.34');
     await page.click('#pay');
     await page.waitForFunction(
-      () => document.querySelector('#status')?.textContent?.startsWith('Payment'),
+      () =>
+        (globalThis as any).document.querySelector('#status')?.textContent?.startsWith('Payment'),
       null,
       { timeout: 15_000 },
     );
