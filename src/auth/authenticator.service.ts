@@ -10,6 +10,10 @@ import type { Principal } from './request-context';
 import { TokenService } from './tokens/token.service';
 import { timingSafeEqual } from 'node:crypto';
 
+/** A row of a raw SQL query, mapped field by field below. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type RawRow = Record<string, any>;
+
 /** lastUsedAt is written at most this often per key, so reads stay reads. */
 const LAST_USED_GRANULARITY_MS = 60_000;
 
@@ -69,15 +73,27 @@ export class Authenticator {
     return this.principal(row, 'bearer');
   }
 
+  /** One plain statement per request (this runs on every call; no query builder). */
   private async load(id: string): Promise<KeyRow | undefined> {
-    const row = await this.keys
-      .createQueryBuilder('k')
-      .leftJoin('tenants', 't', 't.id = k.tenant_id')
-      .addSelect('t.status', 'tenant_status')
-      .where('k.id = :id', { id })
-      .getRawAndEntities();
-    const entity = row.entities[0];
-    return entity ? Object.assign(entity, { tenantStatus: row.raw[0].tenant_status }) : undefined;
+    const [row] = (await this.keys.query(
+      `SELECT k.id, k.tenant_id, k.status, k.permissions, k.secret_hash, k.is_platform, k.expires_at, k.last_used_at,
+              t.status AS tenant_status
+         FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id
+        WHERE k.id = $1`,
+      [id],
+    )) as RawRow[];
+    if (!row) return undefined;
+    return Object.assign(new ApiKeyEntity(), {
+      id: row.id,
+      tenantId: row.tenant_id,
+      status: row.status,
+      permissions: row.permissions,
+      secretHash: row.secret_hash,
+      isPlatform: row.is_platform,
+      expiresAt: row.expires_at,
+      lastUsedAt: row.last_used_at,
+      tenantStatus: row.tenant_status,
+    }) as KeyRow;
   }
 
   /** Compares against every platform key in constant time (there are one or two). */

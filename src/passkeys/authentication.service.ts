@@ -6,15 +6,14 @@ import { AuditService } from '../audit/audit.service';
 import type { RequestContext } from '../auth/request-context';
 import { DomainError, ErrorCode } from '../common/errors';
 import { StoresService } from '../stores/stores.service';
-import type { StoreEntity } from '../stores/store.entity';
 import { UserEntity } from '../users/user.entity';
-import { UserRef, UsersService } from '../users/users.service';
-import { verifyAssertion, CounterPolicyName } from './ceremony/authentication-ceremony';
+import { UserRef } from '../users/users.service';
+import { AuthenticationRepository } from './authentication.repository';
+import { CounterPolicyName, verifyAssertion } from './ceremony/authentication-ceremony';
 import { chooseChallenge } from './ceremony/challenge';
-import { afterFailure, afterSuccess } from './ceremony/lockout';
+import { afterFailure, afterSuccess, LockConfig } from './ceremony/lockout';
 import { authenticationOptions } from './ceremony/options';
 import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
-import { CeremonyResolver } from './ceremony-resolver';
 import { CeremonySessions } from './ceremony-sessions';
 import {
   AuthenticationOutcomeDto,
@@ -25,7 +24,6 @@ import {
 import { CompleteAuthenticationDto } from './dto/client-response.dto';
 import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
 import { assertMayUsePasskeys, countsAsFailedAttempt } from './user-gate';
-import { UserHandleEntity } from './user-handle.entity';
 
 interface StartTarget {
   storeName: string;
@@ -33,13 +31,17 @@ interface StartTarget {
   authPolicyName: string;
 }
 
+/**
+ * Passkey authentication: start (by user, or username-less) and complete. The hot path of the
+ * product, so its reads and writes go through AuthenticationRepository in few round trips
+ * (start: 1 read + 1 write; complete: claim + 1 read + 1 write).
+ */
 @Injectable()
 export class AuthenticationService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly resolver: CeremonyResolver,
+    private readonly repository: AuthenticationRepository,
     private readonly stores: StoresService,
-    private readonly users: UsersService,
     private readonly sessions: CeremonySessions,
     private readonly audit: AuditService,
   ) {}
@@ -51,24 +53,15 @@ export class AuthenticationService {
     ref: UserRef | undefined,
     dto: StartAuthenticationDto,
   ): Promise<StartedCeremonyDto> {
-    const { store, rp, policy } = await this.resolver.forAuthentication(
-      ctx,
+    const { storeId, rp, policy, user, allowCredentials } = await this.repository.startContext(
+      ctx.tenantId,
       target.storeName,
       target.rpId,
       target.authPolicyName,
+      ref,
     );
-    let user: UserEntity | undefined;
-    let allowCredentials: { id: string; transports: string[] }[] = [];
-    if (ref) {
-      user = await this.users.find(ctx, store, ref);
+    if (user) {
       assertMayUsePasskeys(user);
-      allowCredentials = await this.dataSource
-        .getRepository(PasskeyEntity)
-        .find({
-          select: { credentialId: true, transports: true },
-          where: { userId: user.id, relyingPartyId: rp.id, status: PasskeyStatus.ACTIVE },
-        })
-        .then((rows) => rows.map((p) => ({ id: p.credentialId, transports: p.transports })));
       if (allowCredentials.length === 0) {
         throw new DomainError(
           ErrorCode.NO_PASSKEYS,
@@ -90,36 +83,37 @@ export class AuthenticationService {
       hints: policy.hints,
       allowCredentials,
     });
-    const session = await this.sessions.create(undefined, {
-      tenantId: ctx.tenantId,
-      storeId: store.id,
-      relyingPartyId: rp.id,
-      kind: CeremonyKind.AUTHENTICATION,
-      userId: user?.id ?? null,
-      challenge,
-      clientRequest: clientRequest as unknown as Record<string, unknown>,
-      snapshot: {
-        rpId: rp.rpId,
-        origins: rp.origins,
-        policyName: policy.name,
-        userVerification: policy.userVerification,
-        counterPolicy: policy.counterPolicy,
-      },
-      expiresAt: new Date(Date.now() + policy.timeoutMs),
-    });
-    await this.audit.record(ctx, {
-      type: AuditEventType.PASSKEY_AUTHENTICATION_STARTED,
-      details: {
-        sessionId: session.id,
+    const expiresAt = new Date(Date.now() + policy.timeoutMs);
+    const sessionId = await this.repository.insertSession(
+      {
+        tenantId: ctx.tenantId,
+        storeId,
+        relyingPartyId: rp.id,
         userId: user?.id ?? null,
-        rpId: rp.rpId,
-        policy: policy.name,
+        challenge,
+        clientRequest,
+        snapshot: {
+          rpId: rp.rpId,
+          origins: rp.origins,
+          policyName: policy.name,
+          userVerification: policy.userVerification,
+          counterPolicy: policy.counterPolicy,
+        },
+        expiresAt,
       },
-    });
+      {
+        tenantId: ctx.tenantId,
+        type: AuditEventType.PASSKEY_AUTHENTICATION_STARTED,
+        actorKeyId: ctx.principal.keyId,
+        requestId: ctx.requestId,
+        ip: ctx.ip,
+        details: () => ({ userId: user?.id ?? null, rpId: rp.rpId, policy: policy.name }),
+      },
+    );
     return {
-      sessionId: session.id,
-      clientRequest: session.clientRequest as Record<string, unknown>,
-      expiresAt: session.expiresAt.toISOString(),
+      sessionId,
+      clientRequest: clientRequest as unknown as Record<string, unknown>,
+      expiresAt: expiresAt.toISOString(),
     };
   }
 
@@ -134,20 +128,34 @@ export class AuthenticationService {
     dto: CompleteAuthenticationDto,
     onSuccess?: (m: EntityManager, outcome: AuthenticationOutcomeDto) => Promise<void>,
   ): Promise<AuthenticationOutcomeDto> {
-    const store = await this.stores.find(ctx, storeName);
     const result = await this.dataSource.transaction(async (m) => {
-      const session = await this.sessions.claim(m, store, sessionId, CeremonyKind.AUTHENTICATION);
+      const { session, lock } = await this.sessions.claim(
+        m,
+        ctx.tenantId,
+        storeName,
+        sessionId,
+        CeremonyKind.AUTHENTICATION,
+      );
       let user: UserEntity | undefined;
       try {
         const response = dto.clientResponse as unknown as AuthenticationResponseJSON;
-        const passkey = await m.getRepository(PasskeyEntity).findOne({
-          where: { relyingPartyId: session.relyingPartyId, credentialId: response.id },
-        });
-        user = await this.lockUser(m, session.userId ?? passkey?.userId);
-        await this.assertCredentialOfUser(m, session, response, passkey, user);
-        assertMayUsePasskeys(user!);
-        if (passkey!.status !== PasskeyStatus.ACTIVE) {
-          throw new DomainError(ErrorCode.PASSKEY_NOT_ACTIVE, `The passkey is ${passkey!.status}`);
+        const found = await this.repository.passkeyAndUser(
+          m,
+          session.relyingPartyId,
+          response.id,
+          session.userId,
+        );
+        user = found.user;
+        const [passkey, owner] = this.assertCredentialOfUser(
+          session,
+          response,
+          found.passkey,
+          user,
+          found.handle,
+        );
+        assertMayUsePasskeys(owner);
+        if (passkey.status !== PasskeyStatus.ACTIVE) {
+          throw new DomainError(ErrorCode.PASSKEY_NOT_ACTIVE, `The passkey is ${passkey.status}`);
         }
         const verified = await verifyAssertion(
           response,
@@ -158,56 +166,49 @@ export class AuthenticationService {
             origins: session.snapshot.origins,
             requireUserVerification: session.snapshot.userVerification === 'required',
           },
-          passkey!,
+          passkey,
           session.snapshot.counterPolicy as CounterPolicyName,
-        );
-        const flagged = verified.counterRegression && session.snapshot.counterPolicy === 'FLAG';
-        await m.query(
-          `UPDATE passkeys SET sign_counter = $2, backed_up = $3, last_used_at = now(), use_count = use_count + 1,
-                  counter_regressions = counter_regressions + $4, updated_at = now() WHERE id = $1`,
-          [passkey!.id, verified.newCounter, verified.backedUp, flagged ? 1 : 0],
-        );
-        const state = afterSuccess(user!);
-        await m.update(
-          UserEntity,
-          { id: user!.id },
-          { ...state, lastAuthenticatedAt: () => 'now()' },
         );
         const outcome: AuthenticationOutcomeDto = {
           sessionId: session.id,
           status: 'SUCCEEDED',
-          userId: user!.id,
-          externalId: user!.externalId,
-          passkeyId: passkey!.id,
-          credentialId: passkey!.credentialId,
+          userId: owner.id,
+          externalId: owner.externalId,
+          passkeyId: passkey.id,
+          credentialId: passkey.credentialId,
           userVerified: verified.userVerified,
           backedUp: verified.backedUp,
           counterRegression: verified.counterRegression,
           authenticatedAt: new Date().toISOString(),
         };
-        await this.sessions.end(m, session.id, {
-          status: SessionStatus.SUCCEEDED,
-          userId: user!.id,
-          outcome: { ...outcome },
-        });
-        await this.audit.record(
-          ctx,
-          {
+        await this.repository.recordSuccess(m, {
+          passkeyId: passkey.id,
+          newCounter: verified.newCounter,
+          backedUp: verified.backedUp,
+          flagged: verified.counterRegression && session.snapshot.counterPolicy === 'FLAG',
+          userId: owner.id,
+          state: afterSuccess(owner),
+          sessionId: session.id,
+          outcome,
+          audit: {
+            tenantId: ctx.tenantId,
             type: AuditEventType.PASSKEY_AUTHENTICATION_SUCCEEDED,
+            actorKeyId: ctx.principal.keyId,
+            requestId: ctx.requestId,
+            ip: ctx.ip,
             details: {
               sessionId: session.id,
-              userId: user!.id,
-              passkeyId: passkey!.id,
+              userId: owner.id,
+              passkeyId: passkey.id,
               counterRegression: verified.counterRegression,
             },
           },
-          m,
-        );
+        });
         if (onSuccess) await onSuccess(m, outcome);
         return { outcome };
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        await this.recordFailure(ctx, m, store, session, user, error);
+        await this.recordFailure(ctx, m, lock, session, user, error);
         return { error };
       }
     });
@@ -227,30 +228,18 @@ export class AuthenticationService {
       .then((store) => this.sessions.cancel(store, sessionId, CeremonyKind.AUTHENTICATION));
   }
 
-  private async lockUser(
-    m: EntityManager,
-    userId: string | undefined,
-  ): Promise<UserEntity | undefined> {
-    if (!userId) return undefined;
-    return (
-      (await m
-        .getRepository(UserEntity)
-        .findOne({ where: { id: userId }, lock: { mode: 'pessimistic_write' } })) ?? undefined
-    );
-  }
-
   /**
    * SimpleWebAuthn does not check whose credential it is: we do. For a known user the passkey
    * must be theirs; username-less, the user handle must be the one we gave that user at this
    * relying party.
    */
-  private async assertCredentialOfUser(
-    m: EntityManager,
+  private assertCredentialOfUser(
     session: CeremonySessionEntity,
     response: AuthenticationResponseJSON,
     passkey: PasskeyEntity | null,
     user: UserEntity | undefined,
-  ): Promise<void> {
+    handle: string | null,
+  ): [PasskeyEntity, UserEntity] {
     if (response.rawId !== response.id) {
       throw new DomainError(ErrorCode.VERIFICATION_FAILED, 'rawId and id differ');
     }
@@ -260,24 +249,20 @@ export class AuthenticationService {
         'This credential is not a passkey of the user at this relying party',
       );
     }
-    if (!session.userId) {
-      const handle = await m
-        .getRepository(UserHandleEntity)
-        .findOne({ where: { userId: user.id, relyingPartyId: session.relyingPartyId } });
-      if (!handle || response.response.userHandle !== handle.handle) {
-        throw new DomainError(
-          ErrorCode.CREDENTIAL_NOT_ALLOWED,
-          'The user handle does not match the credential',
-        );
-      }
+    if (!session.userId && (!handle || response.response.userHandle !== handle)) {
+      throw new DomainError(
+        ErrorCode.CREDENTIAL_NOT_ALLOWED,
+        'The user handle does not match the credential',
+      );
     }
+    return [passkey, user];
   }
 
   /** The session ends FAILED with the reason; a known user's failure counts towards the lockout. */
   private async recordFailure(
     ctx: RequestContext,
     m: EntityManager,
-    store: StoreEntity,
+    lock: LockConfig,
     session: CeremonySessionEntity,
     user: UserEntity | undefined,
     error: DomainError,
@@ -296,8 +281,7 @@ export class AuthenticationService {
       m,
     );
     if (!user || !countsAsFailedAttempt(error.code)) return;
-    const next = afterFailure(user, store, new Date());
-    const { event, ...state } = next;
+    const { event, ...state } = afterFailure(user, lock, new Date());
     await m.update(UserEntity, { id: user.id }, state);
     if (event) {
       await this.audit.record(

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { DomainError, ErrorCode } from '../common/errors';
-import type { StoreEntity } from '../stores/store.entity';
+import { StoreEntity } from '../stores/store.entity';
+import type { LockConfig } from './ceremony/lockout';
 import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
 import { CeremonySessionDto } from './dto/ceremony.dto';
 
@@ -27,6 +28,12 @@ function toEntity(row: Row): CeremonySessionEntity {
     failureCode: row.failure_code,
     failureDetail: row.failure_detail,
   });
+}
+
+export interface Claimed {
+  session: CeremonySessionEntity;
+  /** The store's lockout configuration, read with the claim. */
+  lock: LockConfig;
 }
 
 export interface SessionEnd {
@@ -61,18 +68,35 @@ export class CeremonySessions {
    */
   async claim(
     m: EntityManager,
-    store: StoreEntity,
+    tenantId: string,
+    storeName: string,
     sessionId: string,
     kind: CeremonyKind,
-  ): Promise<CeremonySessionEntity> {
+  ): Promise<Claimed> {
     const [rows] = (await m.query(
-      `UPDATE ceremony_sessions SET status = 'SUCCEEDED', completed_at = now()
-        WHERE id = $1 AND store_id = $2 AND tenant_id = $3 AND kind = $4
-          AND status = 'PENDING' AND expires_at > now()
-        RETURNING *`,
-      [sessionId, store.id, store.tenantId, kind],
+      `UPDATE ceremony_sessions cs SET status = 'SUCCEEDED', completed_at = now()
+         FROM stores s
+        WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = $4 AND cs.status = 'PENDING' AND cs.expires_at > now()
+          AND s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
+        RETURNING cs.*, s.max_failed_attempts, s.temp_lock_seconds, s.max_temp_locks_before_lock`,
+      [sessionId, tenantId, storeName, kind],
     )) as [Row[], number];
-    if (rows.length === 1) return toEntity(rows[0]);
+    if (rows.length === 1) {
+      const row = rows[0];
+      return {
+        session: toEntity(row),
+        lock: {
+          maxFailedAttempts: row.max_failed_attempts as number,
+          tempLockSeconds: row.temp_lock_seconds as number,
+          maxTempLocksBeforeLock: row.max_temp_locks_before_lock as number,
+        },
+      };
+    }
+    const store = await m
+      .getRepository(StoreEntity)
+      .findOne({ where: { tenantId, name: storeName } });
+    if (!store)
+      throw new DomainError(ErrorCode.STORE_NOT_FOUND, `Store ${storeName} does not exist`);
     throw await this.whyNotClaimable(m, store, sessionId, kind);
   }
 

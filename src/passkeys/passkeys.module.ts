@@ -6,6 +6,7 @@ import { RelyingPartiesModule } from '../relying-parties/relying-parties.module'
 import { StoresModule } from '../stores/stores.module';
 import { UsersModule } from '../users/users.module';
 import { AuthenticationController } from './authentication.controller';
+import { AuthenticationRepository } from './authentication.repository';
 import { AuthenticationService } from './authentication.service';
 import { CeremonyResolver } from './ceremony-resolver';
 import { CeremonySessionEntity } from './ceremony-session.entity';
@@ -28,6 +29,7 @@ import { UserHandleEntity } from './user-handle.entity';
   ],
   controllers: [AuthenticationController, RegistrationController, PasskeysController],
   providers: [
+    AuthenticationRepository,
     CeremonyResolver,
     CeremonySessions,
     AuthenticationService,

@@ -143,9 +143,14 @@ export class RegistrationService {
     dto: CompleteRegistrationDto,
     onSuccess?: (m: EntityManager, outcome: RegistrationOutcomeDto) => Promise<void>,
   ): Promise<RegistrationOutcomeDto> {
-    const store = await this.stores.find(ctx, storeName);
     const result = await this.dataSource.transaction(async (m) => {
-      const session = await this.sessions.claim(m, store, sessionId, CeremonyKind.REGISTRATION);
+      const { session } = await this.sessions.claim(
+        m,
+        ctx.tenantId,
+        storeName,
+        sessionId,
+        CeremonyKind.REGISTRATION,
+      );
       try {
         // The user row lock serialises a user's registrations, so the per-user cap holds.
         const user = await m
@@ -170,7 +175,7 @@ export class RegistrationService {
           aaguidAllowList: session.snapshot.aaguidAllowList ?? [],
         });
         const count = await m.getRepository(PasskeyEntity).count({ where: { userId: user.id } });
-        await this.assertBelowCap(m, store.tenantId, count);
+        await this.assertBelowCap(m, session.tenantId, count);
         const [inserted] = (await m.query(
           `INSERT INTO passkeys (tenant_id, store_id, relying_party_id, user_id, credential_id, public_key, algorithm,
                                  sign_counter, aaguid, transports, backup_eligible, backed_up, attestation_format,
@@ -179,8 +184,8 @@ export class RegistrationService {
            ON CONFLICT (relying_party_id, credential_id) DO NOTHING
            RETURNING id`,
           [
-            store.tenantId,
-            store.id,
+            session.tenantId,
+            session.storeId,
             session.relyingPartyId,
             user.id,
             credential.credentialId,

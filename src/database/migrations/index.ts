@@ -4,6 +4,7 @@ import type { MigrationInterface } from 'typeorm';
 import { Tenancy1795324672655 } from './1795324672655-Tenancy';
 import { IdentityStores1795325309803 } from './1795325309803-IdentityStores';
 import { Passkeys1795325819287 } from './1795325819287-Passkeys';
+import { HotUpdates1795328352715 } from './1795328352715-HotUpdates';
 import { StepUp1795326781369 } from './1795326781370-StepUp';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -11,4 +12,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   IdentityStores1795325309803,
   Passkeys1795325819287,
   StepUp1795326781369,
+  HotUpdates1795328352715,
 ];

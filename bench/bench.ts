@@ -1,0 +1,494 @@
+/**
+ * `npm run bench [-- --users 1000 --concurrency 32 --duration 20 --scale]`
+ *
+ * Starts Identity Store (dist/main.js) and the bare baseline (bench/baseline-server.ts) as child
+ * processes on one PostgreSQL (embedded under bench/.work, or DATABASE_URL), seeds N users with
+ * a passkey each (made by the software authenticator, registered through each API), then drives
+ * full authentication and registration ceremonies (start + complete over HTTP) at concurrency C
+ * for D seconds against both, and prints ceremonies/s, latency percentiles, errors, RSS and the
+ * ratio service / baseline. --scale adds 1,000,000 users and 2,000,000 passkeys with SQL and
+ * reruns the authentication. Results also go to bench/RESULTS.md.
+ */
+import { ChildProcess, fork } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { SoftAuthenticator } from '../test/support/soft-authenticator';
+import { drive, postJson, RunResult } from './http';
+
+const ROOT = join(__dirname, '..', '..');
+const ORIGIN = 'http://localhost:3000';
+const PLATFORM_KEY = 'bench-platform-key-0123456789abcdefghijklmnopqrstuvwxyz';
+
+const { values: flags } = parseArgs({
+  options: {
+    users: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '32' },
+    duration: { type: 'string', default: '20' },
+    scale: { type: 'boolean', default: false },
+    'scale-users': { type: 'string', default: '1000000' },
+    out: { type: 'string', default: join(ROOT, 'bench', 'RESULTS.md') },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const N = Number(flags.users);
+const C = Number(flags.concurrency);
+const D = Number(flags.duration);
+
+const log = (...args: unknown[]) => console.log(...args);
+
+async function admin<T>(url: string, work: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function withDb(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+function rssMb(pid: number): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'));
+    return Number(line?.replace(/\D+/g, '') ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function postgresPids(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** CPU use of each party during a run: service (or baseline), load generator, PostgreSQL. */
+function cpuSnapshot(serverPid: number): { server: number; client: number; postgres: number } {
+  return {
+    server: cpuOf(serverPid),
+    client: cpuOf(process.pid),
+    postgres: postgresPids().reduce((sum, pid) => sum + cpuOf(pid), 0),
+  };
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startChild(
+  script: string,
+  env: Record<string, string>,
+  execArgv: string[] = [],
+): ChildProcess {
+  return fork(script, [], {
+    env: { ...process.env, ...env },
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+async function main(): Promise<void> {
+  // ---- database ----
+  const { loadConfig } = await import('../src/config/app-config');
+  const { resolveDatabase } = await import('../src/database/database-target');
+  const { createLogger } = await import('../src/common/logging/logger');
+  const config = loadConfig({
+    ...process.env,
+    IDS_DATA_DIR: join(ROOT, 'bench', '.work'),
+    IDS_EMBEDDED_PG_PORT: '54349',
+  });
+  const cluster = await resolveDatabase(config, createLogger('warn'));
+  const adminUrl = cluster.url;
+  for (const db of ['ids_bench', 'ids_baseline']) {
+    await admin(adminUrl, async (c) => {
+      await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await c.query(`CREATE DATABASE ${db}`);
+    });
+  }
+  const serviceDb = withDb(adminUrl, 'ids_bench');
+  const baselineDb = withDb(adminUrl, 'ids_baseline');
+  await admin(baselineDb, (c) =>
+    c.query(`CREATE TABLE b_challenges (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid NOT NULL, challenge text NOT NULL, expires_at timestamptz NOT NULL);
+             CREATE TABLE b_credentials (credential_id text PRIMARY KEY, user_id uuid NOT NULL, public_key bytea NOT NULL, counter bigint NOT NULL, transports text[]);
+             CREATE INDEX ON b_credentials (user_id);`),
+  );
+
+  // ---- processes ----
+  const servicePort = await freePort();
+  const baselinePort = await freePort();
+  const service = startChild(
+    join(ROOT, 'dist', 'main.js'),
+    {
+      DATABASE_URL: serviceDb,
+      PORT: String(servicePort),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      IDS_PLATFORM_API_KEY: PLATFORM_KEY,
+      IDS_DEMO_ENABLED: 'false',
+    },
+    flags.profile
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench', '.work', 'profiles')}`]
+      : [],
+  );
+  const baseline = startChild(join(__dirname, 'baseline-server.js'), {
+    DATABASE_URL: baselineDb,
+    PORT: String(baselinePort),
+  });
+  const stop = () => {
+    service.kill('SIGTERM');
+    baseline.kill('SIGTERM');
+  };
+  process.once('exit', stop); // children never outlive the benchmark
+  process.on('SIGINT', () => {
+    stop();
+    process.exit(130);
+  });
+  const svc = `http://127.0.0.1:${servicePort}`;
+  const base = `http://127.0.0.1:${baselinePort}`;
+  await waitFor(`${svc}/api/health/ready`);
+  await new Promise<void>((resolve) => baseline.once('message', () => resolve()));
+
+  // ---- seed the service through its API ----
+  const api = `${svc}/api/identity-store`;
+  const P = { 'x-api-key': PLATFORM_KEY };
+  const must = async (url: string, body: unknown, headers: Record<string, string>) => {
+    const res = await postJson(url, body, headers);
+    if (res.status >= 300) throw new Error(`${url}: ${res.status} ${JSON.stringify(res.json)}`);
+    return res.json;
+  };
+  await must(
+    `${api}/tenants`,
+    {
+      id: 'bench',
+      name: 'Bench',
+      limits: { maxUsers: 5_000_000, maxStores: 10, maxPasskeysPerUser: 100 },
+    },
+    P,
+  );
+  const key = (
+    await must(
+      `${api}/apiKeys`,
+      { name: 'bench', permissions: ['TNT#bench#IdentityStore:*'] },
+      { ...P, 'x-tenant-id': 'bench' },
+    )
+  ).key as string;
+  const K = { 'x-api-key': key };
+  await must(`${api}/stores`, { name: 'bench' }, K);
+  await must(
+    `${api}/stores/bench/passkeys/relyingParties`,
+    { rpId: 'localhost', name: 'Bench', origins: [ORIGIN] },
+    K,
+  );
+  const rp = `${api}/stores/bench/passkeys/relyingParties/localhost`;
+  await must(
+    `${rp}/registrationPolicies`,
+    { name: 'bench', excludeExistingCredentials: false, algorithms: [-7] },
+    K,
+  );
+  await must(`${rp}/authenticationPolicies`, { name: 'bench' }, K);
+  const userIds: string[] = [];
+  await admin(serviceDb, async (c) => {
+    const { rows } = await c.query(
+      `WITH s AS (SELECT id FROM stores WHERE tenant_id = 'bench')
+       INSERT INTO users (tenant_id, store_id, external_id, user_name, display_name, status, type, locale, time_zone)
+       SELECT 'bench', s.id, 'hot-' || g, 'hot' || g, 'Hot ' || g, 'ACTIVE', 'USER', 'en-US', 'UTC' FROM s, generate_series(1, $1) g
+       RETURNING id`,
+      [N],
+    );
+    userIds.push(...rows.map((r) => r.id as string));
+    await c.query("UPDATE stores SET user_count = $1 WHERE tenant_id = 'bench'", [N]);
+    await c.query("UPDATE tenants SET user_count = $1 WHERE id = 'bench'", [N]);
+  });
+  const serviceDevice = new SoftAuthenticator();
+  const baselineDevice = new SoftAuthenticator();
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < userIds.length) {
+        const id = userIds[next++];
+        const s = await must(
+          `${api}/stores/bench/users/${id}/passkeys/relyingParties/localhost/registrations/bench`,
+          {},
+          K,
+        );
+        await must(
+          `${api}/stores/bench/passkeys/registrations/sessions/${s.sessionId}`,
+          { clientResponse: serviceDevice.register(s.clientRequest, ORIGIN) },
+          K,
+        );
+        const b = await must(`${base}/reg/start`, { userId: id }, {});
+        await must(
+          `${base}/reg/finish`,
+          {
+            sessionId: b.sessionId,
+            clientResponse: baselineDevice.register(b.clientRequest, ORIGIN),
+          },
+          {},
+        );
+      }
+    }),
+  );
+  log(
+    `seeded ${N} users with a passkey in each system in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+
+  // ---- RSS sampling ----
+  const rss: { at: number; mb: number }[] = [];
+  const sampling = setInterval(
+    () => rss.push({ at: performance.now(), mb: rssMb(service.pid!) }),
+    1000,
+  );
+  const drivingStarted = performance.now();
+
+  // each worker owns the users i ≡ worker (mod C): one ceremony per credential at a time
+  const owned = (worker: number, i: number) => {
+    const mine = userIds.filter((_, idx) => idx % C === worker);
+    return mine[i % mine.length];
+  };
+  const authService = (worker: number, i: number) => async () => {
+    const id = owned(worker, i);
+    const s = await must(
+      `${api}/stores/bench/users/${id}/passkeys/relyingParties/localhost/authentications/bench`,
+      {},
+      K,
+    );
+    await must(
+      `${api}/stores/bench/passkeys/authentications/sessions/${s.sessionId}`,
+      { clientResponse: serviceDevice.authenticate(s.clientRequest, ORIGIN) },
+      K,
+    );
+  };
+  const authBaseline = (worker: number, i: number) => async () => {
+    const id = owned(worker, i);
+    const s = await must(`${base}/auth/start`, { userId: id }, {});
+    await must(
+      `${base}/auth/finish`,
+      {
+        sessionId: s.sessionId,
+        clientResponse: baselineDevice.authenticate(s.clientRequest, ORIGIN),
+      },
+      {},
+    );
+  };
+  const regService = (worker: number, i: number) => async () => {
+    const id = owned(worker, i);
+    const s = await must(
+      `${api}/stores/bench/users/${id}/passkeys/relyingParties/localhost/registrations/bench`,
+      {},
+      K,
+    );
+    await must(
+      `${api}/stores/bench/passkeys/registrations/sessions/${s.sessionId}`,
+      { clientResponse: serviceDevice.register(s.clientRequest, ORIGIN) },
+      K,
+    );
+  };
+  const regBaseline = (worker: number, i: number) => async () => {
+    const id = owned(worker, i);
+    const s = await must(`${base}/reg/start`, { userId: id }, {});
+    await must(
+      `${base}/reg/finish`,
+      { sessionId: s.sessionId, clientResponse: baselineDevice.register(s.clientRequest, ORIGIN) },
+      {},
+    );
+  };
+  const cpu: Record<string, string> = {};
+  const run = async (
+    label: string,
+    make: (w: number, i: number) => () => Promise<void>,
+    serverPid = service.pid!,
+  ) => {
+    const before = cpuSnapshot(serverPid);
+    const r = await drive(C, D, (w, i) => make(w, i)());
+    const after = cpuSnapshot(serverPid);
+    const ms = (k: 'server' | 'client' | 'postgres') =>
+      (((after[k] - before[k]) * 1000) / Math.max(1, r.ceremonies)).toFixed(2);
+    cpu[label] =
+      `server ${ms('server')} ms, load generator ${ms('client')} ms, PostgreSQL ${ms('postgres')} ms`;
+    log(`  CPU per ceremony: ${cpu[label]}`);
+    return r;
+  };
+  const report = (label: string, r: RunResult) => {
+    {
+      log(
+        `${label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(6)}/s  p50 ${r.p50.toFixed(1)} ms  p95 ${r.p95.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  errors ${r.errors}${r.firstErrors.length ? ` (${r.firstErrors[0]})` : ''}`,
+      );
+      log(`${''.padEnd(34)} CPU per ceremony: ${cpu[label]}`);
+    }
+    return r;
+  };
+
+  log(`\ndriving at concurrency ${C} for ${D} s per run (each run: start + complete over HTTP)`);
+  const results: Record<string, RunResult> = {};
+  const measured = async (
+    label: string,
+    make: (w: number, i: number) => () => Promise<void>,
+    pid?: number,
+  ) => report(label, await run(label, make, pid));
+  results.authService = await measured(`authentication, Identity Store (${N} users)`, authService);
+  results.authBaseline = await measured('authentication, baseline', authBaseline, baseline.pid!);
+  results.regService = await measured('registration, Identity Store', regService);
+  results.regBaseline = await measured('registration, baseline', regBaseline, baseline.pid!);
+
+  if (flags.scale) {
+    const bulk = Number(flags['scale-users']);
+    const t1 = performance.now();
+    await admin(serviceDb, async (c) => {
+      const [{ id: storeId }] = (await c.query("SELECT id FROM stores WHERE tenant_id = 'bench'"))
+        .rows;
+      const [{ id: rpId }] = (
+        await c.query('SELECT id FROM relying_parties WHERE store_id = $1', [storeId])
+      ).rows;
+      const [{ public_key: pk }] = (await c.query('SELECT public_key FROM passkeys LIMIT 1')).rows;
+      for (let from = 1; from <= bulk; from += 250_000) {
+        const to = Math.min(bulk, from + 249_999);
+        await c.query(
+          `WITH u AS (
+             INSERT INTO users (tenant_id, store_id, external_id, user_name, display_name, status, type, locale, time_zone)
+             SELECT 'bench', $1, 'bulk-' || g, 'bulk' || g, 'Bulk ' || g, 'ACTIVE', 'USER', 'en-US', 'UTC' FROM generate_series($3::int, $4::int) g
+             RETURNING id, external_id)
+           INSERT INTO passkeys (tenant_id, store_id, relying_party_id, user_id, credential_id, public_key, algorithm, sign_counter,
+                                 aaguid, transports, backup_eligible, backed_up, attestation_format, display_name, status)
+           SELECT 'bench', $1, $2, u.id, u.external_id || '-' || k, $5, -7, 0, '00000000-0000-0000-0000-000000000000',
+                  '{internal}', false, false, 'none', 'Passkey', 'ACTIVE'
+             FROM u, generate_series(1, 2) k`,
+          [storeId, rpId, from, to, pk],
+        );
+      }
+      await c.query("UPDATE stores SET user_count = user_count + $1 WHERE tenant_id = 'bench'", [
+        bulk,
+      ]);
+      await c.query("UPDATE tenants SET user_count = user_count + $1 WHERE id = 'bench'", [bulk]);
+      await c.query('ANALYZE');
+    });
+    log(
+      `\nscale: seeded ${bulk.toLocaleString('en')} users and ${(2 * bulk).toLocaleString('en')} passkeys with SQL in ${((performance.now() - t1) / 1000).toFixed(0)} s`,
+    );
+    results.authServiceScale = await run(
+      `authentication, Identity Store (+${bulk.toLocaleString('en')} users)`,
+      authService,
+    );
+  }
+
+  clearInterval(sampling);
+  const minute = rss.find((s) => s.at - drivingStarted >= 60_000);
+  const end = rss[rss.length - 1];
+  const ratio = (a: RunResult, b: RunResult) => a.perSecond / b.perSecond;
+  const summary = {
+    authRatio: ratio(results.authService, results.authBaseline),
+    regRatio: ratio(results.regService, results.regBaseline),
+    scaleRatio: results.authServiceScale
+      ? ratio(results.authServiceScale, results.authService)
+      : undefined,
+    rssMinute1: minute?.mb,
+    rssEnd: end?.mb,
+    rssMax: Math.max(...rss.map((s) => s.mb)),
+  };
+  log(
+    `\nratio Identity Store / baseline: authentication ${summary.authRatio.toFixed(2)}, registration ${summary.regRatio.toFixed(2)}`,
+  );
+  if (summary.scaleRatio) log(`ratio at scale / at ${N} users: ${summary.scaleRatio.toFixed(2)}`);
+  log(
+    `service RSS: minute 1 ${minute ? `${minute.mb.toFixed(0)} MB` : 'n/a (run < 60 s)'}, end ${end?.mb.toFixed(0)} MB, max ${summary.rssMax.toFixed(0)} MB`,
+  );
+
+  writeResults(results, summary, cpu);
+  stop();
+  await new Promise((r) => setTimeout(r, 500));
+  await cluster.stop();
+}
+
+function writeResults(
+  results: Record<string, RunResult>,
+  summary: Record<string, number | undefined>,
+  cpu: Record<string, string>,
+): void {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const row = (label: string, r?: RunResult) =>
+    r
+      ? `| ${label} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`
+      : '';
+  const text = `# Benchmark results
+
+Written by \`npm run bench\` on ${new Date().toISOString()}.
+
+- Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; PostgreSQL on the same box (${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL 17'}); the load generator (with the software authenticator signing every response) shares the same cores.
+- Versions: Node ${process.version}, @nestjs/core ${pkg.dependencies['@nestjs/core']}, @simplewebauthn/server ${pkg.dependencies['@simplewebauthn/server']}, typeorm ${pkg.dependencies.typeorm}, pg ${pkg.dependencies.pg}.
+- Command: \`npm run bench -- --users ${N} --concurrency ${C} --duration ${D}${flags.scale ? ' --scale' : ''}\`
+- A ceremony = start + complete over HTTP (keep-alive), with the API key checked on each call for Identity Store; the baseline (\`bench/baseline-server.ts\`) does only the same two steps.
+
+| run | ceremonies/s | p50 ms | p95 ms | p99 ms | errors |
+|---|---|---|---|---|---|
+${row(`authentication, Identity Store (${N} users)`, results.authService)}
+${row('authentication, baseline', results.authBaseline)}
+${row('registration, Identity Store', results.regService)}
+${row('registration, baseline', results.regBaseline)}
+${row('authentication, Identity Store at scale (+1M users, +2M passkeys)', results.authServiceScale)}
+
+- Ratio Identity Store / baseline: authentication **${summary.authRatio?.toFixed(2)}**, registration **${summary.regRatio?.toFixed(2)}**${summary.scaleRatio ? `; at scale / ${N} users: **${summary.scaleRatio.toFixed(2)}**` : ''}.
+- Service RSS: minute 1 ${summary.rssMinute1 ? `${summary.rssMinute1.toFixed(0)} MB` : 'n/a'}, end ${summary.rssEnd?.toFixed(0)} MB, max ${summary.rssMax?.toFixed(0)} MB.
+- CPU per ceremony (from /proc, user + system; the server column is Identity Store or the baseline):
+${Object.entries(cpu)
+  .map(([label, text]) => `  - ${label}: ${text}`)
+  .join('\n')}
+- SQL statements per ceremony step (from \`test/e2e/query-budget.e2e-spec.ts\`, BEGIN/COMMIT and the key lookup included): registration start 13, complete 11; authentication start 8, complete 11.
+`;
+  writeFileSync(flags.out!, text.replace(/\n\n\n/g, '\n\n'));
+  log(`\nwrote ${flags.out}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.once(signal, () => process.exit(143));
