@@ -1,9 +1,10 @@
 import type { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
+import { sendProblem } from './common/errors/problem-responder';
 import { AppLogger, NestPinoLogger, requestIdOf } from './common/logging/logger';
 import type { AppConfig } from './config/app-config';
 
@@ -21,6 +22,11 @@ export function createFastifyAdapter(config: AppConfig, logger?: AppLogger): Fas
       disableRequestLogging: true,
     }),
     return503OnClosing: true,
+    // rpIds reach 253 characters and encoded external ids more: Fastify's default is 100
+    maxParamLength: 1000,
+    // bad percent-encoding and overlong parameters are answered by the router itself
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(error, request, reply),
     ...(logger ? { loggerInstance: logger } : {}),
   });
 }

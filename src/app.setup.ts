@@ -2,6 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from './config/app-config';
 import { ProblemFilter } from './common/errors/problem.filter';
+import { loggablePath } from './common/logging/loggable-path';
 import { AppValidationPipe } from './common/validation/validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
 import { BrowserGateway } from './step-up/browser-gateway';
@@ -39,7 +40,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     request.log.info(
       {
         method: request.method,
-        path: request.url.split('?')[0], // never the query string
+        path: loggablePath(request.url),
         route: request.routeOptions.url,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,

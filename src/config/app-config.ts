@@ -29,6 +29,7 @@ export interface AppConfig {
   readonly browserRateLimitWindowSeconds: number;
   readonly purgeIntervalSeconds: number;
   readonly purgeGraceSeconds: number;
+  readonly auditRetentionDays: number;
   readonly demoEnabled: boolean;
 }
 
@@ -73,6 +74,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     browserRateLimitWindowSeconds: read.int('IDS_BROWSER_RATE_LIMIT_WINDOW_SECONDS', 60, 1, 3600),
     purgeIntervalSeconds: read.int('IDS_PURGE_INTERVAL_SECONDS', 60, 0, 86400),
     purgeGraceSeconds: read.int('IDS_PURGE_GRACE_SECONDS', 3600, 0, 30 * 86400),
+    auditRetentionDays: read.int('IDS_AUDIT_RETENTION_DAYS', 365, 1, 36500),
     demoEnabled: false,
   };
   (config as { demoEnabled: boolean }).demoEnabled = read.bool(

@@ -16,7 +16,8 @@ export interface PurgeResult {
 }
 
 /**
- * Deletes expired ceremony sessions, transactions, nonces and rate-limit windows (after a grace
+ * Deletes expired ceremony sessions, transactions, nonces, rate-limit windows and audit events
+ * past IDS_AUDIT_RETENTION_DAYS (expired rows after a grace
  * period, so late callers still get a precise "expired"). Several instances may run it: a
  * try-lock lets one do the work per round and the others skip.
  */
@@ -68,6 +69,11 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
           `DELETE FROM rate_limits WHERE window_start < now() - interval '1 hour'`,
         );
         deleted.rate_limits = windows;
+        const [, events] = await runner.query(
+          'DELETE FROM audit_events WHERE occurred_at < now() - make_interval(days => $1)',
+          [this.config.auditRetentionDays],
+        );
+        deleted.audit_events = events;
         return { ran: true, deleted };
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1)', [PURGE_LOCK]);

@@ -360,6 +360,9 @@ describe('purge job', () => {
         [live.json().transactionId],
       );
       await db.query("UPDATE ceremony_sessions SET expires_at = now() - interval '1 minute'");
+      await db.query(
+        "UPDATE audit_events SET occurred_at = now() - interval '400 days' WHERE type = 'TENANT_CREATED'",
+      );
 
       const { PurgeService } = await import('../../src/step-up/purge.service');
       const results = await Promise.all([
@@ -370,6 +373,7 @@ describe('purge job', () => {
       expect(results.some((r) => r.ran)).toBe(true);
       expect(total('step_up_transactions')).toBe(1);
       expect(total('ceremony_sessions')).toBeGreaterThanOrEqual(1);
+      expect(total('audit_events')).toBe(1); // past the 365-day retention
       const { rows } = await db.query('SELECT id FROM step_up_transactions');
       expect(rows.map((r) => r.id)).toEqual([live.json().transactionId]);
     } finally {

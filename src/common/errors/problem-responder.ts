@@ -1,10 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { loggablePath } from '../logging/loggable-path';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 /** Writes any error as problem+json: used by the Nest filter and by Fastify's error handler. */
 export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { problem, headers, unexpected } = toProblem(error);
-  problem.instance = request.url.split('?')[0];
+  problem.instance = loggablePath(request.url);
   problem.requestId = String(request.id);
   if (unexpected) {
     request.log.error({ err: error, requestId: request.id }, 'unexpected error');

@@ -44,6 +44,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   404: ErrorCode.ROUTE_NOT_FOUND,
   405: ErrorCode.METHOD_NOT_ALLOWED,
   413: ErrorCode.PAYLOAD_TOO_LARGE,
+  414: ErrorCode.MALFORMED_REQUEST,
   415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
   429: ErrorCode.RATE_LIMITED,
 };

@@ -18,6 +18,34 @@ function flatten(errors: ValidationError[], parent = ''): Omit<FieldError, 'in'>
 
 const LOCATION: Record<string, FieldError['in']> = { body: 'body', query: 'query', param: 'path' };
 
+const MAX_DEPTH = 32;
+
+/**
+ * Input no field may carry: NUL characters (PostgreSQL text cannot store them) and nesting
+ * deeper than MAX_DEPTH. Returns the path of the first offence.
+ */
+function hostileInput(
+  value: unknown,
+  path = '',
+  depth = 0,
+): { field: string; message: string } | undefined {
+  if (typeof value === 'string') {
+    return value.includes('\u0000')
+      ? { field: path || '(root)', message: 'must not contain NUL characters' }
+      : undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth >= MAX_DEPTH)
+    return { field: path || '(root)', message: `must not nest deeper than ${MAX_DEPTH} levels` };
+  for (const [key, child] of Object.entries(value)) {
+    if (key.includes('\u0000'))
+      return { field: path || '(root)', message: 'keys must not contain NUL characters' };
+    const found = hostileInput(child, path ? `${path}.${key}` : key, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /**
  * Whitelists and transforms DTOs, and answers VALIDATION_FAILED with every failing field and
  * where it was (body, query or path).
@@ -43,6 +71,12 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const hostile = hostileInput(value);
+    if (hostile) {
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, `${hostile.field}: ${hostile.message}`, {
+        errors: [{ ...hostile, in: LOCATION[metadata.type] }],
+      });
+    }
     if (
       metadata.type === 'body' &&
       (value === null || typeof value !== 'object' || Array.isArray(value))
