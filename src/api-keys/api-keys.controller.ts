@@ -7,7 +7,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { RequireApiKey, RequirePermission } from '../auth/permission.decorator';
+import { RateLimited, RequireApiKey, RequirePermission } from '../auth/permission.decorator';
 import { Ctx, CurrentPrincipal, Principal, RequestContext } from '../auth/request-context';
 import { ProblemDto } from '../openapi/problem.dto';
 import { ApiKeysService } from './api-keys.service';
@@ -40,6 +40,7 @@ export class ApiKeysController {
 
   @Post('issue')
   @RequireApiKey()
+  @RateLimited()
   @ApiOperation({ summary: 'Exchange the X-Api-Key for a short-lived bearer token' })
   @ApiCreatedResponse({ type: IssuedTokenDto })
   issueToken(@CurrentPrincipal() principal: Principal): IssuedTokenDto {

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { AuditModule } from '../audit/audit.module';
 import { TenantEntity } from '../tenants/tenant.entity';
+import { RateLimiter } from '../common/rate-limit/rate-limiter';
 import { Authenticator } from './authenticator.service';
 import { PermissionGuard } from './permission.guard';
 import { JwksController } from './tokens/jwks.controller';
@@ -13,7 +14,12 @@ import { TokenService } from './tokens/token.service';
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKeyEntity, TenantEntity, SigningKeyEntity]), AuditModule],
   controllers: [JwksController],
-  providers: [Authenticator, TokenService, { provide: APP_GUARD, useClass: PermissionGuard }],
+  providers: [
+    Authenticator,
+    TokenService,
+    RateLimiter,
+    { provide: APP_GUARD, useClass: PermissionGuard },
+  ],
   exports: [TokenService],
 })
 export class AuthModule {}

@@ -17,7 +17,10 @@ type RawRow = Record<string, any>;
 /** lastUsedAt is written at most this often per key, so reads stay reads. */
 const LAST_USED_GRANULARITY_MS = 60_000;
 
-type KeyRow = ApiKeyEntity & { tenantStatus: string | null };
+type KeyRow = ApiKeyEntity & {
+  tenantStatus: string | null;
+  rateLimits?: { perKey: number | null; perIp: number | null };
+};
 
 function unauthenticated(detail = 'Missing or invalid credentials'): DomainError {
   return new DomainError(ErrorCode.UNAUTHENTICATED, detail, {
@@ -77,7 +80,7 @@ export class Authenticator {
   private async load(id: string): Promise<KeyRow | undefined> {
     const [row] = (await this.keys.query(
       `SELECT k.id, k.tenant_id, k.status, k.permissions, k.secret_hash, k.is_platform, k.expires_at, k.last_used_at,
-              t.status AS tenant_status
+              t.status AS tenant_status, t.rate_limit_per_key, t.rate_limit_per_ip
          FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id
         WHERE k.id = $1`,
       [id],
@@ -93,6 +96,7 @@ export class Authenticator {
       expiresAt: row.expires_at,
       lastUsedAt: row.last_used_at,
       tenantStatus: row.tenant_status,
+      rateLimits: { perKey: row.rate_limit_per_key, perIp: row.rate_limit_per_ip },
     }) as KeyRow;
   }
 
@@ -124,6 +128,7 @@ export class Authenticator {
         .filter((p): p is Permission => p !== undefined),
       via,
       tenantStatus: row.tenantStatus,
+      rateLimits: row.rateLimits,
     };
   }
 

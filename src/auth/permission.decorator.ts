@@ -5,6 +5,7 @@ import {
   ApiForbiddenResponse,
   ApiHeader,
   ApiSecurity,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { API_KEY_SCHEME, BEARER_SCHEME } from '../openapi/openapi';
@@ -14,6 +15,7 @@ import { formatPermission } from './permissions';
 
 export const REQUIRED_PERMISSION = 'ids:requiredPermission';
 export const API_KEY_ONLY = 'ids:apiKeyOnly';
+export const RATE_LIMITED = 'ids:rateLimited';
 
 /**
  * Where the target tenant comes from: `tenant` = path `{tenantId}`, else `X-Tenant-Id`, else the
@@ -64,5 +66,20 @@ export function RequireApiKey(): MethodDecorator {
     ApiExtension('x-permission', 'any active API key (X-Api-Key only)'),
     ApiExtension('x-api-key-only', true),
     ApiUnauthorizedResponse({ type: ProblemDto, description: 'UNAUTHENTICATED' }),
+  );
+}
+
+/**
+ * Counts the request against the caller's per-key and per-IP limits (per tenant, per minute,
+ * in PostgreSQL); past either, 429 with Retry-After. Applied to ceremony and token routes.
+ */
+export function RateLimited(): MethodDecorator {
+  return applyDecorators(
+    SetMetadata(RATE_LIMITED, true),
+    ApiExtension('x-rate-limited', true),
+    ApiTooManyRequestsResponse({
+      type: ProblemDto,
+      description: 'RATE_LIMITED (Retry-After, RateLimit-* headers)',
+    }),
   );
 }

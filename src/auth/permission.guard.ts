@@ -1,14 +1,21 @@
-import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RateLimiter } from '../common/rate-limit/rate-limiter';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Repository } from 'typeorm';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import { DomainError, ErrorCode } from '../common/errors';
 import { TenantEntity, TenantStatus } from '../tenants/tenant.entity';
 import { Authenticator } from './authenticator.service';
-import { API_KEY_ONLY, PermissionRequirement, REQUIRED_PERMISSION } from './permission.decorator';
+import {
+  API_KEY_ONLY,
+  PermissionRequirement,
+  RATE_LIMITED,
+  REQUIRED_PERMISSION,
+} from './permission.decorator';
 import { allows, formatPermission, TENANT_ID_PATTERN } from './permissions';
 import { IS_PUBLIC } from './public.decorator';
 import type { Principal, RequestContext } from './request-context';
@@ -26,6 +33,8 @@ export class PermissionGuard implements CanActivate {
     private readonly authenticator: Authenticator,
     private readonly audit: AuditService,
     @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
+    private readonly limiter: RateLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -33,8 +42,10 @@ export class PermissionGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
 
+    const limited = this.reflector.getAllAndOverride<boolean>(RATE_LIMITED, targets);
     if (this.reflector.getAllAndOverride<boolean>(API_KEY_ONLY, targets)) {
       request.principal = await this.authenticator.authenticate(request, true);
+      if (limited) await this.rateLimit(context, request, request.principal);
       return true;
     }
     const requirement = this.reflector.getAllAndOverride<PermissionRequirement>(
@@ -59,8 +70,34 @@ export class PermissionGuard implements CanActivate {
       await this.denied(ctx, requirement);
     }
     if (tenantId !== '*') await this.assertTenantActive(tenantId, principal);
+    if (limited) await this.rateLimit(context, request, principal);
     request.ctx = ctx;
     return true;
+  }
+
+  /** Per-key and per-IP counters of the caller's tenant, in one round trip. */
+  private async rateLimit(
+    context: ExecutionContext,
+    request: FastifyRequest,
+    principal: Principal,
+  ): Promise<void> {
+    const scope = principal.tenantId ?? 'platform';
+    const result = await this.limiter.hitAll(
+      [
+        {
+          key: `key:${principal.keyId}`,
+          limit: principal.rateLimits?.perKey ?? this.config.rateLimitPerKey,
+        },
+        {
+          key: `ip:${scope}:${request.ip}`,
+          limit: principal.rateLimits?.perIp ?? this.config.rateLimitPerIp,
+        },
+      ],
+      60,
+    );
+    if (!result) return;
+    context.switchToHttp().getResponse<FastifyReply>().headers(RateLimiter.headers(result));
+    if (!result.allowed) throw RateLimiter.exceeded(result);
   }
 
   /** product.md §3: path `{tenantId}`, else `X-Tenant-Id`, else the key's own tenant. */

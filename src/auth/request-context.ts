@@ -13,6 +13,8 @@ export interface Principal {
   via: 'apiKey' | 'bearer';
   /** Status of the key's own tenant (undefined for platform keys). */
   tenantStatus?: string | null;
+  /** The tenant's rate limits per minute (null: server default). */
+  rateLimits?: { perKey: number | null; perIp: number | null };
 }
 
 /** Everything a service needs to know about the request; built by the guard. */

@@ -30,6 +30,8 @@ export interface AppConfig {
   readonly purgeIntervalSeconds: number;
   readonly purgeGraceSeconds: number;
   readonly auditRetentionDays: number;
+  readonly rateLimitPerKey: number;
+  readonly rateLimitPerIp: number;
   readonly demoEnabled: boolean;
 }
 
@@ -75,6 +77,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     purgeIntervalSeconds: read.int('IDS_PURGE_INTERVAL_SECONDS', 60, 0, 86400),
     purgeGraceSeconds: read.int('IDS_PURGE_GRACE_SECONDS', 3600, 0, 30 * 86400),
     auditRetentionDays: read.int('IDS_AUDIT_RETENTION_DAYS', 365, 1, 36500),
+    rateLimitPerKey: read.int('IDS_RATE_LIMIT_PER_KEY', 60000, 0, 10_000_000),
+    rateLimitPerIp: read.int('IDS_RATE_LIMIT_PER_IP', 30000, 0, 10_000_000),
     demoEnabled: false,
   };
   (config as { demoEnabled: boolean }).demoEnabled = read.bool(

@@ -6,7 +6,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { RequirePermission } from '../auth/permission.decorator';
+import { RateLimited, RequirePermission } from '../auth/permission.decorator';
 import { Ctx, RequestContext } from '../auth/request-context';
 import { ProblemDto } from '../openapi/problem.dto';
 import { AuthenticationPolicyParams } from '../policies/dto/policy-common.dto';
@@ -33,6 +33,7 @@ export class AuthenticationController {
   @Post(
     'stores/:storeName/users/:userId/passkeys/relyingParties/:rpId/authentications/:authPolicyName',
   )
+  @RateLimited()
   @RequirePermission('createPasskeyAuthenticationForUser')
   @ApiOperation({ summary: 'Start a passkey authentication of a user (by id)' })
   @ApiCreatedResponse({ type: StartedCeremonyDto })
@@ -48,6 +49,7 @@ export class AuthenticationController {
   @Post(
     ':tenantId/stores/:storeName/users/:userExtId/passkeys/relyingParties/:rpId/authentications/:authPolicyName/ext',
   )
+  @RateLimited()
   @RequirePermission('createPasskeyAuthenticationForUserByExtId', { tenantInPath: true })
   @ApiOperation({ summary: 'Start a passkey authentication of a user (by external id)' })
   @ApiCreatedResponse({ type: StartedCeremonyDto })
@@ -61,6 +63,7 @@ export class AuthenticationController {
   }
 
   @Post('stores/:storeName/passkeys/relyingParties/:rpId/authentications/:authPolicyName')
+  @RateLimited()
   @RequirePermission('createDiscoverablePasskeyAuthentication')
   @ApiOperation({
     summary: 'Start a username-less (discoverable credential) passkey authentication',
@@ -76,6 +79,7 @@ export class AuthenticationController {
 
   @Post('stores/:storeName/passkeys/authentications/sessions/:sessionId')
   @HttpCode(200)
+  @RateLimited()
   @RequirePermission('completePasskeyAuthentication')
   @ApiOperation({ summary: "Complete an authentication with the browser's response" })
   @ApiOkResponse({ type: AuthenticationOutcomeDto })
@@ -101,6 +105,7 @@ export class AuthenticationController {
 
   @Post('stores/:storeName/passkeys/authentications/sessions/:sessionId/cancel')
   @HttpCode(200)
+  @RateLimited()
   @RequirePermission('completePasskeyAuthentication')
   @ApiOperation({ summary: 'Cancel a pending authentication (does not count as a failed attempt)' })
   @ApiOkResponse({ type: CeremonySessionDto })

@@ -6,7 +6,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { RequirePermission } from '../auth/permission.decorator';
+import { RateLimited, RequirePermission } from '../auth/permission.decorator';
 import { Ctx, RequestContext } from '../auth/request-context';
 import { ProblemDto } from '../openapi/problem.dto';
 import {
@@ -33,6 +33,7 @@ export class RegistrationController {
   @Post(
     'stores/:storeName/users/:userId/passkeys/relyingParties/:rpId/registrations/:regPolicyName',
   )
+  @RateLimited()
   @RequirePermission('createPasskeyRegistrationForUser')
   @ApiOperation({ summary: 'Start a passkey registration for a user (by id)' })
   @ApiCreatedResponse({ type: StartedCeremonyDto })
@@ -48,6 +49,7 @@ export class RegistrationController {
   @Post(
     ':tenantId/stores/:storeName/users/:userExtId/passkeys/relyingParties/:rpId/registrations/:regPolicyName/ext',
   )
+  @RateLimited()
   @RequirePermission('createPasskeyRegistrationForUserByExtId', { tenantInPath: true })
   @ApiOperation({
     summary: 'Start a passkey registration for a user (by external id; createUser makes the user)',
@@ -64,6 +66,7 @@ export class RegistrationController {
 
   @Post('stores/:storeName/passkeys/registrations/sessions/:sessionId')
   @HttpCode(200)
+  @RateLimited()
   @RequirePermission('completePasskeyRegistration')
   @ApiOperation({ summary: "Complete a registration with the browser's response" })
   @ApiOkResponse({ type: RegistrationOutcomeDto })
@@ -89,6 +92,7 @@ export class RegistrationController {
 
   @Post('stores/:storeName/passkeys/registrations/sessions/:sessionId/cancel')
   @HttpCode(200)
+  @RateLimited()
   @RequirePermission('completePasskeyRegistration')
   @ApiOperation({ summary: 'Cancel a pending registration' })
   @ApiOkResponse({ type: CeremonySessionDto })

@@ -25,6 +25,14 @@ export class TenantEntity {
   @Column({ name: 'max_passkeys_per_user', type: 'int' })
   maxPasskeysPerUser!: number;
 
+  /** Requests per minute per API key on ceremony and token routes; null: the server default, 0: off. */
+  @Column({ name: 'rate_limit_per_key', type: 'int', nullable: true })
+  rateLimitPerKey!: number | null;
+
+  /** Requests per minute per client IP on those routes; null: the server default, 0: off. */
+  @Column({ name: 'rate_limit_per_ip', type: 'int', nullable: true })
+  rateLimitPerIp!: number | null;
+
   /** Users across all stores; moved in the same transactions that add and remove users. */
   @Column({ name: 'user_count', type: 'int', default: 0 })
   userCount!: number;

@@ -34,6 +34,8 @@ export class TenantsService {
         name: dto.name,
         status: TenantStatus.ACTIVE,
         ...limits,
+        rateLimitPerKey: dto.rateLimits?.perApiKeyPerMinute ?? null,
+        rateLimitPerIp: dto.rateLimits?.perIpPerMinute ?? null,
       });
       try {
         await repo.insert(created);
@@ -90,6 +92,12 @@ export class TenantsService {
         ...(dto.name !== undefined ? { name: dto.name } : {}),
         ...(dto.status !== undefined ? { status: dto.status } : {}),
         ...dto.limits,
+        ...(dto.rateLimits?.perApiKeyPerMinute !== undefined
+          ? { rateLimitPerKey: dto.rateLimits.perApiKeyPerMinute }
+          : {}),
+        ...(dto.rateLimits?.perIpPerMinute !== undefined
+          ? { rateLimitPerIp: dto.rateLimits.perIpPerMinute }
+          : {}),
       });
       const saved = await repo.save(current);
       await this.audit.record(

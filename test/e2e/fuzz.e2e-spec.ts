@@ -134,7 +134,9 @@ describe('fuzzed input over every operation', () => {
               );
               break;
             case 3: // deep nesting in a documented field (or the root)
-              payload = op.fields.length ? `{${JSON.stringify(pick(op.fields))}:${deep(5000)}}` : deep(5000);
+              payload = op.fields.length
+                ? `{${JSON.stringify(pick(op.fields))}:${deep(5000)}}`
+                : deep(5000);
               break;
             case 4: // bad UTF-8 and malformed JSON
               payload =

@@ -35,6 +35,45 @@ export class RateLimiter {
     };
   }
 
+  /**
+   * Several counters (e.g. per key and per IP) in one statement: one round trip per request.
+   * Returns the most restrictive result; limits of 0 are not counted at all.
+   */
+  async hitAll(
+    buckets: { key: string; limit: number }[],
+    windowSeconds: number,
+  ): Promise<RateLimitResult | undefined> {
+    const active = buckets.filter((b) => b.limit > 0);
+    if (active.length === 0) return undefined;
+    const rows = (await this.dataSource.query(
+      `INSERT INTO rate_limits (key, window_start, count)
+       SELECT k, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1 FROM unnest($1::text[]) AS k
+       ON CONFLICT (key) DO UPDATE SET
+         count = CASE WHEN rate_limits.window_start = EXCLUDED.window_start THEN rate_limits.count + 1 ELSE 1 END,
+         window_start = EXCLUDED.window_start
+       RETURNING key, count, ceil(extract(epoch FROM window_start + make_interval(secs => $2) - now()))::int AS reset`,
+      [active.map((b) => b.key.slice(0, 200)), windowSeconds],
+    )) as { key: string; count: number; reset: number }[];
+    let tightest: RateLimitResult | undefined;
+    for (const row of rows) {
+      const limit = active.find((b) => b.key.slice(0, 200) === row.key)!.limit;
+      const result = {
+        allowed: row.count <= limit,
+        limit,
+        remaining: Math.max(0, limit - row.count),
+        resetSeconds: Math.max(1, row.reset),
+      };
+      if (
+        !tightest ||
+        (!result.allowed && tightest.allowed) ||
+        (result.allowed === tightest.allowed && result.remaining < tightest.remaining)
+      ) {
+        tightest = result;
+      }
+    }
+    return tightest;
+  }
+
   /** Response headers of a limited route (draft IETF RateLimit fields plus Retry-After on 429). */
   static headers(result: RateLimitResult): Record<string, string> {
     return {

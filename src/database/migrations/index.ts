@@ -4,8 +4,9 @@ import type { MigrationInterface } from 'typeorm';
 import { Tenancy1795324672655 } from './1795324672655-Tenancy';
 import { IdentityStores1795325309803 } from './1795325309803-IdentityStores';
 import { Passkeys1795325819287 } from './1795325819287-Passkeys';
-import { HotUpdates1795328352715 } from './1795328352715-HotUpdates';
 import { StepUp1795326781369 } from './1795326781370-StepUp';
+import { HotUpdates1795328352715 } from './1795328352715-HotUpdates';
+import { TenantRateLimits1795328980296 } from './1795328980296-TenantRateLimits';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Tenancy1795324672655,
@@ -13,4 +14,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Passkeys1795325819287,
   StepUp1795326781369,
   HotUpdates1795328352715,
+  TenantRateLimits1795328980296,
 ];

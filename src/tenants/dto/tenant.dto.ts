@@ -61,6 +61,34 @@ export class TenantLimitsDto {
 
 export class PartialTenantLimitsDto extends PartialType(TenantLimitsDto) {}
 
+export class TenantRateLimitsDto {
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description:
+      'Requests per minute per API key on ceremony and token routes; null: server default (IDS_RATE_LIMIT_PER_KEY), 0: off',
+    example: 6000,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  perApiKeyPerMinute?: number | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description:
+      'Requests per minute per client IP on those routes; null: server default (IDS_RATE_LIMIT_PER_IP), 0: off',
+    example: 3000,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  perIpPerMinute?: number | null;
+}
+
 export class CreateTenantDto {
   @ApiProperty({
     description: 'Tenant id: a slug of 2-63 characters [a-z0-9-], starting and ending alphanumeric',
@@ -89,6 +117,15 @@ export class CreateTenantDto {
   @ValidateNested()
   @Type(() => PartialTenantLimitsDto)
   limits?: PartialTenantLimitsDto;
+
+  @ApiPropertyOptional({
+    type: TenantRateLimitsDto,
+    description: 'Rate limits of the ceremony and token routes',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TenantRateLimitsDto)
+  rateLimits?: TenantRateLimitsDto;
 }
 
 export class UpdateTenantDto {
@@ -113,6 +150,15 @@ export class UpdateTenantDto {
   @ValidateNested()
   @Type(() => PartialTenantLimitsDto)
   limits?: PartialTenantLimitsDto;
+
+  @ApiPropertyOptional({
+    type: TenantRateLimitsDto,
+    description: 'Rate limits of the ceremony and token routes',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TenantRateLimitsDto)
+  rateLimits?: TenantRateLimitsDto;
 }
 
 export class TenantIdParams {
@@ -127,6 +173,7 @@ export class TenantResponseDto {
   @ApiProperty({ example: 'ACME Corp.' }) name!: string;
   @ApiProperty({ enum: TenantStatus, enumName: 'TenantStatus' }) status!: TenantStatus;
   @ApiProperty({ type: TenantLimitsDto }) limits!: TenantLimitsDto;
+  @ApiProperty({ type: TenantRateLimitsDto }) rateLimits!: TenantRateLimitsDto;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: string;
 
@@ -140,6 +187,7 @@ export class TenantResponseDto {
         maxUsers: t.maxUsers,
         maxPasskeysPerUser: t.maxPasskeysPerUser,
       },
+      rateLimits: { perApiKeyPerMinute: t.rateLimitPerKey, perIpPerMinute: t.rateLimitPerIp },
       createdAt: t.createdAt.toISOString(),
       updatedAt: t.updatedAt.toISOString(),
     };

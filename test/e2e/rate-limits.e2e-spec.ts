@@ -1,0 +1,82 @@
+import { call, createKey, createTenant, expectStatus } from '../support/api';
+import { expectProblem } from '../support/problem';
+import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
+
+describe('rate limits on ceremony and token routes', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    a = await createTestApp();
+    b = await createTestApp({ database: a.database });
+  });
+  afterAll(async () => {
+    await b.app.close();
+    await a.close();
+  });
+
+  async function tenantWithLimits(rateLimits: Record<string, number | null>) {
+    const tenant = await createTenant(a.app);
+    const res = await call(a.app, 'POST', `/api/identity-store/tenants/${tenant}`, {
+      key: PLATFORM_KEY,
+      body: { rateLimits },
+    });
+    expectStatus(res, 200);
+    expect(res.json().rateLimits).toMatchObject(rateLimits);
+    return tenant;
+  }
+
+  const issue = (app: TestApp, key: string) =>
+    call(app.app, 'POST', '/api/identity-store/apiKeys/issue', { key });
+
+  it('per API key, configurable per tenant, counted across instances: 429 with Retry-After and RateLimit headers', async () => {
+    const tenant = await tenantWithLimits({ perApiKeyPerMinute: 3, perIpPerMinute: 0 });
+    const key = (await createKey(a.app, tenant, [`TNT#${tenant}#IdentityStore:*`])).key;
+    const first = await issue(a, key);
+    expectStatus(first, 201);
+    expect(first.headers).toMatchObject({ 'ratelimit-limit': '3', 'ratelimit-remaining': '2' });
+    expectStatus(await issue(b, key), 201);
+    expectStatus(await issue(a, key), 201);
+    const limited = await issue(b, key);
+    expectProblem(limited, 429, 'RATE_LIMITED');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.headers).toMatchObject({ 'ratelimit-limit': '3', 'ratelimit-remaining': '0' });
+    // another key of the same tenant has its own budget
+    const other = (await createKey(a.app, tenant, [])).key;
+    expectStatus(await issue(a, other), 201);
+  });
+
+  it('per client IP, across the keys of a tenant', async () => {
+    const tenant = await tenantWithLimits({ perApiKeyPerMinute: 0, perIpPerMinute: 2 });
+    const k1 = (await createKey(a.app, tenant, [])).key;
+    const k2 = (await createKey(a.app, tenant, [])).key;
+    expectStatus(await issue(a, k1), 201);
+    expectStatus(await issue(b, k2), 201);
+    expectProblem(await issue(a, k2), 429, 'RATE_LIMITED');
+  });
+
+  it('ceremony routes are limited too; management routes are not', async () => {
+    const tenant = await tenantWithLimits({ perApiKeyPerMinute: 1, perIpPerMinute: null });
+    const key = (await createKey(a.app, tenant, [`TNT#${tenant}#IdentityStore:*`])).key;
+    const start = () =>
+      call(
+        a.app,
+        'POST',
+        '/api/identity-store/stores/nope/passkeys/relyingParties/localhost/authentications/default',
+        {
+          key,
+          body: {},
+        },
+      );
+    expectProblem(await start(), 404, 'STORE_NOT_FOUND'); // counted, then answered
+    expectProblem(await start(), 429, 'RATE_LIMITED');
+    for (let i = 0; i < 3; i++)
+      expectStatus(await call(a.app, 'GET', '/api/identity-store/limits', { key }), 200);
+  });
+
+  it('documents the limit in the OpenAPI document', async () => {
+    const doc = (await a.app.inject({ method: 'GET', url: '/api/docs-json' })).json();
+    const op = doc.paths['/api/identity-store/apiKeys/issue'].post;
+    expect(op['x-rate-limited']).toBe(true);
+    expect(op.responses['429']).toBeDefined();
+  });
+});
