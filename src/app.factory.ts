@@ -23,7 +23,7 @@ export function createFastifyAdapter(config: AppConfig, logger?: AppLogger): Fas
     }),
     return503OnClosing: true,
     // rpIds reach 253 characters and encoded external ids more: Fastify's default is 100
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
     // bad percent-encoding and overlong parameters are answered by the router itself
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
       sendProblem(error, request, reply),
