@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-bench/', 'node_modules/', '.data/', 'coverage/', 'openapi/', 'bench/.work/'] },
+  {
+    ignores: [
+      'dist/',
+      'dist-bench/',
+      'node_modules/',
+      '.data/',
+      'coverage/',
+      'openapi/',
+      'bench/.work/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -52,7 +52,8 @@ export class AssertionResponseDto {
   userHandle?: string;
 }
 
-export class AuthenticationCredentialDto {
+/** The fields every PublicKeyCredential.toJSON() has. */
+class CredentialJsonDto {
   @ApiProperty({ description: 'Credential id, base64url', example: 'Zm9vYmFyYmF6cXV4' })
   @IsBase64Url(1400, 16)
   id!: string;
@@ -65,12 +66,6 @@ export class AuthenticationCredentialDto {
   @Equals('public-key')
   type!: 'public-key';
 
-  @ApiProperty({ type: AssertionResponseDto })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => AssertionResponseDto)
-  response!: AssertionResponseDto;
-
   @ApiProperty({ type: 'object', additionalProperties: true, example: {} })
   @IsObject()
   clientExtensionResults!: Record<string, unknown>;
@@ -79,6 +74,14 @@ export class AuthenticationCredentialDto {
   @IsOptional()
   @IsIn(['platform', 'cross-platform'])
   authenticatorAttachment?: 'platform' | 'cross-platform';
+}
+
+export class AuthenticationCredentialDto extends CredentialJsonDto {
+  @ApiProperty({ type: AssertionResponseDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AssertionResponseDto)
+  response!: AssertionResponseDto;
 }
 
 export class AttestationResponseDto {
@@ -116,33 +119,12 @@ export class AttestationResponseDto {
   authenticatorData?: string;
 }
 
-export class RegistrationCredentialDto {
-  @ApiProperty({ description: 'Credential id, base64url', example: 'Zm9vYmFyYmF6cXV4' })
-  @IsBase64Url(1400, 16)
-  id!: string;
-
-  @ApiProperty({ description: 'Same as id', example: 'Zm9vYmFyYmF6cXV4' })
-  @IsBase64Url(1400, 16)
-  rawId!: string;
-
-  @ApiProperty({ enum: ['public-key'], example: 'public-key' })
-  @Equals('public-key')
-  type!: 'public-key';
-
+export class RegistrationCredentialDto extends CredentialJsonDto {
   @ApiProperty({ type: AttestationResponseDto })
   @IsObject()
   @ValidateNested()
   @Type(() => AttestationResponseDto)
   response!: AttestationResponseDto;
-
-  @ApiProperty({ type: 'object', additionalProperties: true, example: {} })
-  @IsObject()
-  clientExtensionResults!: Record<string, unknown>;
-
-  @ApiPropertyOptional({ enum: ['platform', 'cross-platform'], example: 'platform' })
-  @IsOptional()
-  @IsIn(['platform', 'cross-platform'])
-  authenticatorAttachment?: 'platform' | 'cross-platform';
 }
 
 export class CompleteAuthenticationDto {
