@@ -58,7 +58,7 @@ async function main(): Promise<void> {
         ...process.env,
         DATABASE_URL: cluster.url,
         PORT: String(port),
-        LOG_LEVEL: 'fatal',
+        LOG_LEVEL: 'error', // unexpected errors are printed with their cause
         NODE_ENV: 'production',
         IDS_PLATFORM_API_KEY: PLATFORM_KEY,
         IDS_DB_CONNECT_TIMEOUT_MS: '1000',

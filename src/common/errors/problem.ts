@@ -77,6 +77,8 @@ interface ErrorLike {
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error as ErrorLike | undefined, depth = 0; e && depth < 4; depth++) {
     if (typeof e.code === 'string' && DB_DOWN_CODES.has(e.code)) return true;
+    // TypeORM releases a transaction's runner when its connection dies mid-transaction
+    if ((e as { name?: unknown }).name === 'QueryRunnerAlreadyReleasedError') return true;
     const message = typeof e.message === 'string' ? e.message : '';
     if (
       /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(

@@ -1,0 +1,41 @@
+import { ErrorCode } from './error-code';
+import { isDatabaseUnavailable, toProblem } from './problem';
+
+describe('toProblem', () => {
+  it.each([
+    [
+      'a refused connection',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    ],
+    [
+      'an admin shutdown',
+      Object.assign(new Error('terminating connection due to administrator command'), {
+        code: '57P01',
+      }),
+    ],
+    [
+      'a wrapped driver error',
+      Object.assign(new Error('query failed'), { driverError: { code: '57P03' } }),
+    ],
+    ['a pool timeout', new Error('timeout exceeded when trying to connect')],
+    [
+      'a runner released after its connection died',
+      Object.assign(new Error('Query runner already released'), {
+        name: 'QueryRunnerAlreadyReleasedError',
+      }),
+    ],
+  ])('maps %s to 503 DATABASE_UNAVAILABLE', (_label, error) => {
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    expect(toProblem(error).problem).toMatchObject({
+      status: 503,
+      code: ErrorCode.DATABASE_UNAVAILABLE,
+    });
+  });
+
+  it('keeps anything else a 500 with no internals', () => {
+    const { problem, unexpected } = toProblem(new Error('secret detail'));
+    expect(problem).toMatchObject({ status: 500, code: ErrorCode.INTERNAL_ERROR });
+    expect(JSON.stringify(problem)).not.toContain('secret detail');
+    expect(unexpected).toBe(true);
+  });
+});
