@@ -190,6 +190,7 @@ export class StepUpService {
     policyName: string,
     request: BrowserRequest,
   ): Promise<BrowserStartDto> {
+    await this.assertTenantActive(tenantId);
     const ctx = this.browserContext(tenantId, request);
     const { store, rp } = await this.resolver.forAuthentication(ctx, storeName, rpId, policyName);
     const tx = await this.mint(ctx, undefined, {
@@ -330,6 +331,7 @@ export class StepUpService {
   private async pending(id: string): Promise<StepUpTransactionEntity> {
     const tx = await this.transactions.findOne({ where: { id } });
     if (!tx) throw new DomainError(ErrorCode.TRANSACTION_NOT_FOUND, 'No such transaction');
+    await this.assertTenantActive(tx.tenantId);
     if (tx.status !== TransactionStatus.PENDING) throw alreadyCompleted(id);
     if (tx.expiresAt.getTime() <= Date.now()) {
       throw new DomainError(
@@ -355,6 +357,17 @@ export class StepUpService {
     if (row.redeemed_at)
       return new DomainError(ErrorCode.NONCE_ALREADY_USED, 'The nonce was already redeemed');
     return new DomainError(ErrorCode.NONCE_EXPIRED, 'The nonce has expired');
+  }
+
+  /** A suspended tenant's transactions stop at once, like its API keys. */
+  private async assertTenantActive(tenantId: string): Promise<void> {
+    const [tenant] = (await this.dataSource.query('SELECT status FROM tenants WHERE id = $1', [
+      tenantId,
+    ])) as { status: string }[];
+    if (!tenant)
+      throw new DomainError(ErrorCode.TENANT_NOT_FOUND, `Tenant ${tenantId} does not exist`);
+    if (tenant.status !== 'ACTIVE')
+      throw new DomainError(ErrorCode.TENANT_SUSPENDED, `Tenant ${tenantId} is suspended`);
   }
 
   private browserContext(tenantId: string, request: BrowserRequest): RequestContext {

@@ -4,7 +4,7 @@ import { registerPasskey } from '../support/ceremonies';
 import { ORIGIN, passkeyWorld, World } from '../support/passkey-world';
 import { expectProblem } from '../support/problem';
 import { SoftAuthenticator } from '../support/soft-authenticator';
-import { createTestApp, TestApp } from '../support/test-app';
+import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
 
 const BROWSER = '/api/identity-store/browser';
 
@@ -239,6 +239,30 @@ describe('step-up transactions and nonces', () => {
       }),
       404,
       'REGISTRATION_POLICY_NOT_FOUND',
+    );
+  });
+
+  it("a suspended tenant's transactions and username-less starts stop at once", async () => {
+    const other = await passkeyWorld(t.app);
+    const res = await call(t.app, 'POST', `${other.rpUrl}/transactions/register`, {
+      key: other.key,
+      body: { externalId: 'suspended', passkeyDisplayName: 'x' },
+    });
+    const transactionId = res.json().transactionId;
+    await call(t.app, 'POST', `/api/identity-store/tenants/${other.tenant}`, {
+      key: PLATFORM_KEY,
+      body: { status: 'SUSPENDED' },
+    });
+    expectProblem(await browser(`transactions/${transactionId}/start`), 403, 'TENANT_SUSPENDED');
+    expectProblem(
+      await browser(`${other.tenant}/stores/shop/relyingParties/localhost/authentications/default`),
+      403,
+      'TENANT_SUSPENDED',
+    );
+    expectProblem(
+      await browser(`no-such-tenant/stores/shop/relyingParties/localhost/authentications/default`),
+      404,
+      'TENANT_NOT_FOUND',
     );
   });
 
