@@ -11,13 +11,12 @@
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { SoftAuthenticator } from '../test/support/soft-authenticator';
-import { drive, postJson, RunResult } from './http';
+import { drive, freePort, postJson, RunResult } from './http';
 
 const ROOT = join(__dirname, '..', '..');
 const ORIGIN = 'http://localhost:3000';
@@ -114,17 +113,6 @@ async function waitFor(url: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not come up`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function startChild(

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -89,4 +90,16 @@ export async function drive(
     p95: pct(95),
     p99: pct(99),
   };
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -4,11 +4,10 @@ import type { FastifyRequest } from 'fastify';
 import { Repository } from 'typeorm';
 import { ApiKeyEntity, ApiKeyStatus } from '../api-keys/api-key.entity';
 import { DomainError, ErrorCode } from '../common/errors';
-import { hashSecret, parseApiKey, secretMatches } from './api-key-secret';
+import { parseApiKey, secretMatches } from './api-key-secret';
 import { parsePermission, Permission } from './permissions';
 import type { Principal } from './request-context';
 import { TokenService } from './tokens/token.service';
-import { timingSafeEqual } from 'node:crypto';
 
 /** A row of a raw SQL query, mapped field by field below. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -103,12 +102,10 @@ export class Authenticator {
   /** Compares against every platform key in constant time (there are one or two). */
   private async platformKeyMatching(presented: string): Promise<KeyRow | undefined> {
     const candidates = await this.keys.find({ where: { isPlatform: true } });
-    const hash = hashSecret(presented);
     let found: ApiKeyEntity | undefined;
+    // every candidate is compared (no early exit): the time does not depend on which matched
     for (const candidate of candidates) {
-      const same =
-        candidate.secretHash.length === hash.length && timingSafeEqual(candidate.secretHash, hash);
-      if (same) found = candidate;
+      if (secretMatches(presented, candidate.secretHash)) found = candidate;
     }
     return found ? Object.assign(found, { tenantStatus: null }) : undefined;
   }

@@ -42,7 +42,8 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
   return module.default;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process exists (signal 0 probes without signalling). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

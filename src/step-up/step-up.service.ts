@@ -233,7 +233,7 @@ export class StepUpService {
         { id: tx.id, status: TransactionStatus.PENDING, sessionId: tx.sessionId! },
         { status: TransactionStatus.COMPLETED, userId: outcome.userId },
       );
-      if (!done.affected) throw alreadyCompleted(tx.id);
+      if (!done.affected) throw alreadyCompleted();
       await m.insert(NonceEntity, {
         hash: hash(nonce),
         tenantId: tx.tenantId,
@@ -332,7 +332,7 @@ export class StepUpService {
     const tx = await this.transactions.findOne({ where: { id } });
     if (!tx) throw new DomainError(ErrorCode.TRANSACTION_NOT_FOUND, 'No such transaction');
     await this.assertTenantActive(tx.tenantId);
-    if (tx.status !== TransactionStatus.PENDING) throw alreadyCompleted(id);
+    if (tx.status !== TransactionStatus.PENDING) throw alreadyCompleted();
     if (tx.expiresAt.getTime() <= Date.now()) {
       throw new DomainError(
         ErrorCode.TRANSACTION_EXPIRED,
@@ -375,9 +375,7 @@ export class StepUpService {
   }
 }
 
-function alreadyCompleted(id: string): DomainError {
-  return new DomainError(
-    ErrorCode.TRANSACTION_ALREADY_COMPLETED,
-    `Transaction ${id.slice(0, 8)}… is used up`,
-  );
+/** Never echoes the transaction id: it is a capability. */
+function alreadyCompleted(): DomainError {
+  return new DomainError(ErrorCode.TRANSACTION_ALREADY_COMPLETED, 'The transaction is used up');
 }

@@ -1,5 +1,5 @@
 import { call, createKey, expectStatus, tenantWithAdmin } from '../support/api';
-import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
+import { createTestApp, TestApp } from '../support/test-app';
 
 describe('audit events', () => {
   let t: TestApp;
@@ -80,6 +80,5 @@ describe('audit events', () => {
     const page = await events(b.admin.key, '?size=100');
     expect(JSON.stringify(page)).not.toContain(a.tenant);
     expect(JSON.stringify(page)).not.toContain(a.admin.id);
-    expect(PLATFORM_KEY).toBeDefined();
   });
 });

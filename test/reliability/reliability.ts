@@ -10,12 +10,11 @@
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
-import { postJson } from '../../bench/http';
+import { freePort, postJson } from '../../bench/http';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 
@@ -35,15 +34,6 @@ const check = (ok: boolean, what: string) => {
   if (!ok) failures.push(what);
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ids-reliability-'));

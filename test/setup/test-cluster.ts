@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import {
   EmbeddedDatabase,
+  isAlive,
   startEmbeddedPostgres,
   stopOrphanPostgres,
 } from '../../src/database/embedded-postgres';
@@ -32,15 +33,6 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Clusters of earlier test runs that were killed (their jest is gone): stop and remove them. */

@@ -4,7 +4,6 @@ import { TENANT_ID_PATTERN } from '../../auth/permissions';
 import { IsPathName } from '../../common/validation/validators';
 import { IsBase64Url } from '../../passkeys/dto/client-response.dto';
 import { AuthenticationPolicyParams } from '../../policies/dto/policy-common.dto';
-import { RelyingPartyParams } from '../../relying-parties/dto/relying-party.dto';
 import { EXTERNAL_ID } from '../../users/dto/user.dto';
 
 export class CreateRegisterTransactionDto {
@@ -110,5 +109,3 @@ export class NonceDto {
   })
   nonce!: string;
 }
-
-export type { RelyingPartyParams };

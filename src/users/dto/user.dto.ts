@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import {
   IsEmail,
   IsEnum,
@@ -102,9 +102,6 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto extends PartialType(CreateUserDto) {}
-
-/** The fields a registration start may use to create the user (the /ext form with createUser). */
-export class UserDefaultsDto extends OmitType(CreateUserDto, ['externalId'] as const) {}
 
 export class UserIdParams extends StoreParams {
   @ApiProperty({ format: 'uuid', example: '9b2f0c1e-6d4a-4e8b-9f1a-2c3d4e5f6a7b' })
