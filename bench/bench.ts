@@ -31,6 +31,10 @@ const { values: flags } = parseArgs({
     'scale-users': { type: 'string', default: '1000000' },
     out: { type: 'string', default: join(ROOT, 'bench', 'RESULTS.md') },
     profile: { type: 'boolean', default: false },
+    /** Comma list of runs: auth, auth-baseline, reg, reg-baseline (default: all four). */
+    only: { type: 'string', default: 'auth,auth-baseline,reg,reg-baseline' },
+    /** Prints the service's top statements per run, from pg_stat_statements. */
+    'pg-stats': { type: 'boolean', default: false },
   },
 });
 const N = Number(flags.users);
@@ -137,7 +141,9 @@ async function main(): Promise<void> {
     IDS_DATA_DIR: join(ROOT, 'bench', '.work'),
     IDS_EMBEDDED_PG_PORT: '54349',
   });
-  const cluster = await resolveDatabase(config, createLogger('warn'));
+  let cluster = await resolveDatabase(config, createLogger('warn'));
+  if (flags['pg-stats'])
+    cluster = await withStatements(cluster, () => resolveDatabase(config, createLogger('warn')));
   const adminUrl = cluster.url;
   for (const db of ['ids_bench', 'ids_baseline']) {
     await admin(adminUrl, async (c) => {
@@ -203,6 +209,8 @@ async function main(): Promise<void> {
       id: 'bench',
       name: 'Bench',
       limits: { maxUsers: 5_000_000, maxStores: 10, maxPasskeysPerUser: 100 },
+      // counted on every request as in production, but high enough never to refuse the load
+      rateLimits: { perApiKeyPerMinute: 10_000_000, perIpPerMinute: 10_000_000 },
     },
     P,
   );
@@ -340,9 +348,16 @@ async function main(): Promise<void> {
     make: (w: number, i: number) => () => Promise<void>,
     serverPid = service.pid!,
   ) => {
+    if (flags['pg-stats'])
+      await admin(serviceDb, (c) =>
+        c.query(
+          'CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()',
+        ),
+      );
     const before = cpuSnapshot(serverPid);
     const r = await drive(C, D, (w, i) => make(w, i)());
     const after = cpuSnapshot(serverPid);
+    if (flags['pg-stats']) await printStatements(serviceDb, r.ceremonies);
     const ms = (k: 'server' | 'client' | 'postgres') =>
       (((after[k] - before[k]) * 1000) / Math.max(1, r.ceremonies)).toFixed(2);
     cpu[label] =
@@ -367,10 +382,18 @@ async function main(): Promise<void> {
     make: (w: number, i: number) => () => Promise<void>,
     pid?: number,
   ) => report(label, await run(label, make, pid));
-  results.authService = await measured(`authentication, Identity Store (${N} users)`, authService);
-  results.authBaseline = await measured('authentication, baseline', authBaseline, baseline.pid!);
-  results.regService = await measured('registration, Identity Store', regService);
-  results.regBaseline = await measured('registration, baseline', regBaseline, baseline.pid!);
+  const only = new Set(flags.only!.split(','));
+  if (only.has('auth'))
+    results.authService = await measured(
+      `authentication, Identity Store (${N} users)`,
+      authService,
+    );
+  if (only.has('auth-baseline'))
+    results.authBaseline = await measured('authentication, baseline', authBaseline, baseline.pid!);
+  if (only.has('reg'))
+    results.regService = await measured('registration, Identity Store', regService);
+  if (only.has('reg-baseline'))
+    results.regBaseline = await measured('registration, baseline', regBaseline, baseline.pid!);
 
   if (flags.scale) {
     const bulk = Number(flags['scale-users']);
@@ -417,7 +440,7 @@ async function main(): Promise<void> {
   clearInterval(sampling);
   const minute = rss.find((s) => s.at - drivingStarted >= 60_000);
   const end = rss[rss.length - 1];
-  const ratio = (a: RunResult, b: RunResult) => a.perSecond / b.perSecond;
+  const ratio = (a?: RunResult, b?: RunResult) => (a && b ? a.perSecond / b.perSecond : NaN);
   const summary = {
     authRatio: ratio(results.authService, results.authBaseline),
     regRatio: ratio(results.regService, results.regBaseline),
@@ -436,10 +459,47 @@ async function main(): Promise<void> {
     `service RSS: minute 1 ${minute ? `${minute.mb.toFixed(0)} MB` : 'n/a (run < 60 s)'}, end ${end?.mb.toFixed(0)} MB, max ${summary.rssMax.toFixed(0)} MB`,
   );
 
-  writeResults(results, summary, cpu);
+  if (only.size === 4) writeResults(results, summary, cpu);
+  else log('\n(a partial run: bench/RESULTS.md left as it was)');
   stop();
   await new Promise((r) => setTimeout(r, 500));
   await cluster.stop();
+}
+
+/** Restarts the embedded cluster with pg_stat_statements loaded (a DATABASE_URL must have it already). */
+async function withStatements<T extends { url: string; stop(): Promise<void> }>(
+  cluster: T,
+  restart: () => Promise<T>,
+): Promise<T> {
+  const loaded = await admin(cluster.url, async (c) => {
+    const { rows } = await c.query("SELECT current_setting('shared_preload_libraries') AS libs");
+    if ((rows[0].libs as string).includes('pg_stat_statements')) return true;
+    await c.query("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+    await c.query('ALTER SYSTEM SET pg_stat_statements.track_planning = on');
+    return false;
+  });
+  if (loaded) return cluster;
+  await cluster.stop();
+  return restart();
+}
+
+/** The service's statements of the last run: calls and milliseconds per ceremony. */
+async function printStatements(url: string, ceremonies: number): Promise<void> {
+  await admin(url, async (c) => {
+    const { rows } = await c.query(
+      `SELECT calls, total_exec_time + total_plan_time AS ms, total_plan_time AS plan, query FROM pg_stat_statements
+        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ORDER BY total_exec_time DESC LIMIT 12`,
+    );
+    for (const r of rows) {
+      const per = (Number(r.ms) / Math.max(1, ceremonies)).toFixed(3);
+      const calls = (Number(r.calls) / Math.max(1, ceremonies)).toFixed(2);
+      const plan = (Number(r.plan) / Math.max(1, ceremonies)).toFixed(3);
+      log(
+        `    ${per} ms (plan ${plan})  ${calls} calls  ${String(r.query).replace(/\s+/g, ' ').slice(0, 140)}`,
+      );
+    }
+  });
 }
 
 function writeResults(

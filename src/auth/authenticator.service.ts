@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { Repository } from 'typeorm';
 import { ApiKeyEntity, ApiKeyStatus } from '../api-keys/api-key.entity';
 import { DomainError, ErrorCode } from '../common/errors';
+import { prepared, runPrepared } from '../database/prepared';
 import { parseApiKey, secretMatches } from './api-key-secret';
 import { parsePermission, Permission } from './permissions';
 import type { Principal } from './request-context';
@@ -12,6 +13,14 @@ import { TokenService } from './tokens/token.service';
 /** A row of a raw SQL query, mapped field by field below. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type RawRow = Record<string, any>;
+
+const LOAD_KEY = prepared(
+  'api_key_load',
+  `SELECT k.id, k.tenant_id, k.status, k.permissions, k.secret_hash, k.is_platform, k.expires_at, k.last_used_at,
+          t.status AS tenant_status, t.rate_limit_per_key, t.rate_limit_per_ip
+     FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id
+    WHERE k.id = $1`,
+);
 
 /** lastUsedAt is written at most this often per key, so reads stay reads. */
 const LAST_USED_GRANULARITY_MS = 60_000;
@@ -77,13 +86,7 @@ export class Authenticator {
 
   /** One plain statement per request (this runs on every call; no query builder). */
   private async load(id: string): Promise<KeyRow | undefined> {
-    const [row] = (await this.keys.query(
-      `SELECT k.id, k.tenant_id, k.status, k.permissions, k.secret_hash, k.is_platform, k.expires_at, k.last_used_at,
-              t.status AS tenant_status, t.rate_limit_per_key, t.rate_limit_per_ip
-         FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id
-        WHERE k.id = $1`,
-      [id],
-    )) as RawRow[];
+    const [row] = await runPrepared<RawRow[]>(this.keys.manager, LOAD_KEY, [id]);
     if (!row) return undefined;
     return Object.assign(new ApiKeyEntity(), {
       id: row.id,

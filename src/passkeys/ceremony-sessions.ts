@@ -2,12 +2,25 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { DomainError, ErrorCode } from '../common/errors';
+import { prepared, runPrepared } from '../database/prepared';
 import { StoreEntity } from '../stores/store.entity';
 import type { LockConfig } from './ceremony/lockout';
 import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
 import { CeremonySessionDto } from './dto/ceremony.dto';
 
 type Row = Record<string, unknown>;
+
+const SESSION_COLUMNS = `id, tenant_id, store_id, relying_party_id, kind, status, user_id, challenge, client_request,
+  snapshot, expires_at, created_at, completed_at, outcome, failure_code, failure_detail`;
+
+const CLAIM = prepared(
+  'ceremony_claim',
+  `UPDATE ceremony_sessions cs SET status = 'SUCCEEDED', completed_at = now()
+     FROM stores s
+    WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = $4 AND cs.status = 'PENDING' AND cs.expires_at > now()
+      AND s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
+    RETURNING ${SESSION_COLUMNS.replace(/(\w+)/g, 'cs.$1')}, s.max_failed_attempts, s.temp_lock_seconds, s.max_temp_locks_before_lock`,
+);
 
 function toEntity(row: Row): CeremonySessionEntity {
   return Object.assign(new CeremonySessionEntity(), {
@@ -73,14 +86,12 @@ export class CeremonySessions {
     sessionId: string,
     kind: CeremonyKind,
   ): Promise<Claimed> {
-    const [rows] = (await m.query(
-      `UPDATE ceremony_sessions cs SET status = 'SUCCEEDED', completed_at = now()
-         FROM stores s
-        WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = $4 AND cs.status = 'PENDING' AND cs.expires_at > now()
-          AND s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
-        RETURNING cs.*, s.max_failed_attempts, s.temp_lock_seconds, s.max_temp_locks_before_lock`,
-      [sessionId, tenantId, storeName, kind],
-    )) as [Row[], number];
+    const [rows] = await runPrepared<[Row[], number]>(m, CLAIM, [
+      sessionId,
+      tenantId,
+      storeName,
+      kind,
+    ]);
     if (rows.length === 1) {
       const row = rows[0];
       return {

@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { RateLimiter } from '../../src/common/rate-limit/rate-limiter';
 import { call, createKey, createTenant, expectStatus } from '../support/api';
 import { expectProblem } from '../support/problem';
 import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
@@ -71,6 +73,65 @@ describe('rate limits on ceremony and token routes', () => {
     expectProblem(await start(), 429, 'RATE_LIMITED');
     for (let i = 0; i < 3; i++)
       expectStatus(await call(a.app, 'GET', '/api/identity-store/limits', { key }), 200);
+  });
+
+  describe('leases: a busy key does not write its counter on every request', () => {
+    /** Counts this instance's statements (a spy on the real DataSource, which still runs them). */
+    function statements(app: TestApp): { count(): number; restore(): void } {
+      const spy = jest.spyOn(app.app.get(DataSource), 'query');
+      return { count: () => spy.mock.calls.length, restore: () => spy.mockRestore() };
+    }
+    const bucket = () => `test:${Math.random().toString(36).slice(2)}`;
+
+    it('serves most requests of a high limit from leases, with the database count covering them', async () => {
+      const limiter = a.app.get(RateLimiter);
+      const key = bucket();
+      const spy = statements(a);
+      try {
+        for (let i = 0; i < 300; i++)
+          expect((await limiter.hit(key, 60_000, 60)).allowed).toBe(true);
+        expect(spy.count()).toBeLessThan(20); // without leases: 300
+      } finally {
+        spy.restore();
+      }
+      const [row] = await a.app
+        .get(DataSource)
+        .query('SELECT count FROM rate_limits WHERE key = $1', [`60:${key}`]);
+      expect(row.count).toBeGreaterThanOrEqual(300);
+    });
+
+    it('never admits more than the limit across instances, and wastes little of it', async () => {
+      const key = bucket();
+      const limiters = [a.app.get(RateLimiter), b.app.get(RateLimiter)];
+      let allowed = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, worker) => {
+          for (let i = 0; i < 40; i++) {
+            if ((await limiters[(worker + i) % 2].hit(key, 200, 60)).allowed) allowed++;
+          }
+        }),
+      );
+      expect(allowed).toBeLessThanOrEqual(200);
+      expect(allowed).toBeGreaterThanOrEqual(190);
+    });
+
+    it('refuses past the limit without touching the database until the window ends', async () => {
+      const limiter = a.app.get(RateLimiter);
+      const key = bucket();
+      for (let i = 0; i < 5; i++) await limiter.hit(key, 5, 60);
+      const spy = statements(a);
+      try {
+        for (let i = 0; i < 50; i++) {
+          const result = await limiter.hit(key, 5, 60);
+          expect(result).toMatchObject({ allowed: false, remaining: 0 });
+        }
+        expect(spy.count()).toBe(0);
+      } finally {
+        spy.restore();
+      }
+      // a raised limit is a new budget: asked of the database again
+      expect((await limiter.hit(key, 10, 60)).allowed).toBe(true);
+    });
   });
 
   it('documents the limit in the OpenAPI document', async () => {

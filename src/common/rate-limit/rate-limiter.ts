@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { prepared, runPrepared } from '../../database/prepared';
 import { DomainError, ErrorCode } from '../errors';
 
 export interface RateLimitResult {
@@ -10,68 +11,143 @@ export interface RateLimitResult {
   resetSeconds: number;
 }
 
+export interface Bucket {
+  key: string;
+  limit: number;
+}
+
+/** Requests of a bucket this instance has reserved in the database but not yet served. */
+interface Lease {
+  limit: number;
+  windowEndsAt: number;
+  tokens: number;
+  /** The budget left in the database when the lease was taken (other instances' leases out). */
+  remaining: number;
+}
+
+/** A lease is at most this share of the remaining budget, and at most MAX_LEASE requests. */
+const LEASE_SHARE = 16;
+const MAX_LEASE = 64;
+const MAX_LEASES = 10_000;
+
+const TAKE_LEASE = prepared(
+  'rate_limit_lease',
+  `INSERT INTO rate_limits (key, window_start, count)
+   SELECT k, to_timestamp(floor(extract(epoch FROM now()) / $3) * $3), n FROM unnest($1::text[], $2::int[]) AS t(k, n)
+   ON CONFLICT (key) DO UPDATE SET
+     count = CASE WHEN rate_limits.window_start = EXCLUDED.window_start THEN rate_limits.count + EXCLUDED.count ELSE EXCLUDED.count END,
+     window_start = EXCLUDED.window_start
+   RETURNING key, count, extract(epoch FROM window_start + make_interval(secs => $3) - now()) * 1000 AS left_ms`,
+);
+
 /**
- * Fixed-window counters in PostgreSQL: one upsert per hit, so the limit holds across instances.
+ * Fixed-window counters in PostgreSQL, so a limit holds across instances.
+ *
+ * A busy key would make its counter row the hottest row of the database (every request of every
+ * instance updating it), so an instance reserves a slice of the remaining budget at once — a
+ * lease of up to 1/16 of what is left, at most 64 requests — and serves it from memory. The
+ * database count includes every lease, so the instances together never admit more than the
+ * limit; near the limit leases shrink to one request, which is exact counting. Once the database
+ * says the window is spent, the instance refuses until the window ends without writing (so a
+ * flood past the limit costs nothing). A lease ends with its window; unspent requests of a lease
+ * are simply not served (never over-admitted).
  */
 @Injectable()
 export class RateLimiter {
+  private readonly leases = new Map<string, Lease>();
+
   constructor(private readonly dataSource: DataSource) {}
 
-  async hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
-    const [row] = (await this.dataSource.query(
-      `INSERT INTO rate_limits (key, window_start, count)
-       VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
-       ON CONFLICT (key) DO UPDATE SET
-         count = CASE WHEN rate_limits.window_start = EXCLUDED.window_start THEN rate_limits.count + 1 ELSE 1 END,
-         window_start = EXCLUDED.window_start
-       RETURNING count, ceil(extract(epoch FROM window_start + make_interval(secs => $2) - now()))::int AS reset`,
-      [key.slice(0, 200), windowSeconds],
-    )) as { count: number; reset: number }[];
-    return {
-      allowed: row.count <= limit,
-      limit,
-      remaining: Math.max(0, limit - row.count),
-      resetSeconds: Math.max(1, row.reset),
-    };
+  hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
+    return this.hitAll([{ key, limit }], windowSeconds) as Promise<RateLimitResult>;
   }
 
   /**
-   * Several counters (e.g. per key and per IP) in one statement: one round trip per request.
-   * Returns the most restrictive result; limits of 0 are not counted at all.
+   * Several counters (e.g. per key and per IP), at most one round trip per request (none while
+   * leases last). Returns the most restrictive result; limits of 0 are not counted at all.
    */
-  async hitAll(
-    buckets: { key: string; limit: number }[],
-    windowSeconds: number,
-  ): Promise<RateLimitResult | undefined> {
-    const active = buckets.filter((b) => b.limit > 0);
+  async hitAll(buckets: Bucket[], windowSeconds: number): Promise<RateLimitResult | undefined> {
+    const active = buckets
+      .filter((b) => b.limit > 0)
+      .map((b) => ({ key: `${windowSeconds}:${b.key}`.slice(0, 200), limit: b.limit }));
     if (active.length === 0) return undefined;
-    const rows = (await this.dataSource.query(
-      `INSERT INTO rate_limits (key, window_start, count)
-       SELECT k, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1 FROM unnest($1::text[]) AS k
-       ON CONFLICT (key) DO UPDATE SET
-         count = CASE WHEN rate_limits.window_start = EXCLUDED.window_start THEN rate_limits.count + 1 ELSE 1 END,
-         window_start = EXCLUDED.window_start
-       RETURNING key, count, ceil(extract(epoch FROM window_start + make_interval(secs => $2) - now()))::int AS reset`,
-      [active.map((b) => b.key.slice(0, 200)), windowSeconds],
-    )) as { key: string; count: number; reset: number }[];
-    let tightest: RateLimitResult | undefined;
-    for (const row of rows) {
-      const limit = active.find((b) => b.key.slice(0, 200) === row.key)!.limit;
-      const result = {
-        allowed: row.count <= limit,
-        limit,
-        remaining: Math.max(0, limit - row.count),
-        resetSeconds: Math.max(1, row.reset),
-      };
-      if (
-        !tightest ||
-        (!result.allowed && tightest.allowed) ||
-        (result.allowed === tightest.allowed && result.remaining < tightest.remaining)
-      ) {
-        tightest = result;
+    const now = Date.now();
+    const results: RateLimitResult[] = [];
+    const missing: (Bucket & { ask: number })[] = [];
+    for (const bucket of active) {
+      const lease = this.leases.get(bucket.key);
+      const current = lease && lease.limit === bucket.limit && lease.windowEndsAt > now;
+      if (current && lease.tokens > 0) {
+        lease.tokens--;
+        results.push(this.result(lease, true, now));
+      } else if (current && lease.remaining === 0) {
+        // the window's budget is spent in the database and can only shrink: refuse without a write
+        results.push(this.result(lease, false, now));
+      } else {
+        const ask = current
+          ? Math.min(MAX_LEASE, Math.max(1, Math.floor(lease.remaining / LEASE_SHARE)))
+          : 1;
+        missing.push({ ...bucket, ask });
       }
     }
-    return tightest;
+    if (missing.length > 0) results.push(...(await this.lease(missing, windowSeconds, now)));
+    return results.reduce((tightest, r) =>
+      (!r.allowed && tightest.allowed) ||
+      (r.allowed === tightest.allowed && r.remaining < tightest.remaining)
+        ? r
+        : tightest,
+    );
+  }
+
+  /** Takes a lease of `ask` requests per bucket in one statement; the request spends one. */
+  private async lease(
+    buckets: (Bucket & { ask: number })[],
+    windowSeconds: number,
+    now: number,
+  ): Promise<RateLimitResult[]> {
+    const rows = await runPrepared<{ key: string; count: number; left_ms: string }[]>(
+      this.dataSource,
+      TAKE_LEASE,
+      [buckets.map((b) => b.key), buckets.map((b) => b.ask), windowSeconds],
+    );
+    if (this.leases.size > MAX_LEASES) this.sweep(now);
+    return rows.map((row) => {
+      const bucket = buckets.find((b) => b.key === row.key)!;
+      const before = row.count - bucket.ask;
+      const granted = Math.max(0, Math.min(bucket.ask, bucket.limit - before));
+      const windowEndsAt = now + Number(row.left_ms);
+      // concurrent requests of this instance may have leased in the same window: keep theirs too
+      const earlier = this.leases.get(bucket.key);
+      const kept =
+        earlier &&
+        earlier.limit === bucket.limit &&
+        Math.abs(earlier.windowEndsAt - windowEndsAt) < 1000
+          ? earlier.tokens
+          : 0;
+      const lease: Lease = {
+        limit: bucket.limit,
+        windowEndsAt,
+        tokens: kept + Math.max(0, granted - 1),
+        remaining: Math.max(0, bucket.limit - row.count),
+      };
+      this.leases.set(bucket.key, lease);
+      return this.result(lease, granted > 0, now);
+    });
+  }
+
+  private result(lease: Lease, allowed: boolean, now: number): RateLimitResult {
+    return {
+      allowed,
+      limit: lease.limit,
+      remaining: allowed ? lease.remaining + lease.tokens : 0,
+      resetSeconds: Math.max(1, Math.ceil((lease.windowEndsAt - now) / 1000)),
+    };
+  }
+
+  /** Drops ended leases; if that is not enough, all of them (their requests go unserved). */
+  private sweep(now: number): void {
+    for (const [key, lease] of this.leases) if (lease.windowEndsAt <= now) this.leases.delete(key);
+    if (this.leases.size > MAX_LEASES) this.leases.clear();
   }
 
   /** Response headers of a limited route (draft IETF RateLimit fields plus Retry-After on 429). */

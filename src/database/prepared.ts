@@ -1,0 +1,43 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * A named prepared statement of the hot path. PostgreSQL parses and plans it once per
+ * connection instead of on every call: planning the ceremony statements was ~1.2 ms of
+ * PostgreSQL CPU per authentication, more than executing them (bench/RESULTS.md).
+ *
+ * The text must list its columns (no `*`): a prepared statement whose result type changes
+ * under a migration fails with "cached plan must not change result type".
+ */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+const declared = new Map<string, string>();
+
+/** Declares a statement once, at module load; a name always means one text. */
+export function prepared(name: string, text: string): PreparedStatement {
+  const existing = declared.get(name);
+  if (existing !== undefined && existing !== text) {
+    throw new Error(`prepared statement ${name} is declared twice with different texts`);
+  }
+  if (/\bRETURNING\s+(\w+\.)?\*/i.test(text) || /\bSELECT\s+(\w+\.)?\*/i.test(text)) {
+    throw new Error(`prepared statement ${name} must list its columns`);
+  }
+  declared.set(name, text);
+  return { name, text };
+}
+
+/**
+ * Runs it through TypeORM (same connection, transaction, error wrapping and release checks as
+ * `query`): node-postgres takes a `{ name, text }` config where a text goes, and prepares it on
+ * the connection the first time. Results are shaped as TypeORM's `query` shapes them (an UPDATE
+ * or DELETE gives `[rows, affected]`).
+ */
+export function runPrepared<T>(
+  on: DataSource | EntityManager,
+  statement: PreparedStatement,
+  values: unknown[],
+): Promise<T> {
+  return on.query(statement as unknown as string, values) as Promise<T>;
+}
