@@ -14,6 +14,7 @@ import { chooseChallenge } from './ceremony/challenge';
 import { afterFailure, afterSuccess, LockConfig } from './ceremony/lockout';
 import { authenticationOptions } from './ceremony/options';
 import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
+import { auditRow, insertSession } from './ceremony-rows';
 import { CeremonySessions } from './ceremony-sessions';
 import {
   AuthenticationOutcomeDto,
@@ -84,8 +85,10 @@ export class AuthenticationService {
       allowCredentials,
     });
     const expiresAt = new Date(Date.now() + policy.timeoutMs);
-    const sessionId = await this.repository.insertSession(
+    const sessionId = await insertSession(
+      this.dataSource,
       {
+        kind: CeremonyKind.AUTHENTICATION,
         tenantId: ctx.tenantId,
         storeId,
         relyingPartyId: rp.id,
@@ -101,14 +104,11 @@ export class AuthenticationService {
         },
         expiresAt,
       },
-      {
-        tenantId: ctx.tenantId,
-        type: AuditEventType.PASSKEY_AUTHENTICATION_STARTED,
-        actorKeyId: ctx.principal.keyId,
-        requestId: ctx.requestId,
-        ip: ctx.ip,
-        details: () => ({ userId: user?.id ?? null, rpId: rp.rpId, policy: policy.name }),
-      },
+      auditRow(ctx, AuditEventType.PASSKEY_AUTHENTICATION_STARTED, {
+        userId: user?.id ?? null,
+        rpId: rp.rpId,
+        policy: policy.name,
+      }),
     );
     return {
       sessionId,
@@ -129,29 +129,31 @@ export class AuthenticationService {
     onSuccess?: (m: EntityManager, outcome: AuthenticationOutcomeDto) => Promise<void>,
   ): Promise<AuthenticationOutcomeDto> {
     const result = await this.dataSource.transaction(async (m) => {
-      const { session, lock } = await this.sessions.claim(
+      const response = dto.clientResponse as unknown as AuthenticationResponseJSON;
+      const claimed = await this.repository.claim(
         m,
         ctx.tenantId,
         storeName,
         sessionId,
-        CeremonyKind.AUTHENTICATION,
+        response.id,
       );
-      let user: UserEntity | undefined;
-      try {
-        const response = dto.clientResponse as unknown as AuthenticationResponseJSON;
-        const found = await this.repository.passkeyAndUser(
+      if (!claimed) {
+        throw await this.sessions.notClaimable(
           m,
-          session.relyingPartyId,
-          response.id,
-          session.userId,
+          ctx.tenantId,
+          storeName,
+          sessionId,
+          CeremonyKind.AUTHENTICATION,
         );
-        user = found.user;
+      }
+      const { session, lock, user } = claimed;
+      try {
         const [passkey, owner] = this.assertCredentialOfUser(
           session,
           response,
-          found.passkey,
+          claimed.passkey,
           user,
-          found.handle,
+          claimed.handle,
         );
         assertMayUsePasskeys(owner);
         if (passkey.status !== PasskeyStatus.ACTIVE) {
@@ -190,19 +192,12 @@ export class AuthenticationService {
           state: afterSuccess(owner),
           sessionId: session.id,
           outcome,
-          audit: {
-            tenantId: ctx.tenantId,
-            type: AuditEventType.PASSKEY_AUTHENTICATION_SUCCEEDED,
-            actorKeyId: ctx.principal.keyId,
-            requestId: ctx.requestId,
-            ip: ctx.ip,
-            details: {
-              sessionId: session.id,
-              userId: owner.id,
-              passkeyId: passkey.id,
-              counterRegression: verified.counterRegression,
-            },
-          },
+          audit: auditRow(ctx, AuditEventType.PASSKEY_AUTHENTICATION_SUCCEEDED, {
+            sessionId: session.id,
+            userId: owner.id,
+            passkeyId: passkey.id,
+            counterRegression: verified.counterRegression,
+          }),
         });
         if (onSuccess) await onSuccess(m, outcome);
         return { outcome };

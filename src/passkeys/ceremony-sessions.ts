@@ -103,12 +103,23 @@ export class CeremonySessions {
         },
       };
     }
+    throw await this.notClaimable(m, tenantId, storeName, sessionId, kind);
+  }
+
+  /** Why a claim found nothing: no store, no session, expired (marked so), or completed. */
+  async notClaimable(
+    m: EntityManager,
+    tenantId: string,
+    storeName: string,
+    sessionId: string,
+    kind: CeremonyKind,
+  ): Promise<DomainError> {
     const store = await m
       .getRepository(StoreEntity)
       .findOne({ where: { tenantId, name: storeName } });
     if (!store)
-      throw new DomainError(ErrorCode.STORE_NOT_FOUND, `Store ${storeName} does not exist`);
-    throw await this.whyNotClaimable(m, store, sessionId, kind);
+      return new DomainError(ErrorCode.STORE_NOT_FOUND, `Store ${storeName} does not exist`);
+    return this.whyNotClaimable(m, store, sessionId, kind);
   }
 
   private async whyNotClaimable(
