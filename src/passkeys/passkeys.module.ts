@@ -9,6 +9,7 @@ import { AuthenticationController } from './authentication.controller';
 import { AuthenticationRepository } from './authentication.repository';
 import { AuthenticationService } from './authentication.service';
 import { CeremonyResolver } from './ceremony-resolver';
+import { RegistrationRepository } from './registration.repository';
 import { CeremonySessionEntity } from './ceremony-session.entity';
 import { CeremonySessions } from './ceremony-sessions';
 import { PasskeyEntity } from './passkey.entity';
@@ -30,6 +31,7 @@ import { UserHandleEntity } from './user-handle.entity';
   controllers: [AuthenticationController, RegistrationController, PasskeysController],
   providers: [
     AuthenticationRepository,
+    RegistrationRepository,
     CeremonyResolver,
     CeremonySessions,
     AuthenticationService,

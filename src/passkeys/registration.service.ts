@@ -6,17 +6,17 @@ import { AuditService } from '../audit/audit.service';
 import type { RequestContext } from '../auth/request-context';
 import { DomainError, ErrorCode } from '../common/errors';
 import { StoresService } from '../stores/stores.service';
-import type { StoreEntity } from '../stores/store.entity';
 import { UserEntity } from '../users/user.entity';
-import { UserRef, UsersService } from '../users/users.service';
+import { UserRef, userNotFound, UsersService } from '../users/users.service';
 import { authenticatorName } from './ceremony/aaguid-names';
 import { chooseChallenge, newUserHandle } from './ceremony/challenge';
 import { registrationOptions } from './ceremony/options';
 import { fromBase64Url } from './ceremony/prechecks';
 import { verifyAttestation } from './ceremony/registration-ceremony';
 import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
-import { CeremonyResolver } from './ceremony-resolver';
+import { auditRow, insertSession } from './ceremony-rows';
 import { CeremonySessions } from './ceremony-sessions';
+import { RegistrationRepository, RegistrationStartContext } from './registration.repository';
 import {
   CeremonySessionDto,
   RegistrationOutcomeDto,
@@ -24,9 +24,7 @@ import {
   StartExtRegistrationDto,
 } from './dto/ceremony.dto';
 import { CompleteRegistrationDto } from './dto/client-response.dto';
-import { PasskeyEntity } from './passkey.entity';
 import { assertMayUsePasskeys } from './user-gate';
-import { UserHandleEntity } from './user-handle.entity';
 
 interface StartTarget {
   storeName: string;
@@ -34,11 +32,15 @@ interface StartTarget {
   regPolicyName: string;
 }
 
+/**
+ * Passkey registration: start (for a user by id or external id, which the /ext form may create)
+ * and complete. Reads and writes go through RegistrationRepository in few round trips.
+ */
 @Injectable()
 export class RegistrationService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly resolver: CeremonyResolver,
+    private readonly repository: RegistrationRepository,
     private readonly stores: StoresService,
     private readonly users: UsersService,
     private readonly sessions: CeremonySessions,
@@ -51,48 +53,77 @@ export class RegistrationService {
     ref: UserRef,
     dto: StartExtRegistrationDto,
   ): Promise<StartedCeremonyDto> {
-    const { store, rp, policy } = await this.resolver.forRegistration(
-      ctx,
+    if (dto.userHandle !== undefined) {
+      const bytes = fromBase64Url(dto.userHandle).length;
+      if (bytes < 1 || bytes > 64)
+        throw DomainError.invalidField('userHandle', 'must decode to 1-64 bytes');
+    }
+    const found = await this.repository.startContext(
+      ctx.tenantId,
       target.storeName,
       target.rpId,
       target.regPolicyName,
+      ref,
     );
-    const challenge = chooseChallenge(dto.challenge, policy.allowExternalChallenge);
-    const session = await this.dataSource.transaction(async (m) => {
-      const { user, created } = await this.userFor(ctx, m, store, ref, dto);
-      assertMayUsePasskeys(user);
-      const handle = await this.userHandle(m, user, rp.id, dto.userHandle);
-      const existing = await m.getRepository(PasskeyEntity).find({
-        select: { credentialId: true, transports: true, relyingPartyId: true },
-        where: { userId: user.id },
+    const challenge = chooseChallenge(dto.challenge, found.policy.allowExternalChallenge);
+    if (found.user)
+      return this.begin(this.dataSource, ctx, found, found.user, false, challenge, dto);
+    if (!dto.createUser || !('externalId' in ref)) throw userNotFound(ref);
+    // The user, its handle and the session commit together: a refused start creates no user.
+    return this.dataSource.transaction(async (m) => {
+      const store = await this.stores.find(ctx, target.storeName, m);
+      const user = await this.users.insert(m, store, {
+        externalId: ref.externalId,
+        userName: dto.userName ?? ref.externalId,
+        displayName: dto.displayName,
       });
-      await this.assertBelowCap(m, store.tenantId, existing.length);
-      const clientRequest = await registrationOptions({
-        rp: { id: rp.rpId, name: rp.name },
-        user: {
-          handle,
-          name: dto.userName ?? user.userName,
-          displayName: dto.displayName ?? user.displayName,
-        },
-        challenge,
-        timeoutMs: policy.timeoutMs,
-        authenticatorAttachment: policy.authenticatorAttachment,
-        residentKey: policy.residentKey,
-        userVerification: policy.userVerification,
-        attestation: policy.attestation,
-        algorithms: policy.algorithms,
-        hints: policy.hints,
-        excludeCredentials: policy.excludeExistingCredentials
-          ? existing
-              .filter((p) => p.relyingPartyId === rp.id)
-              .map((p) => ({ id: p.credentialId, transports: p.transports }))
-          : [],
-      });
-      const started = await this.sessions.create(m, {
-        tenantId: ctx.tenantId,
-        storeId: store.id,
-        relyingPartyId: rp.id,
+      return this.begin(m, ctx, found, user, true, challenge, dto);
+    });
+  }
+
+  private async begin(
+    on: DataSource | EntityManager,
+    ctx: RequestContext,
+    found: RegistrationStartContext,
+    user: UserEntity,
+    created: boolean,
+    challenge: string,
+    dto: StartExtRegistrationDto,
+  ): Promise<StartedCeremonyDto> {
+    const { rp, policy } = found;
+    assertMayUsePasskeys(user);
+    const handle = await this.userHandle(on, user, rp.id, created ? null : found.handle, dto);
+    if (!created && found.passkeyCount >= found.maxPasskeysPerUser) {
+      throw new DomainError(
+        ErrorCode.MAX_PASSKEYS_EXCEEDED,
+        `The user already has the maximum of ${found.maxPasskeysPerUser} passkeys`,
+      );
+    }
+    const clientRequest = await registrationOptions({
+      rp: { id: rp.rpId, name: rp.name },
+      user: {
+        handle,
+        name: dto.userName ?? user.userName,
+        displayName: dto.displayName ?? user.displayName,
+      },
+      challenge,
+      timeoutMs: policy.timeoutMs,
+      authenticatorAttachment: policy.authenticatorAttachment,
+      residentKey: policy.residentKey,
+      userVerification: policy.userVerification,
+      attestation: policy.attestation,
+      algorithms: policy.algorithms,
+      hints: policy.hints,
+      excludeCredentials: policy.excludeExistingCredentials && !created ? found.existing : [],
+    });
+    const expiresAt = new Date(Date.now() + policy.timeoutMs);
+    const sessionId = await insertSession(
+      on,
+      {
         kind: CeremonyKind.REGISTRATION,
+        tenantId: ctx.tenantId,
+        storeId: found.storeId,
+        relyingPartyId: rp.id,
         userId: user.id,
         challenge,
         clientRequest,
@@ -107,28 +138,19 @@ export class RegistrationService {
           passkeyDisplayName: dto.passkeyDisplayName ?? 'Passkey',
           createdUser: created,
         },
-        expiresAt: new Date(Date.now() + policy.timeoutMs),
-      });
-      await this.audit.record(
-        ctx,
-        {
-          type: AuditEventType.PASSKEY_REGISTRATION_STARTED,
-          details: {
-            sessionId: started.id,
-            userId: user.id,
-            rpId: rp.rpId,
-            policy: policy.name,
-            createdUser: created,
-          },
-        },
-        m,
-      );
-      return started;
-    });
+        expiresAt,
+      },
+      auditRow(ctx, AuditEventType.PASSKEY_REGISTRATION_STARTED, {
+        userId: user.id,
+        rpId: rp.rpId,
+        policy: policy.name,
+        createdUser: created,
+      }),
+    );
     return {
-      sessionId: session.id,
-      clientRequest: session.clientRequest as Record<string, unknown>,
-      expiresAt: session.expiresAt.toISOString(),
+      sessionId,
+      clientRequest: clientRequest as unknown as Record<string, unknown>,
+      expiresAt: expiresAt.toISOString(),
     };
   }
 
@@ -144,18 +166,18 @@ export class RegistrationService {
     onSuccess?: (m: EntityManager, outcome: RegistrationOutcomeDto) => Promise<void>,
   ): Promise<RegistrationOutcomeDto> {
     const result = await this.dataSource.transaction(async (m) => {
-      const { session } = await this.sessions.claim(
-        m,
-        ctx.tenantId,
-        storeName,
-        sessionId,
-        CeremonyKind.REGISTRATION,
-      );
+      const claimed = await this.repository.claim(m, ctx.tenantId, storeName, sessionId);
+      if (!claimed) {
+        throw await this.sessions.notClaimable(
+          m,
+          ctx.tenantId,
+          storeName,
+          sessionId,
+          CeremonyKind.REGISTRATION,
+        );
+      }
+      const { session, user } = claimed;
       try {
-        // The user row lock serialises a user's registrations, so the per-user cap holds.
-        const user = await m
-          .getRepository(UserEntity)
-          .findOne({ where: { id: session.userId! }, lock: { mode: 'pessimistic_write' } });
         if (!user)
           throw new DomainError(
             ErrorCode.USER_NOT_FOUND,
@@ -174,44 +196,11 @@ export class RegistrationService {
           algorithms: session.snapshot.algorithms ?? [],
           aaguidAllowList: session.snapshot.aaguidAllowList ?? [],
         });
-        const count = await m.getRepository(PasskeyEntity).count({ where: { userId: user.id } });
-        await this.assertBelowCap(m, session.tenantId, count);
-        const [inserted] = (await m.query(
-          `INSERT INTO passkeys (tenant_id, store_id, relying_party_id, user_id, credential_id, public_key, algorithm,
-                                 sign_counter, aaguid, transports, backup_eligible, backed_up, attestation_format,
-                                 display_name, status)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'ACTIVE')
-           ON CONFLICT (relying_party_id, credential_id) DO NOTHING
-           RETURNING id`,
-          [
-            session.tenantId,
-            session.storeId,
-            session.relyingPartyId,
-            user.id,
-            credential.credentialId,
-            Buffer.from(credential.publicKey),
-            credential.algorithm,
-            credential.counter,
-            credential.aaguid,
-            credential.transports,
-            credential.backupEligible,
-            credential.backedUp,
-            credential.attestationFormat,
-            session.snapshot.passkeyDisplayName ?? 'Passkey',
-          ],
-        )) as { id: string }[];
-        if (!inserted) {
-          throw new DomainError(
-            ErrorCode.CREDENTIAL_ALREADY_REGISTERED,
-            'This credential is already registered at this relying party',
-          );
-        }
-        const outcome: RegistrationOutcomeDto = {
+        const outcome: Omit<RegistrationOutcomeDto, 'passkeyId'> = {
           sessionId: session.id,
           status: 'SUCCEEDED',
           userId: user.id,
           externalId: user.externalId,
-          passkeyId: inserted.id,
           credentialId: credential.credentialId,
           userVerified: credential.userVerified,
           backupEligible: credential.backupEligible,
@@ -221,20 +210,36 @@ export class RegistrationService {
           attestationFormat: credential.attestationFormat,
           createdUser: session.snapshot.createdUser ?? false,
         };
-        await this.sessions.end(m, session.id, {
-          status: SessionStatus.SUCCEEDED,
-          outcome: { ...outcome },
-        });
-        await this.audit.record(
-          ctx,
-          {
-            type: AuditEventType.PASSKEY_REGISTRATION_SUCCEEDED,
-            details: { sessionId: session.id, userId: user.id, passkeyId: inserted.id },
-          },
+        const { belowCap, passkeyId } = await this.repository.recordSuccess(
           m,
+          session,
+          user.id,
+          credential,
+          outcome,
+          auditRow(ctx, AuditEventType.PASSKEY_REGISTRATION_SUCCEEDED, {
+            sessionId: session.id,
+            userId: user.id,
+          }),
         );
-        if (onSuccess) await onSuccess(m, outcome);
-        return { outcome };
+        if (!belowCap) {
+          const [{ max }] = (await m.query(
+            'SELECT max_passkeys_per_user AS max FROM tenants WHERE id = $1',
+            [session.tenantId],
+          )) as { max: number }[];
+          throw new DomainError(
+            ErrorCode.MAX_PASSKEYS_EXCEEDED,
+            `The user already has the maximum of ${max} passkeys`,
+          );
+        }
+        if (!passkeyId) {
+          throw new DomainError(
+            ErrorCode.CREDENTIAL_ALREADY_REGISTERED,
+            'This credential is already registered at this relying party',
+          );
+        }
+        const registered: RegistrationOutcomeDto = { ...outcome, passkeyId };
+        if (onSuccess) await onSuccess(m, registered);
+        return { outcome: registered };
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         await this.recordFailure(ctx, m, session, error);
@@ -257,56 +262,26 @@ export class RegistrationService {
       .then((store) => this.sessions.cancel(store, sessionId, CeremonyKind.REGISTRATION));
   }
 
-  /** The user of the start; the /ext form may create it when asked to (`createUser: true`). */
-  private async userFor(
-    ctx: RequestContext,
-    m: EntityManager,
-    store: StoreEntity,
-    ref: UserRef,
-    dto: StartExtRegistrationDto,
-  ): Promise<{ user: UserEntity; created: boolean }> {
-    try {
-      return { user: await this.users.find(ctx, store, ref, m), created: false };
-    } catch (error) {
-      if (
-        !(error instanceof DomainError) ||
-        error.code !== ErrorCode.USER_NOT_FOUND ||
-        !dto.createUser ||
-        !('externalId' in ref)
-      ) {
-        throw error;
-      }
-      const userName = dto.userName ?? ref.externalId;
-      const user = await this.users.insert(m, store, {
-        externalId: ref.externalId,
-        userName,
-        displayName: dto.displayName,
-      });
-      return { user, created: true };
-    }
-  }
-
-  /** The user's handle at this relying party: made once (random unless given), then kept. */
+  /**
+   * The user's handle at this relying party: made once (random unless given), then kept. A
+   * requested handle must be the one kept.
+   */
   private async userHandle(
-    m: EntityManager,
+    on: DataSource | EntityManager,
     user: UserEntity,
     relyingPartyId: string,
-    requested?: string,
+    existing: string | null,
+    dto: StartExtRegistrationDto,
   ): Promise<string> {
-    if (requested !== undefined) {
-      const bytes = fromBase64Url(requested).length;
-      if (bytes < 1 || bytes > 64)
-        throw DomainError.invalidField('userHandle', 'must decode to 1-64 bytes');
-    }
-    const repo = m.getRepository(UserHandleEntity);
-    await repo
-      .createQueryBuilder()
-      .insert()
-      .values({ userId: user.id, relyingPartyId, handle: requested ?? newUserHandle() })
-      .orIgnore()
-      .execute();
-    const kept = await repo.findOne({ where: { userId: user.id, relyingPartyId } });
-    if (!kept || (requested !== undefined && kept.handle !== requested)) {
+    const kept =
+      existing ??
+      (await this.repository.ensureHandle(
+        on,
+        user.id,
+        relyingPartyId,
+        dto.userHandle ?? newUserHandle(),
+      ));
+    if (!kept || (dto.userHandle !== undefined && kept !== dto.userHandle)) {
       throw new DomainError(
         ErrorCode.USER_HANDLE_MISMATCH,
         'The user already has another handle at this relying party, or the handle is taken',
@@ -321,20 +296,7 @@ export class RegistrationService {
         },
       );
     }
-    return kept.handle;
-  }
-
-  private async assertBelowCap(m: EntityManager, tenantId: string, count: number): Promise<void> {
-    const [{ max }] = (await m.query(
-      'SELECT max_passkeys_per_user AS max FROM tenants WHERE id = $1',
-      [tenantId],
-    )) as { max: number }[];
-    if (count >= max) {
-      throw new DomainError(
-        ErrorCode.MAX_PASSKEYS_EXCEEDED,
-        `The user already has the maximum of ${max} passkeys`,
-      );
-    }
+    return kept;
   }
 
   private async recordFailure(

@@ -1,4 +1,4 @@
-import { call, expectStatus } from '../support/api';
+import { call, createKey, createTenant, expectStatus } from '../support/api';
 import {
   authenticate,
   authSessionUrl,
@@ -395,5 +395,124 @@ describe('passkey ceremonies: flows', () => {
     ]) {
       expect(types).toContain(type);
     }
+  });
+
+  describe('user handles', () => {
+    const handleOf = (started: { clientRequest: unknown }) =>
+      (started.clientRequest as { user: { id: string } }).user.id;
+
+    it('keeps a requested handle, refuses another one later, and one taken by another user', async () => {
+      const alice = await w.newUser();
+      const bob = await w.newUser();
+      const mine = Buffer.from('alice-handle').toString('base64url');
+      const first = await start(t.app, w.key, regStartUrl(w, alice.id, 'default'), {
+        userHandle: mine,
+      });
+      expect(handleOf(first)).toBe(mine);
+      // the same handle again is fine; without one the kept handle is used
+      const again = await start(t.app, w.key, regStartUrl(w, alice.id, 'default'), {
+        userHandle: mine,
+      });
+      expect(handleOf(again)).toBe(mine);
+      expect(handleOf(await start(t.app, w.key, regStartUrl(w, alice.id, 'default')))).toBe(mine);
+
+      const other = Buffer.from('another').toString('base64url');
+      const changed = await call(t.app, 'POST', regStartUrl(w, alice.id, 'default'), {
+        key: w.key,
+        body: { userHandle: other },
+      });
+      expectProblem(changed, 409, 'USER_HANDLE_MISMATCH');
+      expect(changed.json().errors).toEqual([expect.objectContaining({ field: 'userHandle' })]);
+      expectProblem(
+        await call(t.app, 'POST', regStartUrl(w, bob.id, 'default'), {
+          key: w.key,
+          body: { userHandle: mine },
+        }),
+        409,
+        'USER_HANDLE_MISMATCH',
+      );
+      const tooLong = await call(t.app, 'POST', regStartUrl(w, bob.id, 'default'), {
+        key: w.key,
+        body: { userHandle: Buffer.alloc(65, 1).toString('base64url') },
+      });
+      expectProblem(tooLong, 400, 'VALIDATION_FAILED');
+    });
+
+    it('concurrent first starts of a user agree on one handle', async () => {
+      const user = await w.newUser();
+      const starts = await Promise.all(
+        Array.from({ length: 8 }, () => start(t.app, w.key, regStartUrl(w, user.id, 'default'))),
+      );
+      expect(new Set(starts.map(handleOf)).size).toBe(1);
+    });
+
+    it('a create-user start that is refused creates no user', async () => {
+      const owner = await w.newUser();
+      const taken = Buffer.from('owner-handle').toString('base64url');
+      await start(t.app, w.key, regStartUrl(w, owner.id, 'default'), { userHandle: taken });
+      expectProblem(
+        await call(t.app, 'POST', regStartExtUrl(w, w.tenant, 'newcomer', 'default'), {
+          key: w.key,
+          body: { createUser: true, userHandle: taken },
+        }),
+        409,
+        'USER_HANDLE_MISMATCH',
+      );
+      expectProblem(
+        await call(t.app, 'GET', `${w.storeUrl}/users/newcomer/ext`, { key: w.key }),
+        404,
+        'USER_NOT_FOUND',
+      );
+    });
+  });
+
+  it('concurrent completions never take a user past the passkey cap', async () => {
+    const tenant = await createTenant(t.app, undefined, { maxPasskeysPerUser: 2 });
+    const key = (await createKey(t.app, tenant, [`TNT#${tenant}#IdentityStore:*`])).key;
+    const post = (url: string, body: unknown) => call(t.app, 'POST', url, { key, body });
+    await post('/api/identity-store/stores', { name: 'shop' });
+    await post('/api/identity-store/stores/shop/passkeys/relyingParties', {
+      rpId: 'localhost',
+      name: 'S',
+      origins: [w.origin],
+    });
+    await post(
+      '/api/identity-store/stores/shop/passkeys/relyingParties/localhost/registrationPolicies',
+      { name: 'default' },
+    );
+    const user = (
+      await post('/api/identity-store/stores/shop/users', { externalId: 'cap', userName: 'cap' })
+    ).json();
+    const where = { key, store: 'shop', rpId: 'localhost', origin: w.origin };
+    const sessions = [];
+    for (let i = 0; i < 6; i++)
+      sessions.push(await start(t.app, key, regStartUrl(where, user.id, 'default')));
+    const results = await Promise.all(
+      sessions.map((s) =>
+        completeRegistration(
+          t.app,
+          where,
+          s.sessionId,
+          new SoftAuthenticator().register(s.clientRequest as never, w.origin),
+        ),
+      ),
+    );
+    const codes = results.map((r) => (r.statusCode === 200 ? 'OK' : r.json().code)).sort();
+    expect(codes).toEqual([
+      'MAX_PASSKEYS_EXCEEDED',
+      'MAX_PASSKEYS_EXCEEDED',
+      'MAX_PASSKEYS_EXCEEDED',
+      'MAX_PASSKEYS_EXCEEDED',
+      'OK',
+      'OK',
+    ]);
+    const list = await call(
+      t.app,
+      'GET',
+      `/api/identity-store/stores/shop/users/${user.id}/passkeys`,
+      { key },
+    );
+    expectStatus(list, 200);
+    expect(list.json().items ?? list.json()).toHaveLength(2);
   });
 });

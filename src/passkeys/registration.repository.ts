@@ -1,0 +1,262 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { DomainError, ErrorCode } from '../common/errors';
+import { prepared, runPrepared } from '../database/prepared';
+import type { RegistrationPolicyEntity } from '../policies/registration-policy.entity';
+import { UserEntity } from '../users/user.entity';
+import type { NewCredential } from './ceremony/registration-ceremony';
+import { AuditRow, RawRow, USER_COLUMNS, userFrom } from './ceremony-rows';
+import { CeremonyKind, CeremonySessionEntity } from './ceremony-session.entity';
+
+type RegistrationPolicy = Pick<
+  RegistrationPolicyEntity,
+  | 'name'
+  | 'authenticatorAttachment'
+  | 'residentKey'
+  | 'userVerification'
+  | 'attestation'
+  | 'timeoutMs'
+  | 'algorithms'
+  | 'allowExternalChallenge'
+  | 'aaguidAllowList'
+  | 'excludeExistingCredentials'
+  | 'hints'
+>;
+
+/** Everything a registration start needs, read in one round trip; each missing piece its 404. */
+export interface RegistrationStartContext {
+  storeId: string;
+  rp: { id: string; rpId: string; name: string; origins: string[] };
+  policy: RegistrationPolicy;
+  maxPasskeysPerUser: number;
+  /** Absent when no user has that id or external id (the /ext form may then create one). */
+  user?: UserEntity;
+  /** The user's handle at the relying party, once made. */
+  handle: string | null;
+  /** How many passkeys the user has (all relying parties: the tenant's cap counts them all). */
+  passkeyCount: number;
+  /** The user's credentials at this relying party (the policy may exclude them). */
+  existing: { id: string; transports: string[] }[];
+}
+
+export interface ClaimedRegistration {
+  session: CeremonySessionEntity;
+  /** The session's user, locked for the update: a user's registrations run one at a time. */
+  user: UserEntity | undefined;
+}
+
+const startContextSql = (userMatch: string) =>
+  `SELECT s.id AS store_id, t.max_passkeys_per_user,
+          rp.id AS rp_pk, rp.rp_id, rp.name AS rp_name, rp.origins,
+          p.name AS p_name, p.authenticator_attachment, p.resident_key, p.user_verification, p.attestation,
+          p.timeout_ms, p.algorithms, p.allow_external_challenge, p.aaguid_allow_list,
+          p.exclude_existing_credentials, p.hints, ${USER_COLUMNS}, h.handle,
+          (SELECT count(*)::int FROM passkeys k WHERE k.user_id = u.id) AS passkey_count,
+          (SELECT coalesce(json_agg(json_build_object('id', k.credential_id, 'transports', k.transports)), '[]')
+             FROM passkeys k WHERE k.user_id = u.id AND k.relying_party_id = rp.id) AS existing
+     FROM stores s
+     JOIN tenants t ON t.id = s.tenant_id
+     LEFT JOIN relying_parties rp ON rp.store_id = s.id AND rp.rp_id = $3
+     LEFT JOIN registration_policies p ON p.relying_party_id = rp.id AND p.name = $4
+     LEFT JOIN users u ON u.store_id = s.id AND ${userMatch}
+     LEFT JOIN user_handles h ON h.user_id = u.id AND h.relying_party_id = rp.id
+    WHERE s.tenant_id = $1 AND s.name = $2`;
+const START_CONTEXT = {
+  byId: prepared('reg_start_by_id', startContextSql('u.id = $5::uuid')),
+  byExternalId: prepared('reg_start_by_external_id', startContextSql('u.external_id = $5')),
+};
+
+/** The handle is made once per user and relying party; a concurrent start may have made it. */
+const ENSURE_HANDLE = prepared(
+  'reg_ensure_handle',
+  `WITH h AS (
+     INSERT INTO user_handles (user_id, relying_party_id, handle) VALUES ($1, $2, $3)
+     ON CONFLICT DO NOTHING RETURNING handle)
+   SELECT handle FROM h UNION ALL SELECT handle FROM user_handles WHERE user_id = $1 AND relying_party_id = $2`,
+);
+const READ_HANDLE = prepared(
+  'reg_read_handle',
+  'SELECT handle FROM user_handles WHERE user_id = $1 AND relying_party_id = $2',
+);
+
+const CLAIM_WITH_USER = prepared(
+  'reg_claim_with_user',
+  `WITH c AS (
+     UPDATE ceremony_sessions cs SET status = 'SUCCEEDED', completed_at = now()
+       FROM stores s
+      WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = '${CeremonyKind.REGISTRATION}' AND cs.status = 'PENDING'
+        AND cs.expires_at > now() AND s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
+      RETURNING cs.id, cs.tenant_id, cs.store_id, cs.relying_party_id, cs.user_id, cs.challenge, cs.snapshot)
+   SELECT c.id, c.tenant_id, c.store_id, c.relying_party_id, c.user_id, c.challenge, c.snapshot, x.*
+     FROM c LEFT JOIN LATERAL (SELECT ${USER_COLUMNS} FROM users u WHERE u.id = c.user_id FOR UPDATE) x ON true`,
+);
+
+/**
+ * The new passkey, the session's outcome and the audit event in one statement. The cap is
+ * counted here, under the user's lock (not from the claim's snapshot); a credential id already
+ * registered at the relying party inserts nothing, and then nothing else is written either.
+ */
+const RECORD_SUCCESS = prepared(
+  'reg_record_success',
+  `WITH cap AS (
+     SELECT count(*) < (SELECT max_passkeys_per_user FROM tenants WHERE id = $1) AS ok FROM passkeys WHERE user_id = $4),
+   k AS (
+     INSERT INTO passkeys (tenant_id, store_id, relying_party_id, user_id, credential_id, public_key, algorithm,
+                           sign_counter, aaguid, transports, backup_eligible, backed_up, attestation_format,
+                           display_name, status)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'ACTIVE' FROM cap WHERE cap.ok
+     ON CONFLICT (relying_party_id, credential_id) DO NOTHING
+     RETURNING id),
+   s AS (
+     UPDATE ceremony_sessions SET outcome = $16::jsonb || jsonb_build_object('passkeyId', k.id)
+       FROM k WHERE ceremony_sessions.id = $15 RETURNING 1),
+   a AS (
+     INSERT INTO audit_events (tenant_id, type, actor_key_id, request_id, ip, details)
+     SELECT $1, $17, $18, $19, $20, $21::jsonb || jsonb_build_object('passkeyId', k.id) FROM k RETURNING 1)
+   SELECT (SELECT ok FROM cap) AS below_cap, (SELECT id FROM k) AS passkey_id`,
+);
+
+/**
+ * The registration ceremony's reads and writes in few round trips: one read and one write for a
+ * start (its session is one write, `insertSession`; plus one for a user's first handle at the
+ * relying party), one claim-and-read and one write for a completion.
+ */
+@Injectable()
+export class RegistrationRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async startContext(
+    tenantId: string,
+    storeName: string,
+    rpId: string,
+    policyName: string,
+    user: { id: string } | { externalId: string },
+  ): Promise<RegistrationStartContext> {
+    const base = [tenantId, storeName, rpId, policyName];
+    const [row] =
+      'id' in user
+        ? await runPrepared<RawRow[]>(this.dataSource, START_CONTEXT.byId, [...base, user.id])
+        : await runPrepared<RawRow[]>(this.dataSource, START_CONTEXT.byExternalId, [
+            ...base,
+            user.externalId,
+          ]);
+    if (!row) throw new DomainError(ErrorCode.STORE_NOT_FOUND, `Store ${storeName} does not exist`);
+    if (!row.rp_pk)
+      throw new DomainError(
+        ErrorCode.RELYING_PARTY_NOT_FOUND,
+        `Relying party ${rpId} does not exist in this store`,
+      );
+    if (!row.p_name) {
+      throw new DomainError(
+        ErrorCode.REGISTRATION_POLICY_NOT_FOUND,
+        `No registration policy ${policyName} for relying party ${rpId}`,
+      );
+    }
+    return {
+      storeId: row.store_id,
+      rp: { id: row.rp_pk, rpId: row.rp_id, name: row.rp_name, origins: row.origins },
+      policy: {
+        name: row.p_name,
+        authenticatorAttachment: row.authenticator_attachment,
+        residentKey: row.resident_key,
+        userVerification: row.user_verification,
+        attestation: row.attestation,
+        timeoutMs: row.timeout_ms,
+        algorithms: row.algorithms,
+        allowExternalChallenge: row.allow_external_challenge,
+        aaguidAllowList: row.aaguid_allow_list,
+        excludeExistingCredentials: row.exclude_existing_credentials,
+        hints: row.hints,
+      },
+      maxPasskeysPerUser: row.max_passkeys_per_user,
+      user: row.u_id ? userFrom(row) : undefined,
+      handle: row.handle ?? null,
+      passkeyCount: row.u_id ? row.passkey_count : 0,
+      existing: row.u_id ? row.existing : [],
+    };
+  }
+
+  /** Makes the user's handle at the relying party if it has none; returns the one kept. */
+  async ensureHandle(
+    on: DataSource | EntityManager,
+    userId: string,
+    relyingPartyId: string,
+    candidate: string,
+  ): Promise<string | undefined> {
+    const [made] = await runPrepared<{ handle: string }[]>(on, ENSURE_HANDLE, [
+      userId,
+      relyingPartyId,
+      candidate,
+    ]);
+    if (made) return made.handle;
+    // made by a concurrent start after this statement's snapshot: read it now
+    const [kept] = await runPrepared<{ handle: string }[]>(on, READ_HANDLE, [
+      userId,
+      relyingPartyId,
+    ]);
+    return kept?.handle;
+  }
+
+  /** Claims the session; undefined when it cannot be claimed (unknown, expired, completed). */
+  async claim(
+    m: EntityManager,
+    tenantId: string,
+    storeName: string,
+    sessionId: string,
+  ): Promise<ClaimedRegistration | undefined> {
+    const [row] = await runPrepared<RawRow[]>(m, CLAIM_WITH_USER, [sessionId, tenantId, storeName]);
+    if (!row) return undefined;
+    return {
+      session: Object.assign(new CeremonySessionEntity(), {
+        id: row.id,
+        tenantId: row.tenant_id,
+        storeId: row.store_id,
+        relyingPartyId: row.relying_party_id,
+        kind: CeremonyKind.REGISTRATION,
+        userId: row.user_id,
+        challenge: row.challenge,
+        snapshot: row.snapshot,
+      }),
+      user: row.u_id ? userFrom(row) : undefined,
+    };
+  }
+
+  /** Inserts the passkey and settles the session; says which rule refused it otherwise. */
+  async recordSuccess(
+    m: EntityManager,
+    session: CeremonySessionEntity,
+    userId: string,
+    credential: NewCredential,
+    outcome: object,
+    audit: AuditRow,
+  ): Promise<{ belowCap: boolean; passkeyId: string | null }> {
+    const [row] = await runPrepared<{ below_cap: boolean; passkey_id: string | null }[]>(
+      m,
+      RECORD_SUCCESS,
+      [
+        session.tenantId,
+        session.storeId,
+        session.relyingPartyId,
+        userId,
+        credential.credentialId,
+        Buffer.from(credential.publicKey),
+        credential.algorithm,
+        credential.counter,
+        credential.aaguid,
+        credential.transports,
+        credential.backupEligible,
+        credential.backedUp,
+        credential.attestationFormat,
+        session.snapshot.passkeyDisplayName ?? 'Passkey',
+        session.id,
+        JSON.stringify(outcome),
+        audit.type,
+        audit.actorKeyId,
+        audit.requestId,
+        audit.ip,
+        JSON.stringify(audit.details),
+      ],
+    );
+    return { belowCap: row.below_cap, passkeyId: row.passkey_id };
+  }
+}
