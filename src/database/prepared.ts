@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /**
@@ -29,15 +30,23 @@ export function prepared(name: string, text: string): PreparedStatement {
 }
 
 /**
- * Runs it through TypeORM (same connection, transaction, error wrapping and release checks as
- * `query`): node-postgres takes a `{ name, text }` config where a text goes, and prepares it on
- * the connection the first time. Results are shaped as TypeORM's `query` shapes them (an UPDATE
- * or DELETE gives `[rows, affected]`).
+ * Runs it. On a DataSource (no transaction) straight on the pool: TypeORM would make a query
+ * runner per call. In a transaction through the EntityManager, so TypeORM's connection, release
+ * checks and error wrapping apply: node-postgres takes a `{ name, text }` config where a text
+ * goes, and prepares it on the connection the first time. Results are shaped as TypeORM's
+ * `query` shapes them (an UPDATE or DELETE gives `[rows, affected]`).
  */
-export function runPrepared<T>(
+export async function runPrepared<T>(
   on: DataSource | EntityManager,
   statement: PreparedStatement,
   values: unknown[],
 ): Promise<T> {
-  return on.query(statement as unknown as string, values) as Promise<T>;
+  const pool = 'driver' in on ? (on.driver as unknown as { master?: Pool }).master : undefined;
+  if (!pool) return on.query(statement as unknown as string, values) as Promise<T>;
+  const result = await pool.query({ name: statement.name, text: statement.text, values });
+  return (
+    result.command === 'UPDATE' || result.command === 'DELETE'
+      ? [result.rows, result.rowCount]
+      : result.rows
+  ) as T;
 }

@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError, ErrorCode, FieldError } from '../errors';
+import { memoiseValidationMetadata } from './metadata-cache';
 
 function flatten(errors: ValidationError[], parent = ''): Omit<FieldError, 'in'>[] {
   return errors.flatMap((error) => {
@@ -52,6 +53,7 @@ function hostileInput(
  */
 export class AppValidationPipe extends ValidationPipe {
   constructor() {
+    memoiseValidationMetadata();
     super({
       whitelist: true,
       forbidNonWhitelisted: true,
