@@ -461,6 +461,23 @@ async function main(): Promise<void> {
     `\nratio Identity Store / baseline: authentication ${summary.authRatio.toFixed(2)}, registration ${summary.regRatio.toFixed(2)}`,
   );
   if (summary.scaleRatio) log(`ratio at scale / at ${N} users: ${summary.scaleRatio.toFixed(2)}`);
+  const perMinute = rss
+    .filter(
+      (sample, i) =>
+        i === 0 ||
+        Math.floor((sample.at - drivingStarted) / 60_000) >
+          Math.floor((rss[i - 1].at - drivingStarted) / 60_000),
+    )
+    .map((sample) => `${sample.mb.toFixed(0)}`);
+  log(`service RSS each minute since driving started (MB): ${perMinute.join(', ')}`);
+  writeFileSync(
+    join(ROOT, 'bench', '.work', 'rss.csv'),
+    rss
+      .map(
+        (sample) => `${((sample.at - drivingStarted) / 1000).toFixed(0)},${sample.mb.toFixed(0)}`,
+      )
+      .join('\n'),
+  );
   log(
     `service RSS: minute 1 ${minute ? `${minute.mb.toFixed(0)} MB` : 'n/a (run < 60 s)'}, end ${end?.mb.toFixed(0)} MB, max ${summary.rssMax.toFixed(0)} MB`,
   );
@@ -542,6 +559,7 @@ ${Object.entries(cpu)
   .map(([label, text]) => `  - ${label}: ${text}`)
   .join('\n')}
 - SQL statements per ceremony step (from \`test/e2e/query-budget.e2e-spec.ts\`, BEGIN/COMMIT and the key lookup included): registration start 5 (4 once the user has a handle at the relying party), complete 6; authentication start 3, complete 5, each with the key lookup, plus a rate-limit lease about once per 64 requests of a busy key (the baseline: 2 and 3, no key, no limits).
+- What these figures mean against the targets of issue 7, what the profiles say stands in the way, and what changed to get here: [docs/design.md](../docs/design.md#performance).
 `;
   writeFileSync(flags.out!, text.replace(/\n\n\n/g, '\n\n'));
   log(`\nwrote ${flags.out}`);
