@@ -8,6 +8,7 @@ export function postJson(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
+  timeoutMs?: number,
 ): Promise<{ status: number; json: any }> {
   const payload = Buffer.from(JSON.stringify(body ?? {}));
   const target = new URL(url);
@@ -35,6 +36,11 @@ export function postJson(
       },
     );
     req.on('error', reject);
+    if (timeoutMs) {
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(new Error(`no answer within ${timeoutMs} ms: POST ${target.pathname}`)),
+      );
+    }
     req.end(payload);
   });
 }

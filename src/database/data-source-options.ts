@@ -1,4 +1,5 @@
-import type { DataSourceOptions } from 'typeorm';
+import type { Pool } from 'pg';
+import type { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
@@ -27,6 +28,13 @@ export function dataSourceOptions(url: string, pool: PoolSettings): DataSourceOp
       connectionTimeoutMillis: pool.connectTimeoutMs,
       statement_timeout: pool.statementTimeoutMs,
       idle_in_transaction_session_timeout: pool.statementTimeoutMs * 2,
+      // client side: a query on a connection that went silent fails instead of waiting forever
+      query_timeout: pool.statementTimeoutMs + 5000,
     },
   };
+}
+
+/** The node-postgres pool behind a DataSource. */
+export function poolOf(dataSource: DataSource): Pool {
+  return (dataSource.driver as unknown as { master: Pool }).master;
 }

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { dataSourceOptions } from './data-source-options';
+import { boundPoolCheckout } from './bounded-pool';
+import { dataSourceOptions, poolOf } from './data-source-options';
 import { runMigrations } from './migrator';
 
 @Module({
@@ -21,6 +22,9 @@ import { runMigrations } from './migrator';
       // Migrations run before any other provider can touch the database.
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource(options as never).initialize();
+        const config = options as { extra: { connectionTimeoutMillis: number } };
+        // pg-pool's own timeout plus a margin: it normally fires first
+        boundPoolCheckout(poolOf(dataSource), config.extra.connectionTimeoutMillis + 1000);
         await runMigrations(dataSource);
         return dataSource;
       },

@@ -42,8 +42,10 @@ export async function runPrepared<T>(
   values: unknown[],
 ): Promise<T> {
   const pool = 'driver' in on ? (on.driver as unknown as { master?: Pool }).master : undefined;
-  if (!pool) return on.query(statement as unknown as string, values) as Promise<T>;
-  const result = await pool.query({ name: statement.name, text: statement.text, values });
+  // a fresh config each call: node-postgres writes the values into the object it is given
+  const config = { name: statement.name, text: statement.text };
+  if (!pool) return on.query(config as unknown as string, values) as Promise<T>;
+  const result = await pool.query({ ...config, values });
   return (
     result.command === 'UPDATE' || result.command === 'DELETE'
       ? [result.rows, result.rowCount]

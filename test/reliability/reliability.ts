@@ -145,22 +145,27 @@ async function main(): Promise<void> {
     type Outcome = { status: number; code?: string; ms: number; at: number };
     const outcomes: Outcome[] = [];
     const answered2xx: string[] = [];
+    const hung: string[] = [];
+    const ANSWER_MS = 15_000;
     let running = true;
     let n = 0;
     const worker = async () => {
       while (running) {
         const ext = `load-${n++}`;
         const t0 = performance.now();
-        let res = await postJson(regUrl(ext), { createUser: true }, K).catch(() => ({
-          status: 0,
-          json: {} as any,
-        }));
+        // a request that gets no answer at all is a failure to report, never a hang
+        const unanswered = (error: Error) => {
+          if (/no answer within/.test(error.message)) hung.push(error.message);
+          return { status: 0, json: {} as any };
+        };
+        let res = await postJson(regUrl(ext), { createUser: true }, K, ANSWER_MS).catch(unanswered);
         if (res.status === 201) {
           res = await postJson(
             `${api}/stores/s/passkeys/registrations/sessions/${res.json.sessionId}`,
             { clientResponse: device.register(res.json.clientRequest, ORIGIN) },
             K,
-          ).catch(() => ({ status: 0, json: {} as any }));
+            ANSWER_MS,
+          ).catch(unanswered);
           if (res.status === 200) answered2xx.push(res.json.passkeyId);
         }
         outcomes.push({
@@ -215,6 +220,10 @@ async function main(): Promise<void> {
       `outage: every request during the outage answered within 2 s (slowest ${slowest.toFixed(0)} ms)`,
     );
     check(errors5xx === 0, `outage: no 5xx other than 503 (${errors5xx})`);
+    check(
+      hung.length === 0,
+      `outage: every request got an answer within ${ANSWER_MS / 1000} s (${hung.length} did not${hung.length ? `: ${hung[0]}` : ''})`,
+    );
     check(
       recoveredAt > 0 && recoveredAt - restartedAt <= 5000,
       'outage: the service recovers by itself within 5 s, without a restart',

@@ -24,6 +24,16 @@ describe('toProblem', () => {
         name: 'QueryRunnerAlreadyReleasedError',
       }),
     ],
+    ['a query the server never answered (pg query_timeout)', new Error('Query read timeout')],
+    [
+      "a manager's query after its runner was released (found by the outage script)",
+      Object.assign(
+        new Error('Database connection provided by a query runner was already released'),
+        {
+          name: 'QueryRunnerProviderAlreadyReleasedError',
+        },
+      ),
+    ],
   ])('maps %s to 503 DATABASE_UNAVAILABLE', (_label, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
     expect(toProblem(error).problem).toMatchObject({

@@ -64,6 +64,11 @@ const DB_DOWN_CODES = new Set([
   '08006',
 ]);
 
+const RELEASED_RUNNER = new Set([
+  'QueryRunnerAlreadyReleasedError',
+  'QueryRunnerProviderAlreadyReleasedError',
+]);
+
 interface ErrorLike {
   code?: unknown;
   statusCode?: unknown;
@@ -77,11 +82,12 @@ interface ErrorLike {
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error as ErrorLike | undefined, depth = 0; e && depth < 4; depth++) {
     if (typeof e.code === 'string' && DB_DOWN_CODES.has(e.code)) return true;
-    // TypeORM releases a transaction's runner when its connection dies mid-transaction
-    if ((e as { name?: unknown }).name === 'QueryRunnerAlreadyReleasedError') return true;
+    // TypeORM releases a transaction's runner when its connection dies mid-transaction; the
+    // runner's own calls and its EntityManager's `query` then throw one of these
+    if (RELEASED_RUNNER.has(String((e as { name?: unknown }).name))) return true;
     const message = typeof e.message === 'string' ? e.message : '';
     if (
-      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection|Query read timeout/i.test(
         message,
       )
     ) {
