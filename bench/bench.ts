@@ -282,7 +282,12 @@ async function main(): Promise<void> {
       }
     }),
   );
-  const seededAt = new Date();
+  // from PostgreSQL and as text: a JavaScript Date would cut the microseconds, and rows made in
+  // the same millisecond would then count as added later and be deleted by the resets
+  const seededAt = await admin(
+    serviceDb,
+    async (c) => (await c.query('SELECT clock_timestamp()::text AS t')).rows[0].t as string,
+  );
   log(
     `seeded ${N} users with a passkey in each system in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
@@ -355,10 +360,10 @@ async function main(): Promise<void> {
   ) => {
     // every run starts from the seeded state: one passkey per user (registration runs add some)
     await admin(serviceDb, (c) =>
-      c.query('DELETE FROM passkeys WHERE created_at > $1', [seededAt]),
+      c.query('DELETE FROM passkeys WHERE created_at > $1::timestamptz', [seededAt]),
     );
     await admin(baselineDb, (c) =>
-      c.query('DELETE FROM b_credentials WHERE created_at > $1', [seededAt]),
+      c.query('DELETE FROM b_credentials WHERE created_at > $1::timestamptz', [seededAt]),
     );
     if (flags['pg-stats'])
       await admin(serviceDb, (c) =>
