@@ -1,11 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { DomainError, ErrorCode } from '../common/errors';
 import { prepared, runPrepared } from '../database/prepared';
 import { UserEntity } from '../users/user.entity';
 import { userNotFound } from '../users/users.service';
 import type { LockConfig, LockState } from './ceremony/lockout';
-import { AuditRow, RawRow, USER_COLUMNS, userFrom } from './ceremony-rows';
+import {
+  assertStartTarget,
+  AuditRow,
+  claimCte,
+  claimedSession,
+  RawRow,
+  USER_COLUMNS,
+  userFrom,
+} from './ceremony-rows';
 import { CeremonyKind, CeremonySessionEntity } from './ceremony-session.entity';
 import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
 
@@ -63,13 +70,10 @@ const START_CONTEXT = {
  */
 const CLAIM_WITH_CREDENTIAL = prepared(
   'auth_claim_with_credential',
-  `WITH c AS (
-     UPDATE ceremony_sessions cs SET status = 'SUCCEEDED', completed_at = now()
-       FROM stores s
-      WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = '${CeremonyKind.AUTHENTICATION}' AND cs.status = 'PENDING'
-        AND cs.expires_at > now() AND s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
-      RETURNING cs.id, cs.tenant_id, cs.store_id, cs.relying_party_id, cs.user_id, cs.challenge, cs.snapshot,
-                s.max_failed_attempts, s.temp_lock_seconds, s.max_temp_locks_before_lock)
+  `${claimCte(
+    CeremonyKind.AUTHENTICATION,
+    ', s.max_failed_attempts, s.temp_lock_seconds, s.max_temp_locks_before_lock',
+  )}
    SELECT c.id, c.tenant_id, c.store_id, c.relying_party_id, c.user_id, c.challenge, c.snapshot,
           c.max_failed_attempts, c.temp_lock_seconds, c.max_temp_locks_before_lock,
           k.id AS k_id, k.user_id AS k_user_id, k.credential_id, k.public_key, k.sign_counter, k.transports,
@@ -120,18 +124,7 @@ export class AuthenticationRepository {
       : byExt !== null
         ? await runPrepared<RawRow[]>(this.dataSource, START_CONTEXT.byExternalId, [...base, byExt])
         : await runPrepared<RawRow[]>(this.dataSource, START_CONTEXT.usernameless, base);
-    if (!row) throw new DomainError(ErrorCode.STORE_NOT_FOUND, `Store ${storeName} does not exist`);
-    if (!row.rp_pk)
-      throw new DomainError(
-        ErrorCode.RELYING_PARTY_NOT_FOUND,
-        `Relying party ${rpId} does not exist in this store`,
-      );
-    if (!row.p_name) {
-      throw new DomainError(
-        ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND,
-        `No authentication policy ${policyName} for relying party ${rpId}`,
-      );
-    }
+    assertStartTarget(row, { storeName, rpId, policyName }, CeremonyKind.AUTHENTICATION);
     if (user && !row.u_id) throw userNotFound(user);
     return {
       storeId: row.store_id,
@@ -166,16 +159,7 @@ export class AuthenticationRepository {
     ]);
     if (!row) return undefined;
     return {
-      session: Object.assign(new CeremonySessionEntity(), {
-        id: row.id,
-        tenantId: row.tenant_id,
-        storeId: row.store_id,
-        relyingPartyId: row.relying_party_id,
-        kind: CeremonyKind.AUTHENTICATION,
-        userId: row.user_id,
-        challenge: row.challenge,
-        snapshot: row.snapshot,
-      }),
+      session: claimedSession(row, CeremonyKind.AUTHENTICATION),
       lock: {
         maxFailedAttempts: row.max_failed_attempts,
         tempLockSeconds: row.temp_lock_seconds,

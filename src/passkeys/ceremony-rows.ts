@@ -1,9 +1,10 @@
 import type { AuditEventType } from '../audit/audit-event-type';
+import { DomainError, ErrorCode } from '../common/errors';
 import type { RequestContext } from '../auth/request-context';
 import { prepared, runPrepared } from '../database/prepared';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UserEntity } from '../users/user.entity';
-import type { CeremonyKind } from './ceremony-session.entity';
+import { CeremonyKind, CeremonySessionEntity } from './ceremony-session.entity';
 
 /**
  * What the ceremony repositories share: raw rows mapped field by field, the user columns they
@@ -105,4 +106,60 @@ export async function insertSession(
     session.kind,
   ]);
   return row.session_id;
+}
+
+/**
+ * The claim of a completion as a CTE `c`: at most one completion per session, whatever the
+ * instances. Returns the session columns verification needs, plus `storeColumns` of `s`.
+ */
+export function claimCte(kind: CeremonyKind, storeColumns = ''): string {
+  return `WITH c AS (
+     UPDATE ceremony_sessions cs SET status = 'SUCCEEDED', completed_at = now()
+       FROM stores s
+      WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = '${kind}' AND cs.status = 'PENDING'
+        AND cs.expires_at > now() AND s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
+      RETURNING cs.id, cs.tenant_id, cs.store_id, cs.relying_party_id, cs.user_id, cs.challenge, cs.snapshot${storeColumns})`;
+}
+
+/** The claimed session of a `claimCte` row. */
+export function claimedSession(row: RawRow, kind: CeremonyKind): CeremonySessionEntity {
+  return Object.assign(new CeremonySessionEntity(), {
+    id: row.id,
+    tenantId: row.tenant_id,
+    storeId: row.store_id,
+    relyingPartyId: row.relying_party_id,
+    kind,
+    userId: row.user_id,
+    challenge: row.challenge,
+    snapshot: row.snapshot,
+  });
+}
+
+/**
+ * A start's read found the store (`row`), its relying party (`rp_pk`) and the policy (`p_name`):
+ * each missing one answers its own 404.
+ */
+export function assertStartTarget(
+  row: RawRow | undefined,
+  target: { storeName: string; rpId: string; policyName: string },
+  kind: CeremonyKind,
+): asserts row is RawRow {
+  if (!row)
+    throw new DomainError(ErrorCode.STORE_NOT_FOUND, `Store ${target.storeName} does not exist`);
+  if (!row.rp_pk) {
+    throw new DomainError(
+      ErrorCode.RELYING_PARTY_NOT_FOUND,
+      `Relying party ${target.rpId} does not exist in this store`,
+    );
+  }
+  if (!row.p_name) {
+    const [code, what] =
+      kind === CeremonyKind.AUTHENTICATION
+        ? [ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND, 'authentication']
+        : [ErrorCode.REGISTRATION_POLICY_NOT_FOUND, 'registration'];
+    throw new DomainError(
+      code,
+      `No ${what} policy ${target.policyName} for relying party ${target.rpId}`,
+    );
+  }
 }

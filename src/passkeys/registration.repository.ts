@@ -1,11 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { DomainError, ErrorCode } from '../common/errors';
 import { prepared, runPrepared } from '../database/prepared';
 import type { RegistrationPolicyEntity } from '../policies/registration-policy.entity';
 import { UserEntity } from '../users/user.entity';
 import type { NewCredential } from './ceremony/registration-ceremony';
-import { AuditRow, RawRow, USER_COLUMNS, userFrom } from './ceremony-rows';
+import {
+  assertStartTarget,
+  AuditRow,
+  claimCte,
+  claimedSession,
+  RawRow,
+  USER_COLUMNS,
+  userFrom,
+} from './ceremony-rows';
 import { CeremonyKind, CeremonySessionEntity } from './ceremony-session.entity';
 
 type RegistrationPolicy = Pick<
@@ -81,12 +88,7 @@ const READ_HANDLE = prepared(
 
 const CLAIM_WITH_USER = prepared(
   'reg_claim_with_user',
-  `WITH c AS (
-     UPDATE ceremony_sessions cs SET status = 'SUCCEEDED', completed_at = now()
-       FROM stores s
-      WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = '${CeremonyKind.REGISTRATION}' AND cs.status = 'PENDING'
-        AND cs.expires_at > now() AND s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
-      RETURNING cs.id, cs.tenant_id, cs.store_id, cs.relying_party_id, cs.user_id, cs.challenge, cs.snapshot)
+  `${claimCte(CeremonyKind.REGISTRATION)}
    SELECT c.id, c.tenant_id, c.store_id, c.relying_party_id, c.user_id, c.challenge, c.snapshot, x.*
      FROM c LEFT JOIN LATERAL (SELECT ${USER_COLUMNS} FROM users u WHERE u.id = c.user_id FOR UPDATE) x ON true`,
 );
@@ -140,18 +142,7 @@ export class RegistrationRepository {
             ...base,
             user.externalId,
           ]);
-    if (!row) throw new DomainError(ErrorCode.STORE_NOT_FOUND, `Store ${storeName} does not exist`);
-    if (!row.rp_pk)
-      throw new DomainError(
-        ErrorCode.RELYING_PARTY_NOT_FOUND,
-        `Relying party ${rpId} does not exist in this store`,
-      );
-    if (!row.p_name) {
-      throw new DomainError(
-        ErrorCode.REGISTRATION_POLICY_NOT_FOUND,
-        `No registration policy ${policyName} for relying party ${rpId}`,
-      );
-    }
+    assertStartTarget(row, { storeName, rpId, policyName }, CeremonyKind.REGISTRATION);
     return {
       storeId: row.store_id,
       rp: { id: row.rp_pk, rpId: row.rp_id, name: row.rp_name, origins: row.origins },
@@ -207,16 +198,7 @@ export class RegistrationRepository {
     const [row] = await runPrepared<RawRow[]>(m, CLAIM_WITH_USER, [sessionId, tenantId, storeName]);
     if (!row) return undefined;
     return {
-      session: Object.assign(new CeremonySessionEntity(), {
-        id: row.id,
-        tenantId: row.tenant_id,
-        storeId: row.store_id,
-        relyingPartyId: row.relying_party_id,
-        kind: CeremonyKind.REGISTRATION,
-        userId: row.user_id,
-        challenge: row.challenge,
-        snapshot: row.snapshot,
-      }),
+      session: claimedSession(row, CeremonyKind.REGISTRATION),
       user: row.u_id ? userFrom(row) : undefined,
     };
   }

@@ -3,7 +3,7 @@
  * A failed completion leaves the session FAILED with that code.
  */
 import { Client } from 'pg';
-import { call, createKey, createTenant, expectStatus } from '../support/api';
+import { call, expectStatus } from '../support/api';
 import {
   authenticate,
   authSessionUrl,
@@ -16,7 +16,7 @@ import {
   start,
   Where,
 } from '../support/ceremonies';
-import { passkeyWorld, World } from '../support/passkey-world';
+import { cappedWorld, passkeyWorld, World } from '../support/passkey-world';
 import { expectProblem } from '../support/problem';
 import { AuthenticationOverrides, SoftAuthenticator } from '../support/soft-authenticator';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -423,23 +423,7 @@ describe('passkey ceremonies: attacks and broken clients', () => {
   });
 
   it('more passkeys than the tenant allows per user → MAX_PASSKEYS_EXCEEDED', async () => {
-    const tenant = await createTenant(t.app, undefined, { maxPasskeysPerUser: 1 });
-    const key = (await createKey(t.app, tenant, [`TNT#${tenant}#IdentityStore:*`])).key;
-    const post = (url: string, body: unknown) => call(t.app, 'POST', url, { key, body });
-    await post('/api/identity-store/stores', { name: 'shop' });
-    await post('/api/identity-store/stores/shop/passkeys/relyingParties', {
-      rpId: 'localhost',
-      name: 'S',
-      origins: [w.origin],
-    });
-    await post(
-      '/api/identity-store/stores/shop/passkeys/relyingParties/localhost/registrationPolicies',
-      { name: 'default' },
-    );
-    const user = (
-      await post('/api/identity-store/stores/shop/users', { externalId: 'one', userName: 'one' })
-    ).json();
-    const where = { key, store: 'shop', rpId: 'localhost', origin: w.origin };
+    const { key, where, user } = await cappedWorld(t.app, 1);
     const device = new SoftAuthenticator();
     // two sessions started while below the cap; the second completion is refused
     const a = await start(t.app, key, regStartUrl(where, user.id, 'default'));
@@ -464,7 +448,7 @@ describe('passkey ceremonies: attacks and broken clients', () => {
       'MAX_PASSKEYS_EXCEEDED',
     );
     expectProblem(
-      await post(regStartUrl(where, user.id, 'default'), {}),
+      await call(t.app, 'POST', regStartUrl(where, user.id, 'default'), { key, body: {} }),
       409,
       'MAX_PASSKEYS_EXCEEDED',
     );

@@ -1,4 +1,4 @@
-import { call, createKey, createTenant, expectStatus } from '../support/api';
+import { call, expectStatus } from '../support/api';
 import {
   authenticate,
   authSessionUrl,
@@ -12,7 +12,7 @@ import {
   regStartUrl,
   start,
 } from '../support/ceremonies';
-import { passkeyWorld, World } from '../support/passkey-world';
+import { cappedWorld, passkeyWorld, World } from '../support/passkey-world';
 import { expectProblem } from '../support/problem';
 import { CoseAlg, SoftAuthenticator } from '../support/soft-authenticator';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -467,23 +467,7 @@ describe('passkey ceremonies: flows', () => {
   });
 
   it('concurrent completions never take a user past the passkey cap', async () => {
-    const tenant = await createTenant(t.app, undefined, { maxPasskeysPerUser: 2 });
-    const key = (await createKey(t.app, tenant, [`TNT#${tenant}#IdentityStore:*`])).key;
-    const post = (url: string, body: unknown) => call(t.app, 'POST', url, { key, body });
-    await post('/api/identity-store/stores', { name: 'shop' });
-    await post('/api/identity-store/stores/shop/passkeys/relyingParties', {
-      rpId: 'localhost',
-      name: 'S',
-      origins: [w.origin],
-    });
-    await post(
-      '/api/identity-store/stores/shop/passkeys/relyingParties/localhost/registrationPolicies',
-      { name: 'default' },
-    );
-    const user = (
-      await post('/api/identity-store/stores/shop/users', { externalId: 'cap', userName: 'cap' })
-    ).json();
-    const where = { key, store: 'shop', rpId: 'localhost', origin: w.origin };
+    const { key, where, user } = await cappedWorld(t.app, 2);
     const sessions = [];
     for (let i = 0; i < 6; i++)
       sessions.push(await start(t.app, key, regStartUrl(where, user.id, 'default')));

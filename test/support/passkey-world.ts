@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { call, expectStatus, tenantWithAdmin, uniqueId } from './api';
+import { call, createKey, createTenant, expectStatus, tenantWithAdmin, uniqueId } from './api';
 import { Where } from './ceremonies';
 
 export const ORIGIN = 'http://localhost:3000';
@@ -77,4 +77,36 @@ export async function passkeyWorld(
         ...extra,
       })) as never,
   };
+}
+
+/**
+ * A tenant of its own whose users may hold at most `maxPasskeysPerUser` passkeys: store `shop`,
+ * relying party `localhost`, registration policy `default`, and one user.
+ */
+export async function cappedWorld(
+  app: NestFastifyApplication,
+  maxPasskeysPerUser: number,
+): Promise<{ key: string; where: Where; user: { id: string } }> {
+  const tenant = await createTenant(app, undefined, { maxPasskeysPerUser });
+  const key = (await createKey(app, tenant, [`TNT#${tenant}#IdentityStore:*`])).key;
+  const post = async (url: string, body: unknown) => {
+    const res = await call(app, 'POST', url, { key, body });
+    expectStatus(res, 201);
+    return res.json();
+  };
+  await post('/api/identity-store/stores', { name: 'shop' });
+  await post('/api/identity-store/stores/shop/passkeys/relyingParties', {
+    rpId: 'localhost',
+    name: 'S',
+    origins: [ORIGIN],
+  });
+  await post(
+    '/api/identity-store/stores/shop/passkeys/relyingParties/localhost/registrationPolicies',
+    { name: 'default' },
+  );
+  const user = await post('/api/identity-store/stores/shop/users', {
+    externalId: 'capped',
+    userName: 'capped',
+  });
+  return { key, where: { key, store: 'shop', rpId: 'localhost', origin: ORIGIN }, user };
 }
