@@ -34,7 +34,7 @@ export function dataSourceOptions(url: string, pool: PoolSettings): DataSourceOp
   };
 }
 
-/** The node-postgres pool behind a DataSource. */
-export function poolOf(dataSource: DataSource): Pool {
-  return (dataSource.driver as unknown as { master: Pool }).master;
+/** The node-postgres pool behind a DataSource (none before it is initialised). */
+export function poolOf(dataSource: DataSource): Pool | undefined {
+  return (dataSource.driver as unknown as { master?: Pool }).master;
 }

@@ -24,7 +24,7 @@ import { runMigrations } from './migrator';
         const dataSource = await new DataSource(options as never).initialize();
         const config = options as { extra: { connectionTimeoutMillis: number } };
         // pg-pool's own timeout plus a margin: it normally fires first
-        boundPoolCheckout(poolOf(dataSource), config.extra.connectionTimeoutMillis + 1000);
+        boundPoolCheckout(poolOf(dataSource)!, config.extra.connectionTimeoutMillis + 1000);
         await runMigrations(dataSource);
         return dataSource;
       },

@@ -1,5 +1,5 @@
-import type { Pool } from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { poolOf } from './data-source-options';
 
 /**
  * A named prepared statement of the hot path. PostgreSQL parses and plans it once per
@@ -41,7 +41,7 @@ export async function runPrepared<T>(
   statement: PreparedStatement,
   values: unknown[],
 ): Promise<T> {
-  const pool = 'driver' in on ? (on.driver as unknown as { master?: Pool }).master : undefined;
+  const pool = on instanceof DataSource ? poolOf(on) : undefined;
   // a fresh config each call: node-postgres writes the values into the object it is given
   const config = { name: statement.name, text: statement.text };
   if (!pool) return on.query(config as unknown as string, values) as Promise<T>;

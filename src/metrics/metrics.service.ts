@@ -1,13 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-
-interface PgPool {
-  totalCount: number;
-  idleCount: number;
-  waitingCount: number;
-}
+import { poolOf } from '../database/data-source-options';
 
 /** Prometheus metrics of one app instance (its own registry, so tests can run several apps). */
 @Injectable()
@@ -29,9 +25,8 @@ export class MetricsService {
 
   constructor(dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry });
-    const pool = (): PgPool | undefined =>
-      (dataSource.driver as unknown as { master?: PgPool }).master;
-    const gauge = (name: string, help: string, read: (p: PgPool) => number) =>
+    const pool = () => poolOf(dataSource);
+    const gauge = (name: string, help: string, read: (p: Pool) => number) =>
       new Gauge({
         name,
         help,

@@ -2,52 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { DomainError, ErrorCode } from '../common/errors';
-import { prepared, runPrepared } from '../database/prepared';
 import { StoreEntity } from '../stores/store.entity';
-import type { LockConfig } from './ceremony/lockout';
 import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
 import { CeremonySessionDto } from './dto/ceremony.dto';
-
-type Row = Record<string, unknown>;
-
-const SESSION_COLUMNS = `id, tenant_id, store_id, relying_party_id, kind, status, user_id, challenge, client_request,
-  snapshot, expires_at, created_at, completed_at, outcome, failure_code, failure_detail`;
-
-const CLAIM = prepared(
-  'ceremony_claim',
-  `UPDATE ceremony_sessions cs SET status = 'SUCCEEDED', completed_at = now()
-     FROM stores s
-    WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = $4 AND cs.status = 'PENDING' AND cs.expires_at > now()
-      AND s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
-    RETURNING ${SESSION_COLUMNS.replace(/(\w+)/g, 'cs.$1')}, s.max_failed_attempts, s.temp_lock_seconds, s.max_temp_locks_before_lock`,
-);
-
-function toEntity(row: Row): CeremonySessionEntity {
-  return Object.assign(new CeremonySessionEntity(), {
-    id: row.id,
-    tenantId: row.tenant_id,
-    storeId: row.store_id,
-    relyingPartyId: row.relying_party_id,
-    kind: row.kind,
-    status: row.status,
-    userId: row.user_id,
-    challenge: row.challenge,
-    clientRequest: row.client_request,
-    snapshot: row.snapshot,
-    expiresAt: row.expires_at,
-    createdAt: row.created_at,
-    completedAt: row.completed_at,
-    outcome: row.outcome,
-    failureCode: row.failure_code,
-    failureDetail: row.failure_detail,
-  });
-}
-
-export interface Claimed {
-  session: CeremonySessionEntity;
-  /** The store's lockout configuration, read with the claim. */
-  lock: LockConfig;
-}
 
 export interface SessionEnd {
   status: SessionStatus.SUCCEEDED | SessionStatus.FAILED;
@@ -63,48 +20,6 @@ export class CeremonySessions {
     @InjectRepository(CeremonySessionEntity)
     private readonly sessions: Repository<CeremonySessionEntity>,
   ) {}
-
-  async create(
-    manager: EntityManager | undefined,
-    values: Partial<CeremonySessionEntity>,
-  ): Promise<CeremonySessionEntity> {
-    const repo = manager ? manager.getRepository(CeremonySessionEntity) : this.sessions;
-    const session = repo.create({ ...values, status: SessionStatus.PENDING });
-    await repo.insert(session);
-    return session;
-  }
-
-  /**
-   * Takes the session for completion, atomically: a session completes at most once, whatever
-   * the number of concurrent calls or instances. The caller's transaction then settles it as
-   * SUCCEEDED or FAILED; the row stays locked until then.
-   */
-  async claim(
-    m: EntityManager,
-    tenantId: string,
-    storeName: string,
-    sessionId: string,
-    kind: CeremonyKind,
-  ): Promise<Claimed> {
-    const [rows] = await runPrepared<[Row[], number]>(m, CLAIM, [
-      sessionId,
-      tenantId,
-      storeName,
-      kind,
-    ]);
-    if (rows.length === 1) {
-      const row = rows[0];
-      return {
-        session: toEntity(row),
-        lock: {
-          maxFailedAttempts: row.max_failed_attempts as number,
-          tempLockSeconds: row.temp_lock_seconds as number,
-          maxTempLocksBeforeLock: row.max_temp_locks_before_lock as number,
-        },
-      };
-    }
-    throw await this.notClaimable(m, tenantId, storeName, sessionId, kind);
-  }
 
   /** Why a claim found nothing: no store, no session, expired (marked so), or completed. */
   async notClaimable(

@@ -101,7 +101,9 @@ const CLAIM_WITH_USER = prepared(
 const RECORD_SUCCESS = prepared(
   'reg_record_success',
   `WITH cap AS (
-     SELECT count(*) < (SELECT max_passkeys_per_user FROM tenants WHERE id = $1) AS ok FROM passkeys WHERE user_id = $4),
+     SELECT (SELECT count(*) FROM passkeys WHERE user_id = $4) < t.max_passkeys_per_user AS ok,
+            t.max_passkeys_per_user AS max
+       FROM tenants t WHERE t.id = $1),
    k AS (
      INSERT INTO passkeys (tenant_id, store_id, relying_party_id, user_id, credential_id, public_key, algorithm,
                            sign_counter, aaguid, transports, backup_eligible, backed_up, attestation_format,
@@ -115,7 +117,7 @@ const RECORD_SUCCESS = prepared(
    a AS (
      INSERT INTO audit_events (tenant_id, type, actor_key_id, request_id, ip, details)
      SELECT $1, $17, $18, $19, $20, $21::jsonb || jsonb_build_object('passkeyId', k.id) FROM k RETURNING 1)
-   SELECT (SELECT ok FROM cap) AS below_cap, (SELECT id FROM k) AS passkey_id`,
+   SELECT (SELECT ok FROM cap) AS below_cap, (SELECT max FROM cap) AS max, (SELECT id FROM k) AS passkey_id`,
 );
 
 /**
@@ -211,34 +213,32 @@ export class RegistrationRepository {
     credential: NewCredential,
     outcome: object,
     audit: AuditRow,
-  ): Promise<{ belowCap: boolean; passkeyId: string | null }> {
-    const [row] = await runPrepared<{ below_cap: boolean; passkey_id: string | null }[]>(
-      m,
-      RECORD_SUCCESS,
-      [
-        session.tenantId,
-        session.storeId,
-        session.relyingPartyId,
-        userId,
-        credential.credentialId,
-        Buffer.from(credential.publicKey),
-        credential.algorithm,
-        credential.counter,
-        credential.aaguid,
-        credential.transports,
-        credential.backupEligible,
-        credential.backedUp,
-        credential.attestationFormat,
-        session.snapshot.passkeyDisplayName ?? 'Passkey',
-        session.id,
-        JSON.stringify(outcome),
-        audit.type,
-        audit.actorKeyId,
-        audit.requestId,
-        audit.ip,
-        JSON.stringify(audit.details),
-      ],
-    );
-    return { belowCap: row.below_cap, passkeyId: row.passkey_id };
+  ): Promise<{ belowCap: boolean; max: number; passkeyId: string | null }> {
+    const [row] = await runPrepared<
+      { below_cap: boolean; max: number; passkey_id: string | null }[]
+    >(m, RECORD_SUCCESS, [
+      session.tenantId,
+      session.storeId,
+      session.relyingPartyId,
+      userId,
+      credential.credentialId,
+      Buffer.from(credential.publicKey),
+      credential.algorithm,
+      credential.counter,
+      credential.aaguid,
+      credential.transports,
+      credential.backupEligible,
+      credential.backedUp,
+      credential.attestationFormat,
+      session.snapshot.passkeyDisplayName ?? 'Passkey',
+      session.id,
+      JSON.stringify(outcome),
+      audit.type,
+      audit.actorKeyId,
+      audit.requestId,
+      audit.ip,
+      JSON.stringify(audit.details),
+    ]);
+    return { belowCap: row.below_cap, max: row.max, passkeyId: row.passkey_id };
   }
 }

@@ -210,7 +210,7 @@ export class RegistrationService {
           attestationFormat: credential.attestationFormat,
           createdUser: session.snapshot.createdUser ?? false,
         };
-        const { belowCap, passkeyId } = await this.repository.recordSuccess(
+        const { belowCap, max, passkeyId } = await this.repository.recordSuccess(
           m,
           session,
           user.id,
@@ -222,10 +222,6 @@ export class RegistrationService {
           }),
         );
         if (!belowCap) {
-          const [{ max }] = (await m.query(
-            'SELECT max_passkeys_per_user AS max FROM tenants WHERE id = $1',
-            [session.tenantId],
-          )) as { max: number }[];
           throw new DomainError(
             ErrorCode.MAX_PASSKEYS_EXCEEDED,
             `The user already has the maximum of ${max} passkeys`,
