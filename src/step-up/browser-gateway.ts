@@ -79,12 +79,27 @@ export class BrowserGateway {
         [tx[1]],
       );
     } else if (usernameless) {
+      const [storeName, rpId] = [usernameless[2], usernameless[3]].map(decodedSegment);
+      if (storeName === undefined || rpId === undefined) return false;
       [row] = await this.dataSource.query(
         `SELECT rp.rp_id, rp.origins FROM relying_parties rp JOIN stores s ON s.id = rp.store_id
           WHERE s.tenant_id = $1 AND s.name = $2 AND rp.rp_id = $3`,
-        [usernameless[1], decodeURIComponent(usernameless[2]), decodeURIComponent(usernameless[3])],
+        [usernameless[1], storeName, rpId],
       );
     }
     return row !== undefined && originAllowed(row.rp_id, row.origins, origin);
+  }
+}
+
+/**
+ * A path segment as the route will see it; undefined for one no route accepts (bad
+ * percent-encoding, or a NUL, which PostgreSQL cannot store in text): it allows no origin.
+ */
+function decodedSegment(segment: string): string | undefined {
+  try {
+    const value = decodeURIComponent(segment);
+    return value.includes('\0') ? undefined : value;
+  } catch {
+    return undefined;
   }
 }

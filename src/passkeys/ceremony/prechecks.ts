@@ -44,6 +44,10 @@ export function precheck(
   } catch {
     throw fail(ErrorCode.VERIFICATION_FAILED, 'clientDataJSON is not base64url-encoded JSON');
   }
+  // JSON.parse accepts `null`, numbers, strings and arrays: only an object is client data
+  if (typeof clientData !== 'object' || clientData === null || Array.isArray(clientData)) {
+    throw fail(ErrorCode.VERIFICATION_FAILED, 'clientDataJSON is not a JSON object');
+  }
   if (clientData.type !== expected.type) {
     throw fail(ErrorCode.CLIENT_DATA_TYPE_MISMATCH, `clientDataJSON.type must be ${expected.type}`);
   }
