@@ -7,7 +7,8 @@
 //
 // Give the nonce to your backend, which redeems it once with POST .../passkeys/nonces/verify.
 // Failures are PasskeyError with a `code`: CANCELLED, NOT_ALLOWED, UNSUPPORTED, ALREADY_REGISTERED,
-// SECURITY, or the API's problem code (TRANSACTION_EXPIRED, RATE_LIMITED, ...).
+// SECURITY, NETWORK_ERROR (unreachable, or CORS refused this page's origin), or the API's problem
+// code (TRANSACTION_NOT_FOUND, TRANSACTION_EXPIRED, RATE_LIMITED, ...).
 
 const API = new URL('./', import.meta.url);
 
@@ -94,11 +95,21 @@ function credentialJSON(credential) {
 }
 
 async function post(path, body) {
-  const response = await fetch(new URL(path, API), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body ?? {}),
-  });
+  let response;
+  try {
+    response = await fetch(new URL(path, API), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body ?? {}),
+    });
+  } catch (error) {
+    // fetch rejects alike for an unreachable server and for CORS refusing this page's origin
+    throw new PasskeyError(
+      'NETWORK_ERROR',
+      `Identity Store could not be reached from ${location.origin}: it is down, or this origin is not one of the relying party's origins`,
+      error,
+    );
+  }
   const json = await response.json().catch(() => ({}));
   if (!response.ok)
     throw new PasskeyError(

@@ -77,7 +77,7 @@ const CLAIM_WITH_CREDENTIAL = prepared(
    SELECT c.id, c.tenant_id, c.store_id, c.relying_party_id, c.user_id, c.challenge, c.snapshot,
           c.max_failed_attempts, c.temp_lock_seconds, c.max_temp_locks_before_lock,
           k.id AS k_id, k.user_id AS k_user_id, k.credential_id, k.public_key, k.sign_counter, k.transports,
-          k.status AS k_status, x.*
+          k.status AS k_status, k.backup_eligible AS k_backup_eligible, x.*
      FROM c
      LEFT JOIN passkeys k ON k.relying_party_id = c.relying_party_id AND k.credential_id = $4
      LEFT JOIN LATERAL (
@@ -174,6 +174,7 @@ export class AuthenticationRepository {
             signCounter: Number(row.sign_counter),
             transports: row.transports,
             status: row.k_status as PasskeyStatus,
+            backupEligible: row.k_backup_eligible,
           })
         : null,
       user: row.u_id ? userFrom(row) : undefined,

@@ -8,10 +8,18 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { StoresService } from '../stores/stores.service';
 import { UserEntity } from '../users/user.entity';
 import { UserRef } from '../users/users.service';
-import { AuthenticationRepository } from './authentication.repository';
-import { CounterPolicyName, verifyAssertion } from './ceremony/authentication-ceremony';
+import { AuthenticationRepository, ClaimedAssertion } from './authentication.repository';
+import {
+  CounterPolicyName,
+  judgeSignedAssertion,
+  precheckAssertion,
+  SignedAssertion,
+  verifySignature,
+} from './ceremony/authentication-ceremony';
 import { chooseChallenge } from './ceremony/challenge';
-import { afterFailure, afterSuccess, LockConfig } from './ceremony/lockout';
+import { afterFailure, afterSuccess, countsTowardsLockout, LockConfig } from './ceremony/lockout';
+import { assertCredentialOfUser, unprovenUsernamelessAssertion } from './ceremony/ownership';
+import { Expected, Prechecked } from './ceremony/prechecks';
 import { authenticationOptions } from './ceremony/options';
 import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
 import { auditRow, insertSession } from './ceremony-rows';
@@ -24,7 +32,7 @@ import {
 } from './dto/ceremony.dto';
 import { CompleteAuthenticationDto } from './dto/client-response.dto';
 import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
-import { assertMayUsePasskeys, countsAsFailedAttempt } from './user-gate';
+import { assertMayUsePasskeys } from './user-gate';
 
 interface StartTarget {
   storeName: string;
@@ -146,29 +154,34 @@ export class AuthenticationService {
           CeremonyKind.AUTHENTICATION,
         );
       }
-      const { session, lock, user } = claimed;
+      const { session } = claimed;
+      // set once the stored public key verified the signature: from then on, failures are the user's
+      let signedBy: UserEntity | undefined;
       try {
-        const [passkey, owner] = this.assertCredentialOfUser(
+        const expected: Expected = {
+          type: 'webauthn.get',
+          challenge: session.challenge,
+          rpId: session.snapshot.rpId,
+          origins: session.snapshot.origins,
+          requireUserVerification: session.snapshot.userVerification === 'required',
+        };
+        const prechecked = precheckAssertion(response, expected);
+        const { passkey, owner, signed } = await this.provePossession(
           session,
           response,
-          claimed.passkey,
-          user,
-          claimed.handle,
+          claimed,
+          expected,
+          prechecked,
         );
-        assertMayUsePasskeys(owner);
+        signedBy = owner;
         if (passkey.status !== PasskeyStatus.ACTIVE) {
           throw new DomainError(ErrorCode.PASSKEY_NOT_ACTIVE, `The passkey is ${passkey.status}`);
         }
-        const verified = await verifyAssertion(
-          response,
-          {
-            type: 'webauthn.get',
-            challenge: session.challenge,
-            rpId: session.snapshot.rpId,
-            origins: session.snapshot.origins,
-            requireUserVerification: session.snapshot.userVerification === 'required',
-          },
+        assertMayUsePasskeys(owner);
+        const verified = judgeSignedAssertion(
+          signed,
           passkey,
+          expected.requireUserVerification,
           session.snapshot.counterPolicy as CounterPolicyName,
         );
         const outcome: AuthenticationOutcomeDto = {
@@ -203,7 +216,9 @@ export class AuthenticationService {
         return { outcome };
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        await this.recordFailure(ctx, m, lock, session, user, error);
+        // username-less, an unverified assertion names a user the caller chose: attribute nothing
+        const user = session.userId ? claimed.user : signedBy;
+        await this.recordFailure(ctx, m, claimed.lock, session, user, error, !!signedBy);
         return { error };
       }
     });
@@ -224,36 +239,33 @@ export class AuthenticationService {
   }
 
   /**
-   * SimpleWebAuthn does not check whose credential it is: we do. For a known user the passkey
-   * must be theirs; username-less, the user handle must be the one we gave that user at this
-   * relying party.
+   * Whose credential it is (§7.2 step 6), then its signature (steps 20–21). Username-less, every
+   * failure here answers alike (no oracle for which credential ids exist).
    */
-  private assertCredentialOfUser(
+  private async provePossession(
     session: CeremonySessionEntity,
     response: AuthenticationResponseJSON,
-    passkey: PasskeyEntity | null,
-    user: UserEntity | undefined,
-    handle: string | null,
-  ): [PasskeyEntity, UserEntity] {
-    if (response.rawId !== response.id) {
-      throw new DomainError(ErrorCode.VERIFICATION_FAILED, 'rawId and id differ');
-    }
-    if (!passkey || !user || passkey.userId !== user.id) {
-      throw new DomainError(
-        ErrorCode.CREDENTIAL_NOT_ALLOWED,
-        'This credential is not a passkey of the user at this relying party',
+    claimed: ClaimedAssertion,
+    expected: Expected,
+    prechecked: Prechecked,
+  ): Promise<{ passkey: PasskeyEntity; owner: UserEntity; signed: SignedAssertion }> {
+    try {
+      const [passkey, owner] = assertCredentialOfUser(
+        session.userId,
+        response,
+        claimed.passkey,
+        claimed.user,
+        claimed.handle,
       );
+      const signed = await verifySignature(response, expected, prechecked, passkey);
+      return { passkey, owner, signed };
+    } catch (error) {
+      if (error instanceof DomainError && !session.userId) throw unprovenUsernamelessAssertion();
+      throw error;
     }
-    if (!session.userId && (!handle || response.response.userHandle !== handle)) {
-      throw new DomainError(
-        ErrorCode.CREDENTIAL_NOT_ALLOWED,
-        'The user handle does not match the credential',
-      );
-    }
-    return [passkey, user];
   }
 
-  /** The session ends FAILED with the reason; a known user's failure counts towards the lockout. */
+  /** The session ends FAILED with the reason; a failure proven by a signature counts towards the lockout. */
   private async recordFailure(
     ctx: RequestContext,
     m: EntityManager,
@@ -261,6 +273,7 @@ export class AuthenticationService {
     session: CeremonySessionEntity,
     user: UserEntity | undefined,
     error: DomainError,
+    signatureVerified: boolean,
   ): Promise<void> {
     await this.sessions.end(m, session.id, {
       status: SessionStatus.FAILED,
@@ -275,7 +288,8 @@ export class AuthenticationService {
       },
       m,
     );
-    if (!user || !countsAsFailedAttempt(error.code)) return;
+    const viaApiKey = ctx.principal.keyId !== null;
+    if (!user || !countsTowardsLockout({ code: error.code, signatureVerified, viaApiKey })) return;
     const { event, ...state } = afterFailure(user, lock, new Date());
     await m.update(UserEntity, { id: user.id }, state);
     if (event) {

@@ -22,14 +22,3 @@ export function assertMayUsePasskeys(user: UserEntity, now = Date.now()): void {
       return;
   }
 }
-
-/** Failures that say nothing about the credential do not count towards the lockout. */
-const NOT_COUNTED = new Set<string>([
-  ErrorCode.USER_LOCKED,
-  ErrorCode.USER_DISABLED,
-  ErrorCode.USER_TEMP_LOCKED,
-]);
-
-export function countsAsFailedAttempt(code: string): boolean {
-  return !NOT_COUNTED.has(code);
-}

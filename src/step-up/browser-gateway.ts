@@ -35,8 +35,9 @@ export class BrowserGateway {
         return;
       }
       const origin = request.headers.origin;
-      if (origin && (await this.originAllowed(path, origin))) {
-        reply.header('access-control-allow-origin', origin);
+      const verdict = origin ? await this.corsVerdict(path, origin) : 'denied';
+      if (verdict !== 'denied') {
+        reply.header('access-control-allow-origin', verdict === 'allowed' ? origin! : '*');
         reply.header('vary', 'Origin');
         reply.header(
           'access-control-expose-headers',
@@ -44,7 +45,7 @@ export class BrowserGateway {
         );
       }
       if (request.method === 'OPTIONS') {
-        if (reply.getHeader('access-control-allow-origin')) {
+        if (verdict !== 'denied') {
           reply.header('access-control-allow-methods', 'POST');
           reply.header('access-control-allow-headers', 'content-type');
           reply.header('access-control-max-age', '600');
@@ -68,7 +69,18 @@ export class BrowserGateway {
     }
   }
 
-  private async originAllowed(path: string, origin: string): Promise<boolean> {
+  /**
+   * `allowed`: an origin of the relying party. `anyone`: a transaction id that does not exist
+   * (unknown, purged): its 404 is safe to show to any page, so the browser can read
+   * TRANSACTION_NOT_FOUND instead of a bare network error; an id is 256 random bits, so this tells
+   * nothing. `denied`: no CORS headers. A username-less target that does not exist is `denied`
+   * like a foreign origin, so the headers are no oracle for which tenants, stores and relying
+   * parties exist.
+   */
+  private async corsVerdict(
+    path: string,
+    origin: string,
+  ): Promise<'allowed' | 'anyone' | 'denied'> {
     let row: { rp_id: string; origins: string[] } | undefined;
     const tx = TRANSACTION.exec(path);
     const usernameless = USERNAMELESS.exec(path);
@@ -78,16 +90,19 @@ export class BrowserGateway {
           WHERE t.id = $1`,
         [tx[1]],
       );
+      if (!row) return 'anyone';
     } else if (usernameless) {
       const [storeName, rpId] = [usernameless[2], usernameless[3]].map(decodedSegment);
-      if (storeName === undefined || rpId === undefined) return false;
+      if (storeName === undefined || rpId === undefined) return 'denied';
       [row] = await this.dataSource.query(
         `SELECT rp.rp_id, rp.origins FROM relying_parties rp JOIN stores s ON s.id = rp.store_id
           WHERE s.tenant_id = $1 AND s.name = $2 AND rp.rp_id = $3`,
         [usernameless[1], storeName, rpId],
       );
     }
-    return row !== undefined && originAllowed(row.rp_id, row.origins, origin);
+    return row !== undefined && originAllowed(row.rp_id, row.origins, origin)
+      ? 'allowed'
+      : 'denied';
   }
 }
 

@@ -182,7 +182,11 @@ export class StepUpService {
     };
   }
 
-  /** Username-less (autofill, conditional UI): a transaction without a user, started at once. */
+  /**
+   * Username-less (autofill, conditional UI): a transaction without a user, started at once.
+   * Keyless, so a missing tenant, store, relying party or policy, a suspended tenant and a
+   * policy without username-less starts all answer alike: no probing of what exists.
+   */
   async browserStartUsernameless(
     tenantId: string,
     storeName: string,
@@ -190,12 +194,26 @@ export class StepUpService {
     policyName: string,
     request: BrowserRequest,
   ): Promise<BrowserStartDto> {
-    await this.assertTenantActive(tenantId);
     const ctx = this.browserContext(tenantId, request);
-    const { store, rp } = await this.resolver.forAuthentication(ctx, storeName, rpId, policyName);
+    let target: { store: { id: string; name: string }; rp: { id: string; rpId: string } };
+    try {
+      await this.assertTenantActive(tenantId);
+      const { store, rp, policy } = await this.resolver.forAuthentication(
+        ctx,
+        storeName,
+        rpId,
+        policyName,
+      );
+      if (!policy.allowDiscoverable) throw noUsernamelessSignIn();
+      target = { store: { id: store.id, name: store.name }, rp: { id: rp.id, rpId: rp.rpId } };
+    } catch (error) {
+      if (error instanceof DomainError && USERNAMELESS_TARGET_CODES.has(error.code)) {
+        throw noUsernamelessSignIn();
+      }
+      throw error;
+    }
     const tx = await this.mint(ctx, undefined, {
-      store: { id: store.id, name: store.name },
-      rp: { id: rp.id, rpId: rp.rpId },
+      ...target,
       userId: null,
       kind: TransactionKind.AUTHENTICATE,
       policyName,
@@ -378,4 +396,21 @@ export class StepUpService {
 /** Never echoes the transaction id: it is a capability. */
 function alreadyCompleted(): DomainError {
   return new DomainError(ErrorCode.TRANSACTION_ALREADY_COMPLETED, 'The transaction is used up');
+}
+
+/** What the keyless username-less start must not tell apart. */
+const USERNAMELESS_TARGET_CODES = new Set<string>([
+  ErrorCode.TENANT_NOT_FOUND,
+  ErrorCode.TENANT_SUSPENDED,
+  ErrorCode.STORE_NOT_FOUND,
+  ErrorCode.RELYING_PARTY_NOT_FOUND,
+  ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND,
+  ErrorCode.DISCOVERABLE_NOT_ALLOWED,
+]);
+
+function noUsernamelessSignIn(): DomainError {
+  return new DomainError(
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    'No username-less sign-in is configured for this tenant, store, relying party and policy',
+  );
 }

@@ -521,18 +521,18 @@ describe('passkey ceremonies: attacks and broken clients', () => {
   });
 
   describe('lockout', () => {
-    it('temp-locks at maxFailedAttempts, unlocks by itself, locks after maxTempLocksBeforeLock; success resets', async () => {
+    it('signed failures (UV missing) temp-lock at maxFailedAttempts, unlocks by itself, locks after maxTempLocksBeforeLock; success resets', async () => {
       const { user, device } = await enrolled();
       // two failures, then a success: the count resets
-      await failAuth(user.id, device, 'SIGNATURE_INVALID', { tamperSignature: true });
-      await failAuth(user.id, device, 'SIGNATURE_INVALID', { tamperSignature: true });
+      await failAuth(user.id, device, 'USER_VERIFICATION_REQUIRED', { userVerified: false });
+      await failAuth(user.id, device, 'USER_VERIFICATION_REQUIRED', { userVerified: false });
       expect((await userState(user.id)).lock.failedAttempts).toBe(2);
       expectStatus(await authenticate(t.app, w, device, user.id), 200);
       expect((await userState(user.id)).lock.failedAttempts).toBe(0);
 
       // three failures: TEMP_LOCKED
       for (let i = 0; i < 3; i++)
-        await failAuth(user.id, device, 'SIGNATURE_INVALID', { tamperSignature: true });
+        await failAuth(user.id, device, 'USER_VERIFICATION_REQUIRED', { userVerified: false });
       const locked = await userState(user.id);
       expect(locked).toMatchObject({
         status: 'TEMP_LOCKED',
@@ -553,7 +553,7 @@ describe('passkey ceremonies: attacks and broken clients', () => {
 
       // three more failures: the second temp lock is a LOCKED
       for (let i = 0; i < 3; i++)
-        await failAuth(user.id, device, 'SIGNATURE_INVALID', { tamperSignature: true });
+        await failAuth(user.id, device, 'USER_VERIFICATION_REQUIRED', { userVerified: false });
       expect(await userState(user.id)).toMatchObject({ status: 'LOCKED', lock: { lockCount: 2 } });
       expectProblem(
         await call(t.app, 'POST', authStartUrl(w, user.id, 'default'), { key: w.key, body: {} }),

@@ -254,15 +254,16 @@ describe('step-up transactions and nonces', () => {
       body: { status: 'SUSPENDED' },
     });
     expectProblem(await browser(`transactions/${transactionId}/start`), 403, 'TENANT_SUSPENDED');
+    // keyless: a suspended tenant and a missing one answer alike
     expectProblem(
       await browser(`${other.tenant}/stores/shop/relyingParties/localhost/authentications/default`),
-      403,
-      'TENANT_SUSPENDED',
+      404,
+      'RELYING_PARTY_NOT_FOUND',
     );
     expectProblem(
       await browser(`no-such-tenant/stores/shop/relyingParties/localhost/authentications/default`),
       404,
-      'TENANT_NOT_FOUND',
+      'RELYING_PARTY_NOT_FOUND',
     );
   });
 

@@ -74,4 +74,6 @@ export enum ErrorCode {
   // infrastructure
   DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE',
   INTERNAL_ERROR = 'INTERNAL_ERROR',
+  // security review (issue 12)
+  BACKUP_ELIGIBILITY_CHANGED = 'BACKUP_ELIGIBILITY_CHANGED',
 }

@@ -19,6 +19,7 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.USER_VERIFICATION_REQUIRED:
     case ErrorCode.SIGNATURE_INVALID:
     case ErrorCode.COUNTER_REGRESSION:
+    case ErrorCode.BACKUP_ELIGIBILITY_CHANGED:
     case ErrorCode.CREDENTIAL_NOT_ALLOWED:
     case ErrorCode.PASSKEY_NOT_ACTIVE:
     case ErrorCode.ALGORITHM_NOT_ALLOWED:

@@ -1,7 +1,7 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { verifyAuthenticationResponse } from '@simplewebauthn/server';
 import { DomainError, ErrorCode } from '../../common/errors';
-import { Expected, fromBase64Url, precheck } from './prechecks';
+import { Expected, fromBase64Url, precheck, Prechecked } from './prechecks';
 
 export type CounterPolicyName = 'IGNORE' | 'FLAG' | 'FAIL';
 
@@ -10,6 +10,15 @@ export interface StoredCredential {
   publicKey: Uint8Array;
   signCounter: number;
   transports: string[];
+  backupEligible: boolean;
+}
+
+/** What SimpleWebAuthn proved: the credential's private key signed this assertion. */
+export interface SignedAssertion {
+  newCounter: number;
+  userVerified: boolean;
+  backupEligible: boolean;
+  backedUp: boolean;
 }
 
 export interface AssertionResult {
@@ -20,28 +29,39 @@ export interface AssertionResult {
   counterRegression: boolean;
 }
 
-/** WebAuthn §7.2 for one assertion against one stored credential. No I/O. */
-export async function verifyAssertion(
+/**
+ * §7.2 steps 11–16 that need no credential: type, challenge, origin, rpIdHash, UP. They run
+ * first, so that what they answer cannot tell whether a credential id exists. UV is judged
+ * after the signature (see {@link judgeSignedAssertion}).
+ */
+export function precheckAssertion(
   response: AuthenticationResponseJSON,
   expected: Expected,
-  credential: StoredCredential,
-  counterPolicy: CounterPolicyName,
-): Promise<AssertionResult> {
-  const { origin } = precheck(
+): Prechecked {
+  return precheck(
     response.response.clientDataJSON,
     fromBase64Url(response.response.authenticatorData),
-    expected,
+    { ...expected, requireUserVerification: false },
   );
+}
+
+/** §7.2 steps 20–21 through SimpleWebAuthn: the stored public key verifies the signature. */
+export async function verifySignature(
+  response: AuthenticationResponseJSON,
+  expected: Expected,
+  prechecked: Prechecked,
+  credential: StoredCredential,
+): Promise<SignedAssertion> {
   let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
   try {
     verification = await verifyAuthenticationResponse({
       response,
       expectedChallenge: expected.challenge,
-      expectedOrigin: origin,
+      expectedOrigin: prechecked.origin,
       expectedRPID: expected.rpId,
       expectedType: 'webauthn.get',
-      requireUserVerification: expected.requireUserVerification,
-      // The counter policy is ours (ignore / flag / fail), so SimpleWebAuthn gets no counter.
+      // UV and the counter are judged by us once the signature is known to be good
+      requireUserVerification: false,
       credential: {
         id: credential.credentialId,
         publicKey: credential.publicKey as Uint8Array<ArrayBuffer>,
@@ -62,19 +82,50 @@ export async function verifyAssertion(
     );
   }
   const info = verification.authenticationInfo;
+  return {
+    newCounter: info.newCounter,
+    userVerified: info.userVerified,
+    backupEligible: prechecked.backupEligible,
+    backedUp: info.credentialBackedUp,
+  };
+}
+
+/**
+ * The rules of a signed assertion (§7.2 steps 17–18, 22): UV where required, BE unchanged since
+ * registration (BS may change), and the counter policy. Their failures are the only ones that
+ * prove the user's own authenticator was used (see lockout.ts).
+ */
+export function judgeSignedAssertion(
+  signed: SignedAssertion,
+  credential: Pick<StoredCredential, 'signCounter' | 'backupEligible'>,
+  requireUserVerification: boolean,
+  counterPolicy: CounterPolicyName,
+): AssertionResult {
+  if (requireUserVerification && !signed.userVerified) {
+    throw new DomainError(
+      ErrorCode.USER_VERIFICATION_REQUIRED,
+      'The policy requires user verification (UV flag not set)',
+    );
+  }
+  if (signed.backupEligible !== credential.backupEligible) {
+    throw new DomainError(
+      ErrorCode.BACKUP_ELIGIBILITY_CHANGED,
+      `The backup eligibility flag changed since registration (BE was ${credential.backupEligible})`,
+    );
+  }
   const regression =
-    (info.newCounter > 0 || credential.signCounter > 0) &&
-    info.newCounter <= credential.signCounter;
+    (signed.newCounter > 0 || credential.signCounter > 0) &&
+    signed.newCounter <= credential.signCounter;
   if (regression && counterPolicy === 'FAIL') {
     throw new DomainError(
       ErrorCode.COUNTER_REGRESSION,
-      `Sign counter ${info.newCounter} is not above the stored ${credential.signCounter}: possibly a cloned authenticator`,
+      `Sign counter ${signed.newCounter} is not above the stored ${credential.signCounter}: possibly a cloned authenticator`,
     );
   }
   return {
-    newCounter: Math.max(info.newCounter, credential.signCounter),
-    userVerified: info.userVerified,
-    backedUp: info.credentialBackedUp,
+    newCounter: Math.max(signed.newCounter, credential.signCounter),
+    userVerified: signed.userVerified,
+    backedUp: signed.backedUp,
     counterRegression: regression,
   };
 }

@@ -1,4 +1,5 @@
 import { UserStatus } from '../../users/user-status';
+import { ErrorCode } from '../../common/errors';
 
 export interface LockState {
   status: UserStatus;
@@ -50,4 +51,32 @@ export function afterSuccess(state: LockState): LockState {
       ? UserStatus.ACTIVE
       : state.status;
   return { status, failedAttempts: 0, lockCount: 0, tempLockedUntil: null };
+}
+
+export interface Failure {
+  code: string;
+  /** The stored public key verified the assertion's signature before it failed. */
+  signatureVerified: boolean;
+  /** The completion came with an API key (not through a keyless browser route). */
+  viaApiKey: boolean;
+}
+
+/**
+ * The failures that only the user's own authenticator can produce: it signed, but without the
+ * required user verification, with a changed backup eligibility, or with a regressed counter.
+ */
+const PROVEN_BY_SIGNATURE = new Set<string>([
+  ErrorCode.USER_VERIFICATION_REQUIRED,
+  ErrorCode.BACKUP_ELIGIBILITY_CHANGED,
+  ErrorCode.COUNTER_REGRESSION,
+]);
+
+/**
+ * Whether a failed authentication moves its user towards a lock. An assertion whose signature
+ * does not verify proves nothing about the user (anyone can send one naming any credential id),
+ * and no caller without an API key may move a user towards a lock: only a signed failure,
+ * completed by the integrator's backend, counts (docs/security.md, "Lockout").
+ */
+export function countsTowardsLockout(failure: Failure): boolean {
+  return failure.viaApiKey && failure.signatureVerified && PROVEN_BY_SIGNATURE.has(failure.code);
 }

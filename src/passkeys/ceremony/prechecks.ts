@@ -18,6 +18,8 @@ export interface Expected {
 export interface Prechecked {
   origin: string;
   userVerified: boolean;
+  /** The BE flag of authenticatorData. */
+  backupEligible: boolean;
 }
 
 const fail = (code: ErrorCode, detail: string) => new DomainError(code, detail);
@@ -93,7 +95,11 @@ export function precheck(
       'The policy requires user verification (UV flag not set)',
     );
   }
-  return { origin: clientData.origin, userVerified: parsed.flags.uv };
+  return {
+    origin: clientData.origin,
+    userVerified: parsed.flags.uv,
+    backupEligible: parsed.flags.be,
+  };
 }
 
 export function fromBase64Url(value: string): Uint8Array<ArrayBuffer> {
