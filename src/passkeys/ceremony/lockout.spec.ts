@@ -1,0 +1,75 @@
+import { ErrorCode } from '../../common/errors';
+import { UserStatus } from '../../users/user-status';
+import { afterFailure, afterSuccess, countsTowardsLockout } from './lockout';
+
+describe('lockout rules', () => {
+  const signed = { signatureVerified: true, viaApiKey: true };
+
+  it('counts only signed failures of the user’s authenticator, completed with an API key', () => {
+    for (const code of [
+      ErrorCode.USER_VERIFICATION_REQUIRED,
+      ErrorCode.BACKUP_ELIGIBILITY_CHANGED,
+      ErrorCode.COUNTER_REGRESSION,
+    ]) {
+      expect(countsTowardsLockout({ code, ...signed })).toBe(true);
+      expect(countsTowardsLockout({ code, ...signed, signatureVerified: false })).toBe(false);
+      expect(countsTowardsLockout({ code, ...signed, viaApiKey: false })).toBe(false);
+    }
+  });
+
+  it('never counts what proves nothing about the user', () => {
+    for (const code of [
+      ErrorCode.SIGNATURE_INVALID,
+      ErrorCode.VERIFICATION_FAILED,
+      ErrorCode.CREDENTIAL_NOT_ALLOWED,
+      ErrorCode.ORIGIN_NOT_ALLOWED,
+      ErrorCode.CHALLENGE_MISMATCH,
+      ErrorCode.RP_ID_MISMATCH,
+      ErrorCode.USER_PRESENCE_REQUIRED,
+      ErrorCode.PASSKEY_NOT_ACTIVE,
+      ErrorCode.USER_LOCKED,
+      ErrorCode.USER_TEMP_LOCKED,
+      ErrorCode.USER_DISABLED,
+    ]) {
+      expect(countsTowardsLockout({ code, ...signed })).toBe(false);
+    }
+  });
+
+  const fresh = {
+    status: UserStatus.ACTIVE,
+    failedAttempts: 0,
+    lockCount: 0,
+    tempLockedUntil: null,
+  };
+  const config = { maxFailedAttempts: 2, tempLockSeconds: 60, maxTempLocksBeforeLock: 2 };
+  const now = new Date('2026-11-25T12:00:00Z');
+
+  it('temp-locks at maxFailedAttempts and locks at the maxTempLocksBeforeLock-th temp lock', () => {
+    const once = afterFailure(fresh, config, now);
+    expect(once).toMatchObject({ failedAttempts: 1, status: UserStatus.ACTIVE });
+    expect(once.event).toBeUndefined();
+    const temp = afterFailure(once, config, now);
+    expect(temp).toMatchObject({
+      status: UserStatus.TEMP_LOCKED,
+      failedAttempts: 0,
+      lockCount: 1,
+      tempLockedUntil: new Date('2026-11-25T12:01:00Z'),
+      event: 'TEMP_LOCKED',
+    });
+    const locked = afterFailure(afterFailure(temp, config, now), config, now);
+    expect(locked).toMatchObject({ status: UserStatus.LOCKED, lockCount: 2, event: 'LOCKED' });
+    const never = { ...config, maxTempLocksBeforeLock: 0 };
+    expect(afterFailure({ ...temp, failedAttempts: 1 }, never, now).status).toBe(
+      UserStatus.TEMP_LOCKED,
+    );
+  });
+
+  it('a success resets the counters and activates PENDING_ACTIVE and TEMP_LOCKED users', () => {
+    const state = { ...fresh, failedAttempts: 1, lockCount: 1 };
+    expect(afterSuccess({ ...state, status: UserStatus.PENDING_ACTIVE })).toEqual(fresh);
+    expect(afterSuccess({ ...state, status: UserStatus.TEMP_LOCKED })).toEqual(fresh);
+    expect(afterSuccess({ ...state, status: UserStatus.DISABLED }).status).toBe(
+      UserStatus.DISABLED,
+    );
+  });
+});
