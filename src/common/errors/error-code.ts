@@ -74,4 +74,8 @@ export enum ErrorCode {
   // infrastructure
   DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE',
   INTERNAL_ERROR = 'INTERNAL_ERROR',
+  // end states and deliberate choices (issue 12)
+  API_KEY_ARCHIVED = 'API_KEY_ARCHIVED',
+  PASSKEY_REVOKED = 'PASSKEY_REVOKED',
+  USER_ALREADY_EXISTS = 'USER_ALREADY_EXISTS',
 }
