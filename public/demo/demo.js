@@ -12,13 +12,19 @@ async function backend(path, body) {
     body: JSON.stringify(body),
   });
   const json = await res.json();
-  if (!res.ok) throw new Error(json.detail ?? json.error ?? res.statusText);
+  if (!res.ok) {
+    // The demo's backend answers problem+json whose detail is a sentence for the visitor.
+    const error = new Error(json.detail ?? json.title ?? res.statusText);
+    error.code = json.code;
+    throw error;
+  }
   return json;
 }
 
-function show(text, isError = false) {
+function show(text, isError = false, code = '') {
   $('status').textContent = text;
   $('status').className = isError ? 'error' : '';
+  $('status').dataset.code = code;
 }
 
 function setUser(user) {
@@ -31,10 +37,12 @@ async function guarded(work) {
   try {
     await work();
   } catch (error) {
-    show(`${error.code ?? 'ERROR'}: ${error.message}`, true);
+    show(error.message, true, error.code ?? 'ERROR');
   }
 }
 
+// Sign-up always makes a NEW account: the backend refuses a taken name (USER_ALREADY_EXISTS)
+// rather than add this browser's passkey to someone else's account.
 $('signup').onclick = () =>
   guarded(async () => {
     const { transactionId } = await backend('signup', { username: $('username').value.trim() });

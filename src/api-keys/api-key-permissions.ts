@@ -1,5 +1,6 @@
 import { DomainError, ErrorCode, FieldError } from '../common/errors';
-import { covers, parsePermission, Permission } from '../auth/permissions';
+import { firstUncovered, parsePermission, Permission } from '../auth/permissions';
+import { SERVICE } from '../auth/operations';
 import type { Principal } from '../auth/request-context';
 
 /**
@@ -33,9 +34,9 @@ export function checkGrantable(requested: string[], tenantId: string, caller: Pr
       errors,
     });
   }
-  const beyond = parsed.find((wanted) => !caller.permissions.some((held) => covers(held, wanted)));
+  const beyond = firstUncovered(caller.permissions, parsed);
   if (beyond) {
-    const text = `TNT#${beyond.tenant}#${beyond.service}:${beyond.operation}`;
+    const text = format(beyond);
     throw new DomainError(
       ErrorCode.PERMISSION_ESCALATION,
       `A key cannot grant ${text}: the caller does not hold it`,
@@ -44,4 +45,32 @@ export function checkGrantable(requested: string[], tenantId: string, caller: Pr
       },
     );
   }
+}
+
+/**
+ * The same no-escalation rule for an existing key: only a caller holding every permission the
+ * key holds may change it (status, expiry, permissions, name) or delete it. Otherwise a weak key
+ * could reactivate, prolong, cripple or remove a stronger one.
+ */
+export function checkManageable(
+  key: { tenantId: string | null; permissions: string[] },
+  caller: Principal,
+): void {
+  // A stored permission that no longer parses (an operation since removed) is treated as the
+  // tenant's wildcard: only a caller holding everything may manage that key.
+  const held = key.permissions.map(
+    (text) =>
+      parsePermission(text) ?? { tenant: key.tenantId ?? '*', service: SERVICE, operation: '*' },
+  );
+  const beyond = firstUncovered(caller.permissions, held);
+  if (beyond) {
+    throw new DomainError(
+      ErrorCode.PERMISSION_ESCALATION,
+      `A key cannot change or delete a key holding ${format(beyond)}: the caller does not hold it`,
+    );
+  }
+}
+
+function format(p: Permission): string {
+  return `TNT#${p.tenant}#${p.service}:${p.operation}`;
 }

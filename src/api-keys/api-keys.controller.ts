@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
+  ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -21,6 +23,10 @@ import {
   IssuedTokenDto,
   UpdateApiKeyDto,
 } from './dto/api-key.dto';
+
+const MANAGE_RULE =
+  'The caller must hold every permission the target key holds (the rule for granting), ' +
+  'else PERMISSION_ESCALATION.';
 
 @ApiTags('API keys')
 @Controller('identity-store/apiKeys')
@@ -73,9 +79,14 @@ export class ApiKeysController {
   @Post(':apiKeyId')
   @HttpCode(200)
   @RequirePermission('updateApiKey')
-  @ApiOperation({ summary: 'Update an API key: name, description, status, permissions, expiry' })
+  @ApiOperation({
+    summary: 'Update an API key: name, description, status, permissions, expiry',
+    description: MANAGE_RULE + ' An ARCHIVED key keeps its status, permissions and expiry.',
+  })
   @ApiOkResponse({ type: ApiKeyResponseDto })
+  @ApiForbiddenResponse({ type: ProblemDto, description: 'PERMISSION_ESCALATION' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'API_KEY_NOT_FOUND' })
+  @ApiConflictResponse({ type: ProblemDto, description: 'API_KEY_ARCHIVED' })
   updateApiKey(
     @Ctx() ctx: RequestContext,
     @Param() params: ApiKeyIdParams,
@@ -87,8 +98,9 @@ export class ApiKeysController {
   @Delete(':apiKeyId')
   @HttpCode(204)
   @RequirePermission('deleteApiKey')
-  @ApiOperation({ summary: 'Delete an API key' })
+  @ApiOperation({ summary: 'Delete an API key', description: MANAGE_RULE })
   @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiForbiddenResponse({ type: ProblemDto, description: 'PERMISSION_ESCALATION' })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'API_KEY_NOT_FOUND' })
   deleteApiKey(@Ctx() ctx: RequestContext, @Param() params: ApiKeyIdParams): Promise<void> {
     return this.apiKeys.delete(ctx, params.apiKeyId);

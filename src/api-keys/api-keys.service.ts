@@ -10,7 +10,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { Page, pageRequest, toPage } from '../common/pagination/page';
 import { resolveSort } from '../common/pagination/sort';
 import { ApiKeyEntity, ApiKeyStatus } from './api-key.entity';
-import { checkGrantable } from './api-key-permissions';
+import { checkGrantable, checkManageable } from './api-key-permissions';
 import {
   ApiKeyListQueryDto,
   ApiKeyResponseDto,
@@ -103,6 +103,8 @@ export class ApiKeysService {
         lock: { mode: 'pessimistic_write' },
       });
       if (!current) throw notFound(keyId);
+      checkManageable(current, ctx.principal);
+      checkNotArchived(current, dto);
       if (dto.permissions) checkGrantable(dto.permissions, ctx.tenantId, ctx.principal);
       if (dto.name !== undefined) current.name = dto.name;
       if (dto.description !== undefined) current.description = dto.description;
@@ -125,10 +127,14 @@ export class ApiKeysService {
 
   async delete(ctx: RequestContext, keyId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const result = await manager
-        .getRepository(ApiKeyEntity)
-        .delete({ id: keyId, tenantId: ctx.tenantId });
-      if (!result.affected) throw notFound(keyId);
+      const repo = manager.getRepository(ApiKeyEntity);
+      const current = await repo.findOne({
+        where: { id: keyId, tenantId: ctx.tenantId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!current) throw notFound(keyId);
+      checkManageable(current, ctx.principal);
+      await repo.delete({ id: keyId, tenantId: ctx.tenantId });
       await this.audit.record(
         ctx,
         { type: AuditEventType.API_KEY_DELETED, details: { keyId } },
@@ -151,6 +157,18 @@ export class ApiKeysService {
 
 function notFound(keyId: string): DomainError {
   return new DomainError(ErrorCode.API_KEY_NOT_FOUND, `API key ${keyId} does not exist`);
+}
+
+/** ARCHIVED is an end state: the key may be renamed or deleted, never used again. */
+function checkNotArchived(key: ApiKeyEntity, dto: UpdateApiKeyDto): void {
+  if (key.status !== ApiKeyStatus.ARCHIVED) return;
+  const revives = dto.status !== undefined && dto.status !== ApiKeyStatus.ARCHIVED;
+  if (revives || dto.permissions !== undefined || dto.expiresAt !== undefined) {
+    throw new DomainError(
+      ErrorCode.API_KEY_ARCHIVED,
+      `API key ${key.id} is archived: its status, permissions and expiry can no longer change`,
+    );
+  }
 }
 
 function futureDate(value: string | null | undefined): Date | null {

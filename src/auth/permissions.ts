@@ -44,3 +44,8 @@ export function covers(held: Permission, wanted: Permission): boolean {
     (held.operation === '*' || held.operation === wanted.operation)
   );
 }
+
+/** The first of `wanted` that none of `held` covers; undefined when `held` covers them all. */
+export function firstUncovered(held: Permission[], wanted: Permission[]): Permission | undefined {
+  return wanted.find((w) => !held.some((h) => covers(h, w)));
+}

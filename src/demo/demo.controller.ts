@@ -22,13 +22,28 @@ class DemoBody {
   @IsOptional() @IsString() @MaxLength(100) transactionId?: string;
 }
 
-function text(
-  value: string | undefined,
-  field: string,
-  pattern = /^[A-Za-z0-9._@-]{1,64}$/,
-): string {
-  if (!value || !pattern.test(value))
-    throw DomainError.invalidField(field, `must match ${String(pattern)}`);
+/** What the demo accepts in a field, and how it says so to a visitor: a sentence, not a regex. */
+interface Rule {
+  pattern: RegExp;
+  sentence: string;
+}
+
+const USER_NAME: Rule = {
+  pattern: /^[A-Za-z0-9._@-]{1,64}$/,
+  sentence:
+    'A user name is 1 to 64 characters: letters, digits, dots, dashes, underscores or @ (no spaces).',
+};
+const NONCE: Rule = {
+  pattern: /^[A-Za-z0-9_-]{43,86}$/,
+  sentence: 'The passkey answer was not understood. Please try again.',
+};
+
+function text(value: string | undefined, field: string, rule: Rule): string {
+  if (!value || !rule.pattern.test(value)) {
+    throw new DomainError(ErrorCode.VALIDATION_FAILED, rule.sentence, {
+      errors: [{ field, in: 'body', message: rule.sentence }],
+    });
+  }
   return value;
 }
 
@@ -68,14 +83,14 @@ export class DemoController {
   @Post('api/signup')
   @HttpCode(200)
   signup(@Req() request: FastifyRequest, @Body() body: DemoBody): Promise<Record<string, unknown>> {
-    const externalId = text(body.username, 'username');
+    const externalId = text(body.username, 'username', USER_NAME);
+    // A sign-up creates a NEW user: no allowExistingUser, so a taken name is refused (409
+    // USER_ALREADY_EXISTS) instead of adding the visitor's passkey to someone else's account.
+    // Adding a passkey to an existing account belongs to the signed-in user only.
     return this.demo.api(
       this.base(request),
       `stores/demo/passkeys/relyingParties/localhost/transactions/register`,
-      {
-        externalId,
-        passkeyDisplayName: 'Demo passkey',
-      },
+      { externalId, passkeyDisplayName: 'Demo passkey' },
     );
   }
 
@@ -86,7 +101,7 @@ export class DemoController {
     @Body() body: DemoBody,
   ): Promise<Record<string, unknown>> {
     return this.demo.api(this.base(request), 'stores/demo/passkeys/nonces/verify', {
-      nonce: text(body.nonce, 'nonce', /^[A-Za-z0-9_-]{43,86}$/),
+      nonce: text(body.nonce, 'nonce', NONCE),
     });
   }
 
@@ -100,7 +115,7 @@ export class DemoController {
       this.base(request),
       'stores/demo/passkeys/relyingParties/localhost/transactions/authenticate',
       {
-        externalId: text(body.externalId, 'externalId'),
+        externalId: text(body.externalId, 'externalId', USER_NAME),
       },
     );
   }
@@ -112,7 +127,7 @@ export class DemoController {
     @Body() body: DemoBody,
   ): Promise<Record<string, unknown>> {
     const verified = await this.demo.api(this.base(request), 'stores/demo/passkeys/nonces/verify', {
-      nonce: text(body.nonce, 'nonce', /^[A-Za-z0-9_-]{43,86}$/),
+      nonce: text(body.nonce, 'nonce', NONCE),
     });
     // The nonce must answer this very transaction, and be a fresh authentication.
     if (verified.kind !== 'authenticate' || verified.transactionId !== body.transactionId) {

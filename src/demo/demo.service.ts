@@ -7,6 +7,12 @@ import { DomainError, ErrorCode } from '../common/errors';
 export const DEMO = { tenantId: 'demo', storeName: 'demo', rpId: 'localhost' } as const;
 const DEMO_KEY_NAME = 'demo backend (auto)';
 
+/** API answers the demo explains to its visitor in its own words (keeping the code). */
+const SENTENCES: Partial<Record<ErrorCode, string>> = {
+  [ErrorCode.USER_ALREADY_EXISTS]:
+    'That user name is taken. If it is yours, sign in with your passkey; otherwise choose another name.',
+};
+
 /**
  * The demo integrator's backend. Its tenant, store, relying party, policies and API key are set
  * up at start (the one internal step: an integrator would do it once by hand); every flow then
@@ -76,6 +82,8 @@ export class DemoService implements OnApplicationBootstrap {
     });
     const json = (await res.json()) as Record<string, unknown>;
     if (!res.ok) {
+      const sentence = SENTENCES[json.code as ErrorCode];
+      if (sentence) throw new DomainError(json.code as ErrorCode, sentence);
       throw new DomainError(
         ErrorCode.REQUEST_REJECTED,
         `${String(json.code)}: ${String(json.detail)}`,

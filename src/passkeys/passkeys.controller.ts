@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
+  ApiConflictResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -20,6 +21,9 @@ import {
 import { PasskeysService } from './passkeys.service';
 
 const NOT_FOUND = 'STORE_NOT_FOUND, USER_NOT_FOUND, PASSKEY_NOT_FOUND';
+const REVOKED_IS_FINAL =
+  'SUSPENDED can return to ACTIVE; REVOKED is final: moving a revoked passkey to ACTIVE or ' +
+  'SUSPENDED answers PASSKEY_REVOKED (it may still be renamed or deleted).';
 
 @ApiTags('Passkeys')
 @Controller('identity-store/stores/:storeName/users')
@@ -49,9 +53,13 @@ export class PasskeysController {
   @Post(':userId/passkeys/:passkeyId')
   @HttpCode(200)
   @RequirePermission('updatePasskey')
-  @ApiOperation({ summary: 'Rename, suspend, revoke or reactivate a passkey (by user id)' })
+  @ApiOperation({
+    summary: 'Rename, suspend, revoke or reactivate a passkey (by user id)',
+    description: REVOKED_IS_FINAL,
+  })
   @ApiOkResponse({ type: PasskeyResponseDto })
   @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @ApiConflictResponse({ type: ProblemDto, description: 'PASSKEY_REVOKED' })
   updatePasskey(
     @Ctx() ctx: RequestContext,
     @Param() p: PasskeyParams,
@@ -96,9 +104,13 @@ export class PasskeysController {
   @Post(':userExtId/passkeys/:passkeyId/ext')
   @HttpCode(200)
   @RequirePermission('updatePasskey')
-  @ApiOperation({ summary: 'Rename, suspend, revoke or reactivate a passkey (by external id)' })
+  @ApiOperation({
+    summary: 'Rename, suspend, revoke or reactivate a passkey (by external id)',
+    description: REVOKED_IS_FINAL,
+  })
   @ApiOkResponse({ type: PasskeyResponseDto })
   @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @ApiConflictResponse({ type: ProblemDto, description: 'PASSKEY_REVOKED' })
   updatePasskeyByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtPasskeyParams,

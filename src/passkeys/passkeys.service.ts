@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { Not, Repository } from 'typeorm';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import type { RequestContext } from '../auth/request-context';
@@ -8,7 +8,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { StoresService } from '../stores/stores.service';
 import { UserRef, UsersService } from '../users/users.service';
 import { PasskeyResponseDto, UpdatePasskeyDto } from './dto/passkey.dto';
-import { PasskeyEntity } from './passkey.entity';
+import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
 
 /** A user's passkeys: list, read, rename, suspend / revoke, delete. Never any key material out. */
 @Injectable()
@@ -43,12 +43,24 @@ export class PasskeysService {
     dto: UpdatePasskeyDto,
   ): Promise<PasskeyResponseDto> {
     const passkey = await this.find(ctx, await this.userId(ctx, storeName, ref), passkeyId);
-    if (dto.displayName !== undefined) passkey.displayName = dto.displayName;
-    if (dto.status !== undefined) passkey.status = dto.status;
-    await this.passkeys.update(
-      { id: passkey.id, tenantId: ctx.tenantId },
-      { displayName: passkey.displayName, status: passkey.status },
-    );
+    // REVOKED is an end state; the condition sits in the UPDATE so a concurrent revoke wins.
+    // Only the fields asked for are written: a rename never rewrites a status read earlier.
+    const revives = dto.status !== undefined && dto.status !== PasskeyStatus.REVOKED;
+    const changes: Partial<PasskeyEntity> = {};
+    if (dto.displayName !== undefined) changes.displayName = dto.displayName;
+    if (dto.status !== undefined) changes.status = dto.status;
+    if (Object.keys(changes).length > 0) {
+      const result = await this.passkeys.update(
+        {
+          id: passkey.id,
+          tenantId: ctx.tenantId,
+          ...(revives ? { status: Not(PasskeyStatus.REVOKED) } : {}),
+        },
+        changes,
+      );
+      if (!result.affected) throw revives ? revoked(passkeyId) : notFound(passkeyId);
+      Object.assign(passkey, changes);
+    }
     await this.audit.record(ctx, {
       type: AuditEventType.PASSKEY_UPDATED,
       details: { passkeyId, changes: dto },
@@ -90,10 +102,20 @@ export class PasskeysService {
     const passkey = await this.query(ctx, userId)
       .andWhere('p.id = :passkeyId', { passkeyId })
       .getOne();
-    if (!passkey)
-      throw new DomainError(ErrorCode.PASSKEY_NOT_FOUND, `The user has no passkey ${passkeyId}`);
+    if (!passkey) throw notFound(passkeyId);
     return passkey;
   }
+}
+
+function notFound(passkeyId: string): DomainError {
+  return new DomainError(ErrorCode.PASSKEY_NOT_FOUND, `The user has no passkey ${passkeyId}`);
+}
+
+function revoked(passkeyId: string): DomainError {
+  return new DomainError(
+    ErrorCode.PASSKEY_REVOKED,
+    `Passkey ${passkeyId} is revoked: it cannot become ACTIVE or SUSPENDED again`,
+  );
 }
 
 function toDto(p: PasskeyEntity): PasskeyResponseDto {

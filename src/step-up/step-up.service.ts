@@ -14,6 +14,8 @@ import {
   CompleteRegistrationDto,
 } from '../passkeys/dto/client-response.dto';
 import { RegistrationService } from '../passkeys/registration.service';
+import { StoreEntity } from '../stores/store.entity';
+import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import {
   BrowserStartDto,
@@ -76,16 +78,7 @@ export class StepUpService {
     const policyName = dto.registrationPolicy ?? 'default';
     const { store, rp } = await this.resolver.forRegistration(ctx, storeName, rpId, policyName);
     const tx = await this.dataSource.transaction(async (m) => {
-      let user;
-      try {
-        user = await this.users.find(ctx, store, { externalId: dto.externalId }, m);
-      } catch (error) {
-        if (!(error instanceof DomainError) || error.code !== ErrorCode.USER_NOT_FOUND) throw error;
-        user = await this.users.insert(m, store, {
-          externalId: dto.externalId,
-          userName: dto.externalId,
-        });
-      }
+      const user = await this.registerTarget(ctx, m, store, dto);
       return this.mint(ctx, m, {
         store: { id: store.id, name: store.name },
         rp: { id: rp.id, rpId: rp.rpId },
@@ -96,6 +89,39 @@ export class StepUpService {
       });
     });
     return { transactionId: tx.id, expiresAt: tx.expiresAt.toISOString() };
+  }
+
+  /**
+   * The user a register transaction is for: a new one, or an existing one only when the
+   * integrator asked for it (otherwise a sign-up with a taken name would hand the account over).
+   */
+  private async registerTarget(
+    ctx: RequestContext,
+    m: EntityManager,
+    store: StoreEntity,
+    dto: CreateRegisterTransactionDto,
+  ): Promise<UserEntity> {
+    const ref = { externalId: dto.externalId };
+    const taken = () =>
+      new DomainError(
+        ErrorCode.USER_ALREADY_EXISTS,
+        `A user with external id ${dto.externalId} already exists in this store; set ` +
+          'allowExistingUser to add a passkey to it',
+        { errors: [{ field: 'externalId', in: 'body', message: 'already used in this store' }] },
+      );
+    const existing = await this.users.find(ctx, store, ref, m).catch((error: unknown) => {
+      if (error instanceof DomainError && error.code === ErrorCode.USER_NOT_FOUND) return undefined;
+      throw error;
+    });
+    if (existing && !dto.allowExistingUser) throw taken();
+    if (existing) return existing;
+    try {
+      return await this.users.insert(m, store, { ...ref, userName: dto.externalId });
+    } catch (error) {
+      // a concurrent sign-up took the name between the read and the insert
+      const race = error instanceof DomainError && error.code === ErrorCode.EXT_ID_NOT_UNIQUE;
+      throw race && !dto.allowExistingUser ? taken() : error;
+    }
   }
 
   async createAuthenticate(

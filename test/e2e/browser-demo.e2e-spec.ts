@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { Browser, browserAvailable, launchWithAuthenticator } from '../support/browser';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -26,6 +27,39 @@ describeBrowser('real browser: the demo site', () => {
   });
 
   const status = () => browser.page.locator('#status');
+
+  /** Waits until the status line is an error or a sign-in, and returns it. */
+  async function settled(b: Browser): Promise<{ text: string; code?: string; isError: boolean }> {
+    await b.page.waitForFunction(
+      () => {
+        const el = (globalThis as any).document.querySelector('#status');
+        return el?.className === 'error' || el?.textContent?.startsWith('Signed in');
+      },
+      null,
+      { timeout: 15_000 },
+    );
+    const el = b.page.locator('#status');
+    return {
+      text: (await el.textContent()) ?? '',
+      code: (await el.getAttribute('data-code')) ?? undefined,
+      isError: (await el.getAttribute('class')) === 'error',
+    };
+  }
+
+  async function passkeysOf(externalId: string): Promise<number> {
+    const db = new Client({ connectionString: t.database.url });
+    await db.connect();
+    try {
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM passkeys p JOIN users u ON u.id = p.user_id
+          WHERE u.tenant_id = 'demo' AND u.external_id = $1`,
+        [externalId],
+      );
+      return rows[0].n;
+    } finally {
+      await db.end();
+    }
+  }
 
   it('signs up with a passkey, signs in username-less, and confirms a payment with a step-up', async () => {
     const page = browser.page;
@@ -64,5 +98,42 @@ describeBrowser('real browser: the demo site', () => {
       payment: { amount: '12.34', status: 'CONFIRMED' },
       verified: { externalId: 'alice', kind: 'authenticate', userVerified: true },
     });
+  }, 60_000);
+
+  it('"Create account" with an existing name from a fresh authenticator is refused and not signed in', async () => {
+    const page = browser.page;
+    await page.goto(`${base}/demo`);
+    await page.fill('#username', 'carol');
+    await page.click('#signup');
+    expect(await settled(browser)).toMatchObject({ text: 'Signed in as carol', isError: false });
+    expect(await passkeysOf('carol')).toBe(1);
+
+    // A stranger, on another device, signs up with carol's name.
+    const stranger = await launchWithAuthenticator();
+    try {
+      await stranger.page.goto(`${base}/demo`);
+      await stranger.page.fill('#username', 'carol');
+      await stranger.page.click('#signup');
+      const shown = await settled(stranger);
+      expect(shown).toMatchObject({ isError: true, code: 'USER_ALREADY_EXISTS' });
+      expect(shown.text).toMatch(/^That user name is taken\./);
+      expect(shown.text).not.toContain('Signed in');
+      // not signed in: payment stays disabled, and carol still has only her own passkey
+      expect(await stranger.page.locator('#pay').isDisabled()).toBe(true);
+      expect(await passkeysOf('carol')).toBe(1);
+    } finally {
+      await stranger.close();
+    }
+  }, 60_000);
+
+  it('a malformed user name is explained in a sentence, not a regular expression', async () => {
+    const page = browser.page;
+    await page.goto(`${base}/demo`);
+    await page.fill('#username', 'carol smith!');
+    await page.click('#signup');
+    const shown = await settled(browser);
+    expect(shown).toMatchObject({ isError: true, code: 'VALIDATION_FAILED' });
+    expect(shown.text).toMatch(/^A user name is 1 to 64 characters: .*\.$/);
+    expect(shown.text).not.toMatch(/[\^$\\[\]{}]|\/\^|must match/);
   }, 60_000);
 });

@@ -63,7 +63,9 @@ export class UpdateApiKeyDto {
   @ApiPropertyOptional({
     enum: ApiKeyStatus,
     enumName: 'ApiKeyStatus',
-    description: 'BLOCKED or ARCHIVED keys (and their tokens) stop working at once',
+    description:
+      'BLOCKED or ARCHIVED keys (and their tokens) stop working at once. BLOCKED can return to ' +
+      'ACTIVE; ARCHIVED is final (API_KEY_ARCHIVED)',
     example: ApiKeyStatus.BLOCKED,
   })
   @IsOptional()

@@ -76,4 +76,8 @@ export enum ErrorCode {
   INTERNAL_ERROR = 'INTERNAL_ERROR',
   // security review (issue 12)
   BACKUP_ELIGIBILITY_CHANGED = 'BACKUP_ELIGIBILITY_CHANGED',
+  // end states and deliberate choices (issue 12)
+  API_KEY_ARCHIVED = 'API_KEY_ARCHIVED',
+  PASSKEY_REVOKED = 'PASSKEY_REVOKED',
+  USER_ALREADY_EXISTS = 'USER_ALREADY_EXISTS',
 }

@@ -66,6 +66,9 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.TRANSACTION_ALREADY_COMPLETED:
     case ErrorCode.TRANSACTION_NOT_STARTED:
     case ErrorCode.NONCE_ALREADY_USED:
+    case ErrorCode.API_KEY_ARCHIVED:
+    case ErrorCode.PASSKEY_REVOKED:
+    case ErrorCode.USER_ALREADY_EXISTS:
       return 409;
     case ErrorCode.SESSION_EXPIRED:
     case ErrorCode.TRANSACTION_EXPIRED:

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { TENANT_ID_PATTERN } from '../../auth/permissions';
 import { IsPathName } from '../../common/validation/validators';
 import { IsBase64Url } from '../../passkeys/dto/client-response.dto';
@@ -8,7 +8,9 @@ import { EXTERNAL_ID } from '../../users/dto/user.dto';
 
 export class CreateRegisterTransactionDto {
   @ApiProperty({
-    description: 'The user; created (userName = externalId) when missing',
+    description:
+      'The user; created (userName = externalId) when missing. When a user with this externalId ' +
+      'exists, the answer is 409 USER_ALREADY_EXISTS unless `allowExistingUser` is true',
     example: 'cust-1001',
   })
   @IsString()
@@ -27,6 +29,19 @@ export class CreateRegisterTransactionDto {
   @IsOptional()
   @IsPathName('registrationPolicy')
   registrationPolicy?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Default false: the transaction signs up a NEW user, and an existing externalId answers ' +
+      '409 USER_ALREADY_EXISTS. Set true only to add a passkey to an account your backend has ' +
+      'already authenticated (e.g. the signed-in user): whoever completes the transaction gets ' +
+      'a passkey on that account and can sign in as that user',
+    default: false,
+    example: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  allowExistingUser?: boolean;
 }
 
 export class CreateAuthenticateTransactionDto {
