@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import {
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -28,12 +29,17 @@ export class StepUpController {
   @Post('relyingParties/:rpId/transactions/register')
   @RequirePermission('createRegisterTransaction')
   @ApiOperation({
-    summary: 'Mint a register transaction (creates the user when missing) for the browser client',
+    summary:
+      'Mint a register transaction for the browser client: signs up a new user, or (allowExistingUser) adds a passkey to a user your backend has signed in',
   })
   @ApiCreatedResponse({ type: TransactionDto })
   @ApiNotFoundResponse({
     type: ProblemDto,
     description: 'STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, REGISTRATION_POLICY_NOT_FOUND',
+  })
+  @ApiConflictResponse({
+    type: ProblemDto,
+    description: 'USER_ALREADY_EXISTS (the externalId exists and allowExistingUser is not true)',
   })
   createRegisterTransaction(
     @Ctx() ctx: RequestContext,
