@@ -185,8 +185,6 @@ export class RegistrationService {
           );
         assertMayUsePasskeys(user);
         const response = dto.clientResponse as unknown as RegistrationResponseJSON;
-        if (response.rawId !== response.id)
-          throw new DomainError(ErrorCode.VERIFICATION_FAILED, 'rawId and id differ');
         const credential = await verifyAttestation(response, {
           type: 'webauthn.create',
           challenge: session.challenge,

@@ -74,4 +74,10 @@ export enum ErrorCode {
   // infrastructure
   DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE',
   INTERNAL_ERROR = 'INTERNAL_ERROR',
+  // registration: what the new credential and its attestation prove
+  PUBLIC_KEY_INVALID = 'PUBLIC_KEY_INVALID',
+  ATTESTATION_NOT_TRUSTED = 'ATTESTATION_NOT_TRUSTED',
+  AUTHENTICATOR_COMPROMISED = 'AUTHENTICATOR_COMPROMISED',
+  // authenticator metadata (FIDO MDS)
+  METADATA_INVALID = 'METADATA_INVALID',
 }

@@ -1,7 +1,9 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { verifyRegistrationResponse } from '@simplewebauthn/server';
-import { decodeAttestationObject, decodeCredentialPublicKey } from '@simplewebauthn/server/helpers';
+import { decodeCredentialPublicKey, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
+import { decodeCBOR } from '@levischuck/tiny-cbor';
 import { DomainError, ErrorCode } from '../../common/errors';
+import { importCredentialKey } from './credential-key';
 import { Expected, fromBase64Url, precheck } from './prechecks';
 
 export interface RegistrationExpected extends Expected {
@@ -23,20 +25,46 @@ export interface NewCredential {
 }
 
 const COSE_ALG = 3;
+/** WebAuthn §5.1: a credential id is 1 to 1023 bytes. */
+const MAX_CREDENTIAL_ID_BYTES = 1023;
+
+const malformed = (detail: string) => new DomainError(ErrorCode.VERIFICATION_FAILED, detail);
+
+/** The attestation object, decoded whole: trailing bytes after its CBOR are refused. */
+function decodeAttestationObject(base64url: string): Map<string, unknown> {
+  let decoded: unknown;
+  try {
+    decoded = decodeCBOR(fromBase64Url(base64url));
+  } catch {
+    throw malformed('attestationObject is not one well-formed CBOR item (or has trailing bytes)');
+  }
+  if (!(decoded instanceof Map) || !(decoded.get('authData') instanceof Uint8Array))
+    throw malformed('attestationObject has no authData');
+  return decoded as Map<string, unknown>;
+}
+
+/** The credential id inside authData must be 1-1023 bytes and be the response's id and rawId. */
+function assertCredentialId(response: RegistrationResponseJSON, authData: Uint8Array): void {
+  let credentialId: Uint8Array | undefined;
+  try {
+    credentialId = parseAuthenticatorData(new Uint8Array(authData)).credentialID;
+  } catch {
+    throw malformed('authData cannot be parsed');
+  }
+  if (!credentialId || credentialId.length < 1 || credentialId.length > MAX_CREDENTIAL_ID_BYTES)
+    throw malformed(`The credential id must be 1-${MAX_CREDENTIAL_ID_BYTES} bytes`);
+  const id = Buffer.from(credentialId).toString('base64url');
+  if (response.id !== id || response.rawId !== id)
+    throw malformed('id and rawId must be the credential id inside the attestation');
+}
 
 /** WebAuthn §7.1 for one attestation, plus the policy's algorithm and AAGUID rules. No I/O. */
 export async function verifyAttestation(
   response: RegistrationResponseJSON,
   expected: RegistrationExpected,
 ): Promise<NewCredential> {
-  let authData: Uint8Array<ArrayBuffer>;
-  try {
-    authData = decodeAttestationObject(fromBase64Url(response.response.attestationObject)).get(
-      'authData',
-    );
-  } catch {
-    throw new DomainError(ErrorCode.VERIFICATION_FAILED, 'attestationObject is not valid CBOR');
-  }
+  const attestationObject = decodeAttestationObject(response.response.attestationObject);
+  const authData = attestationObject.get('authData') as Uint8Array<ArrayBuffer>;
   const { origin } = precheck(response.response.clientDataJSON, authData, expected);
   let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
@@ -61,6 +89,8 @@ export async function verifyAttestation(
     throw new DomainError(ErrorCode.SIGNATURE_INVALID, 'The attestation signature does not verify');
   }
   const info = verification.registrationInfo;
+  assertCredentialId(response, authData);
+  importCredentialKey(info.credential.publicKey);
   const algorithm = Number(decodeCredentialPublicKey(info.credential.publicKey).get(COSE_ALG));
   if (!expected.algorithms.includes(algorithm)) {
     throw new DomainError(
