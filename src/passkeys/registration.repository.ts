@@ -26,6 +26,9 @@ type RegistrationPolicy = Pick<
   | 'algorithms'
   | 'allowExternalChallenge'
   | 'aaguidAllowList'
+  | 'aaguidDenyList'
+  | 'attestationRequirement'
+  | 'untrustedAttestation'
   | 'excludeExistingCredentials'
   | 'hints'
 >;
@@ -57,6 +60,7 @@ const startContextSql = (userMatch: string) =>
           rp.id AS rp_pk, rp.rp_id, rp.name AS rp_name, rp.origins,
           p.name AS p_name, p.authenticator_attachment, p.resident_key, p.user_verification, p.attestation,
           p.timeout_ms, p.algorithms, p.allow_external_challenge, p.aaguid_allow_list,
+          p.aaguid_deny_list, p.attestation_requirement, p.untrusted_attestation,
           p.exclude_existing_credentials, p.hints, ${USER_COLUMNS}, h.handle,
           (SELECT count(*)::int FROM passkeys k WHERE k.user_id = u.id) AS passkey_count,
           (SELECT coalesce(json_agg(json_build_object('id', k.credential_id, 'transports', k.transports)), '[]')
@@ -107,8 +111,10 @@ const RECORD_SUCCESS = prepared(
    k AS (
      INSERT INTO passkeys (tenant_id, store_id, relying_party_id, user_id, credential_id, public_key, algorithm,
                            sign_counter, aaguid, transports, backup_eligible, backed_up, attestation_format,
-                           display_name, status)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'ACTIVE' FROM cap WHERE cap.ok
+                           display_name, status, attestation_verified, attestation_trusted,
+                           attestation_root_sha256, attestation_root_subject, authenticator_name)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'ACTIVE', $22, $23, $24, $25, $26
+       FROM cap WHERE cap.ok
      ON CONFLICT (relying_party_id, credential_id) DO NOTHING
      RETURNING id),
    s AS (
@@ -158,6 +164,9 @@ export class RegistrationRepository {
         algorithms: row.algorithms,
         allowExternalChallenge: row.allow_external_challenge,
         aaguidAllowList: row.aaguid_allow_list,
+        aaguidDenyList: row.aaguid_deny_list,
+        attestationRequirement: row.attestation_requirement,
+        untrustedAttestation: row.untrusted_attestation,
         excludeExistingCredentials: row.exclude_existing_credentials,
         hints: row.hints,
       },
@@ -238,6 +247,11 @@ export class RegistrationRepository {
       audit.requestId,
       audit.ip,
       JSON.stringify(audit.details),
+      credential.attestation.verified,
+      credential.attestation.trusted,
+      credential.attestation.rootSha256,
+      credential.attestation.rootSubject,
+      credential.attestation.authenticatorName,
     ]);
     return { belowCap: row.below_cap, max: row.max, passkeyId: row.passkey_id };
   }

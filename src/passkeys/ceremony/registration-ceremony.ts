@@ -2,13 +2,22 @@ import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { verifyRegistrationResponse } from '@simplewebauthn/server';
 import { decodeCredentialPublicKey, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
 import { decodeCBOR } from '@levischuck/tiny-cbor';
+import {
+  applyTrustPolicy,
+  assessAttestation,
+  AttestationEvidence,
+  TrustPolicy,
+} from '../../attestation/attestation-trust';
+import type { MetadataEntry } from '../../attestation/metadata-entry';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { importCredentialKey } from './credential-key';
 import { Expected, fromBase64Url, precheck } from './prechecks';
 
 export interface RegistrationExpected extends Expected {
   algorithms: number[];
-  aaguidAllowList: string[];
+  trust: TrustPolicy;
+  /** The FIDO metadata of an AAGUID (a port: the caller reads PostgreSQL). */
+  metadataFor(aaguid: string): Promise<MetadataEntry | undefined>;
 }
 
 export interface NewCredential {
@@ -22,6 +31,7 @@ export interface NewCredential {
   backedUp: boolean;
   attestationFormat: string;
   userVerified: boolean;
+  attestation: AttestationEvidence;
 }
 
 const COSE_ALG = 3;
@@ -58,7 +68,17 @@ function assertCredentialId(response: RegistrationResponseJSON, authData: Uint8A
     throw malformed('id and rawId must be the credential id inside the attestation');
 }
 
-/** WebAuthn §7.1 for one attestation, plus the policy's algorithm and AAGUID rules. No I/O. */
+/** The attestation statement's certificate chain (DER, leaf first), when it has one. */
+function x5cOf(attestationObject: Map<string, unknown>): Uint8Array[] | undefined {
+  const attStmt = attestationObject.get('attStmt');
+  const x5c = attStmt instanceof Map ? attStmt.get('x5c') : undefined;
+  return Array.isArray(x5c) && x5c.every((c) => c instanceof Uint8Array) ? x5c : undefined;
+}
+
+/**
+ * WebAuthn §7.1 for one attestation, plus the policy's algorithm and attestation-trust rules.
+ * Its only I/O is the metadata port.
+ */
 export async function verifyAttestation(
   response: RegistrationResponseJSON,
   expected: RegistrationExpected,
@@ -99,15 +119,9 @@ export async function verifyAttestation(
     );
   }
   const aaguid = info.aaguid.toLowerCase();
-  if (
-    expected.aaguidAllowList.length > 0 &&
-    !expected.aaguidAllowList.some((a) => a.toLowerCase() === aaguid)
-  ) {
-    throw new DomainError(
-      ErrorCode.AAGUID_NOT_ALLOWED,
-      `Authenticator model ${aaguid} is not on the policy's allow-list`,
-    );
-  }
+  const entry = await expected.metadataFor(aaguid);
+  const attestation = await assessAttestation(info.fmt, x5cOf(attestationObject), entry);
+  applyTrustPolicy(attestation, aaguid, entry, expected.trust);
   return {
     credentialId: info.credential.id,
     publicKey: info.credential.publicKey,
@@ -119,5 +133,6 @@ export async function verifyAttestation(
     backedUp: info.credentialBackedUp,
     attestationFormat: info.fmt,
     userVerified: info.userVerified,
+    attestation,
   };
 }
