@@ -4,15 +4,38 @@ import { prepared, runPrepared } from '../database/prepared';
 import type { MetadataEntry, ParsedEntry } from './metadata-entry';
 import { MetadataSource } from './metadata.entity';
 
-/**
- * Both rows of an AAGUID at once: trust anchors and name from the operator's statement when
- * there is one, else the BLOB's; the status only from the (signed) BLOB.
- */
+/** An AAGUID's rows (BLOB and/or STATEMENT) as one JSON array: a sub-select for other reads. */
+export const METADATA_ROWS = `coalesce(json_agg(json_build_object('source', source,
+  'description', description, 'roots', statement -> 'attestationRootCertificates',
+  'latestStatus', latest_status)), '[]')`;
+
 const FIND = prepared(
   'metadata_find',
-  `SELECT source, description, statement -> 'attestationRootCertificates' AS roots, latest_status
-     FROM authenticator_metadata WHERE aaguid = $1::uuid`,
+  `SELECT ${METADATA_ROWS} AS rows FROM authenticator_metadata WHERE aaguid = $1::uuid`,
 );
+
+interface MetadataRow {
+  source: MetadataSource;
+  description: string;
+  roots: string[];
+  latestStatus: string | null;
+}
+
+/**
+ * Trust anchors and name from the operator's statement when there is one, else the BLOB's; the
+ * status only from the (signed) BLOB.
+ */
+export function entryOf(aaguid: string, rows: MetadataRow[]): MetadataEntry | undefined {
+  const blob = rows.find((r) => r.source === MetadataSource.BLOB);
+  const own = rows.find((r) => r.source === MetadataSource.STATEMENT) ?? blob;
+  if (!own) return undefined;
+  return {
+    aaguid,
+    description: own.description,
+    rootCertificates: own.roots,
+    latestStatus: blob?.latestStatus ?? null,
+  };
+}
 
 export interface MetadataStatus {
   blob: { no: number; nextUpdate: string; entries: number; loadedAt: string } | null;
@@ -25,23 +48,8 @@ export class MetadataRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async find(on: DataSource | EntityManager, aaguid: string): Promise<MetadataEntry | undefined> {
-    const rows = await runPrepared<
-      {
-        source: MetadataSource;
-        description: string;
-        roots: string[];
-        latest_status: string | null;
-      }[]
-    >(on, FIND, [aaguid]);
-    const blob = rows.find((r) => r.source === MetadataSource.BLOB);
-    const own = rows.find((r) => r.source === MetadataSource.STATEMENT) ?? blob;
-    if (!own) return undefined;
-    return {
-      aaguid,
-      description: own.description,
-      rootCertificates: own.roots,
-      latestStatus: blob?.latest_status ?? null,
-    };
+    const [row] = await runPrepared<{ rows: MetadataRow[] }[]>(on, FIND, [aaguid]);
+    return entryOf(aaguid, row?.rows ?? []);
   }
 
   /**

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { MetadataEntry } from '../attestation/metadata-entry';
+import { entryOf, METADATA_ROWS } from '../attestation/metadata.repository';
 import { prepared, runPrepared } from '../database/prepared';
 import type { RegistrationPolicyEntity } from '../policies/registration-policy.entity';
 import { UserEntity } from '../users/user.entity';
@@ -53,6 +55,8 @@ export interface ClaimedRegistration {
   session: CeremonySessionEntity;
   /** The session's user, locked for the update: a user's registrations run one at a time. */
   user: UserEntity | undefined;
+  /** The FIDO metadata of the AAGUID the response claims, read with the claim. */
+  metadata: MetadataEntry | undefined;
 }
 
 const startContextSql = (userMatch: string) =>
@@ -90,10 +94,12 @@ const READ_HANDLE = prepared(
   'SELECT handle FROM user_handles WHERE user_id = $1 AND relying_party_id = $2',
 );
 
+/** Also reads the FIDO metadata of the AAGUID the response claims ($4, may be null). */
 const CLAIM_WITH_USER = prepared(
   'reg_claim_with_user',
   `${claimCte(CeremonyKind.REGISTRATION)}
-   SELECT c.id, c.tenant_id, c.store_id, c.relying_party_id, c.user_id, c.challenge, c.snapshot, x.*
+   SELECT c.id, c.tenant_id, c.store_id, c.relying_party_id, c.user_id, c.challenge, c.snapshot, x.*,
+          (SELECT ${METADATA_ROWS} FROM authenticator_metadata WHERE aaguid = $4::uuid) AS metadata
      FROM c LEFT JOIN LATERAL (SELECT ${USER_COLUMNS} FROM users u WHERE u.id = c.user_id FOR UPDATE) x ON true`,
 );
 
@@ -205,12 +211,19 @@ export class RegistrationRepository {
     tenantId: string,
     storeName: string,
     sessionId: string,
+    aaguid: string | null,
   ): Promise<ClaimedRegistration | undefined> {
-    const [row] = await runPrepared<RawRow[]>(m, CLAIM_WITH_USER, [sessionId, tenantId, storeName]);
+    const [row] = await runPrepared<RawRow[]>(m, CLAIM_WITH_USER, [
+      sessionId,
+      tenantId,
+      storeName,
+      aaguid,
+    ]);
     if (!row) return undefined;
     return {
       session: claimedSession(row, CeremonyKind.REGISTRATION),
       user: row.u_id ? userFrom(row) : undefined,
+      metadata: aaguid ? entryOf(aaguid, row.metadata ?? []) : undefined,
     };
   }
 

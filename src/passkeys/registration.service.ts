@@ -15,7 +15,7 @@ import { authenticatorName } from './ceremony/aaguid-names';
 import { chooseChallenge, newUserHandle } from './ceremony/challenge';
 import { registrationOptions } from './ceremony/options';
 import { fromBase64Url } from './ceremony/prechecks';
-import { verifyAttestation } from './ceremony/registration-ceremony';
+import { claimedAaguid, verifyAttestation } from './ceremony/registration-ceremony';
 import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
 import { auditRow, insertSession } from './ceremony-rows';
 import { CeremonySessions } from './ceremony-sessions';
@@ -185,8 +185,10 @@ export class RegistrationService {
     dto: CompleteRegistrationDto,
     onSuccess?: (m: EntityManager, outcome: RegistrationOutcomeDto) => Promise<void>,
   ): Promise<RegistrationOutcomeDto> {
+    const response = dto.clientResponse as unknown as RegistrationResponseJSON;
+    const aaguid = claimedAaguid(response);
     const result = await this.dataSource.transaction(async (m) => {
-      const claimed = await this.repository.claim(m, ctx.tenantId, storeName, sessionId);
+      const claimed = await this.repository.claim(m, ctx.tenantId, storeName, sessionId, aaguid);
       if (!claimed) {
         throw await this.sessions.notClaimable(
           m,
@@ -196,7 +198,7 @@ export class RegistrationService {
           CeremonyKind.REGISTRATION,
         );
       }
-      const { session, user } = claimed;
+      const { session, user, metadata } = claimed;
       try {
         if (!user)
           throw new DomainError(
@@ -204,7 +206,6 @@ export class RegistrationService {
             'The user of this session no longer exists',
           );
         assertMayUsePasskeys(user);
-        const response = dto.clientResponse as unknown as RegistrationResponseJSON;
         const credential = await verifyAttestation(response, {
           type: 'webauthn.create',
           challenge: session.challenge,
@@ -213,7 +214,9 @@ export class RegistrationService {
           requireUserVerification: session.snapshot.userVerification === 'required',
           algorithms: session.snapshot.algorithms ?? [],
           trust: trustPolicyOf(session.snapshot),
-          metadataFor: (aaguid) => this.metadata.find(m, aaguid),
+          // read with the claim; another AAGUID cannot occur (same bytes), but is read if it does
+          metadataFor: async (verified) =>
+            verified === aaguid ? metadata : this.metadata.find(m, verified),
         });
         const outcome: Omit<RegistrationOutcomeDto, 'passkeyId'> = {
           sessionId: session.id,

@@ -1,6 +1,10 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { verifyRegistrationResponse } from '@simplewebauthn/server';
-import { decodeCredentialPublicKey, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
+import {
+  convertAAGUIDToString,
+  decodeCredentialPublicKey,
+  parseAuthenticatorData,
+} from '@simplewebauthn/server/helpers';
 import { decodeCBOR } from '@levischuck/tiny-cbor';
 import {
   applyTrustPolicy,
@@ -66,6 +70,17 @@ function assertCredentialId(response: RegistrationResponseJSON, authData: Uint8A
   const id = Buffer.from(credentialId).toString('base64url');
   if (response.id !== id || response.rawId !== id)
     throw malformed('id and rawId must be the credential id inside the attestation');
+}
+
+/** The AAGUID the response claims (to read its metadata with the claim); null if unreadable. */
+export function claimedAaguid(response: RegistrationResponseJSON): string | null {
+  try {
+    const authData = decodeAttestationObject(response.response.attestationObject).get('authData');
+    const aaguid = parseAuthenticatorData(new Uint8Array(authData as Uint8Array)).aaguid;
+    return aaguid?.length === 16 ? convertAAGUIDToString(aaguid).toLowerCase() : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The attestation statement's certificate chain (DER, leaf first), when it has one. */
