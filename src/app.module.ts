@@ -4,6 +4,7 @@ import { APP_LOGGER, AppLogger } from './common/logging/logger';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AttestationModule } from './attestation/attestation.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { DemoModule } from './demo/demo.module';
@@ -38,6 +39,7 @@ export class AppModule {
         UsersModule,
         RelyingPartiesModule,
         PoliciesModule,
+        AttestationModule,
         PasskeysModule,
         StepUpModule,
         ...(config.metricsEnabled ? [MetricsModule] : []),

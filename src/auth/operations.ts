@@ -68,6 +68,9 @@ export const OPERATIONS = {
   createRegisterTransaction: 'Mint a register transaction for the browser',
   createAuthenticateTransaction: 'Mint an authenticate (step-up) transaction for the browser',
   verifyNonce: 'Redeem a nonce from a finished transaction',
+  // authenticator metadata (global: platform scope)
+  getAuthenticatorMetadata: 'Read what FIDO metadata is loaded (platform)',
+  loadAuthenticatorMetadata: 'Load a FIDO MDS BLOB or metadata statements (platform)',
 } as const;
 
 export type Operation = keyof typeof OPERATIONS;

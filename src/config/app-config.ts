@@ -1,4 +1,7 @@
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
+import { SettingsService } from '@simplewebauthn/server';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -33,6 +36,10 @@ export interface AppConfig {
   readonly rateLimitPerKey: number;
   readonly rateLimitPerIp: number;
   readonly demoEnabled: boolean;
+  /** PEM roots a FIDO MDS BLOB must chain to (default: FIDO's, as SimpleWebAuthn ships them). */
+  readonly mdsRootCertificates: readonly string[];
+  /** A MDS BLOB file loaded at boot when newer than the one in the database. */
+  readonly mdsBlobPath: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -80,6 +87,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitPerKey: read.int('IDS_RATE_LIMIT_PER_KEY', 60000, 0, 10_000_000),
     rateLimitPerIp: read.int('IDS_RATE_LIMIT_PER_IP', 30000, 0, 10_000_000),
     demoEnabled: false,
+    mdsRootCertificates: read.pemCertificates('IDS_MDS_ROOT_CERTS'),
+    mdsBlobPath: read.filePath('IDS_MDS_BLOB_PATH'),
   };
   (config as { demoEnabled: boolean }).demoEnabled = read.bool(
     'IDS_DEMO_ENABLED',
@@ -160,6 +169,35 @@ class EnvReader {
       );
     }
     return raw;
+  }
+
+  /** A PEM file of one or more certificates; absent: the FIDO MDS roots SimpleWebAuthn ships. */
+  pemCertificates(name: string): string[] {
+    const path = this.raw(name);
+    if (path === undefined) return SettingsService.getRootCertificates({ identifier: 'mds' });
+    let pems: string[];
+    try {
+      pems =
+        readFileSync(path, 'utf8').match(
+          /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g,
+        ) ?? [];
+      pems.forEach((pem) => new X509Certificate(pem));
+    } catch {
+      return this.fail(name, `must name a readable PEM file of certificates (got "${path}")`, []);
+    }
+    if (pems.length === 0) return this.fail(name, `holds no PEM certificate ("${path}")`, []);
+    return pems;
+  }
+
+  filePath(name: string): string | undefined {
+    const path = this.raw(name);
+    if (path === undefined) return undefined;
+    try {
+      accessSync(path, constants.R_OK);
+      return resolve(path);
+    } catch {
+      return this.fail(name, `must name a readable file (got "${path}")`, undefined);
+    }
   }
 
   origins(name: string): string[] {

@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
+import { AuthenticatorMetadataEntity, MetadataBlobEntity } from '../attestation/metadata.entity';
 import { SigningKeyEntity } from '../auth/tokens/signing-key.entity';
 import { CeremonySessionEntity } from '../passkeys/ceremony-session.entity';
 import { PasskeyEntity } from '../passkeys/passkey.entity';
@@ -31,4 +32,6 @@ export const ENTITIES: (new () => unknown)[] = [
   StepUpTransactionEntity,
   NonceEntity,
   RateLimitEntity,
+  AuthenticatorMetadataEntity,
+  MetadataBlobEntity,
 ];

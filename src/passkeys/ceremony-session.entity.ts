@@ -38,6 +38,10 @@ export interface SessionSnapshot {
   /** registration */
   algorithms?: number[];
   aaguidAllowList?: string[];
+  /** registration: attestation trust (absent in sessions started before it existed) */
+  aaguidDenyList?: string[];
+  attestationRequirement?: string;
+  untrustedAttestation?: string;
   userHandle?: string;
   passkeyDisplayName?: string;
   createdUser?: boolean;

@@ -76,6 +76,25 @@ export class PasskeyEntity {
   @Column({ name: 'attestation_format', type: 'varchar', length: 32 })
   attestationFormat!: string;
 
+  /** The attestation statement verified (false for fmt `none`). */
+  @Column({ name: 'attestation_verified', type: 'boolean', default: false })
+  attestationVerified!: boolean;
+
+  /** Its certificate chain reached a root from the AAGUID's metadata statement. */
+  @Column({ name: 'attestation_trusted', type: 'boolean', default: false })
+  attestationTrusted!: boolean;
+
+  /** SHA-256 of the DER of the trusted root, hex; null unless trusted. */
+  @Column({ name: 'attestation_root_sha256', type: 'varchar', length: 64, nullable: true })
+  attestationRootSha256!: string | null;
+
+  @Column({ name: 'attestation_root_subject', type: 'varchar', length: 1024, nullable: true })
+  attestationRootSubject!: string | null;
+
+  /** The model's name from its metadata statement, recorded only when the attestation is trusted. */
+  @Column({ name: 'authenticator_name', type: 'varchar', length: 255, nullable: true })
+  authenticatorName!: string | null;
+
   @Column({ name: 'display_name', type: 'varchar', length: 255 })
   displayName!: string;
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AttestationModule } from '../attestation/attestation.module';
 import { AuditModule } from '../audit/audit.module';
 import { PoliciesModule } from '../policies/policies.module';
 import { RelyingPartiesModule } from '../relying-parties/relying-parties.module';
@@ -23,6 +24,7 @@ import { UserHandleEntity } from './user-handle.entity';
   imports: [
     TypeOrmModule.forFeature([PasskeyEntity, UserHandleEntity, CeremonySessionEntity]),
     AuditModule,
+    AttestationModule,
     StoresModule,
     UsersModule,
     RelyingPartiesModule,

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { MetadataEntry } from '../attestation/metadata-entry';
+import { entryOf, METADATA_ROWS } from '../attestation/metadata.repository';
 import { prepared, runPrepared } from '../database/prepared';
 import type { RegistrationPolicyEntity } from '../policies/registration-policy.entity';
 import { UserEntity } from '../users/user.entity';
@@ -26,6 +28,9 @@ type RegistrationPolicy = Pick<
   | 'algorithms'
   | 'allowExternalChallenge'
   | 'aaguidAllowList'
+  | 'aaguidDenyList'
+  | 'attestationRequirement'
+  | 'untrustedAttestation'
   | 'excludeExistingCredentials'
   | 'hints'
 >;
@@ -50,6 +55,8 @@ export interface ClaimedRegistration {
   session: CeremonySessionEntity;
   /** The session's user, locked for the update: a user's registrations run one at a time. */
   user: UserEntity | undefined;
+  /** The FIDO metadata of the AAGUID the response claims, read with the claim. */
+  metadata: MetadataEntry | undefined;
 }
 
 const startContextSql = (userMatch: string) =>
@@ -57,6 +64,7 @@ const startContextSql = (userMatch: string) =>
           rp.id AS rp_pk, rp.rp_id, rp.name AS rp_name, rp.origins,
           p.name AS p_name, p.authenticator_attachment, p.resident_key, p.user_verification, p.attestation,
           p.timeout_ms, p.algorithms, p.allow_external_challenge, p.aaguid_allow_list,
+          p.aaguid_deny_list, p.attestation_requirement, p.untrusted_attestation,
           p.exclude_existing_credentials, p.hints, ${USER_COLUMNS}, h.handle,
           (SELECT count(*)::int FROM passkeys k WHERE k.user_id = u.id) AS passkey_count,
           (SELECT coalesce(json_agg(json_build_object('id', k.credential_id, 'transports', k.transports)), '[]')
@@ -86,10 +94,12 @@ const READ_HANDLE = prepared(
   'SELECT handle FROM user_handles WHERE user_id = $1 AND relying_party_id = $2',
 );
 
+/** Also reads the FIDO metadata of the AAGUID the response claims ($4, may be null). */
 const CLAIM_WITH_USER = prepared(
   'reg_claim_with_user',
   `${claimCte(CeremonyKind.REGISTRATION)}
-   SELECT c.id, c.tenant_id, c.store_id, c.relying_party_id, c.user_id, c.challenge, c.snapshot, x.*
+   SELECT c.id, c.tenant_id, c.store_id, c.relying_party_id, c.user_id, c.challenge, c.snapshot, x.*,
+          (SELECT ${METADATA_ROWS} FROM authenticator_metadata WHERE aaguid = $4::uuid) AS metadata
      FROM c LEFT JOIN LATERAL (SELECT ${USER_COLUMNS} FROM users u WHERE u.id = c.user_id FOR UPDATE) x ON true`,
 );
 
@@ -107,8 +117,10 @@ const RECORD_SUCCESS = prepared(
    k AS (
      INSERT INTO passkeys (tenant_id, store_id, relying_party_id, user_id, credential_id, public_key, algorithm,
                            sign_counter, aaguid, transports, backup_eligible, backed_up, attestation_format,
-                           display_name, status)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'ACTIVE' FROM cap WHERE cap.ok
+                           display_name, status, attestation_verified, attestation_trusted,
+                           attestation_root_sha256, attestation_root_subject, authenticator_name)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'ACTIVE', $22, $23, $24, $25, $26
+       FROM cap WHERE cap.ok
      ON CONFLICT (relying_party_id, credential_id) DO NOTHING
      RETURNING id),
    s AS (
@@ -158,6 +170,9 @@ export class RegistrationRepository {
         algorithms: row.algorithms,
         allowExternalChallenge: row.allow_external_challenge,
         aaguidAllowList: row.aaguid_allow_list,
+        aaguidDenyList: row.aaguid_deny_list,
+        attestationRequirement: row.attestation_requirement,
+        untrustedAttestation: row.untrusted_attestation,
         excludeExistingCredentials: row.exclude_existing_credentials,
         hints: row.hints,
       },
@@ -196,12 +211,19 @@ export class RegistrationRepository {
     tenantId: string,
     storeName: string,
     sessionId: string,
+    aaguid: string | null,
   ): Promise<ClaimedRegistration | undefined> {
-    const [row] = await runPrepared<RawRow[]>(m, CLAIM_WITH_USER, [sessionId, tenantId, storeName]);
+    const [row] = await runPrepared<RawRow[]>(m, CLAIM_WITH_USER, [
+      sessionId,
+      tenantId,
+      storeName,
+      aaguid,
+    ]);
     if (!row) return undefined;
     return {
       session: claimedSession(row, CeremonyKind.REGISTRATION),
       user: row.u_id ? userFrom(row) : undefined,
+      metadata: aaguid ? entryOf(aaguid, row.metadata ?? []) : undefined,
     };
   }
 
@@ -238,6 +260,11 @@ export class RegistrationRepository {
       audit.requestId,
       audit.ip,
       JSON.stringify(audit.details),
+      credential.attestation.verified,
+      credential.attestation.trusted,
+      credential.attestation.rootSha256,
+      credential.attestation.rootSubject,
+      credential.attestation.authenticatorName,
     ]);
     return { belowCap: row.below_cap, max: row.max, passkeyId: row.passkey_id };
   }

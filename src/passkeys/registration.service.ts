@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { DataSource, EntityManager } from 'typeorm';
+import { DEFAULT_TRUST_POLICY, TrustPolicy } from '../attestation/attestation-trust';
+import { MetadataRepository } from '../attestation/metadata.repository';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import type { RequestContext } from '../auth/request-context';
@@ -8,11 +10,12 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { StoresService } from '../stores/stores.service';
 import { UserEntity } from '../users/user.entity';
 import { UserRef, userNotFound, UsersService } from '../users/users.service';
+import { AttestationRequirement, UntrustedAttestation } from '../policies/policy-enums';
 import { authenticatorName } from './ceremony/aaguid-names';
 import { chooseChallenge, newUserHandle } from './ceremony/challenge';
 import { registrationOptions } from './ceremony/options';
 import { fromBase64Url } from './ceremony/prechecks';
-import { verifyAttestation } from './ceremony/registration-ceremony';
+import { claimedAaguid, verifyAttestation } from './ceremony/registration-ceremony';
 import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
 import { auditRow, insertSession } from './ceremony-rows';
 import { CeremonySessions } from './ceremony-sessions';
@@ -25,6 +28,19 @@ import {
 } from './dto/ceremony.dto';
 import { CompleteRegistrationDto } from './dto/client-response.dto';
 import { assertMayUsePasskeys } from './user-gate';
+
+/** The policy's trust rules as frozen at the start (defaults for sessions older than them). */
+function trustPolicyOf(snapshot: CeremonySessionEntity['snapshot']): TrustPolicy {
+  return {
+    requirement:
+      (snapshot.attestationRequirement as AttestationRequirement) ??
+      DEFAULT_TRUST_POLICY.requirement,
+    untrusted:
+      (snapshot.untrustedAttestation as UntrustedAttestation) ?? DEFAULT_TRUST_POLICY.untrusted,
+    allowList: snapshot.aaguidAllowList ?? [],
+    denyList: snapshot.aaguidDenyList ?? [],
+  };
+}
 
 interface StartTarget {
   storeName: string;
@@ -45,6 +61,7 @@ export class RegistrationService {
     private readonly users: UsersService,
     private readonly sessions: CeremonySessions,
     private readonly audit: AuditService,
+    private readonly metadata: MetadataRepository,
   ) {}
 
   async start(
@@ -134,6 +151,9 @@ export class RegistrationService {
           userVerification: policy.userVerification,
           algorithms: policy.algorithms,
           aaguidAllowList: policy.aaguidAllowList,
+          aaguidDenyList: policy.aaguidDenyList,
+          attestationRequirement: policy.attestationRequirement,
+          untrustedAttestation: policy.untrustedAttestation,
           userHandle: handle,
           passkeyDisplayName: dto.passkeyDisplayName ?? 'Passkey',
           createdUser: created,
@@ -165,8 +185,10 @@ export class RegistrationService {
     dto: CompleteRegistrationDto,
     onSuccess?: (m: EntityManager, outcome: RegistrationOutcomeDto) => Promise<void>,
   ): Promise<RegistrationOutcomeDto> {
+    const response = dto.clientResponse as unknown as RegistrationResponseJSON;
+    const aaguid = claimedAaguid(response);
     const result = await this.dataSource.transaction(async (m) => {
-      const claimed = await this.repository.claim(m, ctx.tenantId, storeName, sessionId);
+      const claimed = await this.repository.claim(m, ctx.tenantId, storeName, sessionId, aaguid);
       if (!claimed) {
         throw await this.sessions.notClaimable(
           m,
@@ -176,7 +198,7 @@ export class RegistrationService {
           CeremonyKind.REGISTRATION,
         );
       }
-      const { session, user } = claimed;
+      const { session, user, metadata } = claimed;
       try {
         if (!user)
           throw new DomainError(
@@ -184,9 +206,6 @@ export class RegistrationService {
             'The user of this session no longer exists',
           );
         assertMayUsePasskeys(user);
-        const response = dto.clientResponse as unknown as RegistrationResponseJSON;
-        if (response.rawId !== response.id)
-          throw new DomainError(ErrorCode.VERIFICATION_FAILED, 'rawId and id differ');
         const credential = await verifyAttestation(response, {
           type: 'webauthn.create',
           challenge: session.challenge,
@@ -194,7 +213,10 @@ export class RegistrationService {
           origins: session.snapshot.origins,
           requireUserVerification: session.snapshot.userVerification === 'required',
           algorithms: session.snapshot.algorithms ?? [],
-          aaguidAllowList: session.snapshot.aaguidAllowList ?? [],
+          trust: trustPolicyOf(session.snapshot),
+          // read with the claim; another AAGUID cannot occur (same bytes), but is read if it does
+          metadataFor: async (verified) =>
+            verified === aaguid ? metadata : this.metadata.find(m, verified),
         });
         const outcome: Omit<RegistrationOutcomeDto, 'passkeyId'> = {
           sessionId: session.id,
@@ -206,8 +228,13 @@ export class RegistrationService {
           backupEligible: credential.backupEligible,
           backedUp: credential.backedUp,
           aaguid: credential.aaguid,
-          authenticatorName: authenticatorName(credential.aaguid),
+          authenticatorName: credential.attestation.authenticatorName,
+          claimedAuthenticatorName: authenticatorName(credential.aaguid),
           attestationFormat: credential.attestationFormat,
+          attestationVerified: credential.attestation.verified,
+          attestationTrusted: credential.attestation.trusted,
+          attestationRootSha256: credential.attestation.rootSha256,
+          attestationRootSubject: credential.attestation.rootSubject,
           createdUser: session.snapshot.createdUser ?? false,
         };
         const { belowCap, max, passkeyId } = await this.repository.recordSuccess(

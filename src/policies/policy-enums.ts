@@ -31,3 +31,20 @@ export enum CounterPolicy {
 
 /** ES256, EdDSA, RS256 (COSE algorithm ids). */
 export const SUPPORTED_ALGORITHMS = [-7, -8, -257] as const;
+
+/** What a registration's attestation must prove (see docs/attestation-trust.md). */
+export enum AttestationRequirement {
+  /** Anything, including fmt `none`. */
+  NONE = 'NONE',
+  /** An attestation statement that verifies (self or certificate chain). */
+  VERIFIED = 'VERIFIED',
+  /** A certificate chain to a root of the AAGUID's metadata statement. */
+  TRUSTED = 'TRUSTED',
+}
+
+/** What a verified but untrusted attestation statement (self, or an unknown root) does. */
+export enum UntrustedAttestation {
+  /** Accept the passkey and record it as untrusted. */
+  RECORD = 'RECORD',
+  REFUSE = 'REFUSE',
+}

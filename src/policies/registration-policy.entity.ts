@@ -9,7 +9,14 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { RelyingPartyEntity } from '../relying-parties/relying-party.entity';
-import { AttestationConveyance, AuthenticatorAttachment, Hint, Requirement } from './policy-enums';
+import {
+  AttestationConveyance,
+  AttestationRequirement,
+  AuthenticatorAttachment,
+  Hint,
+  Requirement,
+  UntrustedAttestation,
+} from './policy-enums';
 
 @Entity('registration_policies')
 @Index('uq_registration_policies_rp_name', ['relyingPartyId', 'name'], { unique: true })
@@ -52,9 +59,19 @@ export class RegistrationPolicyEntity {
   @Column({ name: 'allow_external_challenge', type: 'boolean' })
   allowExternalChallenge!: boolean;
 
-  /** Empty: any authenticator. */
+  /** Empty: any authenticator. Only an AAGUID proven by a trusted attestation can satisfy it. */
   @Column({ name: 'aaguid_allow_list', type: 'uuid', array: true, default: () => "'{}'" })
   aaguidAllowList!: string[];
+
+  /** Refused AAGUIDs, proven or merely claimed. */
+  @Column({ name: 'aaguid_deny_list', type: 'uuid', array: true, default: () => "'{}'" })
+  aaguidDenyList!: string[];
+
+  @Column({ name: 'attestation_requirement', type: 'varchar', length: 16, default: 'NONE' })
+  attestationRequirement!: AttestationRequirement;
+
+  @Column({ name: 'untrusted_attestation', type: 'varchar', length: 16, default: 'RECORD' })
+  untrustedAttestation!: UntrustedAttestation;
 
   @Column({ name: 'exclude_existing_credentials', type: 'boolean' })
   excludeExistingCredentials!: boolean;

@@ -71,12 +71,45 @@ export interface CommonOverrides {
   userHandle?: Buffer | null;
 }
 
+/** A packed "full" attestation: the x5c chain (DER, leaf first) and the leaf's private key. */
+export interface AttestationSigner {
+  chain: Buffer[];
+  privateKey: KeyObject;
+  /** COSE alg of the leaf key (default -7, ES256). */
+  alg?: CoseAlg;
+}
+
 export interface RegistrationOverrides extends CommonOverrides {
   /** Key type; may be one the RP did not ask for (default: first supported in pubKeyCredParams). */
   alg?: CoseAlg;
   attestation?: SoftAttestation;
   /** AAGUID as a UUID string. */
   aaguid?: string;
+  /** Packed attestation signed by this certificate chain instead of self attestation. */
+  attestationSigner?: AttestationSigner;
+  /** COSE_Key bytes written into authData instead of the real key (see {@link forgeCoseKey}). */
+  publicKeyCose?: Buffer;
+  /** Bytes appended after the attestation object's CBOR. */
+  trailingBytes?: Buffer;
+  /** id/rawId the client reports (default: the credential id in authData). */
+  responseId?: Buffer;
+}
+
+/** Kinds of unusable credential public keys {@link forgeCoseKey} makes. */
+export type ForgedKey = 'unknown-kty' | 'ec-point-off-curve' | 'okp-5-bytes' | 'rsa-1-byte';
+
+/** A COSE_Key no assertion could ever verify against, for negative registration tests. */
+export function forgeCoseKey(kind: ForgedKey): Buffer {
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+  const x = Buffer.from(ec.x!, 'base64url');
+  const y = Buffer.from(ec.y!, 'base64url');
+  // prettier-ignore
+  const entries: [number, CborValue][] =
+    kind === 'unknown-kty' ? [[1, 99], [3, -7], [-1, 1], [-2, x], [-3, y]]
+      : kind === 'ec-point-off-curve' ? [[1, 2], [3, -7], [-1, 1], [-2, x], [-3, Buffer.from(y.map((b, i) => (i === 31 ? b ^ 1 : b)))]]
+        : kind === 'okp-5-bytes' ? [[1, 1], [3, -8], [-1, 6], [-2, Buffer.from([1, 2, 3, 4, 5])]]
+          : [[1, 3], [3, -257], [-1, Buffer.from([0xc5])], [-2, Buffer.from([1, 0, 1])]];
+  return cborEncode(new Map(entries));
 }
 
 export type AuthenticationOverrides = CommonOverrides;
@@ -226,7 +259,12 @@ export class SoftAuthenticator {
 
     const idLen = Buffer.alloc(2);
     idLen.writeUInt16BE(cred.id.length);
-    const attestedCredentialData = Buffer.concat([cred.aaguid, idLen, cred.id, cose]);
+    const attestedCredentialData = Buffer.concat([
+      cred.aaguid,
+      idLen,
+      cred.id,
+      overrides.publicKeyCose ?? cose,
+    ]);
     const authData = this.authData(cred, overrides, cred.counter, attestedCredentialData);
     const clientDataJSON = clientData(
       'webauthn.create',
@@ -237,23 +275,38 @@ export class SoftAuthenticator {
 
     const fmt = overrides.attestation ?? this.opts.attestation;
     const attStmt = new Map<string, CborValue>();
-    if (fmt === 'packed') {
+    const signer = overrides.attestationSigner;
+    if (fmt === 'packed' && signer) {
+      // Full attestation: signed by the attestation certificate's key, chain in x5c (§8.2).
+      const signerAlg = signer.alg ?? -7;
+      const sig = signWith(
+        { ...cred, alg: signerAlg, privateKey: signer.privateKey },
+        authData,
+        clientDataJSON,
+        overrides.tamperSignature,
+      );
+      attStmt.set('alg', signerAlg).set('sig', sig).set('x5c', signer.chain);
+    } else if (fmt === 'packed') {
       // Self attestation: no x5c; signed with the credential key itself (WebAuthn §8.2).
       const sig = signWith(cred, authData, clientDataJSON, overrides.tamperSignature);
       attStmt.set('alg', alg).set('sig', sig);
     }
-    const attestationObject = cborEncode(
-      new Map<string, CborValue>([
-        ['fmt', fmt],
-        ['attStmt', attStmt],
-        ['authData', authData],
-      ]),
-    );
+    const attestationObject = Buffer.concat([
+      cborEncode(
+        new Map<string, CborValue>([
+          ['fmt', fmt],
+          ['attStmt', attStmt],
+          ['authData', authData],
+        ]),
+      ),
+      overrides.trailingBytes ?? Buffer.alloc(0),
+    ]);
     // L3 getPublicKey(): SPKI DER, so servers that read it can skip COSE parsing.
     const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+    const id = b64u(overrides.responseId ?? cred.id);
     return {
-      id: b64u(cred.id),
-      rawId: b64u(cred.id),
+      id,
+      rawId: id,
       type: 'public-key',
       response: {
         clientDataJSON: b64u(clientDataJSON),

@@ -25,6 +25,10 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.ALGORITHM_NOT_ALLOWED:
     case ErrorCode.AAGUID_NOT_ALLOWED:
     case ErrorCode.VERIFICATION_FAILED:
+    case ErrorCode.PUBLIC_KEY_INVALID:
+    case ErrorCode.ATTESTATION_NOT_TRUSTED:
+    case ErrorCode.AUTHENTICATOR_COMPROMISED:
+    case ErrorCode.METADATA_INVALID:
       return 400;
     case ErrorCode.UNAUTHENTICATED:
       return 401;

@@ -7,6 +7,7 @@ import { Passkeys1795325819287 } from './1795325819287-Passkeys';
 import { StepUp1795326781369 } from './1795326781370-StepUp';
 import { HotUpdates1795328352715 } from './1795328352715-HotUpdates';
 import { TenantRateLimits1795328980296 } from './1795328980296-TenantRateLimits';
+import { AttestationTrust1795331000000 } from './1795331000000-AttestationTrust';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Tenancy1795324672655,
@@ -15,4 +16,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   StepUp1795326781369,
   HotUpdates1795328352715,
   TenantRateLimits1795328980296,
+  AttestationTrust1795331000000,
 ];

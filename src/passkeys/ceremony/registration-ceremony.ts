@@ -1,12 +1,27 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { verifyRegistrationResponse } from '@simplewebauthn/server';
-import { decodeAttestationObject, decodeCredentialPublicKey } from '@simplewebauthn/server/helpers';
+import {
+  convertAAGUIDToString,
+  decodeCredentialPublicKey,
+  parseAuthenticatorData,
+} from '@simplewebauthn/server/helpers';
+import { decodeCBOR } from '@levischuck/tiny-cbor';
+import {
+  applyTrustPolicy,
+  assessAttestation,
+  AttestationEvidence,
+  TrustPolicy,
+} from '../../attestation/attestation-trust';
+import type { MetadataEntry } from '../../attestation/metadata-entry';
 import { DomainError, ErrorCode } from '../../common/errors';
+import { importCredentialKey } from './credential-key';
 import { Expected, fromBase64Url, precheck } from './prechecks';
 
 export interface RegistrationExpected extends Expected {
   algorithms: number[];
-  aaguidAllowList: string[];
+  trust: TrustPolicy;
+  /** The FIDO metadata of an AAGUID (a port: the caller reads PostgreSQL). */
+  metadataFor(aaguid: string): Promise<MetadataEntry | undefined>;
 }
 
 export interface NewCredential {
@@ -20,23 +35,71 @@ export interface NewCredential {
   backedUp: boolean;
   attestationFormat: string;
   userVerified: boolean;
+  attestation: AttestationEvidence;
 }
 
 const COSE_ALG = 3;
+/** WebAuthn §5.1: a credential id is 1 to 1023 bytes. */
+const MAX_CREDENTIAL_ID_BYTES = 1023;
 
-/** WebAuthn §7.1 for one attestation, plus the policy's algorithm and AAGUID rules. No I/O. */
+const malformed = (detail: string) => new DomainError(ErrorCode.VERIFICATION_FAILED, detail);
+
+/** The attestation object, decoded whole: trailing bytes after its CBOR are refused. */
+function decodeAttestationObject(base64url: string): Map<string, unknown> {
+  let decoded: unknown;
+  try {
+    decoded = decodeCBOR(fromBase64Url(base64url));
+  } catch {
+    throw malformed('attestationObject is not one well-formed CBOR item (or has trailing bytes)');
+  }
+  if (!(decoded instanceof Map) || !(decoded.get('authData') instanceof Uint8Array))
+    throw malformed('attestationObject has no authData');
+  return decoded as Map<string, unknown>;
+}
+
+/** The credential id inside authData must be 1-1023 bytes and be the response's id and rawId. */
+function assertCredentialId(response: RegistrationResponseJSON, authData: Uint8Array): void {
+  let credentialId: Uint8Array | undefined;
+  try {
+    credentialId = parseAuthenticatorData(new Uint8Array(authData)).credentialID;
+  } catch {
+    throw malformed('authData cannot be parsed');
+  }
+  if (!credentialId || credentialId.length < 1 || credentialId.length > MAX_CREDENTIAL_ID_BYTES)
+    throw malformed(`The credential id must be 1-${MAX_CREDENTIAL_ID_BYTES} bytes`);
+  const id = Buffer.from(credentialId).toString('base64url');
+  if (response.id !== id || response.rawId !== id)
+    throw malformed('id and rawId must be the credential id inside the attestation');
+}
+
+/** The AAGUID the response claims (to read its metadata with the claim); null if unreadable. */
+export function claimedAaguid(response: RegistrationResponseJSON): string | null {
+  try {
+    const authData = decodeAttestationObject(response.response.attestationObject).get('authData');
+    const aaguid = parseAuthenticatorData(new Uint8Array(authData as Uint8Array)).aaguid;
+    return aaguid?.length === 16 ? convertAAGUIDToString(aaguid).toLowerCase() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The attestation statement's certificate chain (DER, leaf first), when it has one. */
+function x5cOf(attestationObject: Map<string, unknown>): Uint8Array[] | undefined {
+  const attStmt = attestationObject.get('attStmt');
+  const x5c = attStmt instanceof Map ? attStmt.get('x5c') : undefined;
+  return Array.isArray(x5c) && x5c.every((c) => c instanceof Uint8Array) ? x5c : undefined;
+}
+
+/**
+ * WebAuthn §7.1 for one attestation, plus the policy's algorithm and attestation-trust rules.
+ * Its only I/O is the metadata port.
+ */
 export async function verifyAttestation(
   response: RegistrationResponseJSON,
   expected: RegistrationExpected,
 ): Promise<NewCredential> {
-  let authData: Uint8Array<ArrayBuffer>;
-  try {
-    authData = decodeAttestationObject(fromBase64Url(response.response.attestationObject)).get(
-      'authData',
-    );
-  } catch {
-    throw new DomainError(ErrorCode.VERIFICATION_FAILED, 'attestationObject is not valid CBOR');
-  }
+  const attestationObject = decodeAttestationObject(response.response.attestationObject);
+  const authData = attestationObject.get('authData') as Uint8Array<ArrayBuffer>;
   const { origin } = precheck(response.response.clientDataJSON, authData, expected);
   let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
@@ -61,6 +124,8 @@ export async function verifyAttestation(
     throw new DomainError(ErrorCode.SIGNATURE_INVALID, 'The attestation signature does not verify');
   }
   const info = verification.registrationInfo;
+  assertCredentialId(response, authData);
+  importCredentialKey(info.credential.publicKey);
   const algorithm = Number(decodeCredentialPublicKey(info.credential.publicKey).get(COSE_ALG));
   if (!expected.algorithms.includes(algorithm)) {
     throw new DomainError(
@@ -69,15 +134,9 @@ export async function verifyAttestation(
     );
   }
   const aaguid = info.aaguid.toLowerCase();
-  if (
-    expected.aaguidAllowList.length > 0 &&
-    !expected.aaguidAllowList.some((a) => a.toLowerCase() === aaguid)
-  ) {
-    throw new DomainError(
-      ErrorCode.AAGUID_NOT_ALLOWED,
-      `Authenticator model ${aaguid} is not on the policy's allow-list`,
-    );
-  }
+  const entry = await expected.metadataFor(aaguid);
+  const attestation = await assessAttestation(info.fmt, x5cOf(attestationObject), entry);
+  applyTrustPolicy(attestation, aaguid, entry, expected.trust);
   return {
     credentialId: info.credential.id,
     publicKey: info.credential.publicKey,
@@ -89,5 +148,6 @@ export async function verifyAttestation(
     backedUp: info.credentialBackedUp,
     attestationFormat: info.fmt,
     userVerified: info.userVerified,
+    attestation,
   };
 }

@@ -152,8 +152,27 @@ export class RegistrationOutcomeDto {
   @ApiProperty() backupEligible!: boolean;
   @ApiProperty() backedUp!: boolean;
   @ApiProperty({ format: 'uuid' }) aaguid!: string;
-  @ApiProperty({ type: String, nullable: true }) authenticatorName!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'From the metadata statement; only when the attestation is trusted',
+  })
+  authenticatorName!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'What the AAGUID claims to be (a built-in table); not proven',
+  })
+  claimedAuthenticatorName!: string | null;
   @ApiProperty({ example: 'none' }) attestationFormat!: string;
+  @ApiProperty({ description: 'The attestation statement verified (false for fmt none)' })
+  attestationVerified!: boolean;
+  @ApiProperty({ description: "It chains to a root of the AAGUID's metadata statement" })
+  attestationTrusted!: boolean;
+  @ApiProperty({ type: String, nullable: true, description: 'SHA-256 of the trusted root, hex' })
+  attestationRootSha256!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'CN=Yubico U2F Root CA Serial 457200631' })
+  attestationRootSubject!: string | null;
   @ApiProperty({ description: 'The user was created by this registration' }) createdUser!: boolean;
 }
 

@@ -55,12 +55,32 @@ export class PasskeyResponseDto {
   @ApiProperty({ enum: PasskeyStatus, enumName: 'PasskeyStatus' }) status!: PasskeyStatus;
   @ApiProperty({ description: 'COSE algorithm', example: -7 }) algorithm!: number;
   @ApiProperty({ format: 'uuid' }) aaguid!: string;
-  @ApiProperty({ type: String, nullable: true, example: 'iCloud Keychain' }) authenticatorName!:
-    string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'YubiKey 5 Series',
+    description: "From the model's metadata statement; only when the attestation is trusted",
+  })
+  authenticatorName!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'iCloud Keychain',
+    description: 'What the AAGUID claims to be (a built-in table); not proven',
+  })
+  claimedAuthenticatorName!: string | null;
   @ApiProperty({ type: [String], example: ['internal', 'hybrid'] }) transports!: string[];
   @ApiProperty() backupEligible!: boolean;
   @ApiProperty() backedUp!: boolean;
   @ApiProperty({ example: 'none' }) attestationFormat!: string;
+  @ApiProperty({ description: 'The attestation statement verified (false for fmt none)' })
+  attestationVerified!: boolean;
+  @ApiProperty({ description: "It chained to a root of the AAGUID's metadata statement" })
+  attestationTrusted!: boolean;
+  @ApiProperty({ type: String, nullable: true, description: 'SHA-256 of the trusted root, hex' })
+  attestationRootSha256!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'CN=Yubico U2F Root CA Serial 457200631' })
+  attestationRootSubject!: string | null;
   @ApiProperty({ example: 3 }) signCount!: number;
   @ApiProperty({ example: 3 }) useCount!: number;
   @ApiProperty({ example: 0 }) counterRegressions!: number;
@@ -76,11 +96,16 @@ export class PasskeyResponseDto {
       status: p.status,
       algorithm: p.algorithm,
       aaguid: p.aaguid,
-      authenticatorName: authenticatorName(p.aaguid),
+      authenticatorName: p.authenticatorName,
+      claimedAuthenticatorName: authenticatorName(p.aaguid),
       transports: p.transports,
       backupEligible: p.backupEligible,
       backedUp: p.backedUp,
       attestationFormat: p.attestationFormat,
+      attestationVerified: p.attestationVerified,
+      attestationTrusted: p.attestationTrusted,
+      attestationRootSha256: p.attestationRootSha256,
+      attestationRootSubject: p.attestationRootSubject,
       signCount: p.signCounter,
       useCount: p.useCount,
       counterRegressions: p.counterRegressions,

@@ -18,10 +18,12 @@ import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
 import { AAGUID, IsPathName } from '../../common/validation/validators';
 import {
   AttestationConveyance,
+  AttestationRequirement,
   AuthenticatorAttachment,
   Hint,
   Requirement,
   SUPPORTED_ALGORITHMS,
+  UntrustedAttestation,
 } from '../policy-enums';
 import { RegistrationPolicyEntity } from '../registration-policy.entity';
 import {
@@ -40,6 +42,9 @@ export const REGISTRATION_DEFAULTS = {
   algorithms: [-8, -7, -257],
   allowExternalChallenge: false,
   aaguidAllowList: [] as string[],
+  aaguidDenyList: [] as string[],
+  attestationRequirement: AttestationRequirement.NONE,
+  untrustedAttestation: UntrustedAttestation.RECORD,
   excludeExistingCredentials: true,
   hints: [] as Hint[],
 };
@@ -128,8 +133,11 @@ export class CreateRegistrationPolicyDto extends HintsField {
 
   @ApiPropertyOptional({
     type: [String],
-    description: 'AAGUIDs of the authenticator models allowed; empty: any',
-    example: ['ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4'],
+    description:
+      'AAGUIDs of the authenticator models allowed; empty: any. Only an AAGUID proven by a ' +
+      'trusted attestation (a certificate chain to a root of its loaded metadata statement) ' +
+      'satisfies it: with a non-empty list, `none` and untrusted attestations are refused',
+    example: ['cb69481e-8ff7-4039-93ec-0a2729a154a8'],
   })
   @IsOptional()
   @IsArray()
@@ -140,6 +148,50 @@ export class CreateRegistrationPolicyDto extends HintsField {
     message: 'each aaguidAllowList entry must be an AAGUID (8-4-4-4-12 hex)',
   })
   aaguidAllowList?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'AAGUIDs refused, whether proven or only claimed (a claim is best effort: a lying ' +
+      'authenticator evades it unless attestationRequirement is TRUSTED)',
+    example: ['00000000-0000-0000-0000-000000000000'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @Matches(AAGUID, {
+    each: true,
+    message: 'each aaguidDenyList entry must be an AAGUID (8-4-4-4-12 hex)',
+  })
+  aaguidDenyList?: string[];
+
+  @ApiPropertyOptional({
+    enum: AttestationRequirement,
+    enumName: 'AttestationRequirement',
+    default: AttestationRequirement.NONE,
+    description:
+      'What the attestation must prove: NONE (anything, fmt none included), VERIFIED (a ' +
+      'statement that verifies: self or certificate chain), TRUSTED (a certificate chain to a ' +
+      "root of the AAGUID's loaded metadata statement). Ask for attestation 'direct' to get one",
+    example: AttestationRequirement.TRUSTED,
+  })
+  @IsOptional()
+  @IsEnum(AttestationRequirement)
+  attestationRequirement?: AttestationRequirement;
+
+  @ApiPropertyOptional({
+    enum: UntrustedAttestation,
+    enumName: 'UntrustedAttestation',
+    default: UntrustedAttestation.RECORD,
+    description:
+      'A statement that verifies but is not trusted (self attestation, a chain to an unknown ' +
+      'root, no metadata for the AAGUID): RECORD accepts it as untrusted, REFUSE refuses it',
+    example: UntrustedAttestation.REFUSE,
+  })
+  @IsOptional()
+  @IsEnum(UntrustedAttestation)
+  untrustedAttestation?: UntrustedAttestation;
 
   @ApiPropertyOptional({
     description: "Exclude the user's existing credentials",
@@ -177,6 +229,11 @@ export class RegistrationPolicyResponseDto {
   @ApiProperty({ type: [Number], example: [-8, -7, -257] }) algorithms!: number[];
   @ApiProperty() allowExternalChallenge!: boolean;
   @ApiProperty({ type: [String] }) aaguidAllowList!: string[];
+  @ApiProperty({ type: [String] }) aaguidDenyList!: string[];
+  @ApiProperty({ enum: AttestationRequirement, enumName: 'AttestationRequirement' })
+  attestationRequirement!: AttestationRequirement;
+  @ApiProperty({ enum: UntrustedAttestation, enumName: 'UntrustedAttestation' })
+  untrustedAttestation!: UntrustedAttestation;
   @ApiProperty() excludeExistingCredentials!: boolean;
   @ApiProperty({ enum: Hint, enumName: 'Hint', isArray: true }) hints!: Hint[];
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
@@ -194,6 +251,9 @@ export class RegistrationPolicyResponseDto {
       algorithms: p.algorithms,
       allowExternalChallenge: p.allowExternalChallenge,
       aaguidAllowList: p.aaguidAllowList,
+      aaguidDenyList: p.aaguidDenyList,
+      attestationRequirement: p.attestationRequirement,
+      untrustedAttestation: p.untrustedAttestation,
       excludeExistingCredentials: p.excludeExistingCredentials,
       hints: p.hints,
       createdAt: p.createdAt.toISOString(),

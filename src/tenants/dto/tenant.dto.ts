@@ -25,6 +25,7 @@ export const RESERVED_TENANT_IDS = [
   'limits',
   'transactions',
   'browser',
+  'metadata',
 ];
 
 export const DEFAULT_LIMITS = { maxStores: 10, maxUsers: 100_000, maxPasskeysPerUser: 10 } as const;

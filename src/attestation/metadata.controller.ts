@@ -1,0 +1,57 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequirePermission } from '../auth/permission.decorator';
+import { ProblemDto } from '../openapi/problem.dto';
+import {
+  LoadMetadataBlobDto,
+  LoadMetadataStatementsDto,
+  MetadataLoadedDto,
+  MetadataStatusDto,
+} from './dto/metadata.dto';
+import { MetadataService } from './metadata.service';
+
+/** Authenticator metadata is global (one copy for all tenants): platform keys only. */
+@ApiTags('Authenticator metadata')
+@Controller('identity-store/metadata')
+export class MetadataController {
+  constructor(private readonly metadata: MetadataService) {}
+
+  @Get()
+  @RequirePermission('getAuthenticatorMetadata', { scope: 'platform' })
+  @ApiOperation({ summary: 'What FIDO metadata is loaded (the BLOB number, nextUpdate, counts)' })
+  @ApiOkResponse({ type: MetadataStatusDto })
+  status(): Promise<MetadataStatusDto> {
+    return this.metadata.status();
+  }
+
+  @Post('blob')
+  @HttpCode(200)
+  @RequirePermission('loadAuthenticatorMetadata', { scope: 'platform' })
+  @ApiOperation({
+    summary: 'Load a FIDO MDS BLOB (offline)',
+    description:
+      'Verified before use: the x5c chain to the configured MDS root (IDS_MDS_ROOT_CERTS, by ' +
+      "default FIDO's), the JWT signature, a nextUpdate not passed, a number greater than the " +
+      "loaded BLOB's. It replaces the previous BLOB's entries.",
+  })
+  @ApiOkResponse({ type: MetadataLoadedDto })
+  @ApiBadRequestResponse({ type: ProblemDto, description: 'METADATA_INVALID, VALIDATION_FAILED' })
+  loadBlob(@Body() dto: LoadMetadataBlobDto): Promise<MetadataLoadedDto> {
+    return this.metadata.loadBlob(dto.blob);
+  }
+
+  @Post('statements')
+  @HttpCode(200)
+  @RequirePermission('loadAuthenticatorMetadata', { scope: 'platform' })
+  @ApiOperation({
+    summary: 'Load FIDO2 metadata statements one by one',
+    description:
+      "Trust anchors per AAGUID (attestationRootCertificates); they win over the BLOB's entry " +
+      'for the same AAGUID. The operator vouches for them: they are not signed.',
+  })
+  @ApiOkResponse({ type: MetadataLoadedDto })
+  @ApiBadRequestResponse({ type: ProblemDto, description: 'VALIDATION_FAILED' })
+  loadStatements(@Body() dto: LoadMetadataStatementsDto): Promise<MetadataLoadedDto> {
+    return this.metadata.loadStatements(dto.statements);
+  }
+}
