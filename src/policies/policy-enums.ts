@@ -32,7 +32,7 @@ export enum CounterPolicy {
 /** ES256, EdDSA, RS256 (COSE algorithm ids). */
 export const SUPPORTED_ALGORITHMS = [-7, -8, -257] as const;
 
-/** What a registration's attestation must prove (see docs/attestation-trust.md). */
+/** What a registration's attestation must prove (see docs/security.md). */
 export enum AttestationRequirement {
   /** Anything, including fmt `none`. */
   NONE = 'NONE',
