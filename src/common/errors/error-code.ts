@@ -74,4 +74,7 @@ export enum ErrorCode {
   // infrastructure
   DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE',
   INTERNAL_ERROR = 'INTERNAL_ERROR',
+  // answered by the HTTP parser's error handler (client-error.ts), before any route
+  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
+  HEADERS_TOO_LARGE = 'HEADERS_TOO_LARGE',
 }

@@ -80,6 +80,10 @@ export function statusOf(code: ErrorCode): number {
       return 500;
     case ErrorCode.DATABASE_UNAVAILABLE:
       return 503;
+    case ErrorCode.REQUEST_TIMEOUT:
+      return 408;
+    case ErrorCode.HEADERS_TOO_LARGE:
+      return 431;
     default:
       return assertNever(code);
   }
