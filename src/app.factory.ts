@@ -23,7 +23,8 @@ export function createFastifyAdapter(config: AppConfig, logger?: AppLogger): Fas
       requestIdLogLabel: 'requestId',
       disableRequestLogging: true,
     }),
-    return503OnClosing: true,
+    // configureApp answers requests that arrive while closing (Fastify's own 503 is plain JSON)
+    return503OnClosing: false,
     // rpIds reach 253 characters and encoded external ids more: Fastify's default is 100
     routerOptions: { maxParamLength: 1000 },
     // bad percent-encoding and overlong parameters are answered by the router itself

@@ -2,9 +2,11 @@
  * Input no route should ever see: lone UTF-16 surrogates in JSON, and bytes Node's HTTP parser
  * refuses before any route runs (tested over real sockets: inject() bypasses the parser).
  */
+import { Controller, Get, Module } from '@nestjs/common';
 import type { Response as InjectResponse } from 'light-my-request';
 import { connect } from 'node:net';
 import openapi from '../../openapi/openapi.json';
+import { Public } from '../../src/auth/public.decorator';
 import { SERVED_METHODS } from '../../src/common/errors/client-error';
 import { call, expectStatus, uniqueId } from '../support/api';
 import { registerPasskey } from '../support/ceremonies';
@@ -306,5 +308,51 @@ describe("requests Node's HTTP parser refuses (raw sockets)", () => {
     for (const [request, status, code] of cases) {
       expectRawProblem(await rawRequest(port, request), status, code);
     }
+  });
+});
+
+/** A route that answers when the test says so: it keeps a connection busy while the app closes. */
+let release: () => void = () => undefined;
+let arrived: () => void = () => undefined;
+@Public()
+@Controller('probe/hold')
+class HoldController {
+  @Get()
+  async hold(): Promise<{ held: true }> {
+    arrived();
+    await new Promise<void>((resolve) => (release = resolve));
+    return { held: true };
+  }
+}
+@Module({ controllers: [HoldController] })
+class HoldModule {}
+
+describe('a request arriving while the server shuts down', () => {
+  it('is a 503 SHUTTING_DOWN problem with Retry-After, not plain JSON', async () => {
+    const t = await createTestApp({ modules: [HoldModule] });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (t.app.getHttpServer().address() as { port: number }).port;
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    const held = new Promise<void>((resolve) => (arrived = resolve));
+    socket.write('GET /api/probe/hold HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await held;
+    // the connection is busy, so closing keeps it; the next request on it meets a closing server
+    const closing = t.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.write('GET /api/health/live HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await closed;
+    await closing;
+    const text = Buffer.concat(chunks).toString('utf8');
+    const second = text.slice(text.indexOf('HTTP/1.1', 10));
+    const [head, body] = second.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 503/);
+    expect(head).toMatch(/content-type: application\/problem\+json/i);
+    expect(head).toMatch(/retry-after: 1/i);
+    expect(JSON.parse(body)).toMatchObject({ status: 503, code: 'SHUTTING_DOWN' });
   });
 });

@@ -109,6 +109,8 @@ function answerOnSocket(
       socket.write(`${lines.join('\r\n')}\r\n\r\n${body}`);
       log.debug({ requestId, code: problem.code, cause }, 'client error');
     }
+  } catch {
+    // a listener of the server's events must never throw: the process would go down
   } finally {
     socket.destroy();
   }

@@ -77,4 +77,5 @@ export enum ErrorCode {
   // answered by the HTTP parser's error handler (client-error.ts), before any route
   REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
   HEADERS_TOO_LARGE = 'HEADERS_TOO_LARGE',
+  SHUTTING_DOWN = 'SHUTTING_DOWN',
 }

@@ -84,6 +84,8 @@ export function statusOf(code: ErrorCode): number {
       return 408;
     case ErrorCode.HEADERS_TOO_LARGE:
       return 431;
+    case ErrorCode.SHUTTING_DOWN:
+      return 503;
     default:
       return assertNever(code);
   }
