@@ -260,7 +260,7 @@ describe("requests Node's HTTP parser refuses (raw sockets)", () => {
     expect(res.status).toBe(200);
   });
 
-  it("Fastify's own refusals over a socket are problem+json already", async () => {
+  it("Fastify's own refusals over a socket are problem+json with x-request-id (the router's too)", async () => {
     const tenants =
       'POST /api/identity-store/tenants HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n';
     const cases: [string, number, string][] = [
