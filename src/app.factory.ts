@@ -1,9 +1,11 @@
 import type { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FastifyReply, FastifyRequest, LogController } from 'fastify';
+import { FastifyInstance, FastifyReply, FastifyRequest, LogController } from 'fastify';
+import type { Socket } from 'node:net';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
+import { answerClientError } from './common/errors/client-error';
 import { sendProblem } from './common/errors/problem-responder';
 import { AppLogger, NestPinoLogger, requestIdOf } from './common/logging/logger';
 import type { AppConfig } from './config/app-config';
@@ -21,12 +23,20 @@ export function createFastifyAdapter(config: AppConfig, logger?: AppLogger): Fas
       requestIdLogLabel: 'requestId',
       disableRequestLogging: true,
     }),
-    return503OnClosing: true,
+    // configureApp answers requests that arrive while closing (Fastify's own 503 is plain JSON)
+    return503OnClosing: false,
     // rpIds reach 253 characters and encoded external ids more: Fastify's default is 100
     routerOptions: { maxParamLength: 1000 },
     // bad percent-encoding and overlong parameters are answered by the router itself
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
       sendProblem(error, request, reply),
+    // what Node's HTTP parser refuses (no route, no request object) is problem+json too
+    clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Socket) {
+      answerClientError(this.log, error, socket);
+    },
+    // a Host-less HTTP/1.1 request reaches configureApp's hook, which answers problem+json
+    // (Node's own refusal is an empty 400)
+    http: { requireHostHeader: false },
     ...(logger ? { loggerInstance: logger } : {}),
   });
 }

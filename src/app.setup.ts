@@ -1,6 +1,9 @@
 import { RequestMethod } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Socket } from 'node:net';
 import type { AppConfig } from './config/app-config';
+import { DomainError, ErrorCode } from './common/errors';
+import { answerConnect } from './common/errors/client-error';
 import { ProblemFilter } from './common/errors/problem.filter';
 import { loggablePath } from './common/logging/loggable-path';
 import { AppValidationPipe } from './common/validation/validation.pipe';
@@ -33,8 +36,23 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only (Fastify's secure parser; Nest's parsers are off): any other body type is a 415.
   fastify.removeContentTypeParser(['text/plain']);
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // a request on a connection still open while the server drains: go elsewhere
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new DomainError(ErrorCode.SHUTTING_DOWN, 'The server is shutting down; retry', {
+        headers: { 'retry-after': '1' },
+      });
+    }
+    // RFC 9112 §3.2 (Node's own check is off: it answers an empty 400, app.factory.ts)
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new DomainError(ErrorCode.MALFORMED_REQUEST, 'An HTTP/1.1 request needs a Host header');
+    }
   });
   fastify.addHook('onResponse', async (request, reply) => {
     request.log.info(
@@ -52,6 +70,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     reply.header('x-content-type-options', 'nosniff');
     return payload;
   });
+  fastify.server.on('connect', (_request, socket: Socket) => answerConnect(fastify.log, socket));
   if (config.metricsEnabled) app.get(MetricsService).instrument(fastify);
   app.get(BrowserGateway).register(fastify);
 

@@ -1,15 +1,30 @@
 /**
  * Fuzzed input over every operation of the OpenAPI document: zero 5xx, and every error is
  * problem+json with a code. CI runs a sample; IDS_FUZZ_LONG=1 runs ≥ 10,000 requests.
+ * Besides the random sample: a NUL in every path segment of every operation (with and without
+ * an Origin, which the browser routes' CORS hook looks up), and client data that is JSON but
+ * not an object on every completion and browser finish route.
  */
 import type { OpenAPIObject } from '@nestjs/swagger';
+import type { Response } from 'light-my-request';
 import { buildOpenApiDocument } from '../../src/openapi/openapi';
-import { tenantWithAdmin } from '../support/api';
+import { call, expectStatus, tenantWithAdmin } from '../support/api';
+import {
+  authSessionUrl,
+  authStartUrl,
+  discoverableStartUrl,
+  regSessionUrl,
+  regStartUrl,
+  start,
+  Where,
+} from '../support/ceremonies';
 import { seedTenantResources } from '../support/isolation-fixtures';
+import { SoftAuthenticator } from '../support/soft-authenticator';
 import { createTestApp, TestApp } from '../support/test-app';
 
 const LONG = process.env.IDS_FUZZ_LONG === '1';
-const PER_OPERATION = LONG ? 150 : 16;
+const KINDS = 9;
+const PER_OPERATION = LONG ? 150 : 2 * KINDS;
 
 /** A small deterministic PRNG, so a failure can be replayed. */
 function prng(seed: number): () => number {
@@ -35,6 +50,7 @@ const PATH_VALUES = [
   '💥',
   '%F0%9F%92%A5',
   '%C3%28', // bad UTF-8
+  '%ED%A0%80', // a lone surrogate, CESU-8 encoded (not UTF-8)
   "'; DROP TABLE users; --",
   '00000000-0000-0000-0000-000000000000',
   'not-a-uuid',
@@ -66,12 +82,41 @@ const VALUES: unknown[] = [
   '2026-13-45T99:99:99Z',
 ];
 
+/** Lone UTF-16 surrogates: JSON.stringify writes them as `\ud800` escapes, as an attacker would. */
+const LONE_SURROGATES: unknown[] = [
+  '\ud800',
+  'a\udc00b',
+  'ok\udbff',
+  ['\ud800'],
+  { tier: '\udfff' },
+  { '\ud800': 'key' },
+];
+
+/** The nearest a query string comes: fast-querystring keeps undecodable escapes verbatim. */
+const LONE_SURROGATE_QUERIES = [
+  'externalId=%ED%A0%80',
+  'userName=a%ED%B0%80',
+  'status=%ED%A0%80',
+  'sort=%ED%A0%80',
+];
+
 /** JSON nested `depth` levels deep, built as text (JSON.stringify would overflow the stack). */
 function deep(depth: number): string {
   return `${'{"a":'.repeat(depth)}"bottom"${'}'.repeat(depth)}`;
 }
 
 type Op = { method: string; path: string; fields: string[] };
+
+/** What is wrong with an answer: a 5xx, or an error that is not problem+json with a code. */
+function broken(res: Response): string | undefined {
+  if (res.statusCode >= 500) return `${res.statusCode} ${res.body.slice(0, 200)}`;
+  if (res.statusCode < 400) return undefined;
+  const isProblem = /^application\/problem\+json/.test(String(res.headers['content-type']));
+  const code = isProblem ? (res.json() as { code?: unknown }).code : undefined;
+  return isProblem && typeof code === 'string'
+    ? undefined
+    : `${res.statusCode} without problem+json code`;
+}
 
 function operations(doc: OpenAPIObject): Op[] {
   const schemas = (doc.components?.schemas ?? {}) as Record<
@@ -89,6 +134,12 @@ function operations(doc: OpenAPIObject): Op[] {
   return ops;
 }
 
+const regSessionPath =
+  '/api/identity-store/stores/{storeName}/passkeys/registrations/sessions/{sessionId}';
+const authSessionPath =
+  '/api/identity-store/stores/{storeName}/passkeys/authentications/sessions/{sessionId}';
+const browserFinishPath = '/api/identity-store/browser/transactions/{transactionId}/finish';
+
 describe('fuzzed input over every operation', () => {
   let t: TestApp;
   let key: string;
@@ -96,13 +147,23 @@ describe('fuzzed input over every operation', () => {
   let doc: OpenAPIObject;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // the per-IP browser limit would answer 429 before the inputs reach anything
+    t = await createTestApp({ config: { browserRateLimit: 1_000_000 } });
     const a = await tenantWithAdmin(t.app, 'fuzz');
     key = a.admin.key;
     params = (await seedTenantResources(t.app, a.tenant, key)).params;
     doc = buildOpenApiDocument(t.app);
   }, 60_000);
   afterAll(() => t.close());
+
+  /** Resources of a tenant of its own: the random requests above delete some of theirs. */
+  async function fresh(): Promise<{ key: string; params: Record<string, string> }> {
+    const a = await tenantWithAdmin(t.app, 'fuzz');
+    return {
+      key: a.admin.key,
+      params: (await seedTenantResources(t.app, a.tenant, a.admin.key)).params,
+    };
+  }
 
   it(
     `answers ${PER_OPERATION} malformed requests per operation with 4xx problem+json, never 5xx`,
@@ -114,7 +175,7 @@ describe('fuzzed input over every operation', () => {
 
       for (const op of operations(doc)) {
         for (let i = 0; i < PER_OPERATION; i++) {
-          const kind = i % 8;
+          const kind = i % KINDS;
           // path: mostly valid fixtures; one mutated parameter in some requests
           const names = op.path.match(/\{(\w+)\}/g) ?? [];
           const mutate = kind === 0 && names.length > 0 ? pick(names) : undefined;
@@ -161,6 +222,14 @@ describe('fuzzed input over every operation', () => {
               query = `?${pick(['page=-1', 'size=abc', 'size=1000000', "sort=';drop", 'sort=createdAt,sideways', 'status=NOPE', 'from=yesterday', 'unknown=1', 'page=1e99'])}`;
               headers['x-tenant-id'] = pick(['', 'UPPER', '../x', 'a'.repeat(100), '*']);
               break;
+            case 8: // lone surrogates in every documented field (or a key), and in the query
+              payload = JSON.stringify(
+                op.fields.length
+                  ? Object.fromEntries(op.fields.map((f) => [f, pick(LONE_SURROGATES)]))
+                  : { '\ud800': pick(LONE_SURROGATES) },
+              );
+              query = `?${pick(LONE_SURROGATE_QUERIES)}`;
+              break;
             default: // kind 0: the mutated path, with a plausible body
               payload = op.method === 'GET' || op.method === 'DELETE' ? undefined : '{}';
           }
@@ -173,17 +242,9 @@ describe('fuzzed input over every operation', () => {
             payload,
           });
           sent++;
-          const where = `${op.method} ${url.slice(0, 120)}${query} [kind ${kind}]`;
-          if (res.statusCode >= 500) {
-            failures.push(`${where}: ${res.statusCode} ${res.body.slice(0, 200)}`);
-          } else if (res.statusCode >= 400) {
-            const isProblem = /^application\/problem\+json/.test(
-              String(res.headers['content-type']),
-            );
-            const code = isProblem ? (res.json() as { code?: unknown }).code : undefined;
-            if (!isProblem || typeof code !== 'string')
-              failures.push(`${where}: ${res.statusCode} without problem+json code`);
-          }
+          const fault = broken(res as unknown as Response);
+          if (fault)
+            failures.push(`${op.method} ${url.slice(0, 120)}${query} [kind ${kind}]: ${fault}`);
         }
       }
       console.log(
@@ -193,4 +254,204 @@ describe('fuzzed input over every operation', () => {
     },
     LONG ? 600_000 : 120_000,
   );
+  it('answers a NUL in every path segment of every operation, with and without Origin, with a 4xx problem', async () => {
+    const { key, params } = await fresh();
+    const failures: string[] = [];
+    let sent = 0;
+    for (const op of operations(doc)) {
+      const url = op.path.replace(/\{(\w+)\}/g, (_whole, name: string) =>
+        encodeURIComponent(params[name] ?? 'x'),
+      );
+      const segments = url.split('/');
+      for (let i = 1; i < segments.length; i++) {
+        const mutated = segments
+          .map((segment, j) => (j === i ? `${segment}%00` : segment))
+          .join('/');
+        for (const origin of [undefined, 'http://localhost:8080']) {
+          const res = await t.app.inject({
+            method: op.method as never,
+            url: mutated,
+            headers: {
+              'x-api-key': key,
+              ...(origin ? { origin } : {}),
+              ...(op.method === 'POST' ? { 'content-type': 'application/json' } : {}),
+            },
+            payload: op.method === 'POST' ? '{}' : undefined,
+          });
+          sent++;
+          // no id, name or path holds a NUL: nothing may succeed either
+          const fault =
+            res.statusCode < 400
+              ? `${res.statusCode} accepted`
+              : broken(res as unknown as Response);
+          if (fault)
+            failures.push(`${op.method} ${mutated.slice(0, 160)} origin=${origin}: ${fault}`);
+        }
+      }
+    }
+    console.log(
+      `fuzz: ${sent} requests with a NUL in one path segment, ${failures.length} failures`,
+    );
+    expect(failures.slice(0, 20)).toEqual([]);
+  }, 120_000);
+
+  it('answers client data that is JSON but not an object on every completion and browser finish route with a 400 problem', async () => {
+    const { key, params } = await fresh();
+    const where: Where = {
+      key,
+      store: params.storeName,
+      rpId: params.rpId,
+      origin: `https://${params.rpId}`,
+    };
+    // thirty failed ceremonies of one user: more than the default lock allows
+    expectStatus(
+      await call(t.app, 'POST', `/api/identity-store/stores/${where.store}`, {
+        key,
+        body: {
+          lockConfiguration: {
+            maxFailedAttempts: 100,
+            tempLockSeconds: 1,
+            maxTempLocksBeforeLock: 0,
+          },
+        },
+      }),
+      200,
+    );
+    const device = new SoftAuthenticator();
+    const registered = await start(
+      t.app,
+      key,
+      regStartUrl(where, params.userId, params.regPolicyName),
+    );
+    const created = await call(t.app, 'POST', regSessionUrl(where, registered.sessionId), {
+      key,
+      body: { clientResponse: device.register(registered.clientRequest as never, where.origin) },
+    });
+    expect(created.statusCode).toBe(200);
+
+    type Ceremony = 'register' | 'authenticate';
+    const rp = `/api/identity-store/stores/${where.store}/passkeys/relyingParties/${where.rpId}`;
+    const browserStart = async (transaction: Response) => {
+      expectStatus(transaction, 201);
+      const res = await call(
+        t.app,
+        'POST',
+        `/api/identity-store/browser/transactions/${transaction.json().transactionId}/start`,
+        { headers: { origin: where.origin } },
+      );
+      expectStatus(res, 200);
+      return res.json() as { transactionId: string; clientRequest: Record<string, unknown> };
+    };
+    const finishUrl = (transactionId: string) =>
+      `/api/identity-store/browser/transactions/${transactionId}/finish`;
+    /** Each route: how to open a fresh ceremony, and where its answer goes. */
+    const routes: Record<
+      string,
+      () => Promise<{ kind: Ceremony; clientRequest: unknown; url: string; key?: string }>
+    > = {
+      [`POST ${regSessionPath}`]: async () => {
+        const s = await start(t.app, key, regStartUrl(where, params.userId, params.regPolicyName));
+        return {
+          kind: 'register',
+          clientRequest: s.clientRequest,
+          url: regSessionUrl(where, s.sessionId),
+          key,
+        };
+      },
+      [`POST ${authSessionPath}`]: async () => {
+        const s = await start(
+          t.app,
+          key,
+          authStartUrl(where, params.userId, params.authPolicyName),
+        );
+        return {
+          kind: 'authenticate',
+          clientRequest: s.clientRequest,
+          url: authSessionUrl(where, s.sessionId),
+          key,
+        };
+      },
+      [`POST ${authSessionPath} (username-less)`]: async () => {
+        const s = await start(t.app, key, discoverableStartUrl(where, params.authPolicyName));
+        return {
+          kind: 'authenticate',
+          clientRequest: s.clientRequest,
+          url: authSessionUrl(where, s.sessionId),
+          key,
+        };
+      },
+      [`POST ${browserFinishPath} (register)`]: async () => {
+        const tx = await call(t.app, 'POST', `${rp}/transactions/register`, {
+          key,
+          body: {
+            externalId: params.userExtId,
+            passkeyDisplayName: 'Fuzzed',
+            registrationPolicy: params.regPolicyName,
+          },
+        });
+        const s = await browserStart(tx);
+        return {
+          kind: 'register',
+          clientRequest: s.clientRequest,
+          url: finishUrl(s.transactionId),
+        };
+      },
+      [`POST ${browserFinishPath} (authenticate)`]: async () => {
+        const tx = await call(t.app, 'POST', `${rp}/transactions/authenticate`, {
+          key,
+          body: { externalId: params.userExtId, authenticationPolicy: params.authPolicyName },
+        });
+        const s = await browserStart(tx);
+        return {
+          kind: 'authenticate',
+          clientRequest: s.clientRequest,
+          url: finishUrl(s.transactionId),
+        };
+      },
+      [`POST ${browserFinishPath} (username-less)`]: async () => {
+        const res = await call(
+          t.app,
+          'POST',
+          `/api/identity-store/browser/${params.tenantId}/stores/${where.store}/relyingParties/${where.rpId}/authentications/${params.authPolicyName}`,
+          { headers: { origin: where.origin } },
+        );
+        const s = res.json() as { transactionId: string; clientRequest: unknown };
+        return {
+          kind: 'authenticate',
+          clientRequest: s.clientRequest,
+          url: finishUrl(s.transactionId),
+        };
+      },
+    };
+    // every operation that takes a clientResponse is covered above
+    const completions = operations(doc)
+      .filter((op) => op.fields.includes('clientResponse'))
+      .map((op) => `${op.method} ${op.path}`);
+    const covered = new Set(Object.keys(routes).map((name) => name.replace(/ \(.*\)$/, '')));
+    expect(completions.filter((c) => !covered.has(c))).toEqual([]);
+
+    const failures: string[] = [];
+    for (const [name, open] of Object.entries(routes)) {
+      for (const clientData of [null, 1, 'x', [], true]) {
+        const ceremony = await open();
+        const clientResponse =
+          ceremony.kind === 'register'
+            ? device.register(ceremony.clientRequest as never, where.origin)
+            : device.authenticate(ceremony.clientRequest as never, where.origin);
+        (clientResponse.response as { clientDataJSON: string }).clientDataJSON = Buffer.from(
+          JSON.stringify(clientData),
+        ).toString('base64url');
+        const res = await call(t.app, 'POST', ceremony.url, {
+          key: ceremony.key,
+          headers: ceremony.key ? {} : { origin: where.origin },
+          body: { clientResponse },
+        });
+        // any 4xx problem will do (today VERIFICATION_FAILED); a success or a 5xx will not
+        const fault =
+          res.statusCode === 400 ? broken(res) : `${res.statusCode} ${res.body.slice(0, 160)}`;
+        if (fault) failures.push(`${name} clientDataJSON=${JSON.stringify(clientData)}: ${fault}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 60_000);
 });

@@ -86,4 +86,8 @@ export enum ErrorCode {
   AUTHENTICATOR_COMPROMISED = 'AUTHENTICATOR_COMPROMISED',
   // authenticator metadata (FIDO MDS)
   METADATA_INVALID = 'METADATA_INVALID',
+  // answered by the HTTP parser's error handler (client-error.ts), before any route
+  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
+  HEADERS_TOO_LARGE = 'HEADERS_TOO_LARGE',
+  SHUTTING_DOWN = 'SHUTTING_DOWN',
 }

@@ -88,6 +88,12 @@ export function statusOf(code: ErrorCode): number {
       return 500;
     case ErrorCode.DATABASE_UNAVAILABLE:
       return 503;
+    case ErrorCode.REQUEST_TIMEOUT:
+      return 408;
+    case ErrorCode.HEADERS_TOO_LARGE:
+      return 431;
+    case ErrorCode.SHUTTING_DOWN:
+      return 503;
     default:
       return assertNever(code);
   }

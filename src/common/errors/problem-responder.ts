@@ -17,6 +17,8 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
   if (reply.sent) return;
   reply
     .status(problem.status)
+    // also where no onRequest hook ran (the router's own refusals)
+    .header('x-request-id', problem.requestId)
     .headers(headers)
     .type(PROBLEM_CONTENT_TYPE)
     .send(JSON.stringify(problem));

@@ -33,7 +33,8 @@ function titleOf(code: ErrorCode): string {
   return words.join(' ');
 }
 
-function build(code: ErrorCode, detail: string, status = statusOf(code)): Problem {
+/** A problem for a code, with its status unless another is given. */
+export function buildProblem(code: ErrorCode, detail: string, status = statusOf(code)): Problem {
   return { type: problemType(code), title: titleOf(code), status, detail, code };
 }
 
@@ -101,7 +102,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 /** Turns anything thrown into a problem: known errors keep their meaning, the rest is a 500. */
 export function toProblem(error: unknown): ProblemWithHeaders {
   if (error instanceof DomainError) {
-    const problem = build(error.code, error.detail);
+    const problem = buildProblem(error.code, error.detail);
     if (error.errors) problem.errors = error.errors;
     return { problem, headers: error.headers ?? {}, unexpected: false };
   }
@@ -113,27 +114,30 @@ export function toProblem(error: unknown): ProblemWithHeaders {
       const code = STATUS_CODES[status] ?? ErrorCode.REQUEST_REJECTED;
       const detail =
         status === 404 ? 'No route matches this method and path' : messageOf(e, 'Request rejected');
-      return { problem: build(code, detail, status), headers: {}, unexpected: false };
+      return { problem: buildProblem(code, detail, status), headers: {}, unexpected: false };
     }
   }
   // Errors raised before a handler runs (Nest wraps Fastify's parser errors as HttpException)
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     const code = STATUS_CODES[e.statusCode] ?? ErrorCode.REQUEST_REJECTED;
     return {
-      problem: build(code, messageOf(e, 'The request was rejected'), e.statusCode),
+      problem: buildProblem(code, messageOf(e, 'The request was rejected'), e.statusCode),
       headers: {},
       unexpected: false,
     };
   }
   if (isDatabaseUnavailable(error)) {
     return {
-      problem: build(ErrorCode.DATABASE_UNAVAILABLE, 'The database is unavailable; retry shortly'),
+      problem: buildProblem(
+        ErrorCode.DATABASE_UNAVAILABLE,
+        'The database is unavailable; retry shortly',
+      ),
       headers: { 'retry-after': '1' },
       unexpected: false,
     };
   }
   return {
-    problem: build(ErrorCode.INTERNAL_ERROR, 'An unexpected error occurred'),
+    problem: buildProblem(ErrorCode.INTERNAL_ERROR, 'An unexpected error occurred'),
     headers: {},
     unexpected: true,
   };

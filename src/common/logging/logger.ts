@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import pino, { DestinationStream, Logger } from 'pino';
 import type { LogLevel } from '../../config/app-config';
+import { logMethodHook, serializeError } from './error-serializer';
 
 export type AppLogger = Logger;
 
@@ -28,6 +29,9 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACT, censor: '[REDACTED]' },
+      // every error logged as `err` (and an Error logged on its own): no SQL parameters or values
+      serializers: { err: serializeError },
+      hooks: { logMethod: logMethodHook },
     },
     destination,
   );

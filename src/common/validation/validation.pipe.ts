@@ -21,9 +21,21 @@ const LOCATION: Record<string, FieldError['in']> = { body: 'body', query: 'query
 
 const MAX_DEPTH = 32;
 
+/** In `u` mode a surrogate class matches only unpaired halves (a pair is one code point). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** What is wrong with a string no field may carry, if anything. */
+function badText(value: string): string | undefined {
+  // PostgreSQL text cannot store NUL
+  if (value.includes('\u0000')) return 'NUL characters';
+  // not Unicode: PostgreSQL JSON refuses it, text would silently store U+FFFD, validators throw
+  if (LONE_SURROGATE.test(value)) return 'unpaired UTF-16 surrogates (\\uD800-\\uDFFF)';
+  return undefined;
+}
+
 /**
- * Input no field may carry: NUL characters (PostgreSQL text cannot store them) and nesting
- * deeper than MAX_DEPTH. Returns the path of the first offence.
+ * Input no field may carry: NUL characters, unpaired surrogates and nesting deeper than
+ * MAX_DEPTH. Returns the path of the first offence.
  */
 function hostileInput(
   value: unknown,
@@ -31,16 +43,15 @@ function hostileInput(
   depth = 0,
 ): { field: string; message: string } | undefined {
   if (typeof value === 'string') {
-    return value.includes('\u0000')
-      ? { field: path || '(root)', message: 'must not contain NUL characters' }
-      : undefined;
+    const bad = badText(value);
+    return bad ? { field: path || '(root)', message: `must not contain ${bad}` } : undefined;
   }
   if (value === null || typeof value !== 'object') return undefined;
   if (depth >= MAX_DEPTH)
     return { field: path || '(root)', message: `must not nest deeper than ${MAX_DEPTH} levels` };
   for (const [key, child] of Object.entries(value)) {
-    if (key.includes('\u0000'))
-      return { field: path || '(root)', message: 'keys must not contain NUL characters' };
+    const bad = badText(key);
+    if (bad) return { field: path || '(root)', message: `keys must not contain ${bad}` };
     const found = hostileInput(child, path ? `${path}.${key}` : key, depth + 1);
     if (found) return found;
   }

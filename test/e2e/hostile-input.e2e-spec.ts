@@ -1,0 +1,358 @@
+/**
+ * Input no route should ever see: lone UTF-16 surrogates in JSON, and bytes Node's HTTP parser
+ * refuses before any route runs (tested over real sockets: inject() bypasses the parser).
+ */
+import { Controller, Get, Module } from '@nestjs/common';
+import type { Response as InjectResponse } from 'light-my-request';
+import { connect } from 'node:net';
+import openapi from '../../openapi/openapi.json';
+import { Public } from '../../src/auth/public.decorator';
+import { SERVED_METHODS } from '../../src/common/errors/client-error';
+import { call, expectStatus, uniqueId } from '../support/api';
+import { registerPasskey } from '../support/ceremonies';
+import { passkeyWorld, World } from '../support/passkey-world';
+import { expectProblem } from '../support/problem';
+import { SoftAuthenticator } from '../support/soft-authenticator';
+import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
+
+/** JSON text with `\ud800` escapes: JSON.stringify would escape the backslash itself. */
+function jsonWithLoneSurrogate(body: Record<string, unknown>, marker = '<LONE>'): string {
+  return JSON.stringify(body).replaceAll(marker, '\\ud800');
+}
+
+describe('lone UTF-16 surrogates', () => {
+  let t: TestApp;
+  let w: World;
+  let user: { id: string };
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    w = await passkeyWorld(t.app);
+    user = await w.newUser();
+  });
+  afterAll(() => t.close());
+
+  const post = (url: string, json: string, key = w.key): Promise<InjectResponse> =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      payload: json,
+    }) as unknown as Promise<InjectResponse>;
+
+  function expectRefused(res: InjectResponse, field: string, keys = false): void {
+    const body = expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(body.errors).toEqual([
+      {
+        field,
+        in: 'body',
+        message: `${keys ? 'keys ' : ''}must not contain unpaired UTF-16 surrogates (\\uD800-\\uDFFF)`,
+      },
+    ]);
+  }
+
+  it('in a user attribute (stored as PostgreSQL JSON) is a 400 naming the field', async () => {
+    const res = await post(
+      `${w.storeUrl}/users`,
+      jsonWithLoneSurrogate({
+        externalId: uniqueId('u'),
+        userName: 'x',
+        attributes: { tier: 'a<LONE>b' },
+      }),
+    );
+    expectRefused(res, 'attributes.tier');
+  });
+
+  it('in the key of a user attribute is a 400', async () => {
+    const res = await post(
+      `${w.storeUrl}/users/${user.id}`,
+      jsonWithLoneSurrogate({ attributes: { '<LONE>': 'v' } }),
+    );
+    expectRefused(res, 'attributes', true);
+  });
+
+  it('in an e-mail address (the validator throws on it) is a 400', async () => {
+    const res = await post(
+      `${w.storeUrl}/users`,
+      jsonWithLoneSurrogate({
+        externalId: uniqueId('u'),
+        userName: 'x',
+        email: 'jane<LONE>@example.com',
+      }),
+    );
+    expectRefused(res, 'email');
+  });
+
+  it('in a user name is refused, not silently stored as U+FFFD', async () => {
+    const res = await post(
+      `${w.storeUrl}/users`,
+      jsonWithLoneSurrogate({ externalId: uniqueId('u'), userName: 'jane<LONE>' }),
+    );
+    expectRefused(res, 'userName');
+  });
+
+  it('in a passkey displayName through its update route is a 400', async () => {
+    const passkey = await registerPasskey(t.app, w, new SoftAuthenticator(), user.id);
+    const url = `${w.storeUrl}/users/${user.id}/passkeys/${passkey.passkeyId}`;
+    expectRefused(
+      await post(url, jsonWithLoneSurrogate({ displayName: 'Phone <LONE>' })),
+      'displayName',
+    );
+    // the passkey is unchanged and still answers
+    const after = await call(t.app, 'GET', url, { key: w.key });
+    expectStatus(after, 200);
+    expect(after.json().displayName).not.toContain('\ufffd');
+  });
+
+  it('in a tenant name (its update is written into the audit details) is a 400', async () => {
+    const res = await post(
+      `/api/identity-store/tenants/${w.tenant}`,
+      jsonWithLoneSurrogate({ name: 'Acme <LONE>' }),
+      PLATFORM_KEY,
+    );
+    expectRefused(res, 'name');
+  });
+
+  it('a well-formed pair (an emoji) is still accepted', async () => {
+    const res = await post(
+      `${w.storeUrl}/users/${user.id}`,
+      JSON.stringify({ displayName: 'Jane 💥', attributes: { mood: '💥' } }),
+    );
+    expectStatus(res, 200);
+    expect(res.json()).toMatchObject({ displayName: 'Jane 💥', attributes: { mood: '💥' } });
+  });
+});
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** the whole answer, for failure messages */
+  text: string;
+}
+
+/** Writes raw bytes to the server and reads whatever comes back until the connection closes. */
+function rawRequest(
+  port: number,
+  data: string | Buffer,
+  options: { resetAfterWrite?: boolean } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(data);
+      if (options.resetAfterWrite) socket.resetAndDestroy();
+    });
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s')));
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (!options.resetAfterWrite && error.code !== 'ECONNRESET') reject(error);
+    });
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const [head, ...rest] = text.split('\r\n\r\n');
+      const [statusLine, ...lines] = head.split('\r\n');
+      const headers = Object.fromEntries(
+        lines.map((line) => {
+          const colon = line.indexOf(':');
+          return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
+        }),
+      );
+      resolve({
+        status: Number(statusLine.split(' ')[1] ?? 0),
+        headers,
+        body: rest.join(''),
+        text,
+      });
+    });
+  });
+}
+
+function expectRawProblem(res: RawResponse, status: number, code: string): void {
+  expect({ status: res.status, text: res.text }).toMatchObject({ status });
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = JSON.parse(res.body);
+  expect(body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String) });
+  expect(typeof body.detail).toBe('string');
+  expect(body.requestId).toBe(res.headers['x-request-id']);
+}
+
+describe("requests Node's HTTP parser refuses (raw sockets)", () => {
+  let t: TestApp;
+  let port: number;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (t.app.getHttpServer().address() as { port: number }).port;
+  });
+  afterAll(() => t.close());
+
+  const HEALTH = 'GET /api/health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n';
+
+  it('a control character in a header value is a 400 MALFORMED_REQUEST problem', async () => {
+    const res = await rawRequest(
+      port,
+      Buffer.concat([
+        Buffer.from(`${HEALTH}X-Probe: a`),
+        Buffer.from([0x01]),
+        Buffer.from('b\r\n\r\n'),
+      ]),
+    );
+    expectRawProblem(res, 400, 'MALFORMED_REQUEST');
+    expect(JSON.parse(res.body).detail).toMatch(/Invalid header value char/);
+  });
+
+  it('Content-Length together with Transfer-Encoding is a 400 problem', async () => {
+    const res = await rawRequest(
+      port,
+      'POST /api/identity-store/tenants HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    );
+    expectRawProblem(res, 400, 'MALFORMED_REQUEST');
+    expect(JSON.parse(res.body).detail).toMatch(/Content-Length/);
+  });
+
+  it('a method the parser does not know is a 405 problem with Allow', async () => {
+    const res = await rawRequest(port, 'FROB /api/health/live HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expectRawProblem(res, 405, 'METHOD_NOT_ALLOWED');
+    expect(res.headers.allow).toBe('GET, HEAD, POST, DELETE, OPTIONS');
+  });
+
+  it('Allow names every method of the OpenAPI document', () => {
+    const documented = new Set(
+      Object.values(openapi.paths).flatMap((item) =>
+        Object.keys(item).map((method) => method.toUpperCase()),
+      ),
+    );
+    expect([...documented].filter((m) => !SERVED_METHODS.includes(m as never))).toEqual([]);
+  });
+
+  it('a 40 KB header is a 431 HEADERS_TOO_LARGE problem', async () => {
+    const res = await rawRequest(port, `${HEALTH}X-Big: ${'a'.repeat(40_000)}\r\n\r\n`);
+    expectRawProblem(res, 431, 'HEADERS_TOO_LARGE');
+  });
+
+  it('an HTTP/1.1 request without Host is a 400 problem (RFC 9112 §3.2)', async () => {
+    const res = await rawRequest(
+      port,
+      'GET /api/health/live HTTP/1.1\r\nConnection: close\r\n\r\n',
+    );
+    expectRawProblem(res, 400, 'MALFORMED_REQUEST');
+    expect(JSON.parse(res.body).detail).toMatch(/Host/);
+    // HTTP/1.0 has no Host requirement
+    const old = await rawRequest(port, 'GET /api/health/live HTTP/1.0\r\n\r\n');
+    expect(old.status).toBe(200);
+  });
+
+  it('CONNECT is a 405 problem, not a silently dropped connection', async () => {
+    const res = await rawRequest(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n');
+    expectRawProblem(res, 405, 'METHOD_NOT_ALLOWED');
+  });
+
+  it('a caller that resets its connection mid-error does not disturb the server', async () => {
+    for (let i = 0; i < 20; i++) {
+      await rawRequest(port, 'FROB / HTTP/1.1\r\nHost: x\r\nX-A: \u0001\r\n\r\n', {
+        resetAfterWrite: true,
+      });
+    }
+    const res = await rawRequest(port, `${HEALTH}\r\n`);
+    expect(res.status).toBe(200);
+  });
+
+  it("Fastify's own refusals over a socket are problem+json with x-request-id (the router's too)", async () => {
+    const tenants =
+      'POST /api/identity-store/tenants HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n';
+    const cases: [string, number, string][] = [
+      [
+        'PROPFIND /api/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+        404,
+        'ROUTE_NOT_FOUND',
+      ],
+      [
+        'TRACE /api/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+        404,
+        'ROUTE_NOT_FOUND',
+      ],
+      [
+        'OPTIONS /api/identity-store/tenants HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+        404,
+        'ROUTE_NOT_FOUND',
+      ],
+      [
+        'GET /api/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+        400,
+        'MALFORMED_REQUEST',
+      ],
+      [
+        `${tenants}Content-Type: application/json\r\nContent-Length: 3\r\n\r\n{x}`,
+        400,
+        'MALFORMED_REQUEST',
+      ],
+      [
+        `${tenants}Content-Type: application/json\r\nContent-Length: 0\r\n\r\n`,
+        400,
+        'MALFORMED_REQUEST',
+      ],
+      [
+        `${tenants}Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi`,
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      ],
+      [
+        `${tenants}Content-Type: application/json\r\nContent-Length: 9999999\r\n\r\n{`,
+        413,
+        'PAYLOAD_TOO_LARGE',
+      ],
+    ];
+    for (const [request, status, code] of cases) {
+      expectRawProblem(await rawRequest(port, request), status, code);
+    }
+  });
+});
+
+/** A route that answers when the test says so: it keeps a connection busy while the app closes. */
+let release: () => void = () => undefined;
+let arrived: () => void = () => undefined;
+@Public()
+@Controller('probe/hold')
+class HoldController {
+  @Get()
+  async hold(): Promise<{ held: true }> {
+    arrived();
+    await new Promise<void>((resolve) => (release = resolve));
+    return { held: true };
+  }
+}
+@Module({ controllers: [HoldController] })
+class HoldModule {}
+
+describe('a request arriving while the server shuts down', () => {
+  it('is a 503 SHUTTING_DOWN problem with Retry-After, not plain JSON', async () => {
+    const t = await createTestApp({ modules: [HoldModule] });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (t.app.getHttpServer().address() as { port: number }).port;
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    const held = new Promise<void>((resolve) => (arrived = resolve));
+    socket.write('GET /api/probe/hold HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await held;
+    // the connection is busy, so closing keeps it; the next request on it meets a closing server
+    const closing = t.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.write('GET /api/health/live HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await closed;
+    await closing;
+    const text = Buffer.concat(chunks).toString('utf8');
+    const second = text.slice(text.indexOf('HTTP/1.1', 10));
+    const [head, body] = second.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 503/);
+    expect(head).toMatch(/content-type: application\/problem\+json/i);
+    expect(head).toMatch(/retry-after: 1/i);
+    expect(JSON.parse(body)).toMatchObject({ status: 503, code: 'SHUTTING_DOWN' });
+  });
+});
