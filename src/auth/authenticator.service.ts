@@ -9,6 +9,7 @@ import { parseApiKey, secretMatches } from './api-key-secret';
 import { parsePermission, Permission } from './permissions';
 import type { Principal } from './request-context';
 import { TokenService } from './tokens/token.service';
+import { loggableMessage } from '../common/logging/error-serializer';
 
 /** A row of a raw SQL query, mapped field by field below. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -140,6 +141,8 @@ export class Authenticator {
       .set({ lastUsedAt: () => 'now()', updatedAt: () => 'updated_at' })
       .where('id = :id', { id: row.id })
       .execute()
-      .catch((error: unknown) => this.logger.warn(`could not record lastUsedAt: ${String(error)}`));
+      .catch((error: unknown) =>
+        this.logger.warn(`could not record lastUsedAt: ${loggableMessage(error)}`),
+      );
   }
 }

@@ -19,6 +19,7 @@ import {
 import { allows, formatPermission, TENANT_ID_PATTERN } from './permissions';
 import { IS_PUBLIC } from './public.decorator';
 import type { Principal, RequestContext } from './request-context';
+import { loggableMessage } from '../common/logging/error-serializer';
 
 /**
  * The global guard. Default-deny: a route must be `@Public()`, `@RequireApiKey()` or
@@ -145,7 +146,7 @@ export class PermissionGuard implements CanActivate {
         tenantId: ctx.principal.tenantId,
         details: { operation: requirement.operation, permission: needed },
       })
-      .catch((error: unknown) => this.logger.warn(`audit write failed: ${String(error)}`));
+      .catch((error: unknown) => this.logger.warn(`audit write failed: ${loggableMessage(error)}`));
     throw new DomainError(ErrorCode.PERMISSION_DENIED, `This operation requires ${needed}`);
   }
 

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { loggableMessage } from '../common/logging/error-serializer';
 
 const PURGE_LOCK = 7_241_004;
 
@@ -34,7 +35,9 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
   onApplicationBootstrap(): void {
     if (this.config.purgeIntervalSeconds === 0) return;
     this.timer = setInterval(() => {
-      this.purge().catch((error: unknown) => this.logger.warn(`purge failed: ${String(error)}`));
+      this.purge().catch((error: unknown) =>
+        this.logger.warn(`purge failed: ${loggableMessage(error)}`),
+      );
     }, this.config.purgeIntervalSeconds * 1000);
     this.timer.unref();
   }

@@ -137,3 +137,11 @@ export function logMethodHook(
   }
   method.apply(this, args);
 }
+
+/** An error's message as it may be logged inside a text line: no values of a database error. */
+export function loggableMessage(error: unknown): string {
+  const serialized = serializeError(error);
+  return typeof serialized === 'object' && serialized !== null && 'message' in serialized
+    ? String((serialized as { message: unknown }).message)
+    : String(serialized);
+}
