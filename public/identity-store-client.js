@@ -106,7 +106,7 @@ async function post(path, body) {
     // fetch rejects alike for an unreachable server and for CORS refusing this page's origin
     throw new PasskeyError(
       'NETWORK_ERROR',
-      `Identity Store could not be reached from ${location.origin}: it is down, or this origin is not one of the relying party's origins`,
+      `Identity Store could not be reached from ${globalThis.location?.origin}: it is down, or this origin is not one of the relying party's origins`,
       error,
     );
   }

@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { prepared, runPrepared } from '../database/prepared';
 import { UserEntity } from '../users/user.entity';
 import { userNotFound } from '../users/users.service';
-import type { LockConfig, LockState } from './ceremony/lockout';
+import type { LockConfig, LockState } from './webauthn/lockout';
 import {
   assertStartTarget,
   AuditRow,

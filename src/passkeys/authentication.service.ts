@@ -15,12 +15,18 @@ import {
   precheckAssertion,
   SignedAssertion,
   verifySignature,
-} from './ceremony/authentication-ceremony';
-import { chooseChallenge } from './ceremony/challenge';
-import { afterFailure, afterSuccess, countsTowardsLockout, LockConfig } from './ceremony/lockout';
-import { assertCredentialOfUser, unprovenUsernamelessAssertion } from './ceremony/ownership';
-import { Expected, Prechecked } from './ceremony/prechecks';
-import { authenticationOptions } from './ceremony/options';
+} from './webauthn/authentication-ceremony';
+import { chooseChallenge } from './webauthn/challenge';
+import {
+  afterFailure,
+  afterSuccess,
+  assertMayAuthenticate,
+  countsTowardsLockout,
+  LockConfig,
+} from './webauthn/lockout';
+import { assertCredentialOfUser, unprovenUsernamelessAssertion } from './webauthn/ownership';
+import { Expected, Prechecked } from './webauthn/prechecks';
+import { authenticationOptions } from './webauthn/options';
 import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
 import { auditRow, insertSession } from './ceremony-rows';
 import { CeremonySessions } from './ceremony-sessions';
@@ -32,7 +38,6 @@ import {
 } from './dto/ceremony.dto';
 import { CompleteAuthenticationDto } from './dto/client-response.dto';
 import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
-import { assertMayUsePasskeys } from './user-gate';
 
 interface StartTarget {
   storeName: string;
@@ -70,7 +75,7 @@ export class AuthenticationService {
       ref,
     );
     if (user) {
-      assertMayUsePasskeys(user);
+      assertMayAuthenticate(user, Date.now());
       if (allowCredentials.length === 0) {
         throw new DomainError(
           ErrorCode.NO_PASSKEYS,
@@ -177,7 +182,7 @@ export class AuthenticationService {
         if (passkey.status !== PasskeyStatus.ACTIVE) {
           throw new DomainError(ErrorCode.PASSKEY_NOT_ACTIVE, `The passkey is ${passkey.status}`);
         }
-        assertMayUsePasskeys(owner);
+        assertMayAuthenticate(owner, Date.now());
         const verified = judgeSignedAssertion(
           signed,
           passkey,

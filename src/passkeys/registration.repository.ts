@@ -5,7 +5,7 @@ import { entryOf, METADATA_ROWS } from '../attestation/metadata.repository';
 import { prepared, runPrepared } from '../database/prepared';
 import type { RegistrationPolicyEntity } from '../policies/registration-policy.entity';
 import { UserEntity } from '../users/user.entity';
-import type { NewCredential } from './ceremony/registration-ceremony';
+import type { NewCredential } from './webauthn/registration-ceremony';
 import {
   assertStartTarget,
   AuditRow,

@@ -11,11 +11,11 @@ import { StoresService } from '../stores/stores.service';
 import { UserEntity } from '../users/user.entity';
 import { UserRef, userNotFound, UsersService } from '../users/users.service';
 import { AttestationRequirement, UntrustedAttestation } from '../policies/policy-enums';
-import { authenticatorName } from './ceremony/aaguid-names';
-import { chooseChallenge, newUserHandle } from './ceremony/challenge';
-import { registrationOptions } from './ceremony/options';
-import { fromBase64Url } from './ceremony/prechecks';
-import { claimedAaguid, verifyAttestation } from './ceremony/registration-ceremony';
+import { authenticatorName } from './webauthn/aaguid-names';
+import { chooseChallenge, newUserHandle } from './webauthn/challenge';
+import { registrationOptions } from './webauthn/options';
+import { fromBase64Url } from './webauthn/prechecks';
+import { claimedAaguid, verifyAttestation } from './webauthn/registration-ceremony';
 import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
 import { auditRow, insertSession } from './ceremony-rows';
 import { CeremonySessions } from './ceremony-sessions';
@@ -27,7 +27,7 @@ import {
   StartExtRegistrationDto,
 } from './dto/ceremony.dto';
 import { CompleteRegistrationDto } from './dto/client-response.dto';
-import { assertMayUsePasskeys } from './user-gate';
+import { assertMayAuthenticate } from './webauthn/lockout';
 
 /** The policy's trust rules as frozen at the start (defaults for sessions older than them). */
 function trustPolicyOf(snapshot: CeremonySessionEntity['snapshot']): TrustPolicy {
@@ -108,7 +108,7 @@ export class RegistrationService {
     dto: StartExtRegistrationDto,
   ): Promise<StartedCeremonyDto> {
     const { rp, policy } = found;
-    assertMayUsePasskeys(user);
+    assertMayAuthenticate(user, Date.now());
     const handle = await this.userHandle(on, user, rp.id, created ? null : found.handle, dto);
     if (!created && found.passkeyCount >= found.maxPasskeysPerUser) {
       throw new DomainError(
@@ -205,7 +205,7 @@ export class RegistrationService {
             ErrorCode.USER_NOT_FOUND,
             'The user of this session no longer exists',
           );
-        assertMayUsePasskeys(user);
+        assertMayAuthenticate(user, Date.now());
         const credential = await verifyAttestation(response, {
           type: 'webauthn.create',
           challenge: session.challenge,

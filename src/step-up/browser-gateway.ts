@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { sendProblem } from '../common/errors/problem-responder';
 import { RateLimiter } from '../common/rate-limit/rate-limiter';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { originAllowed } from '../passkeys/ceremony/origins';
+import { originAllowed } from '../passkeys/webauthn/origins';
 
 const PREFIX = '/api/identity-store/browser/';
 const TRANSACTION =

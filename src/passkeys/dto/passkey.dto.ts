@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEnum, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { StoreParams } from '../../stores/dto/store.dto';
 import { EXTERNAL_ID } from '../../users/dto/user.dto';
-import { authenticatorName } from '../ceremony/aaguid-names';
+import { authenticatorName } from '../webauthn/aaguid-names';
 import { PasskeyEntity, PasskeyStatus } from '../passkey.entity';
 
 export class UserPasskeysParams extends StoreParams {

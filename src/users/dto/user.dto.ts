@@ -13,7 +13,7 @@ import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
 import { IsLocale, IsStringMap, IsTimeZone } from '../../common/validation/validators';
 import { StoreParams } from '../../stores/dto/store.dto';
 import { UserEntity } from '../user.entity';
-import { UserStatus } from '../user-status';
+import { effectiveStatus, UserStatus } from '../user-status';
 
 /** Printable, no whitespace, no characters that would fight with URLs. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
@@ -206,21 +206,6 @@ export class UserResponseDto {
       updatedAt: u.updatedAt.toISOString(),
     };
   }
-}
-
-/** A temp lock ends by itself: past `tempLockedUntil` the user is ACTIVE again. */
-export function effectiveStatus(
-  u: Pick<UserEntity, 'status' | 'tempLockedUntil'>,
-  now = Date.now(),
-): UserStatus {
-  if (
-    u.status === UserStatus.TEMP_LOCKED &&
-    u.tempLockedUntil &&
-    u.tempLockedUntil.getTime() <= now
-  ) {
-    return UserStatus.ACTIVE;
-  }
-  return u.status;
 }
 
 export class UserPageDto extends PageMetaDto {

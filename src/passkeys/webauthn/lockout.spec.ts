@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../common/errors';
 import { UserStatus } from '../../users/user-status';
-import { afterFailure, afterSuccess, countsTowardsLockout } from './lockout';
+import { afterFailure, afterSuccess, assertMayAuthenticate, countsTowardsLockout } from './lockout';
 
 describe('lockout rules', () => {
   const signed = { signatureVerified: true, viaApiKey: true };
@@ -71,5 +71,39 @@ describe('lockout rules', () => {
     expect(afterSuccess({ ...state, status: UserStatus.DISABLED }).status).toBe(
       UserStatus.DISABLED,
     );
+  });
+});
+
+describe('who may authenticate now', () => {
+  const now = Date.parse('2026-11-25T12:00:00Z');
+  const user = (status: UserStatus, tempLockedUntil: Date | null = null) => ({
+    status,
+    tempLockedUntil,
+  });
+  const codeOf = (run: () => void) => {
+    try {
+      run();
+      return 'OK';
+    } catch (error) {
+      return (error as { code: string }).code;
+    }
+  };
+
+  it('refuses LOCKED, DISABLED and a TEMP_LOCKED user until the lock ends', () => {
+    expect(codeOf(() => assertMayAuthenticate(user(UserStatus.ACTIVE), now))).toBe('OK');
+    expect(codeOf(() => assertMayAuthenticate(user(UserStatus.PENDING_ACTIVE), now))).toBe('OK');
+    expect(codeOf(() => assertMayAuthenticate(user(UserStatus.LOCKED), now))).toBe(
+      ErrorCode.USER_LOCKED,
+    );
+    expect(codeOf(() => assertMayAuthenticate(user(UserStatus.DISABLED), now))).toBe(
+      ErrorCode.USER_DISABLED,
+    );
+    const until = new Date(now + 1000);
+    expect(codeOf(() => assertMayAuthenticate(user(UserStatus.TEMP_LOCKED, until), now))).toBe(
+      ErrorCode.USER_TEMP_LOCKED,
+    );
+    expect(
+      codeOf(() => assertMayAuthenticate(user(UserStatus.TEMP_LOCKED, until), now + 1000)),
+    ).toBe('OK');
   });
 });

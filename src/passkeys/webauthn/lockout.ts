@@ -1,5 +1,5 @@
-import { UserStatus } from '../../users/user-status';
-import { ErrorCode } from '../../common/errors';
+import { DomainError, ErrorCode } from '../../common/errors';
+import { effectiveStatus, UserStatus } from '../../users/user-status';
 
 export interface LockState {
   status: UserStatus;
@@ -13,6 +13,11 @@ export interface LockConfig {
   tempLockSeconds: number;
   maxTempLocksBeforeLock: number;
 }
+
+/**
+ * The one home of the lockout: who may run a ceremony now, what a failure does to the lock state,
+ * what a success does, and which failures count at all. Pure: the clock is a parameter.
+ */
 
 /**
  * One more failed authentication: at maxFailedAttempts the user is TEMP_LOCKED for
@@ -79,4 +84,27 @@ const PROVEN_BY_SIGNATURE = new Set<string>([
  */
 export function countsTowardsLockout(failure: Failure): boolean {
   return failure.viaApiKey && failure.signatureVerified && PROVEN_BY_SIGNATURE.has(failure.code);
+}
+
+/** Refuses users that may not run a ceremony now: LOCKED, DISABLED, or TEMP_LOCKED until it ends. */
+export function assertMayAuthenticate(
+  user: { status: UserStatus; tempLockedUntil: Date | null },
+  now: number,
+): void {
+  switch (effectiveStatus(user, now)) {
+    case UserStatus.LOCKED:
+      throw new DomainError(
+        ErrorCode.USER_LOCKED,
+        'The user is locked; an administrator must unlock it',
+      );
+    case UserStatus.DISABLED:
+      throw new DomainError(ErrorCode.USER_DISABLED, 'The user is disabled');
+    case UserStatus.TEMP_LOCKED:
+      throw new DomainError(
+        ErrorCode.USER_TEMP_LOCKED,
+        `The user is temporarily locked until ${user.tempLockedUntil?.toISOString()}`,
+      );
+    default:
+      return;
+  }
 }
