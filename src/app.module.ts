@@ -3,10 +3,11 @@ import type { ResolvedConfig } from './app.factory';
 import { APP_LOGGER, AppLogger } from './common/logging/logger';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { ENTITIES } from './entities';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AttestationModule } from './attestation/attestation.module';
 import { AuditModule } from './audit/audit.module';
-import { AuthModule } from './auth/auth.module';
+import { AccessModule } from './access/access.module';
 import { DemoModule } from './demo/demo.module';
 import { HealthModule } from './health/health.module';
 import { PasskeysModule } from './passkeys/passkeys.module';
@@ -29,9 +30,9 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule,
+        DatabaseModule.forRoot(ENTITIES),
         HealthModule,
-        AuthModule,
+        AccessModule,
         AuditModule,
         TenantsModule,
         ApiKeysModule,

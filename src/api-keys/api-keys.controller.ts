@@ -9,8 +9,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { RateLimited, RequireApiKey, RequirePermission } from '../auth/permission.decorator';
-import { Ctx, CurrentPrincipal, Principal, RequestContext } from '../auth/request-context';
+import { RequirePermission } from '../auth/permission.decorator';
+import { Ctx, RequestContext } from '../auth/request-context';
 import { ProblemDto } from '../openapi/problem.dto';
 import { ApiKeysService } from './api-keys.service';
 import {
@@ -20,7 +20,6 @@ import {
   ApiKeyResponseDto,
   CreateApiKeyDto,
   CreatedApiKeyResponseDto,
-  IssuedTokenDto,
   UpdateApiKeyDto,
 } from './dto/api-key.dto';
 
@@ -42,15 +41,6 @@ export class ApiKeysController {
     @Body() dto: CreateApiKeyDto,
   ): Promise<CreatedApiKeyResponseDto> {
     return this.apiKeys.create(ctx, dto);
-  }
-
-  @Post('issue')
-  @RequireApiKey()
-  @RateLimited()
-  @ApiOperation({ summary: 'Exchange the X-Api-Key for a short-lived bearer token' })
-  @ApiCreatedResponse({ type: IssuedTokenDto })
-  issueToken(@CurrentPrincipal() principal: Principal): IssuedTokenDto {
-    return this.apiKeys.issueToken(principal);
   }
 
   @Get()

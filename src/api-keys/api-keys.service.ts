@@ -4,8 +4,7 @@ import { DataSource, Repository } from 'typeorm';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import { generateApiKey } from '../auth/api-key-secret';
-import type { Principal, RequestContext } from '../auth/request-context';
-import { TokenService } from '../auth/tokens/token.service';
+import type { RequestContext } from '../auth/request-context';
 import { DomainError, ErrorCode } from '../common/errors';
 import { Page, pageRequest, toPage } from '../common/pagination/page';
 import { resolveSort } from '../common/pagination/sort';
@@ -16,7 +15,6 @@ import {
   ApiKeyResponseDto,
   CreateApiKeyDto,
   CreatedApiKeyResponseDto,
-  IssuedTokenDto,
   UpdateApiKeyDto,
 } from './dto/api-key.dto';
 
@@ -32,7 +30,6 @@ export class ApiKeysService {
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
-    private readonly tokens: TokenService,
   ) {}
 
   async create(ctx: RequestContext, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
@@ -141,11 +138,6 @@ export class ApiKeysService {
         manager,
       );
     });
-  }
-
-  issueToken(principal: Principal): IssuedTokenDto {
-    // @RequireApiKey routes always carry a key principal
-    return this.tokens.issue(principal.keyId as string, principal.tenantId);
   }
 
   private async find(ctx: RequestContext, keyId: string): Promise<ApiKeyEntity> {

@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
 import type { DataSource, DataSourceOptions } from 'typeorm';
-import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
 export interface PoolSettings {
@@ -9,12 +8,22 @@ export interface PoolSettings {
   statementTimeoutMs: number;
 }
 
-/** The one definition of the DataSource, shared by the app, the tests and the migration CLI. */
-export function dataSourceOptions(url: string, pool: PoolSettings): DataSourceOptions {
+/** A TypeORM entity class. */
+export type EntityClass = new () => unknown;
+
+/**
+ * The one definition of the DataSource, shared by the app, the tests and the migration CLI. The
+ * entity list is assembled at the app root (`src/entities.ts`): this folder knows no feature.
+ */
+export function dataSourceOptions(
+  url: string,
+  pool: PoolSettings,
+  entities: EntityClass[],
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    entities,
     migrations: MIGRATIONS,
     migrationsRun: false,
     migrationsTransactionMode: 'each',

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { sendProblem } from '../common/errors/problem-responder';
-import { RateLimiter } from '../common/rate-limit/rate-limiter';
+import { RateLimiter } from '../rate-limit/rate-limiter';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { originAllowed } from '../passkeys/webauthn/origins';
 

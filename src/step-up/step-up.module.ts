@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
-import { RateLimiter } from '../common/rate-limit/rate-limiter';
+import { RateLimiter } from '../rate-limit/rate-limiter';
 import { PasskeysModule } from '../passkeys/passkeys.module';
 import { UsersModule } from '../users/users.module';
 import { BrowserController } from './browser.controller';

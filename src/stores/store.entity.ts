@@ -9,7 +9,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { TenantEntity } from '../tenants/tenant.entity';
-import { UserStatus } from '../users/user-status';
+import { UserStatus } from './user-status';
 
 @Entity('stores')
 @Index('uq_stores_tenant_name', ['tenantId', 'name'], { unique: true })

@@ -7,7 +7,7 @@ import { isUniqueViolation } from '../common/errors/db-errors';
 import { Page, pageRequest, toPage } from '../common/pagination/page';
 import { resolveSort } from '../common/pagination/sort';
 import { TenantEntity } from '../tenants/tenant.entity';
-import { UserStatus } from '../users/user-status';
+import { UserStatus } from './user-status';
 import {
   CreateStoreDto,
   DEFAULT_LOCK,

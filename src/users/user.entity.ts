@@ -9,7 +9,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { StoreEntity } from '../stores/store.entity';
-import { UserStatus } from './user-status';
+import { UserStatus } from '../stores/user-status';
 
 @Entity('users')
 @Index('uq_users_store_external_id', ['storeId', 'externalId'], { unique: true })

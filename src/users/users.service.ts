@@ -16,7 +16,7 @@ import {
   UserResponseDto,
 } from './dto/user.dto';
 import { UserEntity } from './user.entity';
-import { UserStatus } from './user-status';
+import { UserStatus } from '../stores/user-status';
 
 /** A user addressed by internal id or by external id. */
 export type UserRef = { id: string } | { externalId: string };

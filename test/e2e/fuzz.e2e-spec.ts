@@ -385,6 +385,7 @@ describe('fuzzed input over every operation', () => {
           key,
           body: {
             externalId: params.userExtId,
+            allowExistingUser: true,
             passkeyDisplayName: 'Fuzzed',
             registrationPolicy: params.regPolicyName,
           },

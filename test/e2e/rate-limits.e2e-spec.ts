@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { RateLimiter } from '../../src/common/rate-limit/rate-limiter';
+import { RateLimiter } from '../../src/rate-limit/rate-limiter';
 import { call, createKey, createTenant, expectStatus } from '../support/api';
 import { expectProblem } from '../support/problem';
 import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';

@@ -76,11 +76,11 @@ export async function startTestCluster(): Promise<TestCluster> {
     await client.query(`CREATE DATABASE ${name}`);
   });
   const dataSource = new DataSource(
-    dataSourceOptions(withDatabase(cluster.adminUrl, cluster.template), {
-      poolSize: 2,
-      connectTimeoutMs: 5000,
-      statementTimeoutMs: 60000,
-    }),
+    dataSourceOptions(
+      withDatabase(cluster.adminUrl, cluster.template),
+      { poolSize: 2, connectTimeoutMs: 5000, statementTimeoutMs: 60000 },
+      [], // migrations only: no entity is read or written here
+    ),
   );
   await dataSource.initialize();
   try {

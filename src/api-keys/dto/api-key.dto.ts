@@ -160,8 +160,3 @@ export class CreatedApiKeyResponseDto extends ApiKeyResponseDto {
 export class ApiKeyPageDto extends PageMetaDto {
   @ApiProperty({ type: [ApiKeyResponseDto] }) content!: ApiKeyResponseDto[];
 }
-
-export class IssuedTokenDto {
-  @ApiProperty({ description: 'A JWT (ES256) for `Authorization: Bearer`' }) token!: string;
-  @ApiProperty({ description: 'Seconds until it expires', example: 900 }) ttl!: number;
-}

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../common/errors';
-import { UserStatus } from '../../users/user-status';
+import { UserStatus } from '../../stores/user-status';
 import { afterFailure, afterSuccess, assertMayAuthenticate, countsTowardsLockout } from './lockout';
 
 describe('lockout rules', () => {

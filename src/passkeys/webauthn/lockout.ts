@@ -1,5 +1,5 @@
 import { DomainError, ErrorCode } from '../../common/errors';
-import { effectiveStatus, UserStatus } from '../../users/user-status';
+import { effectiveStatus, UserStatus } from '../../stores/user-status';
 
 export interface LockState {
   status: UserStatus;

@@ -12,7 +12,7 @@ import {
 } from 'class-validator';
 import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
 import { IsLocale, IsPathName, IsTimeZone } from '../../common/validation/validators';
-import { UserStatus } from '../../users/user-status';
+import { UserStatus } from '../user-status';
 import { StoreEntity } from '../store.entity';
 
 export const DEFAULT_LOCK = {

@@ -13,7 +13,7 @@ import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
 import { IsLocale, IsStringMap, IsTimeZone } from '../../common/validation/validators';
 import { StoreParams } from '../../stores/dto/store.dto';
 import { UserEntity } from '../user.entity';
-import { effectiveStatus, UserStatus } from '../user-status';
+import { effectiveStatus, UserStatus } from '../../stores/user-status';
 
 /** Printable, no whitespace, no characters that would fight with URLs. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused

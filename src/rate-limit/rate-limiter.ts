@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { prepared, runPrepared } from '../../database/prepared';
-import { DomainError, ErrorCode } from '../errors';
+import { prepared, runPrepared } from '../database/prepared';
+import { DomainError, ErrorCode } from '../common/errors';
 
 export interface RateLimitResult {
   allowed: boolean;

@@ -3,12 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createFastifyAdapter } from '../app.factory';
-import { AppModule } from '../app.module';
-import { applyRouting } from '../app.setup';
-import { createLogger } from '../common/logging/logger';
-import { loadConfig } from '../config/app-config';
-import { buildOpenApiDocument, serializeOpenApi } from './openapi';
+import { createFastifyAdapter } from './app.factory';
+import { AppModule } from './app.module';
+import { applyRouting } from './app.setup';
+import { createLogger } from './common/logging/logger';
+import { loadConfig } from './config/app-config';
+import { buildOpenApiDocument, serializeOpenApi } from './openapi/openapi';
 
 export const OPENAPI_FILE = join(process.cwd(), 'openapi', 'openapi.json');
 

@@ -4,22 +4,23 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { AuditModule } from '../audit/audit.module';
 import { TenantEntity } from '../tenants/tenant.entity';
-import { RateLimiter } from '../common/rate-limit/rate-limiter';
-import { Authenticator } from './authenticator.service';
-import { PermissionGuard } from './permission.guard';
+import { RateLimiter } from '../rate-limit/rate-limiter';
+import { ApiKeyVerifier } from './api-key-verifier';
+import { AccessGuard } from './access.guard';
 import { JwksController } from './tokens/jwks.controller';
 import { SigningKeyEntity } from './tokens/signing-key.entity';
 import { TokenService } from './tokens/token.service';
+import { TokensController } from './tokens/tokens.controller';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKeyEntity, TenantEntity, SigningKeyEntity]), AuditModule],
-  controllers: [JwksController],
+  controllers: [JwksController, TokensController],
   providers: [
-    Authenticator,
+    ApiKeyVerifier,
     TokenService,
     RateLimiter,
-    { provide: APP_GUARD, useClass: PermissionGuard },
+    { provide: APP_GUARD, useClass: AccessGuard },
   ],
   exports: [TokenService],
 })
-export class AuthModule {}
+export class AccessModule {}

@@ -5,9 +5,9 @@ import { Repository } from 'typeorm';
 import { ApiKeyEntity, ApiKeyStatus } from '../api-keys/api-key.entity';
 import { DomainError, ErrorCode } from '../common/errors';
 import { prepared, runPrepared } from '../database/prepared';
-import { parseApiKey, secretMatches } from './api-key-secret';
-import { parsePermission, Permission } from './permissions';
-import type { Principal } from './request-context';
+import { parseApiKey, secretMatches } from '../auth/api-key-secret';
+import { parsePermission, Permission } from '../auth/permissions';
+import type { Principal } from '../auth/request-context';
 import { TokenService } from './tokens/token.service';
 import { loggableMessage } from '../common/logging/error-serializer';
 
@@ -39,15 +39,15 @@ function unauthenticated(detail = 'Missing or invalid credentials'): DomainError
 
 /** Turns `X-Api-Key` or `Authorization: Bearer` into a Principal, or a 401. */
 @Injectable()
-export class Authenticator {
-  private readonly logger = new Logger(Authenticator.name);
+export class ApiKeyVerifier {
+  private readonly logger = new Logger(ApiKeyVerifier.name);
 
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
     private readonly tokens: TokenService,
   ) {}
 
-  async authenticate(request: FastifyRequest, apiKeyOnly = false): Promise<Principal> {
+  async verify(request: FastifyRequest, apiKeyOnly = false): Promise<Principal> {
     const apiKey = request.headers['x-api-key'];
     const authorization = request.headers.authorization;
     if (typeof apiKey === 'string' && authorization) {

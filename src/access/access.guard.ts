@@ -2,23 +2,23 @@ import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nest
 import { Reflector } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RateLimiter } from '../common/rate-limit/rate-limiter';
+import { RateLimiter } from '../rate-limit/rate-limiter';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Repository } from 'typeorm';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import { DomainError, ErrorCode } from '../common/errors';
 import { TenantEntity, TenantStatus } from '../tenants/tenant.entity';
-import { Authenticator } from './authenticator.service';
+import { ApiKeyVerifier } from './api-key-verifier';
 import {
   API_KEY_ONLY,
   PermissionRequirement,
   RATE_LIMITED,
   REQUIRED_PERMISSION,
-} from './permission.decorator';
-import { allows, formatPermission, TENANT_ID_PATTERN } from './permissions';
-import { IS_PUBLIC } from './public.decorator';
-import type { Principal, RequestContext } from './request-context';
+} from '../auth/permission.decorator';
+import { allows, formatPermission, TENANT_ID_PATTERN } from '../auth/permissions';
+import { IS_PUBLIC } from '../auth/public.decorator';
+import type { Principal, RequestContext } from '../auth/request-context';
 import { loggableMessage } from '../common/logging/error-serializer';
 
 /**
@@ -26,12 +26,12 @@ import { loggableMessage } from '../common/logging/error-serializer';
  * `@RequirePermission(op)`; anything else is refused (and the isolation test fails on it).
  */
 @Injectable()
-export class PermissionGuard implements CanActivate {
-  private readonly logger = new Logger(PermissionGuard.name);
+export class AccessGuard implements CanActivate {
+  private readonly logger = new Logger(AccessGuard.name);
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly authenticator: Authenticator,
+    private readonly apiKeys: ApiKeyVerifier,
     private readonly audit: AuditService,
     @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
     private readonly limiter: RateLimiter,
@@ -45,7 +45,7 @@ export class PermissionGuard implements CanActivate {
 
     const limited = this.reflector.getAllAndOverride<boolean>(RATE_LIMITED, targets);
     if (this.reflector.getAllAndOverride<boolean>(API_KEY_ONLY, targets)) {
-      request.principal = await this.authenticator.authenticate(request, true);
+      request.principal = await this.apiKeys.verify(request, true);
       if (limited) await this.rateLimit(context, request, request.principal);
       return true;
     }
@@ -58,7 +58,7 @@ export class PermissionGuard implements CanActivate {
       throw new DomainError(ErrorCode.PERMISSION_DENIED, 'This operation is not available');
     }
 
-    const principal = await this.authenticator.authenticate(request);
+    const principal = await this.apiKeys.verify(request);
     request.principal = principal;
     const tenantId = this.targetTenant(request, requirement, principal);
     const ctx: RequestContext = {

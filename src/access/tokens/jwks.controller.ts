@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public } from '../public.decorator';
+import { Public } from '../../auth/public.decorator';
 import { TokenService } from './token.service';
 
 @ApiTags('Tokens')

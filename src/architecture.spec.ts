@@ -1,0 +1,138 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative, sep } from 'node:path';
+
+/**
+ * The layering of src/, as a test (it reads the import statements, nothing runs):
+ * - `config/`, `common/` and `database/` import no feature folder;
+ * - no import cycle between top-level folders, and no folder imports a file of the app root;
+ * - the WebAuthn core (`passkeys/webauthn/`) is pure: nothing it imports, directly or not, reaches
+ *   Nest, TypeORM, Fastify or node-postgres.
+ */
+const SRC = __dirname;
+
+/** The layers below the features and what each may import. */
+const FOUNDATIONS: Record<string, string[]> = {
+  config: [],
+  common: ['config'],
+  database: ['common', 'config'],
+};
+const FRAMEWORKS = /^(@nestjs\/|typeorm$|fastify$|@fastify\/|pg$)/;
+
+interface SourceFile {
+  path: string; // relative to src, without extension
+  local: string[]; // resolved local imports (relative to src, without extension)
+  packages: string[];
+}
+
+function sourceFiles(dir = SRC): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) return sourceFiles(full);
+    return name.endsWith('.ts') && !name.endsWith('.spec.ts') ? [full] : [];
+  });
+}
+
+function parse(full: string): SourceFile {
+  const text = readFileSync(full, 'utf8');
+  const specs = [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((m) => m[1]);
+  const path = relative(SRC, full).replace(/\.ts$/, '');
+  const local = specs
+    .filter((s) => s.startsWith('.'))
+    .map((s) =>
+      normalize(join(dirname(path), s))
+        .split(sep)
+        .join('/'),
+    )
+    .map((p) => p.replace(/\/index$/, ''));
+  return {
+    path: path.split(sep).join('/'),
+    local,
+    packages: specs.filter((s) => !s.startsWith('.')),
+  };
+}
+
+const files = sourceFiles().map(parse);
+const byPath = new Map(files.map((f) => [f.path, f]));
+const folderOf = (path: string) => (path.includes('/') ? path.split('/')[0] : '(root)');
+
+/** Top-level folder → the folders it imports. */
+export function folderGraph(all: SourceFile[]): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const f of all) {
+    const from = folderOf(f.path);
+    for (const target of f.local) {
+      const to = folderOf(target);
+      if (to === from) continue;
+      if (!graph.has(from)) graph.set(from, new Set());
+      graph.get(from)!.add(to);
+    }
+  }
+  return graph;
+}
+
+/** A cycle of the graph as a list of folders, or undefined. */
+export function findCycle(graph: Map<string, Set<string>>): string[] | undefined {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string): string[] | undefined => {
+    if (state.get(node) === 'done') return undefined;
+    if (state.get(node) === 'open') return [...stack.slice(stack.indexOf(node)), node];
+    state.set(node, 'open');
+    stack.push(node);
+    for (const next of graph.get(node) ?? []) {
+      const cycle = visit(next);
+      if (cycle) return cycle;
+    }
+    stack.pop();
+    state.set(node, 'done');
+    return undefined;
+  };
+  for (const node of graph.keys()) {
+    const cycle = visit(node);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+describe('architecture: the layering of src/', () => {
+  const graph = folderGraph(files);
+
+  it('config/, common/ and database/ import no feature folder', () => {
+    const offending = Object.entries(FOUNDATIONS).flatMap(([folder, allowed]) =>
+      [...(graph.get(folder) ?? [])]
+        .filter((to) => !allowed.includes(to))
+        .map((to) => `${folder} → ${to}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it('no folder imports a file of the app root, and no two folders import each other', () => {
+    const intoRoot = [...graph].filter(([from, tos]) => from !== '(root)' && tos.has('(root)'));
+    expect(intoRoot.map(([from]) => from)).toEqual([]);
+    expect(findCycle(graph)).toBeUndefined();
+  });
+
+  it('the WebAuthn core reaches no framework, ORM or driver, directly or not', () => {
+    const reached = new Set<string>();
+    const walk = (path: string) => {
+      if (reached.has(path)) return;
+      reached.add(path);
+      for (const next of byPath.get(path)?.local ?? []) walk(next);
+    };
+    files.filter((f) => f.path.startsWith('passkeys/webauthn/')).forEach((f) => walk(f.path));
+    const impure = [...reached].flatMap((path) =>
+      (byPath.get(path)?.packages ?? [])
+        .filter((p) => FRAMEWORKS.test(p))
+        .map((p) => `${path} imports ${p}`),
+    );
+    expect(impure).toEqual([]);
+  });
+
+  it('finds a cycle when there is one (the check itself can fail)', () => {
+    const withCycle = folderGraph([
+      { path: 'a/x', local: ['b/y'], packages: [] },
+      { path: 'b/y', local: ['a/z'], packages: [] },
+    ]);
+    expect(findCycle(withCycle)).toEqual(['a', 'b', 'a']);
+  });
+});
