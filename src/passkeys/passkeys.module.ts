@@ -6,19 +6,19 @@ import { PoliciesModule } from '../policies/policies.module';
 import { RelyingPartiesModule } from '../relying-parties/relying-parties.module';
 import { StoresModule } from '../stores/stores.module';
 import { UsersModule } from '../users/users.module';
-import { AuthenticationController } from './authentication.controller';
-import { AuthenticationRepository } from './authentication.repository';
-import { AuthenticationService } from './authentication.service';
+import { AuthenticationController } from './authentication/authentication.controller';
+import { AuthenticationRepository } from './authentication/authentication.repository';
+import { AuthenticationService } from './authentication/authentication.service';
 import { CeremonyResolver } from './ceremony-resolver';
-import { RegistrationRepository } from './registration.repository';
-import { CeremonySessionEntity } from './ceremony-session.entity';
-import { CeremonySessions } from './ceremony-sessions';
-import { PasskeyEntity } from './passkey.entity';
-import { PasskeysController } from './passkeys.controller';
-import { PasskeysService } from './passkeys.service';
-import { RegistrationController } from './registration.controller';
-import { RegistrationService } from './registration.service';
-import { UserHandleEntity } from './user-handle.entity';
+import { RegistrationRepository } from './registration/registration.repository';
+import { CeremonySessionEntity } from './sessions/ceremony-session.entity';
+import { SessionsRepository } from './sessions/sessions.repository';
+import { PasskeyEntity } from './credentials/passkey.entity';
+import { PasskeysController } from './credentials/passkeys.controller';
+import { PasskeysService } from './credentials/passkeys.service';
+import { RegistrationController } from './registration/registration.controller';
+import { RegistrationService } from './registration/registration.service';
+import { UserHandleEntity } from './credentials/user-handle.entity';
 
 @Module({
   imports: [
@@ -35,11 +35,11 @@ import { UserHandleEntity } from './user-handle.entity';
     AuthenticationRepository,
     RegistrationRepository,
     CeremonyResolver,
-    CeremonySessions,
+    SessionsRepository,
     AuthenticationService,
     RegistrationService,
     PasskeysService,
   ],
-  exports: [AuthenticationService, RegistrationService, CeremonySessions, CeremonyResolver],
+  exports: [AuthenticationService, RegistrationService, SessionsRepository, CeremonyResolver],
 })
 export class PasskeysModule {}

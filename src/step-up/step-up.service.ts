@@ -7,13 +7,13 @@ import { AuditService } from '../audit/audit.service';
 import type { Principal, RequestContext } from '../auth/request-context';
 import { DomainError, ErrorCode } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { AuthenticationService } from '../passkeys/authentication.service';
+import { AuthenticationService } from '../passkeys/authentication/authentication.service';
 import { CeremonyResolver } from '../passkeys/ceremony-resolver';
 import {
   CompleteAuthenticationDto,
   CompleteRegistrationDto,
 } from '../passkeys/dto/client-response.dto';
-import { RegistrationService } from '../passkeys/registration.service';
+import { RegistrationService } from '../passkeys/registration/registration.service';
 import { StoreEntity } from '../stores/store.entity';
 import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';

@@ -9,7 +9,7 @@ import { IsBase64Url } from './client-response.dto';
 import { Matches } from 'class-validator';
 import { EXTERNAL_ID } from '../../users/dto/user.dto';
 import { TENANT_ID_PATTERN } from '../../auth/permissions';
-import { CeremonyKind, SessionStatus } from '../ceremony-session.entity';
+import { CeremonyKind, SessionStatus } from '../sessions/ceremony-session.entity';
 
 // ---- path parameters ----
 

@@ -6,9 +6,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { RateLimited, RequirePermission } from '../auth/permission.decorator';
-import { Ctx, RequestContext } from '../auth/request-context';
-import { ProblemDto } from '../openapi/problem.dto';
+import { RateLimited, RequirePermission } from '../../auth/permission.decorator';
+import { Ctx, RequestContext } from '../../auth/request-context';
+import { ProblemDto } from '../../openapi/problem.dto';
 import {
   CeremonySessionDto,
   ExtUserRegistrationParams,
@@ -18,8 +18,8 @@ import {
   StartExtRegistrationDto,
   StartRegistrationDto,
   UserRegistrationParams,
-} from './dto/ceremony.dto';
-import { CompleteRegistrationDto } from './dto/client-response.dto';
+} from '../dto/ceremony.dto';
+import { CompleteRegistrationDto } from '../dto/client-response.dto';
 import { RegistrationService } from './registration.service';
 
 const START_ERRORS =

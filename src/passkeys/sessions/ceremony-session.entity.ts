@@ -7,9 +7,9 @@ import {
   ManyToOne,
   PrimaryGeneratedColumn,
 } from 'typeorm';
-import { RelyingPartyEntity } from '../relying-parties/relying-party.entity';
-import { StoreEntity } from '../stores/store.entity';
-import { UserEntity } from '../users/user.entity';
+import { RelyingPartyEntity } from '../../relying-parties/relying-party.entity';
+import { StoreEntity } from '../../stores/store.entity';
+import { UserEntity } from '../../users/user.entity';
 
 export enum CeremonyKind {
   REGISTRATION = 'REGISTRATION',

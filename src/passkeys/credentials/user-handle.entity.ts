@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { RelyingPartyEntity } from '../relying-parties/relying-party.entity';
-import { UserEntity } from '../users/user.entity';
+import { RelyingPartyEntity } from '../../relying-parties/relying-party.entity';
+import { UserEntity } from '../../users/user.entity';
 
 /** The WebAuthn user handle of a user at one relying party: random, never personal data. */
 @Entity('user_handles')

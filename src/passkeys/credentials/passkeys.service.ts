@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Not, Repository } from 'typeorm';
-import { AuditEventType } from '../audit/audit-event-type';
-import { AuditService } from '../audit/audit.service';
-import type { RequestContext } from '../auth/request-context';
-import { DomainError, ErrorCode } from '../common/errors';
-import { StoresService } from '../stores/stores.service';
-import { UserRef, UsersService } from '../users/users.service';
-import { PasskeyResponseDto, UpdatePasskeyDto } from './dto/passkey.dto';
+import { AuditEventType } from '../../audit/audit-event-type';
+import { AuditService } from '../../audit/audit.service';
+import type { RequestContext } from '../../auth/request-context';
+import { DomainError, ErrorCode } from '../../common/errors';
+import { StoresService } from '../../stores/stores.service';
+import { UserRef, UsersService } from '../../users/users.service';
+import { PasskeyResponseDto, UpdatePasskeyDto } from './passkey.dto';
 import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
 
 /** A user's passkeys: list, read, rename, suspend / revoke, delete. Never any key material out. */

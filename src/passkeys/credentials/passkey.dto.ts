@@ -3,7 +3,7 @@ import { IsEnum, IsOptional, IsString, IsUUID, Length, Matches } from 'class-val
 import { StoreParams } from '../../stores/dto/store.dto';
 import { EXTERNAL_ID } from '../../users/dto/user.dto';
 import { authenticatorName } from '../webauthn/aaguid-names';
-import { PasskeyEntity, PasskeyStatus } from '../passkey.entity';
+import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
 
 export class UserPasskeysParams extends StoreParams {
   @ApiProperty({ format: 'uuid' })

@@ -1,33 +1,38 @@
 import { Injectable } from '@nestjs/common';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { DataSource, EntityManager } from 'typeorm';
-import { DEFAULT_TRUST_POLICY, TrustPolicy } from '../attestation/attestation-trust';
-import { MetadataRepository } from '../attestation/metadata.repository';
-import { AuditEventType } from '../audit/audit-event-type';
-import { AuditService } from '../audit/audit.service';
-import type { RequestContext } from '../auth/request-context';
-import { DomainError, ErrorCode } from '../common/errors';
-import { StoresService } from '../stores/stores.service';
-import { UserEntity } from '../users/user.entity';
-import { UserRef, userNotFound, UsersService } from '../users/users.service';
-import { AttestationRequirement, UntrustedAttestation } from '../policies/policy-enums';
-import { authenticatorName } from './webauthn/aaguid-names';
-import { chooseChallenge, newUserHandle } from './webauthn/challenge';
-import { registrationOptions } from './webauthn/options';
-import { fromBase64Url } from './webauthn/prechecks';
-import { claimedAaguid, verifyAttestation } from './webauthn/registration-ceremony';
-import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
-import { auditRow, insertSession } from './ceremony-rows';
-import { CeremonySessions } from './ceremony-sessions';
+import { DEFAULT_TRUST_POLICY, TrustPolicy } from '../../attestation/attestation-trust';
+import { MetadataRepository } from '../../attestation/metadata.repository';
+import { AuditEventType } from '../../audit/audit-event-type';
+import { AuditService } from '../../audit/audit.service';
+import type { RequestContext } from '../../auth/request-context';
+import { DomainError, ErrorCode } from '../../common/errors';
+import { StoresService } from '../../stores/stores.service';
+import { UserEntity } from '../../users/user.entity';
+import { UserRef, userNotFound, UsersService } from '../../users/users.service';
+import { AttestationRequirement, UntrustedAttestation } from '../../policies/policy-enums';
+import { authenticatorName } from '../webauthn/aaguid-names';
+import { chooseChallenge, newUserHandle } from '../webauthn/challenge';
+import { registrationOptions } from '../webauthn/options';
+import { fromBase64Url } from '../webauthn/prechecks';
+import { claimedAaguid, verifyAttestation } from '../webauthn/registration-ceremony';
+import {
+  CeremonyKind,
+  CeremonySessionEntity,
+  SessionStatus,
+} from '../sessions/ceremony-session.entity';
+import { auditRow } from '../sessions/rows';
+import { insertSession } from '../sessions/sessions.repository';
+import { SessionsRepository } from '../sessions/sessions.repository';
 import { RegistrationRepository, RegistrationStartContext } from './registration.repository';
 import {
   CeremonySessionDto,
   RegistrationOutcomeDto,
   StartedCeremonyDto,
   StartExtRegistrationDto,
-} from './dto/ceremony.dto';
-import { CompleteRegistrationDto } from './dto/client-response.dto';
-import { assertMayAuthenticate } from './webauthn/lockout';
+} from '../dto/ceremony.dto';
+import { CompleteRegistrationDto } from '../dto/client-response.dto';
+import { assertMayAuthenticate } from '../webauthn/lockout';
 
 /** The policy's trust rules as frozen at the start (defaults for sessions older than them). */
 function trustPolicyOf(snapshot: CeremonySessionEntity['snapshot']): TrustPolicy {
@@ -59,7 +64,7 @@ export class RegistrationService {
     private readonly repository: RegistrationRepository,
     private readonly stores: StoresService,
     private readonly users: UsersService,
-    private readonly sessions: CeremonySessions,
+    private readonly sessions: SessionsRepository,
     private readonly audit: AuditService,
     private readonly metadata: MetadataRepository,
   ) {}

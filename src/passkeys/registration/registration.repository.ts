@@ -1,21 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { MetadataEntry } from '../attestation/metadata-entry';
-import { entryOf, METADATA_ROWS } from '../attestation/metadata.repository';
-import { prepared, runPrepared } from '../database/prepared';
-import type { RegistrationPolicyEntity } from '../policies/registration-policy.entity';
-import { UserEntity } from '../users/user.entity';
-import type { NewCredential } from './webauthn/registration-ceremony';
-import {
-  assertStartTarget,
-  AuditRow,
-  claimCte,
-  claimedSession,
-  RawRow,
-  USER_COLUMNS,
-  userFrom,
-} from './ceremony-rows';
-import { CeremonyKind, CeremonySessionEntity } from './ceremony-session.entity';
+import type { MetadataEntry } from '../../attestation/metadata-entry';
+import { entryOf, METADATA_ROWS } from '../../attestation/metadata.repository';
+import { prepared, runPrepared } from '../../database/prepared';
+import type { RegistrationPolicyEntity } from '../../policies/registration-policy.entity';
+import { UserEntity } from '../../users/user.entity';
+import type { NewCredential } from '../webauthn/registration-ceremony';
+import { assertStartTarget, AuditRow, claimedSession, RawRow, userFrom } from '../sessions/rows';
+import { claimCte, USER_COLUMNS } from '../sessions/sessions.repository';
+import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
 
 type RegistrationPolicy = Pick<
   RegistrationPolicyEntity,

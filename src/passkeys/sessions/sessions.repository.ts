@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
-import { DomainError, ErrorCode } from '../common/errors';
-import { StoreEntity } from '../stores/store.entity';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { prepared, runPrepared } from '../../database/prepared';
+import type { AuditRow } from './rows';
+import { DomainError, ErrorCode } from '../../common/errors';
+import { StoreEntity } from '../../stores/store.entity';
 import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
-import { CeremonySessionDto } from './dto/ceremony.dto';
+import { CeremonySessionDto } from '../dto/ceremony.dto';
 
 export interface SessionEnd {
   status: SessionStatus.SUCCEEDED | SessionStatus.FAILED;
@@ -15,7 +17,7 @@ export interface SessionEnd {
 
 /** Ceremony sessions in PostgreSQL: any instance completes what another started. */
 @Injectable()
-export class CeremonySessions {
+export class SessionsRepository {
   constructor(
     @InjectRepository(CeremonySessionEntity)
     private readonly sessions: Repository<CeremonySessionEntity>,
@@ -142,4 +144,70 @@ function toDto(s: CeremonySessionEntity): CeremonySessionDto {
     outcome: s.outcome as Record<string, unknown> | null,
     failure: s.failureCode ? { code: s.failureCode, detail: s.failureDetail ?? '' } : null,
   };
+}
+
+/** The user columns a ceremony reads, aliased `u_*` (the table must be aliased `u`). */
+export const USER_COLUMNS = `u.id AS u_id, u.tenant_id AS u_tenant_id, u.store_id AS u_store_id,
+  u.external_id AS u_external_id, u.user_name AS u_user_name, u.display_name AS u_display_name,
+  u.status AS u_status, u.failed_attempts AS u_failed_attempts, u.lock_count AS u_lock_count,
+  u.temp_locked_until AS u_temp_locked_until`;
+
+const INSERT_SESSION = prepared(
+  'ceremony_insert_session',
+  `WITH s AS (
+     INSERT INTO ceremony_sessions (tenant_id, store_id, relying_party_id, kind, status, user_id, challenge, client_request, snapshot, expires_at)
+     VALUES ($1, $2, $3, $14, 'PENDING', $4, $5, $6, $7, $8) RETURNING id)
+   INSERT INTO audit_events (tenant_id, type, actor_key_id, request_id, ip, details)
+   SELECT $1, $9, $10, $11, $12, $13::jsonb || jsonb_build_object('sessionId', s.id) FROM s
+   RETURNING (SELECT id FROM s) AS session_id`,
+);
+
+export interface NewSession {
+  kind: CeremonyKind;
+  tenantId: string;
+  storeId: string;
+  relyingPartyId: string;
+  userId: string | null;
+  challenge: string;
+  clientRequest: object;
+  snapshot: object;
+  expiresAt: Date;
+}
+
+/** A PENDING session and its audit event (which gets the session id) in one statement. */
+export async function insertSession(
+  on: DataSource | EntityManager,
+  session: NewSession,
+  audit: AuditRow,
+): Promise<string> {
+  const [row] = await runPrepared<{ session_id: string }[]>(on, INSERT_SESSION, [
+    session.tenantId,
+    session.storeId,
+    session.relyingPartyId,
+    session.userId,
+    session.challenge,
+    JSON.stringify(session.clientRequest),
+    JSON.stringify(session.snapshot),
+    session.expiresAt,
+    audit.type,
+    audit.actorKeyId,
+    audit.requestId,
+    audit.ip,
+    JSON.stringify(audit.details),
+    session.kind,
+  ]);
+  return row.session_id;
+}
+
+/**
+ * The claim of a completion as a CTE `c`: at most one completion per session, whatever the
+ * instances. Returns the session columns verification needs, plus `storeColumns` of `s`.
+ */
+export function claimCte(kind: CeremonyKind, storeColumns = ''): string {
+  return `WITH c AS (
+     UPDATE ceremony_sessions cs SET status = 'SUCCEEDED', completed_at = now()
+       FROM stores s
+      WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = '${kind}' AND cs.status = 'PENDING'
+        AND cs.expires_at > now() AND s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
+      RETURNING cs.id, cs.tenant_id, cs.store_id, cs.relying_party_id, cs.user_id, cs.challenge, cs.snapshot${storeColumns})`;
 }

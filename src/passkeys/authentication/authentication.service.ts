@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditEventType } from '../audit/audit-event-type';
-import { AuditService } from '../audit/audit.service';
-import type { RequestContext } from '../auth/request-context';
-import { DomainError, ErrorCode } from '../common/errors';
-import { StoresService } from '../stores/stores.service';
-import { UserEntity } from '../users/user.entity';
-import { UserRef } from '../users/users.service';
+import { AuditEventType } from '../../audit/audit-event-type';
+import { AuditService } from '../../audit/audit.service';
+import type { RequestContext } from '../../auth/request-context';
+import { DomainError, ErrorCode } from '../../common/errors';
+import { StoresService } from '../../stores/stores.service';
+import { UserEntity } from '../../users/user.entity';
+import { UserRef } from '../../users/users.service';
 import { AuthenticationRepository, ClaimedAssertion } from './authentication.repository';
 import {
   CounterPolicyName,
@@ -15,29 +15,34 @@ import {
   precheckAssertion,
   SignedAssertion,
   verifySignature,
-} from './webauthn/authentication-ceremony';
-import { chooseChallenge } from './webauthn/challenge';
+} from '../webauthn/authentication-ceremony';
+import { chooseChallenge } from '../webauthn/challenge';
 import {
   afterFailure,
   afterSuccess,
   assertMayAuthenticate,
   countsTowardsLockout,
   LockConfig,
-} from './webauthn/lockout';
-import { assertCredentialOfUser, unprovenUsernamelessAssertion } from './webauthn/ownership';
-import { Expected, Prechecked } from './webauthn/prechecks';
-import { authenticationOptions } from './webauthn/options';
-import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
-import { auditRow, insertSession } from './ceremony-rows';
-import { CeremonySessions } from './ceremony-sessions';
+} from '../webauthn/lockout';
+import { assertCredentialOfUser, unprovenUsernamelessAssertion } from '../webauthn/ownership';
+import { Expected, Prechecked } from '../webauthn/prechecks';
+import { authenticationOptions } from '../webauthn/options';
+import {
+  CeremonyKind,
+  CeremonySessionEntity,
+  SessionStatus,
+} from '../sessions/ceremony-session.entity';
+import { auditRow } from '../sessions/rows';
+import { insertSession } from '../sessions/sessions.repository';
+import { SessionsRepository } from '../sessions/sessions.repository';
 import {
   AuthenticationOutcomeDto,
   CeremonySessionDto,
   StartAuthenticationDto,
   StartedCeremonyDto,
-} from './dto/ceremony.dto';
-import { CompleteAuthenticationDto } from './dto/client-response.dto';
-import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
+} from '../dto/ceremony.dto';
+import { CompleteAuthenticationDto } from '../dto/client-response.dto';
+import { PasskeyEntity, PasskeyStatus } from '../credentials/passkey.entity';
 
 interface StartTarget {
   storeName: string;
@@ -56,7 +61,7 @@ export class AuthenticationService {
     private readonly dataSource: DataSource,
     private readonly repository: AuthenticationRepository,
     private readonly stores: StoresService,
-    private readonly sessions: CeremonySessions,
+    private readonly sessions: SessionsRepository,
     private readonly audit: AuditService,
   ) {}
 

@@ -6,10 +6,10 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { RateLimited, RequirePermission } from '../auth/permission.decorator';
-import { Ctx, RequestContext } from '../auth/request-context';
-import { ProblemDto } from '../openapi/problem.dto';
-import { AuthenticationPolicyParams } from '../policies/dto/policy-common.dto';
+import { RateLimited, RequirePermission } from '../../auth/permission.decorator';
+import { Ctx, RequestContext } from '../../auth/request-context';
+import { ProblemDto } from '../../openapi/problem.dto';
+import { AuthenticationPolicyParams } from '../../policies/dto/policy-common.dto';
 import { AuthenticationService } from './authentication.service';
 import {
   AuthenticationOutcomeDto,
@@ -19,8 +19,8 @@ import {
   StartAuthenticationDto,
   StartedCeremonyDto,
   UserAuthenticationParams,
-} from './dto/ceremony.dto';
-import { CompleteAuthenticationDto } from './dto/client-response.dto';
+} from '../dto/ceremony.dto';
+import { CompleteAuthenticationDto } from '../dto/client-response.dto';
 
 const START_ERRORS =
   'STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, AUTHENTICATION_POLICY_NOT_FOUND, USER_NOT_FOUND';

@@ -1,20 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { prepared, runPrepared } from '../database/prepared';
-import { UserEntity } from '../users/user.entity';
-import { userNotFound } from '../users/users.service';
-import type { LockConfig, LockState } from './webauthn/lockout';
-import {
-  assertStartTarget,
-  AuditRow,
-  claimCte,
-  claimedSession,
-  RawRow,
-  USER_COLUMNS,
-  userFrom,
-} from './ceremony-rows';
-import { CeremonyKind, CeremonySessionEntity } from './ceremony-session.entity';
-import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
+import { prepared, runPrepared } from '../../database/prepared';
+import { UserEntity } from '../../users/user.entity';
+import { userNotFound } from '../../users/users.service';
+import type { LockConfig, LockState } from '../webauthn/lockout';
+import { assertStartTarget, AuditRow, claimedSession, RawRow, userFrom } from '../sessions/rows';
+import { claimCte, USER_COLUMNS } from '../sessions/sessions.repository';
+import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
+import { PasskeyEntity, PasskeyStatus } from '../credentials/passkey.entity';
 
 /** Everything a start needs, read in one round trip; each missing piece keeps its own 404. */
 export interface StartContext {

@@ -8,8 +8,8 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import { RelyingPartyEntity } from '../relying-parties/relying-party.entity';
-import { UserEntity } from '../users/user.entity';
+import { RelyingPartyEntity } from '../../relying-parties/relying-party.entity';
+import { UserEntity } from '../../users/user.entity';
 
 export enum PasskeyStatus {
   ACTIVE = 'ACTIVE',

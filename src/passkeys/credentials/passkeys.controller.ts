@@ -7,9 +7,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { RequirePermission } from '../auth/permission.decorator';
-import { Ctx, RequestContext } from '../auth/request-context';
-import { ProblemDto } from '../openapi/problem.dto';
+import { RequirePermission } from '../../auth/permission.decorator';
+import { Ctx, RequestContext } from '../../auth/request-context';
+import { ProblemDto } from '../../openapi/problem.dto';
 import {
   ExtPasskeyParams,
   ExtUserPasskeysParams,
@@ -17,7 +17,7 @@ import {
   PasskeyResponseDto,
   UpdatePasskeyDto,
   UserPasskeysParams,
-} from './dto/passkey.dto';
+} from './passkey.dto';
 import { PasskeysService } from './passkeys.service';
 
 const NOT_FOUND = 'STORE_NOT_FOUND, USER_NOT_FOUND, PASSKEY_NOT_FOUND';
