@@ -101,12 +101,34 @@ function postgresPids(): number[] {
     .map(Number);
 }
 
+function parentOf(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * All CPU PostgreSQL has used: its backends' own time, then the postmaster's with what it reaped.
+ * The postmaster is read last: a backend that exits between the two reads is counted (at worst
+ * twice, briefly), never lost — reading it first let a backend that exited in between vanish
+ * from both, which once gave a negative figure for a run.
+ */
+function postgresCpu(): number {
+  const pids = postgresPids();
+  const postmasters = pids.filter((pid) => !pids.includes(parentOf(pid)));
+  const backends = pids.filter((pid) => !postmasters.includes(pid));
+  const live = backends.reduce((sum, pid) => sum + cpuOf(pid), 0);
+  return live + postmasters.reduce((sum, pid) => sum + cpuOf(pid, true), 0);
+}
+
 /** CPU use of each party during a run: service (or baseline), load generator, PostgreSQL. */
 function cpuSnapshot(serverPid: number): { server: number; client: number; postgres: number } {
   return {
     server: cpuOf(serverPid),
     client: cpuOf(process.pid),
-    postgres: postgresPids().reduce((sum, pid) => sum + cpuOf(pid, true), 0),
+    postgres: postgresCpu(),
   };
 }
 
@@ -380,16 +402,14 @@ async function main(): Promise<void> {
       (((after[k] - before[k]) * 1000) / Math.max(1, r.ceremonies)).toFixed(2);
     cpu[label] =
       `server ${ms('server')} ms, load generator ${ms('client')} ms, PostgreSQL ${ms('postgres')} ms`;
-    log(`  CPU per ceremony: ${cpu[label]}`);
     return r;
   };
-  const report = (label: string, r: RunResult) => {
-    {
-      log(
-        `${label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(6)}/s  p50 ${r.p50.toFixed(1)} ms  p95 ${r.p95.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  errors ${r.errors}${r.firstErrors.length ? ` (${r.firstErrors[0]})` : ''}`,
-      );
-      log(`${''.padEnd(34)} CPU per ceremony: ${cpu[label]}`);
-    }
+  /** One run's line; `cpuOf` is the label its CPU figures were recorded under. */
+  const report = (label: string, r: RunResult, cpuOf = label) => {
+    log(
+      `${label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(6)}/s  p50 ${r.p50.toFixed(1)} ms  p95 ${r.p95.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  errors ${r.errors}${r.firstErrors.length ? ` (${r.firstErrors[0]})` : ''}`,
+    );
+    log(`${''.padEnd(34)} CPU per ceremony: ${cpu[cpuOf]}`);
     return r;
   };
 
@@ -410,7 +430,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= R; round++) {
       for (const [key, label, make, pid] of group) {
         const r = await run(label, make, pid);
-        report(R > 1 ? `${label} #${round}` : label, r);
+        report(R > 1 ? `${label} #${round}` : label, r, label);
         (all[key] ??= []).push({ r, cpu: cpu[label] });
       }
     }
