@@ -22,6 +22,9 @@ const ROOT = join(__dirname, '..', '..');
 const ORIGIN = 'http://localhost:3000';
 const PLATFORM_KEY = 'bench-platform-key-0123456789abcdefghijklmnopqrstuvwxyz';
 
+/** Every run of a full bench; `--only` picks some (and then RESULTS.md is left alone). */
+const ALL_RUNS = 'auth,auth-baseline,reg,reg-baseline,latency';
+
 const { values: flags } = parseArgs({
   options: {
     users: { type: 'string', default: '1000' },
@@ -36,7 +39,7 @@ const { values: flags } = parseArgs({
     out: { type: 'string', default: join(ROOT, 'bench', 'RESULTS.md') },
     profile: { type: 'boolean', default: false },
     /** Comma list of runs: auth, auth-baseline, reg, reg-baseline (default: all four). */
-    only: { type: 'string', default: 'auth,auth-baseline,reg,reg-baseline' },
+    only: { type: 'string', default: ALL_RUNS },
     /** Prints the service's top statements per run, from pg_stat_statements. */
     'pg-stats': { type: 'boolean', default: false },
   },
@@ -379,6 +382,7 @@ async function main(): Promise<void> {
     label: string,
     make: (w: number, i: number) => () => Promise<void>,
     serverPid = service.pid!,
+    concurrency = C,
   ) => {
     // every run starts from the seeded state: one passkey per user (registration runs add some)
     await admin(serviceDb, (c) =>
@@ -393,9 +397,9 @@ async function main(): Promise<void> {
           'CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()',
         ),
       );
-    await drive(C, Number(flags.warmup), (w, i) => make(w, i)());
+    await drive(concurrency, Number(flags.warmup), (w, i) => make(w, i)());
     const before = cpuSnapshot(serverPid);
-    const r = await drive(C, D, (w, i) => make(w, i)());
+    const r = await drive(concurrency, D, (w, i) => make(w, i)());
     const after = cpuSnapshot(serverPid);
     if (flags['pg-stats']) await printStatements(serviceDb, r.ceremonies);
     const ms = (k: 'server' | 'client' | 'postgres') =>
@@ -465,6 +469,24 @@ async function main(): Promise<void> {
       ['reg', 'reg-baseline'],
     ),
   );
+
+  // latency: one client (nothing else running), then 8; each against the baseline
+  if (only.has('latency')) {
+    for (const c of [1, 8]) {
+      for (const [key, label, make, pid] of [
+        [`latencyService${c}`, `authentication latency, Identity Store, C = ${c}`, authService],
+        [
+          `latencyBaseline${c}`,
+          `authentication latency, baseline, C = ${c}`,
+          authBaseline,
+          baseline.pid!,
+        ],
+      ] as [string, string, (w: number, i: number) => () => Promise<void>, number?][]) {
+        results[key] = report(label, await run(label, make, pid, c));
+        rounds[key] = [Math.round(results[key].perSecond)];
+      }
+    }
+  }
 
   if (flags.scale) {
     const bulk = Number(flags['scale-users']);
@@ -550,7 +572,8 @@ async function main(): Promise<void> {
     `service RSS: minute 1 ${minute ? `${minute.mb.toFixed(0)} MB` : 'n/a (run < 60 s)'}, end ${end?.mb.toFixed(0)} MB, max ${summary.rssMax.toFixed(0)} MB`,
   );
 
-  if (only.size === 4) writeResults(results, rounds, summary, cpu);
+  if (ALL_RUNS.split(',').every((name) => only.has(name)))
+    writeResults(results, rounds, summary, cpu);
   else log('\n(a partial run: bench/RESULTS.md left as it was)');
   stop();
   await new Promise((r) => setTimeout(r, 500));
@@ -622,6 +645,10 @@ ${row('authentication, baseline', 'authBaseline')}
 ${row('registration, Identity Store', 'regService')}
 ${row('registration, baseline', 'regBaseline')}
 ${row('authentication, Identity Store at scale (+1M users, +2M passkeys)', 'authServiceScale')}
+${row('authentication latency, Identity Store, one client (C = 1)', 'latencyService1')}
+${row('authentication latency, baseline, C = 1', 'latencyBaseline1')}
+${row('authentication latency, Identity Store, C = 8', 'latencyService8')}
+${row('authentication latency, baseline, C = 8', 'latencyBaseline8')}
 
 - Ratio Identity Store / baseline: authentication **${summary.authRatio?.toFixed(2)}**, registration **${summary.regRatio?.toFixed(2)}**${summary.scaleRatio ? `; at scale / ${N} users: **${summary.scaleRatio.toFixed(2)}**` : ''}.
 - Service RSS: minute 1 ${summary.rssMinute1 ? `${summary.rssMinute1.toFixed(0)} MB` : 'n/a'}, end ${summary.rssEnd?.toFixed(0)} MB, max ${summary.rssMax?.toFixed(0)} MB.

@@ -303,6 +303,49 @@ describe('security review: anonymous harm and WebAuthn to the letter', () => {
     });
   });
 
+  describe('client text quoted by a failure', () => {
+    const clientData = (challenge: string, extra: Record<string, unknown>) =>
+      Buffer.from(
+        JSON.stringify({ type: 'webauthn.get', challenge, origin: ORIGIN, ...extra }),
+      ).toString('base64url');
+
+    it('a NUL or an unpaired surrogate in clientData.origin (no key) → 400, the session FAILED', async () => {
+      const { device, credentialId } = await victim();
+      for (const origin of ['http://x\u0000y', 'http://x\ud800y']) {
+        const started = await browser(usernamelessPath());
+        const { transactionId, clientRequest } = started.json();
+        const assertion = device.authenticate(clientRequest, ORIGIN, { credentialId });
+        assertion.response.clientDataJSON = clientData(clientRequest.challenge, { origin });
+        const res = await browser(`transactions/${transactionId}/finish`, {
+          clientResponse: assertion,
+        });
+        expectProblem(res, 400, 'ORIGIN_NOT_ALLOWED');
+      }
+    });
+
+    it('a NUL in tokenBinding.status, which SimpleWebAuthn quotes, → 400 and a stored failure', async () => {
+      const { user, device } = await victim();
+      const started = await start(t.app, w.key, authStartUrl(w, user.id, 'default'));
+      const assertion = device.authenticate(started.clientRequest as never, ORIGIN);
+      const challenge = (started.clientRequest as { challenge: string }).challenge;
+      assertion.response.clientDataJSON = clientData(challenge, {
+        tokenBinding: { status: 'x\u0000' },
+      });
+      // (JSON.stringify writes the NUL as an escape; the server's JSON.parse makes it a NUL again)
+      const res = await completeAuthentication(t.app, w, started.sessionId, assertion);
+      expect(res.statusCode).toBe(400);
+      const session = await call(
+        t.app,
+        'GET',
+        `${w.storeUrl}/passkeys/authentications/sessions/${started.sessionId}`,
+        {
+          key: w.key,
+        },
+      );
+      expect(session.json()).toMatchObject({ status: 'FAILED' });
+    });
+  });
+
   describe('browser routes: errors the page can read, without widening who may call', () => {
     it('an unknown or purged transaction: the preflight passes for any origin and TRANSACTION_NOT_FOUND is readable', async () => {
       const unknown = Buffer.alloc(32, 7).toString('base64url');

@@ -4,6 +4,7 @@ import { DataSource, EntityManager, Repository } from 'typeorm';
 import { prepared, runPrepared } from '../../database/prepared';
 import type { AuditRow } from './rows';
 import { DomainError, ErrorCode } from '../../common/errors';
+import { storableText } from '../../common/text';
 import { StoreEntity } from '../../stores/store.entity';
 import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
 import { CeremonySessionDto } from '../dto/ceremony.dto';
@@ -81,7 +82,7 @@ export class SessionsRepository {
         ...(end.userId !== undefined ? { userId: end.userId } : {}),
         outcome: end.outcome ?? null,
         failureCode: end.failure?.code ?? null,
-        failureDetail: end.failure?.detail.slice(0, 1000) ?? null,
+        failureDetail: end.failure ? storableText(end.failure.detail, 1000) : null,
       },
     );
   }

@@ -66,10 +66,8 @@ export function precheck(
     typeof clientData.origin !== 'string' ||
     !originAllowed(expected.rpId, expected.origins, clientData.origin)
   ) {
-    throw fail(
-      ErrorCode.ORIGIN_NOT_ALLOWED,
-      `Origin ${String(clientData.origin)} is not allowed for ${expected.rpId}`,
-    );
+    // the origin is the caller's text: never quoted back (nor stored)
+    throw fail(ErrorCode.ORIGIN_NOT_ALLOWED, `The origin is not allowed for ${expected.rpId}`);
   }
   if (clientData.crossOrigin === true) {
     throw fail(ErrorCode.ORIGIN_NOT_ALLOWED, 'Cross-origin (iframe) ceremonies are not accepted');

@@ -1,0 +1,12 @@
+/**
+ * Text PostgreSQL can store, for values that may quote a caller (an error's detail): at most `max`
+ * characters, each NUL and unpaired UTF-16 surrogate replaced by U+FFFD. PostgreSQL refuses both,
+ * and an anonymous caller can put them in client data that a failure message quotes.
+ */
+export function storableText(value: string, max: number): string {
+  // slice first: a cut through a surrogate pair leaves a lone half, which the replace then mends
+  return value
+    .slice(0, max)
+    .replaceAll('\u0000', '\uFFFD')
+    .replace(/[\uD800-\uDFFF]/gu, '\uFFFD');
+}
