@@ -1,6 +1,6 @@
 import { RequestMethod } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { AppConfig } from './config/app-config';
 import { DomainError, ErrorCode } from './common/errors';
 import { answerConnect } from './common/errors/client-error';
@@ -48,6 +48,13 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
       throw new DomainError(ErrorCode.SHUTTING_DOWN, 'The server is shutting down; retry', {
         headers: { 'retry-after': '1' },
       });
+    }
+    // behind trusted proxies the client IP comes from X-Forwarded-For: it must be an address
+    if (config.trustProxy !== false && isIP(request.ip) === 0) {
+      throw new DomainError(
+        ErrorCode.MALFORMED_REQUEST,
+        'X-Forwarded-For does not name the client by an IP address',
+      );
     }
     // RFC 9112 §3.2 (Node's own check is off: it answers an empty 400, app.factory.ts)
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {

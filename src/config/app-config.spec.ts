@@ -36,4 +36,14 @@ describe('loadConfig', () => {
   it('reports every bad variable at once', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(/PORT[\s\S]*LOG_LEVEL/);
   });
+
+  it('trusts proxies only by hop count or by address, never every hop', () => {
+    const trust = (value: string) => loadConfig({ IDS_TRUST_PROXY: value }).trustProxy;
+    expect(trust('false')).toBe(false);
+    expect(trust('1')).toBe(1);
+    expect(trust('10.0.0.0/8, 192.168.1.7, ::1')).toEqual(['10.0.0.0/8', '192.168.1.7', '::1']);
+    for (const bad of ['true', 'yes', '10.0.0.0/33', 'proxy.example', '11']) {
+      expect(() => trust(bad)).toThrow(/IDS_TRUST_PROXY/);
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -24,7 +25,11 @@ export interface AppConfig {
   readonly corsOrigins: readonly string[];
   readonly swaggerEnabled: boolean;
   readonly metricsEnabled: boolean;
-  readonly trustProxy: boolean;
+  /**
+   * Which hops may set X-Forwarded-For: false (none), a hop count, or the proxies' addresses or
+   * CIDRs. Never "every hop": then any caller picks its own client IP.
+   */
+  readonly trustProxy: false | number | string[];
   readonly tokenTtlSeconds: number;
   readonly transactionTtlSeconds: number;
   readonly nonceTtlSeconds: number;
@@ -75,7 +80,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     corsOrigins: read.origins('IDS_CORS_ORIGINS'),
     swaggerEnabled: read.bool('IDS_SWAGGER_ENABLED', true),
     metricsEnabled: read.bool('IDS_METRICS_ENABLED', true),
-    trustProxy: read.bool('IDS_TRUST_PROXY', false),
+    trustProxy: read.trustProxy('IDS_TRUST_PROXY'),
     tokenTtlSeconds: read.int('IDS_TOKEN_TTL_SECONDS', 900, 60, 86400),
     transactionTtlSeconds: read.int('IDS_TRANSACTION_TTL_SECONDS', 300, 10, 3600),
     nonceTtlSeconds: read.int('IDS_NONCE_TTL_SECONDS', 300, 10, 3600),
@@ -112,6 +117,30 @@ class EnvReader {
   private fail<T>(name: string, message: string, fallback: T): T {
     this.problems.push(`${name} ${message}`);
     return fallback;
+  }
+
+  /** `false` / `0`: trust no proxy; `N`: N hops; else a comma-separated list of IPs or CIDRs. */
+  trustProxy(name: string): false | number | string[] {
+    const raw = this.raw(name);
+    if (raw === undefined || raw === 'false' || raw === '0') return false;
+    if (/^\d+$/.test(raw) && Number(raw) <= 10) return Number(raw);
+    const list = raw.split(',').map((item) => item.trim());
+    const bad = list.filter((item) => {
+      const [address, bits, extra] = item.split('/');
+      const family = isIP(address);
+      const max = family === 6 ? 128 : 32;
+      return (
+        family === 0 ||
+        extra !== undefined ||
+        (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))
+      );
+    });
+    if (bad.length === 0) return list;
+    return this.fail(
+      name,
+      `must be false, a hop count (1-10) or a comma-separated list of proxy IPs or CIDRs, e.g. "1" or "10.0.0.0/8" (got "${raw}"; "true" would let any caller choose its own client IP)`,
+      false,
+    );
   }
 
   string(name: string, fallback: string): string {

@@ -408,3 +408,27 @@ describe('security review: anonymous harm and WebAuthn to the letter', () => {
     });
   });
 });
+
+describe('security review: behind a trusted proxy', () => {
+  let t: TestApp;
+  let w: World;
+  beforeAll(async () => {
+    t = await createTestApp({ config: { trustProxy: 1 } });
+    w = await passkeyWorld(t.app);
+  });
+  afterAll(() => t.close());
+
+  const start = (forwardedFor: string) =>
+    call(
+      t.app,
+      'POST',
+      `${BROWSER}/${w.tenant}/stores/shop/relyingParties/localhost/authentications/default`,
+      { body: {}, headers: { origin: ORIGIN, 'x-forwarded-for': forwardedFor } },
+    );
+
+  it('an X-Forwarded-For that is not an address is a 400 problem (no key), not a 500', async () => {
+    expectProblem(await start('a'.repeat(100)), 400, 'MALFORMED_REQUEST');
+    expectProblem(await start('not-an-ip'), 400, 'MALFORMED_REQUEST');
+    expectStatus(await start('203.0.113.9'), 200);
+  });
+});
