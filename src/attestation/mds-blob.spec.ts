@@ -26,7 +26,7 @@ describe('verifyMdsBlob', () => {
   it('keeps the FIDO2 entries of a BLOB that chains to the root, and skips the others', async () => {
     const root = await makeRoot('R');
     const ca = await makeIntermediate(root, 'I');
-    const signer = await makeLeaf(ca, 'CN=S, O=T, C=US');
+    const signer = await makeLeaf(ca, 'CN=mds.test, O=T, C=US');
     const good = blobEntry(statement(AAGUID, 'Model', root));
     const blob = await signBlob(
       {
@@ -37,7 +37,7 @@ describe('verifyMdsBlob', () => {
       signer,
       [signer, ca],
     );
-    const verified = await verifyMdsBlob(blob, [root.pem]);
+    const verified = await verifyMdsBlob(blob, [root.pem], 'mds.test');
     expect(verified).toMatchObject({ no: 7, skipped: 2 });
     expect(verified.entries.map((e) => e.aaguid)).toEqual([AAGUID]);
   });
@@ -45,16 +45,30 @@ describe('verifyMdsBlob', () => {
   it('refuses a chain with a missing intermediate, and a leaf that is not a CA signing another', async () => {
     const root = await makeRoot('R');
     const ca = await makeIntermediate(root, 'I');
-    const signer = await makeLeaf(ca, 'CN=S, O=T, C=US');
+    const signer = await makeLeaf(ca, 'CN=mds.test, O=T, C=US');
     const entries = [blobEntry(statement(AAGUID, 'Model', root))];
     const payload = { no: 1, nextUpdate: dayFromNow(1), entries };
-    expect(await refusal(verifyMdsBlob(await signBlob(payload, signer), [root.pem]))).toMatch(
-      /MDS root/,
-    );
-    const notCa = await makeLeaf(root, 'CN=N, O=T, C=US');
-    const below = await makeLeaf(notCa, 'CN=B, O=T, C=US');
     expect(
-      await refusal(verifyMdsBlob(await signBlob(payload, below, [below, notCa]), [root.pem])),
+      await refusal(verifyMdsBlob(await signBlob(payload, signer), [root.pem], 'mds.test')),
+    ).toMatch(/MDS root/);
+    const notCa = await makeLeaf(root, 'CN=N, O=T, C=US');
+    const below = await makeLeaf(notCa, 'CN=mds.test, O=T, C=US');
+    expect(
+      await refusal(
+        verifyMdsBlob(await signBlob(payload, below, [below, notCa]), [root.pem], 'mds.test'),
+      ),
     ).toMatch(/not signed by/);
+  });
+
+  it('refuses a BLOB signed by any other leaf under the root (the FIDO roots certify anyone)', async () => {
+    const root = await makeRoot('R');
+    const ca = await makeIntermediate(root, 'I');
+    const payload = { no: 1, nextUpdate: dayFromNow(1), entries: [] };
+    const other = await makeLeaf(ca, 'CN=shop.example, O=T, C=US');
+    expect(
+      await refusal(
+        verifyMdsBlob(await signBlob(payload, other, [other, ca]), [root.pem], 'mds.test'),
+      ),
+    ).toMatch(/not signed by mds.test/);
   });
 });

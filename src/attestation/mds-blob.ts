@@ -70,12 +70,14 @@ const day = (now: Date) => now.toISOString().slice(0, 10);
 
 /**
  * Verifies a FIDO Metadata Service BLOB (a JWS, RFC 7515 compact form) offline: the `x5c`
- * chain to one of `rootPems` (node:crypto), the signature by the leaf (jose), and that
- * `nextUpdate` has not passed. Returns its usable FIDO2 entries.
+ * chain to one of `rootPems` (node:crypto), a leaf issued to `signerHost` (FIDO's is
+ * mds.fidoalliance.org), the signature by that leaf (jose), and that `nextUpdate` has not
+ * passed. Returns its usable FIDO2 entries.
  */
 export async function verifyMdsBlob(
   jwt: string,
   rootPems: readonly string[],
+  signerHost: string,
   now = new Date(),
 ): Promise<VerifiedBlob> {
   let header: ProtectedHeaderParameters;
@@ -86,6 +88,9 @@ export async function verifyMdsBlob(
   }
   const roots = rootPems.map((pem, i) => certificate(Buffer.from(pem), `MDS root ${i}`));
   const leaf = verifyChain(header.x5c, roots, now);
+  // the FIDO roots are public web roots that certify anyone's server: only FIDO's signer counts
+  if (leaf.ca || leaf.checkHost(signerHost) === undefined)
+    throw invalid(`it is not signed by ${signerHost} (the configured MDS signer)`);
   let payload: unknown;
   try {
     const verified = await compactVerify(jwt.trim(), leaf.publicKey, { algorithms: ALGORITHMS });

@@ -29,6 +29,7 @@ export class MetadataService implements OnApplicationBootstrap {
       const blob = await verifyMdsBlob(
         await readFile(path, 'utf8'),
         this.config.mdsRootCertificates,
+        this.config.mdsSignerHost,
       );
       const loaded = await this.repository.replaceBlob(blob.no, blob.nextUpdate, blob.entries);
       this.logger.info({ no: blob.no, entries: blob.entries.length, loaded }, 'MDS BLOB at boot');
@@ -44,7 +45,11 @@ export class MetadataService implements OnApplicationBootstrap {
   }
 
   async loadBlob(jwt: string): Promise<MetadataLoadedDto> {
-    const blob = await verifyMdsBlob(jwt, this.config.mdsRootCertificates);
+    const blob = await verifyMdsBlob(
+      jwt,
+      this.config.mdsRootCertificates,
+      this.config.mdsSignerHost,
+    );
     if (!(await this.repository.replaceBlob(blob.no, blob.nextUpdate, blob.entries))) {
       throw new DomainError(
         ErrorCode.METADATA_INVALID,

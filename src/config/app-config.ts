@@ -43,6 +43,8 @@ export interface AppConfig {
   readonly demoEnabled: boolean;
   /** PEM roots a FIDO MDS BLOB must chain to (default: FIDO's, as SimpleWebAuthn ships them). */
   readonly mdsRootCertificates: readonly string[];
+  /** The host name the MDS BLOB's signing certificate must be issued to. */
+  readonly mdsSignerHost: string;
   /** A MDS BLOB file loaded at boot when newer than the one in the database. */
   readonly mdsBlobPath: string | undefined;
 }
@@ -93,6 +95,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitPerIp: read.int('IDS_RATE_LIMIT_PER_IP', 30000, 0, 10_000_000),
     demoEnabled: false,
     mdsRootCertificates: read.pemCertificates('IDS_MDS_ROOT_CERTS'),
+    mdsSignerHost: read.string('IDS_MDS_SIGNER_HOST', 'mds.fidoalliance.org'),
     mdsBlobPath: read.filePath('IDS_MDS_BLOB_PATH'),
   };
   (config as { demoEnabled: boolean }).demoEnabled = read.bool(

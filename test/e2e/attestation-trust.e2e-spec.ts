@@ -42,7 +42,7 @@ describe('attestation trust and offline FIDO metadata', () => {
   let mdsSigner: TestCa;
   let blobNo = 1;
 
-  const mdsConfig = () => ({ mdsRootCertificates: [mdsRoot.pem] });
+  const mdsConfig = () => ({ mdsRootCertificates: [mdsRoot.pem], mdsSignerHost: 'mds.test' });
   const loadBlob = (blob: string, app = t.app) =>
     call(app, 'POST', `${METADATA}/blob`, { key: PLATFORM_KEY, body: { blob } });
   const entries = () => [
@@ -60,7 +60,7 @@ describe('attestation trust and offline FIDO metadata', () => {
     otherInt = await makeIntermediate(await makeRoot('Unknown Vendor Root'), 'Unknown Vendor CA');
     mdsRoot = await makeRoot('Test MDS Root');
     mdsInt = await makeIntermediate(mdsRoot, 'Test MDS CA');
-    mdsSigner = await makeLeaf(mdsInt, 'CN=Test MDS BLOB Signer, O=Identity Store Tests, C=US');
+    mdsSigner = await makeLeaf(mdsInt, 'CN=mds.test, O=Identity Store Tests, C=US');
     t = await createTestApp({ config: mdsConfig() });
     w = await passkeyWorld(t.app);
     const policies: Record<string, unknown>[] = [
@@ -222,7 +222,7 @@ describe('attestation trust and offline FIDO metadata', () => {
 
     it('a BLOB whose chain leads to another root is refused', async () => {
       const rogueRoot = await makeRoot('Rogue MDS Root');
-      const rogue = await makeLeaf(rogueRoot, 'CN=Rogue MDS Signer, O=Tests, C=US');
+      const rogue = await makeLeaf(rogueRoot, 'CN=mds.test, O=Tests, C=US');
       const blob = await signBlob(
         { no: 5000, nextUpdate: dayFromNow(30), entries: entries() },
         rogue,
