@@ -10,7 +10,7 @@ const PREFIX = '/api/identity-store/browser/';
 const TRANSACTION =
   /^\/api\/identity-store\/browser\/transactions\/([A-Za-z0-9_-]{1,64})\/(?:start|finish)$/;
 const USERNAMELESS =
-  /^\/api\/identity-store\/browser\/([a-z0-9-]{1,63})\/stores\/([^/]{1,63})\/relyingParties\/([^/]{1,253})\/authentications\/[^/]+$/;
+  /^\/api\/identity-store\/browser\/([a-z0-9-]{1,63})\/stores\/([^/]{1,63})\/relyingParties\/([^/]{1,253})\/authentications\/([^/]{1,63})$/;
 const CLIENT = `${PREFIX}client.js`;
 
 /**
@@ -34,16 +34,12 @@ export class BrowserGateway {
         reply.header('access-control-allow-origin', '*');
         return;
       }
+      // the limit comes first, preflights included: no anonymous request reads the database
+      // past it. A 429 says nothing about what exists, so any page may read it.
+      if (!(await this.withinLimit(request, reply))) return reply;
       const origin = request.headers.origin;
       const verdict = origin ? await this.corsVerdict(path, origin) : 'denied';
-      if (verdict !== 'denied') {
-        reply.header('access-control-allow-origin', verdict === 'allowed' ? origin! : '*');
-        reply.header('vary', 'Origin');
-        reply.header(
-          'access-control-expose-headers',
-          'x-request-id, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset',
-        );
-      }
+      if (verdict !== 'denied') this.exposeTo(verdict === 'allowed' ? origin! : '*', reply);
       if (request.method === 'OPTIONS') {
         if (verdict !== 'denied') {
           reply.header('access-control-allow-methods', 'POST');
@@ -52,21 +48,33 @@ export class BrowserGateway {
         }
         return reply.code(204).send();
       }
-      await this.limit(request, reply);
     });
   }
 
-  private async limit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  private exposeTo(origin: string, reply: FastifyReply): void {
+    reply.header('access-control-allow-origin', origin);
+    reply.header('vary', 'Origin');
+    reply.header(
+      'access-control-expose-headers',
+      'x-request-id, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset',
+    );
+  }
+
+  /**
+   * Counts the request against its IP. Past the limit it answers 429 — readable by any page, as
+   * it says nothing about what exists — and returns false.
+   */
+  private async withinLimit(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const result = await this.limiter.hit(
       `browser:${request.ip}`,
       this.config.browserRateLimit,
       this.config.browserRateLimitWindowSeconds,
     );
     reply.headers(RateLimiter.headers(result));
-    if (!result.allowed) {
-      sendProblem(RateLimiter.exceeded(result), request, reply);
-      return reply;
-    }
+    if (result.allowed) return true;
+    this.exposeTo('*', reply);
+    sendProblem(RateLimiter.exceeded(result), request, reply);
+    return false;
   }
 
   /**
@@ -92,12 +100,18 @@ export class BrowserGateway {
       );
       if (!row) return 'anyone';
     } else if (usernameless) {
-      const [storeName, rpId] = [usernameless[2], usernameless[3]].map(decodedSegment);
-      if (storeName === undefined || rpId === undefined) return 'denied';
+      const [storeName, rpId, policy] = usernameless.slice(2, 5).map(decodedSegment);
+      if (storeName === undefined || rpId === undefined || policy === undefined) return 'denied';
+      // CORS headers only where the start would succeed: an active tenant, the relying party and a
+      // policy that allows username-less starts; anything else looks like a foreign origin
       [row] = await this.dataSource.query(
-        `SELECT rp.rp_id, rp.origins FROM relying_parties rp JOIN stores s ON s.id = rp.store_id
-          WHERE s.tenant_id = $1 AND s.name = $2 AND rp.rp_id = $3`,
-        [usernameless[1], storeName, rpId],
+        `SELECT rp.rp_id, rp.origins FROM tenants t
+           JOIN stores s ON s.tenant_id = t.id
+           JOIN relying_parties rp ON rp.store_id = s.id
+           JOIN authentication_policies p ON p.relying_party_id = rp.id
+          WHERE t.id = $1 AND t.status = 'ACTIVE' AND s.name = $2 AND rp.rp_id = $3
+            AND p.name = $4 AND p.allow_discoverable`,
+        [usernameless[1], storeName, rpId, policy],
       );
     }
     return row !== undefined && originAllowed(row.rp_id, row.origins, origin)

@@ -403,8 +403,13 @@ describe('security review: anonymous harm and WebAuthn to the letter', () => {
         const res = await browser(target);
         expectProblem(res, 404, 'RELYING_PARTY_NOT_FOUND');
         answers.push(problemOf(res));
+        // nor do the CORS headers tell them apart, even for the relying party's own origin
+        expect(res.headers['access-control-allow-origin']).toBeUndefined();
       }
       expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+      expect((await browser(usernamelessPath())).headers['access-control-allow-origin']).toBe(
+        ORIGIN,
+      );
     });
   });
 });
@@ -430,5 +435,31 @@ describe('security review: behind a trusted proxy', () => {
     expectProblem(await start('a'.repeat(100)), 400, 'MALFORMED_REQUEST');
     expectProblem(await start('not-an-ip'), 400, 'MALFORMED_REQUEST');
     expectStatus(await start('203.0.113.9'), 200);
+  });
+});
+
+describe('security review: the browser routes are limited before they read anything', () => {
+  let t: TestApp;
+  let w: World;
+  beforeAll(async () => {
+    t = await createTestApp({ config: { browserRateLimit: 3 } });
+    w = await passkeyWorld(t.app);
+  });
+  afterAll(() => t.close());
+
+  it('preflights count towards the per-IP limit, and the 429 is readable by any page', async () => {
+    const preflight = () =>
+      t.app.inject({
+        method: 'OPTIONS',
+        url: `${BROWSER}/${w.tenant}/stores/shop/relyingParties/localhost/authentications/default`,
+        headers: {
+          origin: 'https://elsewhere.example',
+          'access-control-request-method': 'POST',
+        },
+      });
+    for (let i = 0; i < 3; i++) expect((await preflight()).statusCode).toBe(204);
+    const limited = await preflight();
+    expectProblem(limited, 429, 'RATE_LIMITED');
+    expect(limited.headers['access-control-allow-origin']).toBe('*');
   });
 });
