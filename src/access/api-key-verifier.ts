@@ -5,6 +5,7 @@ import { Repository } from 'typeorm';
 import { ApiKeyEntity, ApiKeyStatus } from '../api-keys/api-key.entity';
 import { DomainError, ErrorCode } from '../common/errors';
 import { prepared, runPrepared } from '../database/prepared';
+import { TransactionHost } from '../database/transaction-host';
 import { parseApiKey, secretMatches } from '../auth/api-key-secret';
 import { parsePermission, Permission } from '../auth/permissions';
 import type { Principal } from '../auth/request-context';
@@ -44,6 +45,7 @@ export class ApiKeyVerifier {
 
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
+    private readonly host: TransactionHost,
     private readonly tokens: TokenService,
   ) {}
 
@@ -87,7 +89,7 @@ export class ApiKeyVerifier {
 
   /** One plain statement per request (this runs on every call; no query builder). */
   private async load(id: string): Promise<KeyRow | undefined> {
-    const [row] = await runPrepared<RawRow[]>(this.keys.manager, LOAD_KEY, [id]);
+    const [row] = await runPrepared<RawRow[]>(this.host.executor, LOAD_KEY, [id]);
     if (!row) return undefined;
     return Object.assign(new ApiKeyEntity(), {
       id: row.id,

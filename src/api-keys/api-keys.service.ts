@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import { generateApiKey } from '../auth/api-key-secret';
 import type { RequestContext } from '../auth/request-context';
+import { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
 import { Page, pageRequest, toPage } from '../common/pagination/page';
 import { resolveSort } from '../common/pagination/sort';
@@ -27,10 +27,13 @@ const STATUS_EVENT: Record<ApiKeyStatus, AuditEventType> = {
 @Injectable()
 export class ApiKeysService {
   constructor(
-    @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
-    private readonly dataSource: DataSource,
+    private readonly host: TransactionHost,
     private readonly audit: AuditService,
   ) {}
+
+  private get keys(): Repository<ApiKeyEntity> {
+    return this.host.manager.getRepository(ApiKeyEntity);
+  }
 
   async create(ctx: RequestContext, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
     checkGrantable(dto.permissions, ctx.tenantId, ctx.principal);
@@ -49,16 +52,12 @@ export class ApiKeysService {
       lastUsedAt: null,
       createdBy: ctx.principal.keyId,
     });
-    await this.dataSource.transaction(async (manager) => {
-      await manager.getRepository(ApiKeyEntity).insert(entity);
-      await this.audit.record(
-        ctx,
-        {
-          type: AuditEventType.API_KEY_CREATED,
-          details: { keyId: entity.id, permissions: entity.permissions },
-        },
-        manager,
-      );
+    await this.host.run(async () => {
+      await this.keys.insert(entity);
+      await this.audit.record(ctx, {
+        type: AuditEventType.API_KEY_CREATED,
+        details: { keyId: entity.id, permissions: entity.permissions },
+      });
     });
     return { ...ApiKeyResponseDto.from(entity), key: secret.key };
   }
@@ -93,8 +92,8 @@ export class ApiKeysService {
     dto: UpdateApiKeyDto,
   ): Promise<ApiKeyResponseDto> {
     const expiresAt = dto.expiresAt === undefined ? undefined : futureDate(dto.expiresAt);
-    const key = await this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(ApiKeyEntity);
+    const key = await this.host.run(async () => {
+      const repo = this.keys;
       const current = await repo.findOne({
         where: { id: keyId, tenantId: ctx.tenantId },
         lock: { mode: 'pessimistic_write' },
@@ -109,22 +108,18 @@ export class ApiKeysService {
       if (dto.permissions !== undefined) current.permissions = [...new Set(dto.permissions)];
       if (expiresAt !== undefined) current.expiresAt = expiresAt;
       const saved = await repo.save(current);
-      await this.audit.record(
-        ctx,
-        {
-          type: dto.status ? STATUS_EVENT[dto.status] : AuditEventType.API_KEY_UPDATED,
-          details: { keyId, changes: Object.keys(dto) },
-        },
-        manager,
-      );
+      await this.audit.record(ctx, {
+        type: dto.status ? STATUS_EVENT[dto.status] : AuditEventType.API_KEY_UPDATED,
+        details: { keyId, changes: Object.keys(dto) },
+      });
       return saved;
     });
     return ApiKeyResponseDto.from(key);
   }
 
   async delete(ctx: RequestContext, keyId: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(ApiKeyEntity);
+    await this.host.run(async () => {
+      const repo = this.keys;
       const current = await repo.findOne({
         where: { id: keyId, tenantId: ctx.tenantId },
         lock: { mode: 'pessimistic_write' },
@@ -132,11 +127,7 @@ export class ApiKeysService {
       if (!current) throw notFound(keyId);
       checkManageable(current, ctx.principal);
       await repo.delete({ id: keyId, tenantId: ctx.tenantId });
-      await this.audit.record(
-        ctx,
-        { type: AuditEventType.API_KEY_DELETED, details: { keyId } },
-        manager,
-      );
+      await this.audit.record(ctx, { type: AuditEventType.API_KEY_DELETED, details: { keyId } });
     });
   }
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { generateApiKey, hashSecret } from '../auth/api-key-secret';
 import { formatPermission } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { TransactionHost } from '../database/transaction-host';
 import { ApiKeyEntity, ApiKeyStatus } from './api-key.entity';
 
 /** Fixed id of the platform key that IDS_PLATFORM_API_KEY configures. */
@@ -17,14 +17,14 @@ export const PLATFORM_PERMISSIONS = [formatPermission('*', '*')];
 @Injectable()
 export class PlatformKeyBootstrap implements OnApplicationBootstrap {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly host: TransactionHost,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const printed = await this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [PLATFORM_LOCK]);
-      const repo = manager.getRepository(ApiKeyEntity);
+    const printed = await this.host.run(async () => {
+      await this.host.manager.query('SELECT pg_advisory_xact_lock($1)', [PLATFORM_LOCK]);
+      const repo = this.host.manager.getRepository(ApiKeyEntity);
       const base = {
         tenantId: null,
         description: 'Platform key: provisions tenants',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import { prepared, runPrepared } from '../database/prepared';
+import { TransactionHost } from '../database/transaction-host';
 import type { MetadataEntry, ParsedEntry } from './metadata-entry';
 import { MetadataSource } from './metadata.entity';
 
@@ -45,10 +45,10 @@ export interface MetadataStatus {
 /** The FIDO metadata in PostgreSQL, shared by every instance. */
 @Injectable()
 export class MetadataRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly host: TransactionHost) {}
 
-  async find(on: DataSource | EntityManager, aaguid: string): Promise<MetadataEntry | undefined> {
-    const [row] = await runPrepared<{ rows: MetadataRow[] }[]>(on, FIND, [aaguid]);
+  async find(aaguid: string): Promise<MetadataEntry | undefined> {
+    const [row] = await runPrepared<{ rows: MetadataRow[] }[]>(this.host.executor, FIND, [aaguid]);
     return entryOf(aaguid, row?.rows ?? []);
   }
 
@@ -57,12 +57,13 @@ export class MetadataRepository {
    * written) otherwise. The row lock orders concurrent loads.
    */
   async replaceBlob(no: number, nextUpdate: string, entries: ParsedEntry[]): Promise<boolean> {
-    return this.dataSource.transaction(async (m) => {
+    return this.host.run(async () => {
+      const m = this.host.manager;
       await m.query('LOCK TABLE metadata_blobs IN EXCLUSIVE MODE');
       const [last] = await m.query('SELECT no FROM metadata_blobs WHERE id = 1');
       if (last && last.no >= no) return false;
       await m.query('DELETE FROM authenticator_metadata WHERE source = $1', [MetadataSource.BLOB]);
-      await this.insert(m, MetadataSource.BLOB, entries);
+      await this.insert(MetadataSource.BLOB, entries);
       await m.query(
         `INSERT INTO metadata_blobs (id, no, next_update, entries) VALUES (1, $1, $2, $3)
          ON CONFLICT (id) DO UPDATE SET no = $1, next_update = $2, entries = $3, loaded_at = now()`,
@@ -73,14 +74,14 @@ export class MetadataRepository {
   }
 
   async upsertStatements(entries: ParsedEntry[]): Promise<void> {
-    await this.dataSource.transaction((m) => this.insert(m, MetadataSource.STATEMENT, entries));
+    await this.host.run(() => this.insert(MetadataSource.STATEMENT, entries));
   }
 
   async status(): Promise<MetadataStatus> {
-    const [blob] = await this.dataSource.query(
+    const [blob] = await this.host.manager.query(
       'SELECT no, next_update::text AS next_update, entries, loaded_at FROM metadata_blobs WHERE id = 1',
     );
-    const [{ count }] = await this.dataSource.query(
+    const [{ count }] = await this.host.manager.query(
       'SELECT count(*)::int AS count FROM authenticator_metadata WHERE source = $1',
       [MetadataSource.STATEMENT],
     );
@@ -98,7 +99,8 @@ export class MetadataRepository {
   }
 
   /** In chunks: a BLOB holds thousands of entries. The last entry of an AAGUID wins. */
-  private async insert(m: EntityManager, source: MetadataSource, all: ParsedEntry[]) {
+  private async insert(source: MetadataSource, all: ParsedEntry[]) {
+    const m = this.host.manager;
     const entries = [...new Map(all.map((e) => [e.aaguid, e])).values()];
     for (let i = 0; i < entries.length; i += 500) {
       const chunk = entries.slice(i, i + 500);

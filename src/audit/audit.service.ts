@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RequestContext } from '../auth/request-context';
+import { TransactionHost } from '../database/transaction-host';
 import { Page, pageRequest, toPage } from '../common/pagination/page';
 import { resolveSort } from '../common/pagination/sort';
 import { AuditEventType } from './audit-event-type';
@@ -18,17 +18,18 @@ export interface AuditInput {
 
 @Injectable()
 export class AuditService {
-  constructor(
-    @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
-  ) {}
+  constructor(private readonly host: TransactionHost) {}
 
-  /** Records an event; pass the transaction's manager so it commits (or not) with the change. */
-  async record(ctx: RequestContext, input: AuditInput, manager?: EntityManager): Promise<void> {
+  private get events(): Repository<AuditEventEntity> {
+    return this.host.manager.getRepository(AuditEventEntity);
+  }
+
+  /** Records an event; inside a transaction it commits (or not) with the change. */
+  async record(ctx: RequestContext, input: AuditInput): Promise<void> {
     const tenantId =
       input.tenantId !== undefined ? input.tenantId : ctx.tenantId === '*' ? null : ctx.tenantId;
-    const repo = manager ? manager.getRepository(AuditEventEntity) : this.events;
     // insert(), not save(): save() wraps every row in a transaction of its own (3 round trips)
-    await repo.insert({
+    await this.events.insert({
       tenantId,
       type: input.type,
       actorKeyId: ctx.principal.keyId,

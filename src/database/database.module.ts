@@ -5,13 +5,20 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { boundPoolCheckout } from './bounded-pool';
 import { dataSourceOptions, EntityClass, poolOf } from './data-source-options';
 import { runMigrations } from './migrator';
+import { TransactionHost } from './transaction-host';
 
-/** The DataSource of the app: its entities come from the app root. */
+/**
+ * The DataSource of the app (its entities come from the app root) and the TransactionHost, the
+ * one way into a transaction: global, so every feature module can inject it.
+ */
 @Module({})
 export class DatabaseModule {
   static forRoot(entities: EntityClass[]): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
+      providers: [TransactionHost],
+      exports: [TransactionHost],
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [APP_CONFIG],

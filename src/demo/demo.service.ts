@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { ApiKeyStatus } from '../api-keys/api-key.entity';
 import { generateApiKey } from '../auth/api-key-secret';
 import { DomainError, ErrorCode } from '../common/errors';
+import { TransactionHost } from '../database/transaction-host';
 
 export const DEMO = { tenantId: 'demo', storeName: 'demo', rpId: 'localhost' } as const;
 const DEMO_KEY_NAME = 'demo backend (auto)';
@@ -23,10 +23,11 @@ export class DemoService implements OnApplicationBootstrap {
   private readonly logger = new Logger(DemoService.name);
   private apiKey = '';
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly host: TransactionHost) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    await this.host.run(async () => {
+      const m = this.host.manager;
       await m.query(
         `INSERT INTO tenants (id, name, status, max_stores, max_users, max_passkeys_per_user)
          VALUES ('demo', 'Demo shop', 'ACTIVE', 1, 10000, 10) ON CONFLICT (id) DO NOTHING`,

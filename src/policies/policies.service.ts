@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import type { RequestContext } from '../auth/request-context';
+import { TransactionHost } from '../database/transaction-host';
 import { ErrorCode } from '../common/errors';
 import { Page, PageQueryDto } from '../common/pagination/page';
 import { RelyingPartiesService } from '../relying-parties/relying-parties.service';
@@ -30,11 +29,12 @@ export class RegistrationPoliciesService {
   readonly policies: PolicyRepository<RegistrationPolicyEntity>;
 
   constructor(
-    @InjectRepository(RegistrationPolicyEntity) repo: Repository<RegistrationPolicyEntity>,
+    host: TransactionHost,
     private readonly rps: RelyingPartiesService,
   ) {
     this.policies = new PolicyRepository(
-      repo,
+      host,
+      RegistrationPolicyEntity,
       ErrorCode.REGISTRATION_POLICY_NOT_FOUND,
       'registration',
     );
@@ -97,11 +97,12 @@ export class AuthenticationPoliciesService {
   readonly policies: PolicyRepository<AuthenticationPolicyEntity>;
 
   constructor(
-    @InjectRepository(AuthenticationPolicyEntity) repo: Repository<AuthenticationPolicyEntity>,
+    host: TransactionHost,
     private readonly rps: RelyingPartiesService,
   ) {
     this.policies = new PolicyRepository(
-      repo,
+      host,
+      AuthenticationPolicyEntity,
       ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND,
       'authentication',
     );

@@ -1,5 +1,6 @@
-import { EntityManager, FindOptionsWhere, ObjectLiteral, Repository } from 'typeorm';
+import { EntityTarget, FindOptionsWhere, ObjectLiteral, Repository } from 'typeorm';
 import type { RequestContext } from '../auth/request-context';
+import type { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
 import { isUniqueViolation } from '../common/errors/db-errors';
 import { Page, PageQueryDto, pageRequest, toPage } from '../common/pagination/page';
@@ -16,20 +17,19 @@ interface PolicyRow extends ObjectLiteral {
 /** The CRUD both policy kinds share: scoped by tenant and relying party, unique by name. */
 export class PolicyRepository<E extends PolicyRow> {
   constructor(
-    private readonly repo: Repository<E>,
+    private readonly host: TransactionHost,
+    private readonly target: EntityTarget<E>,
     private readonly notFoundCode: ErrorCode,
     private readonly kind: string,
   ) {}
 
-  async find(
-    ctx: RequestContext,
-    rp: RelyingPartyEntity,
-    name: string,
-    manager?: EntityManager,
-  ): Promise<E> {
-    const repo = manager ? manager.getRepository<E>(this.repo.target) : this.repo;
+  private get repo(): Repository<E> {
+    return this.host.manager.getRepository(this.target);
+  }
+
+  async find(ctx: RequestContext, rp: RelyingPartyEntity, name: string): Promise<E> {
     const where = { tenantId: ctx.tenantId, relyingPartyId: rp.id, name } as FindOptionsWhere<E>;
-    const policy = await repo.findOne({ where });
+    const policy = await this.repo.findOne({ where });
     if (!policy)
       throw new DomainError(
         this.notFoundCode,

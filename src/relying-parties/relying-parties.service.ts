@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import type { RequestContext } from '../auth/request-context';
+import { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
 import { isUniqueViolation } from '../common/errors/db-errors';
 import { Page, pageRequest, toPage } from '../common/pagination/page';
@@ -20,18 +20,18 @@ import { originProblems } from './rp-rules';
 @Injectable()
 export class RelyingPartiesService {
   constructor(
-    @InjectRepository(RelyingPartyEntity) private readonly rps: Repository<RelyingPartyEntity>,
+    private readonly host: TransactionHost,
     private readonly stores: StoresService,
   ) {}
 
-  async find(
-    ctx: RequestContext,
-    store: StoreEntity,
-    rpId: string,
-    manager?: EntityManager,
-  ): Promise<RelyingPartyEntity> {
-    const repo = manager ? manager.getRepository(RelyingPartyEntity) : this.rps;
-    const rp = await repo.findOne({ where: { tenantId: ctx.tenantId, storeId: store.id, rpId } });
+  private get rps(): Repository<RelyingPartyEntity> {
+    return this.host.manager.getRepository(RelyingPartyEntity);
+  }
+
+  async find(ctx: RequestContext, store: StoreEntity, rpId: string): Promise<RelyingPartyEntity> {
+    const rp = await this.rps.findOne({
+      where: { tenantId: ctx.tenantId, storeId: store.id, rpId },
+    });
     if (!rp)
       throw new DomainError(
         ErrorCode.RELYING_PARTY_NOT_FOUND,

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import type { Principal, RequestContext } from '../auth/request-context';
 import { DomainError, ErrorCode } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { TransactionHost } from '../database/transaction-host';
 import { AuthenticationService } from '../passkeys/authentication/authentication.service';
 import { CeremonyResolver } from '../passkeys/ceremony-resolver';
 import {
@@ -56,9 +56,7 @@ export interface BrowserRequest {
 @Injectable()
 export class StepUpService {
   constructor(
-    @InjectRepository(StepUpTransactionEntity)
-    private readonly transactions: Repository<StepUpTransactionEntity>,
-    private readonly dataSource: DataSource,
+    private readonly host: TransactionHost,
     private readonly resolver: CeremonyResolver,
     private readonly users: UsersService,
     private readonly registration: RegistrationService,
@@ -66,6 +64,10 @@ export class StepUpService {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  private get transactions(): Repository<StepUpTransactionEntity> {
+    return this.host.manager.getRepository(StepUpTransactionEntity);
+  }
 
   // ---- backend (API key) ----
 
@@ -77,9 +79,9 @@ export class StepUpService {
   ): Promise<TransactionDto> {
     const policyName = dto.registrationPolicy ?? 'default';
     const { store, rp } = await this.resolver.forRegistration(ctx, storeName, rpId, policyName);
-    const tx = await this.dataSource.transaction(async (m) => {
-      const user = await this.registerTarget(ctx, m, store, dto);
-      return this.mint(ctx, m, {
+    const tx = await this.host.run(async () => {
+      const user = await this.registerTarget(ctx, store, dto);
+      return this.mint(ctx, {
         store: { id: store.id, name: store.name },
         rp: { id: rp.id, rpId: rp.rpId },
         userId: user.id,
@@ -97,7 +99,6 @@ export class StepUpService {
    */
   private async registerTarget(
     ctx: RequestContext,
-    m: EntityManager,
     store: StoreEntity,
     dto: CreateRegisterTransactionDto,
   ): Promise<UserEntity> {
@@ -109,14 +110,14 @@ export class StepUpService {
           'allowExistingUser to add a passkey to it',
         { errors: [{ field: 'externalId', in: 'body', message: 'already used in this store' }] },
       );
-    const existing = await this.users.find(ctx, store, ref, m).catch((error: unknown) => {
+    const existing = await this.users.find(ctx, store, ref).catch((error: unknown) => {
       if (error instanceof DomainError && error.code === ErrorCode.USER_NOT_FOUND) return undefined;
       throw error;
     });
     if (existing && !dto.allowExistingUser) throw taken();
     if (existing) return existing;
     try {
-      return await this.users.insert(m, store, { ...ref, userName: dto.externalId });
+      return await this.users.insert(store, { ...ref, userName: dto.externalId });
     } catch (error) {
       // a concurrent sign-up took the name between the read and the insert
       const race = error instanceof DomainError && error.code === ErrorCode.EXT_ID_NOT_UNIQUE;
@@ -133,7 +134,7 @@ export class StepUpService {
     const policyName = dto.authenticationPolicy ?? 'default';
     const { store, rp } = await this.resolver.forAuthentication(ctx, storeName, rpId, policyName);
     const user = await this.users.find(ctx, store, { externalId: dto.externalId });
-    const tx = await this.mint(ctx, undefined, {
+    const tx = await this.mint(ctx, {
       store: { id: store.id, name: store.name },
       rp: { id: rp.id, rpId: rp.rpId },
       userId: user.id,
@@ -150,7 +151,7 @@ export class StepUpService {
     storeName: string,
     nonce: string,
   ): Promise<VerifiedNonceDto> {
-    const [rows] = (await this.dataSource.query(
+    const [rows] = (await this.host.manager.query(
       `UPDATE nonces n SET redeemed_at = now()
          FROM stores s
         WHERE n.hash = $1 AND n.tenant_id = $2 AND s.id = n.store_id AND s.tenant_id = $2 AND s.name = $3
@@ -238,7 +239,7 @@ export class StepUpService {
       }
       throw error;
     }
-    const tx = await this.mint(ctx, undefined, {
+    const tx = await this.mint(ctx, {
       ...target,
       userId: null,
       kind: TransactionKind.AUTHENTICATE,
@@ -262,23 +263,21 @@ export class StepUpService {
       );
     const ctx = this.browserContext(tx.tenantId, request);
     const nonce = random256();
-    const settle = async (
-      m: EntityManager,
-      outcome: {
-        userId: string;
-        externalId: string;
-        passkeyId: string;
-        userVerified: boolean;
-        backedUp: boolean;
-      },
-    ) => {
-      const done = await m.update(
+    // runs inside the ceremony's transaction: the nonce commits with the success, or neither does
+    const settle = async (outcome: {
+      userId: string;
+      externalId: string;
+      passkeyId: string;
+      userVerified: boolean;
+      backedUp: boolean;
+    }) => {
+      const done = await this.host.manager.update(
         StepUpTransactionEntity,
         { id: tx.id, status: TransactionStatus.PENDING, sessionId: tx.sessionId! },
         { status: TransactionStatus.COMPLETED, userId: outcome.userId },
       );
       if (!done.affected) throw alreadyCompleted();
-      await m.insert(NonceEntity, {
+      await this.host.manager.insert(NonceEntity, {
         hash: hash(nonce),
         tenantId: tx.tenantId,
         storeId: tx.storeId,
@@ -332,7 +331,6 @@ export class StepUpService {
 
   private async mint(
     ctx: RequestContext,
-    m: EntityManager | undefined,
     t: {
       store: { id: string; name: string };
       rp: { id: string; rpId: string };
@@ -342,7 +340,7 @@ export class StepUpService {
       passkeyDisplayName: string | null;
     },
   ): Promise<StepUpTransactionEntity> {
-    const repo = m ? m.getRepository(StepUpTransactionEntity) : this.transactions;
+    const repo = this.transactions;
     const tx = repo.create({
       id: random256(),
       tenantId: ctx.tenantId,
@@ -360,14 +358,10 @@ export class StepUpService {
     });
     await repo.insert(tx);
     if (ctx.principal.keyId) {
-      await this.audit.record(
-        ctx,
-        {
-          type: AuditEventType.TRANSACTION_CREATED,
-          details: { kind: t.kind, userId: t.userId, rpId: t.rp.rpId },
-        },
-        m,
-      );
+      await this.audit.record(ctx, {
+        type: AuditEventType.TRANSACTION_CREATED,
+        details: { kind: t.kind, userId: t.userId, rpId: t.rp.rpId },
+      });
     }
     return tx;
   }
@@ -391,7 +385,7 @@ export class StepUpService {
     storeName: string,
     nonce: string,
   ): Promise<DomainError> {
-    const [row] = (await this.dataSource.query(
+    const [row] = (await this.host.manager.query(
       `SELECT n.redeemed_at, n.expires_at FROM nonces n JOIN stores s ON s.id = n.store_id
         WHERE n.hash = $1 AND n.tenant_id = $2 AND s.tenant_id = $2 AND s.name = $3`,
       [hash(nonce), ctx.tenantId, storeName],
@@ -405,7 +399,7 @@ export class StepUpService {
 
   /** A suspended tenant's transactions stop at once, like its API keys. */
   private async assertTenantActive(tenantId: string): Promise<void> {
-    const [tenant] = (await this.dataSource.query('SELECT status FROM tenants WHERE id = $1', [
+    const [tenant] = (await this.host.manager.query('SELECT status FROM tenants WHERE id = $1', [
       tenantId,
     ])) as { status: string }[];
     if (!tenant)

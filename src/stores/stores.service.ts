@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import type { RequestContext } from '../auth/request-context';
+import { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
 import { isUniqueViolation } from '../common/errors/db-errors';
 import { Page, pageRequest, toPage } from '../common/pagination/page';
@@ -19,35 +19,33 @@ import { StoreEntity } from './store.entity';
 
 @Injectable()
 export class StoresService {
-  constructor(
-    @InjectRepository(StoreEntity) private readonly stores: Repository<StoreEntity>,
-    private readonly dataSource: DataSource,
-  ) {}
+  constructor(private readonly host: TransactionHost) {}
+
+  private get stores(): Repository<StoreEntity> {
+    return this.host.manager.getRepository(StoreEntity);
+  }
 
   /** The store `name` of the request's tenant, or STORE_NOT_FOUND (also for other tenants' stores). */
-  async find(ctx: RequestContext, name: string, manager?: EntityManager): Promise<StoreEntity> {
-    const repo = manager ? manager.getRepository(StoreEntity) : this.stores;
-    const store = await repo.findOne({ where: { tenantId: ctx.tenantId, name } });
+  async find(ctx: RequestContext, name: string): Promise<StoreEntity> {
+    const store = await this.stores.findOne({ where: { tenantId: ctx.tenantId, name } });
     if (!store) throw new DomainError(ErrorCode.STORE_NOT_FOUND, `Store ${name} does not exist`);
     return store;
   }
 
   async create(ctx: RequestContext, dto: CreateStoreDto): Promise<StoreResponseDto> {
-    const store = await this.dataSource.transaction(async (manager) => {
+    const store = await this.host.run(async () => {
       // The tenant row lock serialises store creation per tenant, so the limit holds under races.
-      const tenant = await manager
+      const tenant = await this.host.manager
         .getRepository(TenantEntity)
         .findOne({ where: { id: ctx.tenantId }, lock: { mode: 'pessimistic_write' } });
-      const count = await manager
-        .getRepository(StoreEntity)
-        .count({ where: { tenantId: ctx.tenantId } });
+      const count = await this.stores.count({ where: { tenantId: ctx.tenantId } });
       if (tenant && count >= tenant.maxStores) {
         throw new DomainError(
           ErrorCode.MAX_STORES_EXCEEDED,
           `Tenant ${ctx.tenantId} already has its maximum of ${tenant.maxStores} stores`,
         );
       }
-      const repo = manager.getRepository(StoreEntity);
+      const repo = this.stores;
       const entity = repo.create({
         tenantId: ctx.tenantId,
         name: dto.name,
@@ -104,18 +102,18 @@ export class StoresService {
 
   /** Deletes the store and, by cascade, its users, passkeys, relying parties and sessions. */
   async delete(ctx: RequestContext, name: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const removed = await manager.query(
+    await this.host.run(async () => {
+      const removed = await this.host.manager.query(
         'DELETE FROM stores WHERE tenant_id = $1 AND name = $2 RETURNING user_count',
         [ctx.tenantId, name],
       );
       const rows = removed[0] as { user_count: number }[];
       if (rows.length === 0)
         throw new DomainError(ErrorCode.STORE_NOT_FOUND, `Store ${name} does not exist`);
-      await manager.query('UPDATE tenants SET user_count = user_count - $2 WHERE id = $1', [
-        ctx.tenantId,
-        rows[0].user_count,
-      ]);
+      await this.host.manager.query(
+        'UPDATE tenants SET user_count = user_count - $2 WHERE id = $1',
+        [ctx.tenantId, rows[0].user_count],
+      );
     });
   }
 }

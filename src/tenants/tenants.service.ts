@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import type { RequestContext } from '../auth/request-context';
+import { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
 import { isUniqueViolation } from '../common/errors/db-errors';
 import { Page, pageRequest, toPage } from '../common/pagination/page';
@@ -20,15 +20,18 @@ import { TenantEntity, TenantStatus } from './tenant.entity';
 @Injectable()
 export class TenantsService {
   constructor(
-    @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
-    private readonly dataSource: DataSource,
+    private readonly host: TransactionHost,
     private readonly audit: AuditService,
   ) {}
 
+  private get tenants(): Repository<TenantEntity> {
+    return this.host.manager.getRepository(TenantEntity);
+  }
+
   async create(ctx: RequestContext, dto: CreateTenantDto): Promise<TenantResponseDto> {
     const limits = { ...DEFAULT_LIMITS, ...dto.limits };
-    const tenant = await this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(TenantEntity);
+    const tenant = await this.host.run(async () => {
+      const repo = this.tenants;
       const created = repo.create({
         id: dto.id,
         name: dto.name,
@@ -45,11 +48,11 @@ export class TenantsService {
           errors: [{ field: 'id', in: 'body', message: 'already exists' }],
         });
       }
-      await this.audit.record(
-        ctx,
-        { type: AuditEventType.TENANT_CREATED, tenantId: dto.id, details: { tenantId: dto.id } },
-        manager,
-      );
+      await this.audit.record(ctx, {
+        type: AuditEventType.TENANT_CREATED,
+        tenantId: dto.id,
+        details: { tenantId: dto.id },
+      });
       return created;
     });
     return TenantResponseDto.from(tenant);
@@ -81,8 +84,8 @@ export class TenantsService {
     tenantId: string,
     dto: UpdateTenantDto,
   ): Promise<TenantResponseDto> {
-    const tenant = await this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(TenantEntity);
+    const tenant = await this.host.run(async () => {
+      const repo = this.tenants;
       const current = await repo.findOne({
         where: { id: tenantId },
         lock: { mode: 'pessimistic_write' },
@@ -100,11 +103,11 @@ export class TenantsService {
           : {}),
       });
       const saved = await repo.save(current);
-      await this.audit.record(
-        ctx,
-        { type: AuditEventType.TENANT_UPDATED, tenantId, details: { changes: dto } },
-        manager,
-      );
+      await this.audit.record(ctx, {
+        type: AuditEventType.TENANT_UPDATED,
+        tenantId,
+        details: { changes: dto },
+      });
       return saved;
     });
     return TenantResponseDto.from(tenant);
@@ -112,14 +115,14 @@ export class TenantsService {
 
   /** Deletes the tenant and, by cascade, everything in it. */
   async delete(ctx: RequestContext, tenantId: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const result = await manager.getRepository(TenantEntity).delete({ id: tenantId });
+    await this.host.run(async () => {
+      const result = await this.tenants.delete({ id: tenantId });
       if (!result.affected) throw notFound(tenantId);
-      await this.audit.record(
-        ctx,
-        { type: AuditEventType.TENANT_DELETED, tenantId, details: { tenantId } },
-        manager,
-      );
+      await this.audit.record(ctx, {
+        type: AuditEventType.TENANT_DELETED,
+        tenantId,
+        details: { tenantId },
+      });
     });
   }
 
@@ -129,7 +132,7 @@ export class TenantsService {
     usage: { stores: number; users: number };
   }> {
     const tenant = await this.find(tenantId);
-    const [{ count }] = await this.dataSource.query(
+    const [{ count }] = await this.host.manager.query(
       'SELECT count(*)::int AS count FROM stores WHERE tenant_id = $1',
       [tenantId],
     );

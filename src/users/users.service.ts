@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, DataSource, EntityManager, Repository } from 'typeorm';
+import { Brackets, Repository } from 'typeorm';
 import type { RequestContext } from '../auth/request-context';
+import { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
 import { isUniqueViolation } from '../common/errors/db-errors';
 import { pageRequest, toPage } from '../common/pagination/page';
@@ -28,20 +28,17 @@ const USER_NAME_KEY = 'lower(u.user_name) COLLATE "C"';
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly host: TransactionHost,
     private readonly stores: StoresService,
-    private readonly dataSource: DataSource,
   ) {}
 
+  private get users(): Repository<UserEntity> {
+    return this.host.manager.getRepository(UserEntity);
+  }
+
   /** The user in that store of the request's tenant, or USER_NOT_FOUND. */
-  async find(
-    ctx: RequestContext,
-    store: StoreEntity,
-    ref: UserRef,
-    manager?: EntityManager,
-  ): Promise<UserEntity> {
-    const repo = manager ? manager.getRepository(UserEntity) : this.users;
-    const user = await repo.findOne({
+  async find(ctx: RequestContext, store: StoreEntity, ref: UserRef): Promise<UserEntity> {
+    const user = await this.users.findOne({
       where: { tenantId: ctx.tenantId, storeId: store.id, ...ref },
     });
     if (!user) throw userNotFound(ref);
@@ -53,22 +50,24 @@ export class UsersService {
     storeName: string,
     dto: CreateUserDto,
   ): Promise<UserResponseDto> {
-    const user = await this.dataSource.transaction(async (manager) => {
-      const store = await this.stores.find(ctx, storeName, manager);
-      return this.insert(manager, store, dto);
+    const user = await this.host.run(async () => {
+      const store = await this.stores.find(ctx, storeName);
+      return this.insert(store, dto);
     });
     return UserResponseDto.from(user);
   }
 
   /**
-   * Adds a user inside the caller's transaction. The tenant's user counter moves only while
-   * below maxUsers (one atomic UPDATE), so the limit holds across stores and instances.
+   * Adds a user: the counters and the row commit together, in the caller's transaction when there
+   * is one. The tenant's user counter moves only while below maxUsers (one atomic UPDATE), so the
+   * limit holds across stores and instances.
    */
-  async insert(
-    manager: EntityManager,
-    store: StoreEntity,
-    dto: CreateUserDto,
-  ): Promise<UserEntity> {
+  insert(store: StoreEntity, dto: CreateUserDto): Promise<UserEntity> {
+    return this.host.run(() => this.insertRow(store, dto));
+  }
+
+  private async insertRow(store: StoreEntity, dto: CreateUserDto): Promise<UserEntity> {
+    const manager = this.host.manager;
     const [, allowed] = await manager.query(
       'UPDATE tenants SET user_count = user_count + 1 WHERE id = $1 AND user_count < max_users',
       [store.tenantId],
@@ -169,9 +168,9 @@ export class UsersService {
     ref: UserRef,
     dto: UpdateUserDto,
   ): Promise<UserResponseDto> {
-    const user = await this.dataSource.transaction(async (manager) => {
-      const store = await this.stores.find(ctx, storeName, manager);
-      const repo = manager.getRepository(UserEntity);
+    const user = await this.host.run(async () => {
+      const store = await this.stores.find(ctx, storeName);
+      const repo = this.users;
       const current = await repo.findOne({
         where: { tenantId: ctx.tenantId, storeId: store.id, ...ref },
         lock: { mode: 'pessimistic_write' },
@@ -191,11 +190,10 @@ export class UsersService {
 
   /** Deletes the user; passkeys and open sessions go with it (foreign keys cascade). */
   async delete(ctx: RequestContext, storeName: string, ref: UserRef): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const store = await this.stores.find(ctx, storeName, manager);
-      const result = await manager
-        .getRepository(UserEntity)
-        .delete({ tenantId: ctx.tenantId, storeId: store.id, ...ref });
+    await this.host.run(async () => {
+      const store = await this.stores.find(ctx, storeName);
+      const manager = this.host.manager;
+      const result = await this.users.delete({ tenantId: ctx.tenantId, storeId: store.id, ...ref });
       if (!result.affected) throw userNotFound(ref);
       await manager.query('UPDATE stores SET user_count = user_count - 1 WHERE id = $1', [
         store.id,

@@ -10,8 +10,9 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { DataSource, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { TransactionHost } from '../../database/transaction-host';
 import { SigningKeyEntity } from './signing-key.entity';
 
 const ISSUER = 'identity-store';
@@ -44,7 +45,7 @@ export class TokenService implements OnApplicationBootstrap {
 
   constructor(
     @InjectRepository(SigningKeyEntity) private readonly keys: Repository<SigningKeyEntity>,
-    private readonly dataSource: DataSource,
+    private readonly host: TransactionHost,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -54,9 +55,9 @@ export class TokenService implements OnApplicationBootstrap {
 
   /** The first instance to start generates the key; the others wait on the lock and read it. */
   private async ensureSigningKey(): Promise<void> {
-    const row = await this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [KEYGEN_LOCK]);
-      const repo = manager.getRepository(SigningKeyEntity);
+    const row = await this.host.run(async () => {
+      await this.host.manager.query('SELECT pg_advisory_xact_lock($1)', [KEYGEN_LOCK]);
+      const repo = this.host.manager.getRepository(SigningKeyEntity);
       const existing = await repo.find({ order: { createdAt: 'DESC' }, take: 1 });
       if (existing.length > 0) return existing[0];
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

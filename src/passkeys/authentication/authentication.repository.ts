@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import { prepared, runPrepared } from '../../database/prepared';
+import { TransactionHost } from '../../database/transaction-host';
 import { UserEntity } from '../../users/user.entity';
 import { userNotFound } from '../../users/users.service';
 import type { LockConfig, LockState } from '../webauthn/lockout';
@@ -95,12 +95,12 @@ const RECORD_SUCCESS = prepared(
 
 /**
  * The authentication hot path in few round trips (it runs on every sign-in): one read for a
- * start (its session is one write, `insertSession`), one claim-and-read and one write for a
+ * start (its session is one write, `SessionsRepository.insert`), one claim-and-read and one write for a
  * completion.
  */
 @Injectable()
 export class AuthenticationRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly host: TransactionHost) {}
 
   async startContext(
     tenantId: string,
@@ -113,10 +113,13 @@ export class AuthenticationRepository {
     const byExt = user && 'externalId' in user ? user.externalId : null;
     const base = [tenantId, storeName, rpId, policyName];
     const [row] = byId
-      ? await runPrepared<RawRow[]>(this.dataSource, START_CONTEXT.byId, [...base, byId])
+      ? await runPrepared<RawRow[]>(this.host.executor, START_CONTEXT.byId, [...base, byId])
       : byExt !== null
-        ? await runPrepared<RawRow[]>(this.dataSource, START_CONTEXT.byExternalId, [...base, byExt])
-        : await runPrepared<RawRow[]>(this.dataSource, START_CONTEXT.usernameless, base);
+        ? await runPrepared<RawRow[]>(this.host.executor, START_CONTEXT.byExternalId, [
+            ...base,
+            byExt,
+          ])
+        : await runPrepared<RawRow[]>(this.host.executor, START_CONTEXT.usernameless, base);
     assertStartTarget(row, { storeName, rpId, policyName }, CeremonyKind.AUTHENTICATION);
     if (user && !row.u_id) throw userNotFound(user);
     return {
@@ -138,13 +141,12 @@ export class AuthenticationRepository {
 
   /** Claims the session; undefined when it cannot be claimed (unknown, expired, completed). */
   async claim(
-    m: EntityManager,
     tenantId: string,
     storeName: string,
     sessionId: string,
     credentialId: string,
   ): Promise<ClaimedAssertion | undefined> {
-    const [row] = await runPrepared<RawRow[]>(m, CLAIM_WITH_CREDENTIAL, [
+    const [row] = await runPrepared<RawRow[]>(this.host.executor, CLAIM_WITH_CREDENTIAL, [
       sessionId,
       tenantId,
       storeName,
@@ -176,21 +178,18 @@ export class AuthenticationRepository {
   }
 
   /** A success: passkey, user, session and audit event in one statement. */
-  async recordSuccess(
-    m: EntityManager,
-    w: {
-      passkeyId: string;
-      newCounter: number;
-      backedUp: boolean;
-      flagged: boolean;
-      userId: string;
-      state: LockState;
-      sessionId: string;
-      outcome: object;
-      audit: AuditRow;
-    },
-  ): Promise<void> {
-    await runPrepared(m, RECORD_SUCCESS, [
+  async recordSuccess(w: {
+    passkeyId: string;
+    newCounter: number;
+    backedUp: boolean;
+    flagged: boolean;
+    userId: string;
+    state: LockState;
+    sessionId: string;
+    outcome: object;
+    audit: AuditRow;
+  }): Promise<void> {
+    await runPrepared(this.host.executor, RECORD_SUCCESS, [
       w.passkeyId,
       w.newCounter,
       w.backedUp,

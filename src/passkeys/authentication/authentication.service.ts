@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { DataSource, EntityManager } from 'typeorm';
 import { AuditEventType } from '../../audit/audit-event-type';
 import { AuditService } from '../../audit/audit.service';
 import type { RequestContext } from '../../auth/request-context';
 import { DomainError, ErrorCode } from '../../common/errors';
+import { TransactionHost } from '../../database/transaction-host';
 import { StoresService } from '../../stores/stores.service';
 import { UserEntity } from '../../users/user.entity';
 import { UserRef } from '../../users/users.service';
@@ -33,7 +33,6 @@ import {
   SessionStatus,
 } from '../sessions/ceremony-session.entity';
 import { auditRow } from '../sessions/rows';
-import { insertSession } from '../sessions/sessions.repository';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import {
   AuthenticationOutcomeDto,
@@ -58,7 +57,7 @@ interface StartTarget {
 @Injectable()
 export class AuthenticationService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly host: TransactionHost,
     private readonly repository: AuthenticationRepository,
     private readonly stores: StoresService,
     private readonly sessions: SessionsRepository,
@@ -103,8 +102,7 @@ export class AuthenticationService {
       allowCredentials,
     });
     const expiresAt = new Date(Date.now() + policy.timeoutMs);
-    const sessionId = await insertSession(
-      this.dataSource,
+    const sessionId = await this.sessions.insert(
       {
         kind: CeremonyKind.AUTHENTICATION,
         tenantId: ctx.tenantId,
@@ -136,28 +134,22 @@ export class AuthenticationService {
   }
 
   /**
-   * Completes the session. `onSuccess` runs inside the same database transaction, after the
-   * ceremony's own writes: whatever it writes commits or rolls back with the success.
+   * Completes the session. `onSuccess` runs inside the same database transaction (the host
+   * carries it), after the ceremony's own writes: whatever it writes commits or rolls back with
+   * the success.
    */
   async complete(
     ctx: RequestContext,
     storeName: string,
     sessionId: string,
     dto: CompleteAuthenticationDto,
-    onSuccess?: (m: EntityManager, outcome: AuthenticationOutcomeDto) => Promise<void>,
+    onSuccess?: (outcome: AuthenticationOutcomeDto) => Promise<void>,
   ): Promise<AuthenticationOutcomeDto> {
-    const result = await this.dataSource.transaction(async (m) => {
+    const result = await this.host.run(async () => {
       const response = dto.clientResponse as unknown as AuthenticationResponseJSON;
-      const claimed = await this.repository.claim(
-        m,
-        ctx.tenantId,
-        storeName,
-        sessionId,
-        response.id,
-      );
+      const claimed = await this.repository.claim(ctx.tenantId, storeName, sessionId, response.id);
       if (!claimed) {
         throw await this.sessions.notClaimable(
-          m,
           ctx.tenantId,
           storeName,
           sessionId,
@@ -206,7 +198,7 @@ export class AuthenticationService {
           counterRegression: verified.counterRegression,
           authenticatedAt: new Date().toISOString(),
         };
-        await this.repository.recordSuccess(m, {
+        await this.repository.recordSuccess({
           passkeyId: passkey.id,
           newCounter: verified.newCounter,
           backedUp: verified.backedUp,
@@ -222,13 +214,13 @@ export class AuthenticationService {
             counterRegression: verified.counterRegression,
           }),
         });
-        if (onSuccess) await onSuccess(m, outcome);
+        if (onSuccess) await onSuccess(outcome);
         return { outcome };
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         // username-less, an unverified assertion names a user the caller chose: attribute nothing
         const user = session.userId ? claimed.user : signedBy;
-        await this.recordFailure(ctx, m, claimed.lock, session, user, error, !!signedBy);
+        await this.recordFailure(ctx, claimed.lock, session, user, error, !!signedBy);
         return { error };
       }
     });
@@ -278,39 +270,30 @@ export class AuthenticationService {
   /** The session ends FAILED with the reason; a failure proven by a signature counts towards the lockout. */
   private async recordFailure(
     ctx: RequestContext,
-    m: EntityManager,
     lock: LockConfig,
     session: CeremonySessionEntity,
     user: UserEntity | undefined,
     error: DomainError,
     signatureVerified: boolean,
   ): Promise<void> {
-    await this.sessions.end(m, session.id, {
+    await this.sessions.end(session.id, {
       status: SessionStatus.FAILED,
       failure: error,
       userId: session.userId ?? user?.id ?? null,
     });
-    await this.audit.record(
-      ctx,
-      {
-        type: AuditEventType.PASSKEY_AUTHENTICATION_FAILED,
-        details: { sessionId: session.id, userId: user?.id ?? null, code: error.code },
-      },
-      m,
-    );
+    await this.audit.record(ctx, {
+      type: AuditEventType.PASSKEY_AUTHENTICATION_FAILED,
+      details: { sessionId: session.id, userId: user?.id ?? null, code: error.code },
+    });
     const viaApiKey = ctx.principal.keyId !== null;
     if (!user || !countsTowardsLockout({ code: error.code, signatureVerified, viaApiKey })) return;
     const { event, ...state } = afterFailure(user, lock, new Date());
-    await m.update(UserEntity, { id: user.id }, state);
+    await this.host.manager.update(UserEntity, { id: user.id }, state);
     if (event) {
-      await this.audit.record(
-        ctx,
-        {
-          type: event === 'LOCKED' ? AuditEventType.USER_LOCKED : AuditEventType.USER_TEMP_LOCKED,
-          details: { userId: user.id, until: state.tempLockedUntil?.toISOString() ?? null },
-        },
-        m,
-      );
+      await this.audit.record(ctx, {
+        type: event === 'LOCKED' ? AuditEventType.USER_LOCKED : AuditEventType.USER_TEMP_LOCKED,
+        details: { userId: user.id, until: state.tempLockedUntil?.toISOString() ?? null },
+      });
     }
   }
 }

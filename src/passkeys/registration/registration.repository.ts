@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import type { MetadataEntry } from '../../attestation/metadata-entry';
 import { entryOf, METADATA_ROWS } from '../../attestation/metadata.repository';
 import { prepared, runPrepared } from '../../database/prepared';
+import { TransactionHost } from '../../database/transaction-host';
 import type { RegistrationPolicyEntity } from '../../policies/registration-policy.entity';
 import { UserEntity } from '../../users/user.entity';
 import type { NewCredential } from '../webauthn/registration-ceremony';
@@ -127,12 +127,12 @@ const RECORD_SUCCESS = prepared(
 
 /**
  * The registration ceremony's reads and writes in few round trips: one read and one write for a
- * start (its session is one write, `insertSession`; plus one for a user's first handle at the
+ * start (its session is one write, `SessionsRepository.insert`; plus one for a user's first handle at the
  * relying party), one claim-and-read and one write for a completion.
  */
 @Injectable()
 export class RegistrationRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly host: TransactionHost) {}
 
   async startContext(
     tenantId: string,
@@ -144,8 +144,8 @@ export class RegistrationRepository {
     const base = [tenantId, storeName, rpId, policyName];
     const [row] =
       'id' in user
-        ? await runPrepared<RawRow[]>(this.dataSource, START_CONTEXT.byId, [...base, user.id])
-        : await runPrepared<RawRow[]>(this.dataSource, START_CONTEXT.byExternalId, [
+        ? await runPrepared<RawRow[]>(this.host.executor, START_CONTEXT.byId, [...base, user.id])
+        : await runPrepared<RawRow[]>(this.host.executor, START_CONTEXT.byExternalId, [
             ...base,
             user.externalId,
           ]);
@@ -179,19 +179,18 @@ export class RegistrationRepository {
 
   /** Makes the user's handle at the relying party if it has none; returns the one kept. */
   async ensureHandle(
-    on: DataSource | EntityManager,
     userId: string,
     relyingPartyId: string,
     candidate: string,
   ): Promise<string | undefined> {
-    const [made] = await runPrepared<{ handle: string }[]>(on, ENSURE_HANDLE, [
+    const [made] = await runPrepared<{ handle: string }[]>(this.host.executor, ENSURE_HANDLE, [
       userId,
       relyingPartyId,
       candidate,
     ]);
     if (made) return made.handle;
     // made by a concurrent start after this statement's snapshot: read it now
-    const [kept] = await runPrepared<{ handle: string }[]>(on, READ_HANDLE, [
+    const [kept] = await runPrepared<{ handle: string }[]>(this.host.executor, READ_HANDLE, [
       userId,
       relyingPartyId,
     ]);
@@ -200,13 +199,12 @@ export class RegistrationRepository {
 
   /** Claims the session; undefined when it cannot be claimed (unknown, expired, completed). */
   async claim(
-    m: EntityManager,
     tenantId: string,
     storeName: string,
     sessionId: string,
     aaguid: string | null,
   ): Promise<ClaimedRegistration | undefined> {
-    const [row] = await runPrepared<RawRow[]>(m, CLAIM_WITH_USER, [
+    const [row] = await runPrepared<RawRow[]>(this.host.executor, CLAIM_WITH_USER, [
       sessionId,
       tenantId,
       storeName,
@@ -222,7 +220,6 @@ export class RegistrationRepository {
 
   /** Inserts the passkey and settles the session; says which rule refused it otherwise. */
   async recordSuccess(
-    m: EntityManager,
     session: CeremonySessionEntity,
     userId: string,
     credential: NewCredential,
@@ -231,7 +228,7 @@ export class RegistrationRepository {
   ): Promise<{ belowCap: boolean; max: number; passkeyId: string | null }> {
     const [row] = await runPrepared<
       { below_cap: boolean; max: number; passkey_id: string | null }[]
-    >(m, RECORD_SUCCESS, [
+    >(this.host.executor, RECORD_SUCCESS, [
       session.tenantId,
       session.storeId,
       session.relyingPartyId,

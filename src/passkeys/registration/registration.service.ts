@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
-import { DataSource, EntityManager } from 'typeorm';
 import { DEFAULT_TRUST_POLICY, TrustPolicy } from '../../attestation/attestation-trust';
 import { MetadataRepository } from '../../attestation/metadata.repository';
 import { AuditEventType } from '../../audit/audit-event-type';
 import { AuditService } from '../../audit/audit.service';
 import type { RequestContext } from '../../auth/request-context';
 import { DomainError, ErrorCode } from '../../common/errors';
+import { TransactionHost } from '../../database/transaction-host';
 import { StoresService } from '../../stores/stores.service';
 import { UserEntity } from '../../users/user.entity';
 import { UserRef, userNotFound, UsersService } from '../../users/users.service';
@@ -22,7 +22,6 @@ import {
   SessionStatus,
 } from '../sessions/ceremony-session.entity';
 import { auditRow } from '../sessions/rows';
-import { insertSession } from '../sessions/sessions.repository';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { RegistrationRepository, RegistrationStartContext } from './registration.repository';
 import {
@@ -60,7 +59,7 @@ interface StartTarget {
 @Injectable()
 export class RegistrationService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly host: TransactionHost,
     private readonly repository: RegistrationRepository,
     private readonly stores: StoresService,
     private readonly users: UsersService,
@@ -88,23 +87,21 @@ export class RegistrationService {
       ref,
     );
     const challenge = chooseChallenge(dto.challenge, found.policy.allowExternalChallenge);
-    if (found.user)
-      return this.begin(this.dataSource, ctx, found, found.user, false, challenge, dto);
+    if (found.user) return this.begin(ctx, found, found.user, false, challenge, dto);
     if (!dto.createUser || !('externalId' in ref)) throw userNotFound(ref);
     // The user, its handle and the session commit together: a refused start creates no user.
-    return this.dataSource.transaction(async (m) => {
-      const store = await this.stores.find(ctx, target.storeName, m);
-      const user = await this.users.insert(m, store, {
+    return this.host.run(async () => {
+      const store = await this.stores.find(ctx, target.storeName);
+      const user = await this.users.insert(store, {
         externalId: ref.externalId,
         userName: dto.userName ?? ref.externalId,
         displayName: dto.displayName,
       });
-      return this.begin(m, ctx, found, user, true, challenge, dto);
+      return this.begin(ctx, found, user, true, challenge, dto);
     });
   }
 
   private async begin(
-    on: DataSource | EntityManager,
     ctx: RequestContext,
     found: RegistrationStartContext,
     user: UserEntity,
@@ -114,7 +111,7 @@ export class RegistrationService {
   ): Promise<StartedCeremonyDto> {
     const { rp, policy } = found;
     assertMayAuthenticate(user, Date.now());
-    const handle = await this.userHandle(on, user, rp.id, created ? null : found.handle, dto);
+    const handle = await this.userHandle(user, rp.id, created ? null : found.handle, dto);
     if (!created && found.passkeyCount >= found.maxPasskeysPerUser) {
       throw new DomainError(
         ErrorCode.MAX_PASSKEYS_EXCEEDED,
@@ -139,8 +136,7 @@ export class RegistrationService {
       excludeCredentials: policy.excludeExistingCredentials && !created ? found.existing : [],
     });
     const expiresAt = new Date(Date.now() + policy.timeoutMs);
-    const sessionId = await insertSession(
-      on,
+    const sessionId = await this.sessions.insert(
       {
         kind: CeremonyKind.REGISTRATION,
         tenantId: ctx.tenantId,
@@ -180,23 +176,23 @@ export class RegistrationService {
   }
 
   /**
-   * Completes the session. `onSuccess` runs inside the same database transaction, after the
-   * ceremony's own writes: whatever it writes commits or rolls back with the success.
+   * Completes the session. `onSuccess` runs inside the same database transaction (the host
+   * carries it), after the ceremony's own writes: whatever it writes commits or rolls back with
+   * the success.
    */
   async complete(
     ctx: RequestContext,
     storeName: string,
     sessionId: string,
     dto: CompleteRegistrationDto,
-    onSuccess?: (m: EntityManager, outcome: RegistrationOutcomeDto) => Promise<void>,
+    onSuccess?: (outcome: RegistrationOutcomeDto) => Promise<void>,
   ): Promise<RegistrationOutcomeDto> {
     const response = dto.clientResponse as unknown as RegistrationResponseJSON;
     const aaguid = claimedAaguid(response);
-    const result = await this.dataSource.transaction(async (m) => {
-      const claimed = await this.repository.claim(m, ctx.tenantId, storeName, sessionId, aaguid);
+    const result = await this.host.run(async () => {
+      const claimed = await this.repository.claim(ctx.tenantId, storeName, sessionId, aaguid);
       if (!claimed) {
         throw await this.sessions.notClaimable(
-          m,
           ctx.tenantId,
           storeName,
           sessionId,
@@ -221,7 +217,7 @@ export class RegistrationService {
           trust: trustPolicyOf(session.snapshot),
           // read with the claim; another AAGUID cannot occur (same bytes), but is read if it does
           metadataFor: async (verified) =>
-            verified === aaguid ? metadata : this.metadata.find(m, verified),
+            verified === aaguid ? metadata : this.metadata.find(verified),
         });
         const outcome: Omit<RegistrationOutcomeDto, 'passkeyId'> = {
           sessionId: session.id,
@@ -243,7 +239,6 @@ export class RegistrationService {
           createdUser: session.snapshot.createdUser ?? false,
         };
         const { belowCap, max, passkeyId } = await this.repository.recordSuccess(
-          m,
           session,
           user.id,
           credential,
@@ -266,11 +261,11 @@ export class RegistrationService {
           );
         }
         const registered: RegistrationOutcomeDto = { ...outcome, passkeyId };
-        if (onSuccess) await onSuccess(m, registered);
+        if (onSuccess) await onSuccess(registered);
         return { outcome: registered };
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        await this.recordFailure(ctx, m, session, error);
+        await this.recordFailure(ctx, session, error);
         return { error };
       }
     });
@@ -295,7 +290,6 @@ export class RegistrationService {
    * requested handle must be the one kept.
    */
   private async userHandle(
-    on: DataSource | EntityManager,
     user: UserEntity,
     relyingPartyId: string,
     existing: string | null,
@@ -304,7 +298,6 @@ export class RegistrationService {
     const kept =
       existing ??
       (await this.repository.ensureHandle(
-        on,
         user.id,
         relyingPartyId,
         dto.userHandle ?? newUserHandle(),
@@ -329,18 +322,13 @@ export class RegistrationService {
 
   private async recordFailure(
     ctx: RequestContext,
-    m: EntityManager,
     session: CeremonySessionEntity,
     error: DomainError,
   ): Promise<void> {
-    await this.sessions.end(m, session.id, { status: SessionStatus.FAILED, failure: error });
-    await this.audit.record(
-      ctx,
-      {
-        type: AuditEventType.PASSKEY_REGISTRATION_FAILED,
-        details: { sessionId: session.id, userId: session.userId, code: error.code },
-      },
-      m,
-    );
+    await this.sessions.end(session.id, { status: SessionStatus.FAILED, failure: error });
+    await this.audit.record(ctx, {
+      type: AuditEventType.PASSKEY_REGISTRATION_FAILED,
+      details: { sessionId: session.id, userId: session.userId, code: error.code },
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { prepared, runPrepared } from '../../database/prepared';
+import { TransactionHost } from '../../database/transaction-host';
 import type { AuditRow } from './rows';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { storableText } from '../../common/text';
@@ -19,40 +19,59 @@ export interface SessionEnd {
 /** Ceremony sessions in PostgreSQL: any instance completes what another started. */
 @Injectable()
 export class SessionsRepository {
-  constructor(
-    @InjectRepository(CeremonySessionEntity)
-    private readonly sessions: Repository<CeremonySessionEntity>,
-  ) {}
+  constructor(private readonly host: TransactionHost) {}
+
+  private get sessions(): Repository<CeremonySessionEntity> {
+    return this.host.manager.getRepository(CeremonySessionEntity);
+  }
+
+  /** A PENDING session and its audit event (which gets the session id) in one statement. */
+  async insert(session: NewSession, audit: AuditRow): Promise<string> {
+    const [row] = await runPrepared<{ session_id: string }[]>(this.host.executor, INSERT_SESSION, [
+      session.tenantId,
+      session.storeId,
+      session.relyingPartyId,
+      session.userId,
+      session.challenge,
+      JSON.stringify(session.clientRequest),
+      JSON.stringify(session.snapshot),
+      session.expiresAt,
+      audit.type,
+      audit.actorKeyId,
+      audit.requestId,
+      audit.ip,
+      JSON.stringify(audit.details),
+      session.kind,
+    ]);
+    return row.session_id;
+  }
 
   /** Why a claim found nothing: no store, no session, expired (marked so), or completed. */
   async notClaimable(
-    m: EntityManager,
     tenantId: string,
     storeName: string,
     sessionId: string,
     kind: CeremonyKind,
   ): Promise<DomainError> {
-    const store = await m
+    const store = await this.host.manager
       .getRepository(StoreEntity)
       .findOne({ where: { tenantId, name: storeName } });
     if (!store)
       return new DomainError(ErrorCode.STORE_NOT_FOUND, `Store ${storeName} does not exist`);
-    return this.whyNotClaimable(m, store, sessionId, kind);
+    return this.whyNotClaimable(store, sessionId, kind);
   }
 
   private async whyNotClaimable(
-    m: EntityManager,
     store: StoreEntity,
     id: string,
     kind: CeremonyKind,
   ): Promise<DomainError> {
-    const session = await m
-      .getRepository(CeremonySessionEntity)
-      .findOne({ where: { id, storeId: store.id, tenantId: store.tenantId, kind } });
+    const session = await this.sessions.findOne({
+      where: { id, storeId: store.id, tenantId: store.tenantId, kind },
+    });
     if (!session) return notFound(id);
     if (session.status === SessionStatus.PENDING) {
-      await m.update(
-        CeremonySessionEntity,
+      await this.sessions.update(
         { id, status: SessionStatus.PENDING },
         { status: SessionStatus.EXPIRED },
       );
@@ -73,9 +92,8 @@ export class SessionsRepository {
     );
   }
 
-  async end(m: EntityManager, id: string, end: SessionEnd): Promise<void> {
-    await m.update(
-      CeremonySessionEntity,
+  async end(id: string, end: SessionEnd): Promise<void> {
+    await this.sessions.update(
       { id },
       {
         status: end.status,
@@ -173,31 +191,6 @@ export interface NewSession {
   clientRequest: object;
   snapshot: object;
   expiresAt: Date;
-}
-
-/** A PENDING session and its audit event (which gets the session id) in one statement. */
-export async function insertSession(
-  on: DataSource | EntityManager,
-  session: NewSession,
-  audit: AuditRow,
-): Promise<string> {
-  const [row] = await runPrepared<{ session_id: string }[]>(on, INSERT_SESSION, [
-    session.tenantId,
-    session.storeId,
-    session.relyingPartyId,
-    session.userId,
-    session.challenge,
-    JSON.stringify(session.clientRequest),
-    JSON.stringify(session.snapshot),
-    session.expiresAt,
-    audit.type,
-    audit.actorKeyId,
-    audit.requestId,
-    audit.ip,
-    JSON.stringify(audit.details),
-    session.kind,
-  ]);
-  return row.session_id;
 }
 
 /**
