@@ -640,15 +640,19 @@ Written by \`npm run bench\` on ${new Date().toISOString()}.
 
 | run | ceremonies/s (median round) | each round | p50 ms | p95 ms | p99 ms | errors |
 |---|---|---|---|---|---|---|
-${row(`authentication, Identity Store (${N} users)`, 'authService')}
-${row('authentication, baseline', 'authBaseline')}
-${row('registration, Identity Store', 'regService')}
-${row('registration, baseline', 'regBaseline')}
-${row('authentication, Identity Store at scale (+1M users, +2M passkeys)', 'authServiceScale')}
-${row('authentication latency, Identity Store, one client (C = 1)', 'latencyService1')}
-${row('authentication latency, baseline, C = 1', 'latencyBaseline1')}
-${row('authentication latency, Identity Store, C = 8', 'latencyService8')}
-${row('authentication latency, baseline, C = 8', 'latencyBaseline8')}
+${[
+  row(`authentication, Identity Store (${N} users)`, 'authService'),
+  row('authentication, baseline', 'authBaseline'),
+  row('registration, Identity Store', 'regService'),
+  row('registration, baseline', 'regBaseline'),
+  row('authentication, Identity Store at scale (+1M users, +2M passkeys)', 'authServiceScale'),
+  row('authentication latency, Identity Store, one client (C = 1)', 'latencyService1'),
+  row('authentication latency, baseline, C = 1', 'latencyBaseline1'),
+  row('authentication latency, Identity Store, C = 8', 'latencyService8'),
+  row('authentication latency, baseline, C = 8', 'latencyBaseline8'),
+]
+  .filter(Boolean)
+  .join('\n')}
 
 - Ratio Identity Store / baseline: authentication **${summary.authRatio?.toFixed(2)}**, registration **${summary.regRatio?.toFixed(2)}**${summary.scaleRatio ? `; at scale / ${N} users: **${summary.scaleRatio.toFixed(2)}**` : ''}.
 - Service RSS: minute 1 ${summary.rssMinute1 ? `${summary.rssMinute1.toFixed(0)} MB` : 'n/a'}, end ${summary.rssEnd?.toFixed(0)} MB, max ${summary.rssMax?.toFixed(0)} MB.

@@ -177,6 +177,11 @@ export class AuthenticationRepository {
     };
   }
 
+  /** A counted failure: the user's new lock state (their row is locked by the claim). */
+  async recordLockState(tenantId: string, userId: string, state: LockState): Promise<void> {
+    await this.host.manager.update(UserEntity, { tenantId, id: userId }, state);
+  }
+
   /** A success: passkey, user, session and audit event in one statement. */
   async recordSuccess(w: {
     passkeyId: string;

@@ -288,7 +288,7 @@ export class AuthenticationService {
     const viaApiKey = ctx.principal.keyId !== null;
     if (!user || !countsTowardsLockout({ code: error.code, signatureVerified, viaApiKey })) return;
     const { event, ...state } = afterFailure(user, lock, new Date());
-    await this.host.manager.update(UserEntity, { id: user.id }, state);
+    await this.repository.recordLockState(ctx.tenantId, user.id, state);
     if (event) {
       await this.audit.record(ctx, {
         type: event === 'LOCKED' ? AuditEventType.USER_LOCKED : AuditEventType.USER_TEMP_LOCKED,
