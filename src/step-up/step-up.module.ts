@@ -9,6 +9,7 @@ import { BrowserGateway } from './browser-gateway';
 import { NonceEntity } from './nonce.entity';
 import { PurgeService } from './purge.service';
 import { StepUpController } from './step-up.controller';
+import { StepUpRepository } from './step-up.repository';
 import { StepUpService } from './step-up.service';
 import { StepUpTransactionEntity } from './step-up-transaction.entity';
 
@@ -20,7 +21,7 @@ import { StepUpTransactionEntity } from './step-up-transaction.entity';
     UsersModule,
   ],
   controllers: [StepUpController, BrowserController],
-  providers: [StepUpService, BrowserGateway, RateLimiter, PurgeService],
+  providers: [StepUpService, StepUpRepository, BrowserGateway, RateLimiter, PurgeService],
   exports: [StepUpService, BrowserGateway, PurgeService],
 })
 export class StepUpModule {}

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { Repository } from 'typeorm';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import type { Principal, RequestContext } from '../auth/request-context';
@@ -25,7 +24,7 @@ import {
   TransactionDto,
   VerifiedNonceDto,
 } from './dto/step-up.dto';
-import { NonceEntity } from './nonce.entity';
+import { StepUpRepository } from './step-up.repository';
 import {
   StepUpTransactionEntity,
   TransactionKind,
@@ -57,6 +56,7 @@ export interface BrowserRequest {
 export class StepUpService {
   constructor(
     private readonly host: TransactionHost,
+    private readonly repository: StepUpRepository,
     private readonly resolver: CeremonyResolver,
     private readonly users: UsersService,
     private readonly registration: RegistrationService,
@@ -64,10 +64,6 @@ export class StepUpService {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  private get transactions(): Repository<StepUpTransactionEntity> {
-    return this.host.manager.getRepository(StepUpTransactionEntity);
-  }
 
   // ---- backend (API key) ----
 
@@ -151,30 +147,17 @@ export class StepUpService {
     storeName: string,
     nonce: string,
   ): Promise<VerifiedNonceDto> {
-    const [rows] = (await this.host.manager.query(
-      `UPDATE nonces n SET redeemed_at = now()
-         FROM stores s
-        WHERE n.hash = $1 AND n.tenant_id = $2 AND s.id = n.store_id AND s.tenant_id = $2 AND s.name = $3
-          AND n.redeemed_at IS NULL AND n.expires_at > now()
-        RETURNING n.*, n.redeemed_at AS verified_at`,
-      [hash(nonce), ctx.tenantId, storeName],
-    )) as [Record<string, unknown>[], number];
-    if (rows.length === 0) throw await this.whyNotRedeemable(ctx, storeName, nonce);
-    const row = rows[0];
+    const redeemed = await this.repository.redeemNonce(ctx.tenantId, storeName, hash(nonce));
+    if (!redeemed) throw await this.whyNotRedeemable(ctx, storeName, nonce);
     await this.audit.record(ctx, {
       type: AuditEventType.NONCE_REDEEMED,
-      details: { transactionId: row.transaction_id, userId: row.user_id, kind: row.kind },
+      details: {
+        transactionId: redeemed.transactionId,
+        userId: redeemed.userId,
+        kind: redeemed.kind,
+      },
     });
-    return {
-      externalId: row.external_id as string,
-      userId: row.user_id as string,
-      passkeyId: row.passkey_id as string,
-      kind: row.kind as string,
-      userVerified: row.user_verified as boolean,
-      backedUp: row.backed_up as boolean,
-      transactionId: row.transaction_id as string,
-      verifiedAt: (row.verified_at as Date).toISOString(),
-    };
+    return { ...redeemed, verifiedAt: redeemed.verifiedAt.toISOString() };
   }
 
   // ---- browser (the transaction id is the capability) ----
@@ -197,10 +180,7 @@ export class StepUpService {
             {},
           );
     // A later start (the user dismissed the dialog and retries) replaces the ceremony.
-    await this.transactions.update(
-      { id: tx.id, status: TransactionStatus.PENDING },
-      { sessionId: started.sessionId },
-    );
+    await this.repository.attachSession(tx.id, started.sessionId);
     return {
       transactionId: tx.id,
       clientRequest: started.clientRequest,
@@ -271,13 +251,9 @@ export class StepUpService {
       userVerified: boolean;
       backedUp: boolean;
     }) => {
-      const done = await this.host.manager.update(
-        StepUpTransactionEntity,
-        { id: tx.id, status: TransactionStatus.PENDING, sessionId: tx.sessionId! },
-        { status: TransactionStatus.COMPLETED, userId: outcome.userId },
-      );
-      if (!done.affected) throw alreadyCompleted();
-      await this.host.manager.insert(NonceEntity, {
+      if (!(await this.repository.complete(tx.id, tx.sessionId!, outcome.userId)))
+        throw alreadyCompleted();
+      await this.repository.insertNonce({
         hash: hash(nonce),
         tenantId: tx.tenantId,
         storeId: tx.storeId,
@@ -312,10 +288,7 @@ export class StepUpService {
     } catch (error) {
       // A failed or replayed finish uses the transaction up: it is single use.
       if (error instanceof DomainError) {
-        await this.transactions.update(
-          { id: tx.id, status: TransactionStatus.PENDING },
-          { status: TransactionStatus.FAILED },
-        );
+        await this.repository.fail(tx.id);
       }
       throw error;
     }
@@ -340,8 +313,7 @@ export class StepUpService {
       passkeyDisplayName: string | null;
     },
   ): Promise<StepUpTransactionEntity> {
-    const repo = this.transactions;
-    const tx = repo.create({
+    const tx = Object.assign(new StepUpTransactionEntity(), {
       id: random256(),
       tenantId: ctx.tenantId,
       storeId: t.store.id,
@@ -356,7 +328,7 @@ export class StepUpService {
       sessionId: null,
       expiresAt: new Date(Date.now() + this.config.transactionTtlSeconds * 1000),
     });
-    await repo.insert(tx);
+    await this.repository.insertTransaction(tx);
     if (ctx.principal.keyId) {
       await this.audit.record(ctx, {
         type: AuditEventType.TRANSACTION_CREATED,
@@ -367,7 +339,7 @@ export class StepUpService {
   }
 
   private async pending(id: string): Promise<StepUpTransactionEntity> {
-    const tx = await this.transactions.findOne({ where: { id } });
+    const tx = await this.repository.findTransaction(id);
     if (!tx) throw new DomainError(ErrorCode.TRANSACTION_NOT_FOUND, 'No such transaction');
     await this.assertTenantActive(tx.tenantId);
     if (tx.status !== TransactionStatus.PENDING) throw alreadyCompleted();
@@ -385,26 +357,20 @@ export class StepUpService {
     storeName: string,
     nonce: string,
   ): Promise<DomainError> {
-    const [row] = (await this.host.manager.query(
-      `SELECT n.redeemed_at, n.expires_at FROM nonces n JOIN stores s ON s.id = n.store_id
-        WHERE n.hash = $1 AND n.tenant_id = $2 AND s.tenant_id = $2 AND s.name = $3`,
-      [hash(nonce), ctx.tenantId, storeName],
-    )) as { redeemed_at: Date | null; expires_at: Date }[];
+    const state = await this.repository.nonceState(ctx.tenantId, storeName, hash(nonce));
     // another tenant's or store's nonce is indistinguishable from an unknown one
-    if (!row) return new DomainError(ErrorCode.NONCE_NOT_FOUND, 'Unknown nonce for this store');
-    if (row.redeemed_at)
+    if (!state) return new DomainError(ErrorCode.NONCE_NOT_FOUND, 'Unknown nonce for this store');
+    if (state.redeemedAt)
       return new DomainError(ErrorCode.NONCE_ALREADY_USED, 'The nonce was already redeemed');
     return new DomainError(ErrorCode.NONCE_EXPIRED, 'The nonce has expired');
   }
 
   /** A suspended tenant's transactions stop at once, like its API keys. */
   private async assertTenantActive(tenantId: string): Promise<void> {
-    const [tenant] = (await this.host.manager.query('SELECT status FROM tenants WHERE id = $1', [
-      tenantId,
-    ])) as { status: string }[];
-    if (!tenant)
+    const status = await this.repository.tenantStatus(tenantId);
+    if (!status)
       throw new DomainError(ErrorCode.TENANT_NOT_FOUND, `Tenant ${tenantId} does not exist`);
-    if (tenant.status !== 'ACTIVE')
+    if (status !== 'ACTIVE')
       throw new DomainError(ErrorCode.TENANT_SUSPENDED, `Tenant ${tenantId} is suspended`);
   }
 

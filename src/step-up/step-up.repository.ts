@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionHost } from '../database/transaction-host';
+import { NonceEntity } from './nonce.entity';
+import {
+  StepUpTransactionEntity,
+  TransactionKind,
+  TransactionStatus,
+} from './step-up-transaction.entity';
+
+/** A redeemed nonce: what its ceremony proved. */
+export interface RedeemedNonce {
+  externalId: string;
+  userId: string;
+  passkeyId: string;
+  kind: TransactionKind;
+  userVerified: boolean;
+  backedUp: boolean;
+  transactionId: string;
+  verifiedAt: Date;
+}
+
+/**
+ * The SQL of step-up transactions and nonces. Transactions are looked up by id alone (the id is
+ * the browser's capability); nonces only within the tenant and store that made them.
+ */
+@Injectable()
+export class StepUpRepository {
+  constructor(private readonly host: TransactionHost) {}
+
+  private get transactions() {
+    return this.host.manager.getRepository(StepUpTransactionEntity);
+  }
+
+  async insertTransaction(tx: StepUpTransactionEntity): Promise<void> {
+    await this.transactions.insert(tx);
+  }
+
+  findTransaction(id: string): Promise<StepUpTransactionEntity | null> {
+    return this.transactions.findOne({ where: { id } });
+  }
+
+  /** A (re)start of a pending transaction points it at its newest ceremony session. */
+  async attachSession(id: string, sessionId: string): Promise<void> {
+    await this.transactions.update({ id, status: TransactionStatus.PENDING }, { sessionId });
+  }
+
+  /** Completes the transaction of that session; false when it was no longer pending. */
+  async complete(id: string, sessionId: string, userId: string): Promise<boolean> {
+    const done = await this.transactions.update(
+      { id, status: TransactionStatus.PENDING, sessionId },
+      { status: TransactionStatus.COMPLETED, userId },
+    );
+    return !!done.affected;
+  }
+
+  async fail(id: string): Promise<void> {
+    await this.transactions.update(
+      { id, status: TransactionStatus.PENDING },
+      { status: TransactionStatus.FAILED },
+    );
+  }
+
+  async insertNonce(nonce: Omit<NonceEntity, 'createdAt' | 'redeemedAt'>): Promise<void> {
+    await this.host.manager.insert(NonceEntity, nonce);
+  }
+
+  /** Redeems a nonce once, atomically, in its tenant and store; undefined when it cannot be. */
+  async redeemNonce(
+    tenantId: string,
+    storeName: string,
+    hash: Buffer,
+  ): Promise<RedeemedNonce | undefined> {
+    const [rows] = (await this.host.manager.query(
+      `UPDATE nonces n SET redeemed_at = now()
+         FROM stores s
+        WHERE n.hash = $1 AND n.tenant_id = $2 AND s.id = n.store_id AND s.tenant_id = $2 AND s.name = $3
+          AND n.redeemed_at IS NULL AND n.expires_at > now()
+        RETURNING n.external_id, n.user_id, n.passkey_id, n.kind, n.user_verified, n.backed_up,
+                  n.transaction_id, n.redeemed_at`,
+      [hash, tenantId, storeName],
+    )) as [Record<string, unknown>[], number];
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      externalId: row.external_id as string,
+      userId: row.user_id as string,
+      passkeyId: row.passkey_id as string,
+      kind: row.kind as TransactionKind,
+      userVerified: row.user_verified as boolean,
+      backedUp: row.backed_up as boolean,
+      transactionId: row.transaction_id as string,
+      verifiedAt: row.redeemed_at as Date,
+    };
+  }
+
+  /** Why a nonce could not be redeemed: unknown here, already redeemed, or expired. */
+  async nonceState(
+    tenantId: string,
+    storeName: string,
+    hash: Buffer,
+  ): Promise<{ redeemedAt: Date | null; expiresAt: Date } | undefined> {
+    const [row] = (await this.host.manager.query(
+      `SELECT n.redeemed_at, n.expires_at FROM nonces n JOIN stores s ON s.id = n.store_id
+        WHERE n.hash = $1 AND n.tenant_id = $2 AND s.tenant_id = $2 AND s.name = $3`,
+      [hash, tenantId, storeName],
+    )) as { redeemed_at: Date | null; expires_at: Date }[];
+    return row ? { redeemedAt: row.redeemed_at, expiresAt: row.expires_at } : undefined;
+  }
+
+  /** The status of a tenant (undefined: no such tenant). */
+  async tenantStatus(tenantId: string): Promise<string | undefined> {
+    const [tenant] = (await this.host.manager.query('SELECT status FROM tenants WHERE id = $1', [
+      tenantId,
+    ])) as { status: string }[];
+    return tenant?.status;
+  }
+}
