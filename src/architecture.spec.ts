@@ -16,7 +16,7 @@ const FOUNDATIONS: Record<string, string[]> = {
   common: ['config'],
   database: ['common', 'config'],
 };
-const FRAMEWORKS = /^(@nestjs\/|typeorm$|fastify$|@fastify\/|pg$)/;
+const FRAMEWORKS = /^(@nestjs\/|typeorm(\/|$)|fastify(\/|$)|@fastify\/|pg(\/|$))/;
 
 interface SourceFile {
   path: string; // relative to src, without extension
@@ -53,6 +53,8 @@ function parse(full: string): SourceFile {
 
 const files = sourceFiles().map(parse);
 const byPath = new Map(files.map((f) => [f.path, f]));
+/** A module as imported: a file, or a folder's index.ts (`'../common/errors'`). */
+const fileOf = (path: string) => byPath.get(path) ?? byPath.get(`${path}/index`);
 const folderOf = (path: string) => (path.includes('/') ? path.split('/')[0] : '(root)');
 
 /** Top-level folder → the folders it imports. */
@@ -117,11 +119,11 @@ describe('architecture: the layering of src/', () => {
     const walk = (path: string) => {
       if (reached.has(path)) return;
       reached.add(path);
-      for (const next of byPath.get(path)?.local ?? []) walk(next);
+      for (const next of fileOf(path)?.local ?? []) walk(next);
     };
     files.filter((f) => f.path.startsWith('passkeys/webauthn/')).forEach((f) => walk(f.path));
     const impure = [...reached].flatMap((path) =>
-      (byPath.get(path)?.packages ?? [])
+      (fileOf(path)?.packages ?? [])
         .filter((p) => FRAMEWORKS.test(p))
         .map((p) => `${path} imports ${p}`),
     );

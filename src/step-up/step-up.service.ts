@@ -24,6 +24,7 @@ import {
   TransactionDto,
   VerifiedNonceDto,
 } from './dto/step-up.dto';
+import { TenantStatus } from '../tenants/tenant.entity';
 import { StepUpRepository } from './step-up.repository';
 import {
   StepUpTransactionEntity,
@@ -370,7 +371,7 @@ export class StepUpService {
     const status = await this.repository.tenantStatus(tenantId);
     if (!status)
       throw new DomainError(ErrorCode.TENANT_NOT_FOUND, `Tenant ${tenantId} does not exist`);
-    if (status !== 'ACTIVE')
+    if (status !== TenantStatus.ACTIVE)
       throw new DomainError(ErrorCode.TENANT_SUSPENDED, `Tenant ${tenantId} is suspended`);
   }
 
@@ -391,7 +392,6 @@ const USERNAMELESS_TARGET_CODES = new Set<string>([
   ErrorCode.STORE_NOT_FOUND,
   ErrorCode.RELYING_PARTY_NOT_FOUND,
   ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND,
-  ErrorCode.DISCOVERABLE_NOT_ALLOWED,
 ]);
 
 function noUsernamelessSignIn(): DomainError {

@@ -20,7 +20,7 @@ import { chooseChallenge } from '../webauthn/challenge';
 import {
   afterFailure,
   afterSuccess,
-  assertMayAuthenticate,
+  assertMayUsePasskeys,
   countsTowardsLockout,
   LockConfig,
 } from '../webauthn/lockout';
@@ -79,7 +79,7 @@ export class AuthenticationService {
       ref,
     );
     if (user) {
-      assertMayAuthenticate(user, Date.now());
+      assertMayUsePasskeys(user, Date.now());
       if (allowCredentials.length === 0) {
         throw new DomainError(
           ErrorCode.NO_PASSKEYS,
@@ -179,7 +179,7 @@ export class AuthenticationService {
         if (passkey.status !== PasskeyStatus.ACTIVE) {
           throw new DomainError(ErrorCode.PASSKEY_NOT_ACTIVE, `The passkey is ${passkey.status}`);
         }
-        assertMayAuthenticate(owner, Date.now());
+        assertMayUsePasskeys(owner, Date.now());
         const verified = judgeSignedAssertion(
           signed,
           passkey,

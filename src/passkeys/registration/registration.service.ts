@@ -31,7 +31,7 @@ import {
   StartExtRegistrationDto,
 } from '../dto/ceremony.dto';
 import { CompleteRegistrationDto } from '../dto/client-response.dto';
-import { assertMayAuthenticate } from '../webauthn/lockout';
+import { assertMayUsePasskeys } from '../webauthn/lockout';
 
 /** The policy's trust rules as frozen at the start (defaults for sessions older than them). */
 function trustPolicyOf(snapshot: CeremonySessionEntity['snapshot']): TrustPolicy {
@@ -110,7 +110,7 @@ export class RegistrationService {
     dto: StartExtRegistrationDto,
   ): Promise<StartedCeremonyDto> {
     const { rp, policy } = found;
-    assertMayAuthenticate(user, Date.now());
+    assertMayUsePasskeys(user, Date.now());
     const handle = await this.userHandle(user, rp.id, created ? null : found.handle, dto);
     if (!created && found.passkeyCount >= found.maxPasskeysPerUser) {
       throw new DomainError(
@@ -206,7 +206,7 @@ export class RegistrationService {
             ErrorCode.USER_NOT_FOUND,
             'The user of this session no longer exists',
           );
-        assertMayAuthenticate(user, Date.now());
+        assertMayUsePasskeys(user, Date.now());
         const credential = await verifyAttestation(response, {
           type: 'webauthn.create',
           challenge: session.challenge,

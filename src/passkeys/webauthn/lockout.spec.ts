@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../common/errors';
 import { UserStatus } from '../../stores/user-status';
-import { afterFailure, afterSuccess, assertMayAuthenticate, countsTowardsLockout } from './lockout';
+import { afterFailure, afterSuccess, assertMayUsePasskeys, countsTowardsLockout } from './lockout';
 
 describe('lockout rules', () => {
   const signed = { signatureVerified: true, viaApiKey: true };
@@ -90,20 +90,20 @@ describe('who may authenticate now', () => {
   };
 
   it('refuses LOCKED, DISABLED and a TEMP_LOCKED user until the lock ends', () => {
-    expect(codeOf(() => assertMayAuthenticate(user(UserStatus.ACTIVE), now))).toBe('OK');
-    expect(codeOf(() => assertMayAuthenticate(user(UserStatus.PENDING_ACTIVE), now))).toBe('OK');
-    expect(codeOf(() => assertMayAuthenticate(user(UserStatus.LOCKED), now))).toBe(
+    expect(codeOf(() => assertMayUsePasskeys(user(UserStatus.ACTIVE), now))).toBe('OK');
+    expect(codeOf(() => assertMayUsePasskeys(user(UserStatus.PENDING_ACTIVE), now))).toBe('OK');
+    expect(codeOf(() => assertMayUsePasskeys(user(UserStatus.LOCKED), now))).toBe(
       ErrorCode.USER_LOCKED,
     );
-    expect(codeOf(() => assertMayAuthenticate(user(UserStatus.DISABLED), now))).toBe(
+    expect(codeOf(() => assertMayUsePasskeys(user(UserStatus.DISABLED), now))).toBe(
       ErrorCode.USER_DISABLED,
     );
     const until = new Date(now + 1000);
-    expect(codeOf(() => assertMayAuthenticate(user(UserStatus.TEMP_LOCKED, until), now))).toBe(
+    expect(codeOf(() => assertMayUsePasskeys(user(UserStatus.TEMP_LOCKED, until), now))).toBe(
       ErrorCode.USER_TEMP_LOCKED,
     );
     expect(
-      codeOf(() => assertMayAuthenticate(user(UserStatus.TEMP_LOCKED, until), now + 1000)),
+      codeOf(() => assertMayUsePasskeys(user(UserStatus.TEMP_LOCKED, until), now + 1000)),
     ).toBe('OK');
   });
 });

@@ -87,7 +87,7 @@ export function countsTowardsLockout(failure: Failure): boolean {
 }
 
 /** Refuses users that may not run a ceremony now: LOCKED, DISABLED, or TEMP_LOCKED until it ends. */
-export function assertMayAuthenticate(
+export function assertMayUsePasskeys(
   user: { status: UserStatus; tempLockedUntil: Date | null },
   now: number,
 ): void {
