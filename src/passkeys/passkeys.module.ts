@@ -11,18 +11,16 @@ import { AuthenticationRepository } from './authentication/authentication.reposi
 import { AuthenticationService } from './authentication/authentication.service';
 import { CeremonyResolver } from './ceremony-resolver';
 import { RegistrationRepository } from './registration/registration.repository';
-import { CeremonySessionEntity } from './sessions/ceremony-session.entity';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { PasskeyEntity } from './credentials/passkey.entity';
 import { PasskeysController } from './credentials/passkeys.controller';
 import { PasskeysService } from './credentials/passkeys.service';
 import { RegistrationController } from './registration/registration.controller';
 import { RegistrationService } from './registration/registration.service';
-import { UserHandleEntity } from './credentials/user-handle.entity';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([PasskeyEntity, UserHandleEntity, CeremonySessionEntity]),
+    TypeOrmModule.forFeature([PasskeyEntity]),
     AuditModule,
     AttestationModule,
     StoresModule,

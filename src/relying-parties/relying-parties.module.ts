@@ -1,12 +1,10 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { StoresModule } from '../stores/stores.module';
 import { RelyingPartiesController } from './relying-parties.controller';
 import { RelyingPartiesService } from './relying-parties.service';
-import { RelyingPartyEntity } from './relying-party.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([RelyingPartyEntity]), StoresModule],
+  imports: [StoresModule],
   controllers: [RelyingPartiesController],
   providers: [RelyingPartiesService],
   exports: [RelyingPartiesService],

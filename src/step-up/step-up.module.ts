@@ -1,25 +1,17 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { RateLimiter } from '../rate-limit/rate-limiter';
 import { PasskeysModule } from '../passkeys/passkeys.module';
 import { UsersModule } from '../users/users.module';
 import { BrowserController } from './browser.controller';
 import { BrowserGateway } from './browser-gateway';
-import { NonceEntity } from './nonce.entity';
 import { PurgeService } from './purge.service';
 import { StepUpController } from './step-up.controller';
 import { StepUpRepository } from './step-up.repository';
 import { StepUpService } from './step-up.service';
-import { StepUpTransactionEntity } from './step-up-transaction.entity';
 
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([StepUpTransactionEntity, NonceEntity]),
-    AuditModule,
-    PasskeysModule,
-    UsersModule,
-  ],
+  imports: [AuditModule, PasskeysModule, UsersModule],
   controllers: [StepUpController, BrowserController],
   providers: [StepUpService, StepUpRepository, BrowserGateway, RateLimiter, PurgeService],
   exports: [StepUpService, BrowserGateway, PurgeService],
