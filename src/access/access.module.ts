@@ -21,6 +21,5 @@ import { TokensController } from './tokens/tokens.controller';
     RateLimiter,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [TokenService],
 })
 export class AccessModule {}

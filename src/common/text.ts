@@ -1,3 +1,6 @@
+/** In `u` mode a surrogate class matches only unpaired halves (a pair is one code point). */
+export const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
 /**
  * Text PostgreSQL can store, for values that may quote a caller (an error's detail): at most `max`
  * characters, each NUL and unpaired UTF-16 surrogate replaced by U+FFFD. PostgreSQL refuses both,
@@ -8,5 +11,5 @@ export function storableText(value: string, max: number): string {
   return value
     .slice(0, max)
     .replaceAll('\u0000', '\uFFFD')
-    .replace(/[\uD800-\uDFFF]/gu, '\uFFFD');
+    .replace(new RegExp(LONE_SURROGATE, 'gu'), '\uFFFD');
 }

@@ -38,6 +38,6 @@ import { RegistrationService } from './registration/registration.service';
     RegistrationService,
     PasskeysService,
   ],
-  exports: [AuthenticationService, RegistrationService, SessionsRepository, CeremonyResolver],
+  exports: [AuthenticationService, RegistrationService, CeremonyResolver],
 })
 export class PasskeysModule {}

@@ -1,6 +1,7 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError, ErrorCode, FieldError } from '../errors';
 import { memoiseValidationMetadata } from './metadata-cache';
+import { LONE_SURROGATE } from '../text';
 
 function flatten(errors: ValidationError[], parent = ''): Omit<FieldError, 'in'>[] {
   return errors.flatMap((error) => {
@@ -20,9 +21,6 @@ function flatten(errors: ValidationError[], parent = ''): Omit<FieldError, 'in'>
 const LOCATION: Record<string, FieldError['in']> = { body: 'body', query: 'query', param: 'path' };
 
 const MAX_DEPTH = 32;
-
-/** In `u` mode a surrogate class matches only unpaired halves (a pair is one code point). */
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 /** What is wrong with a string no field may carry, if anything. */
 function badText(value: string): string | undefined {
