@@ -5,7 +5,7 @@ import { UserEntity } from '../../users/user.entity';
 import { userNotFound } from '../../users/users.service';
 import type { LockConfig, LockState } from '../webauthn/lockout';
 import { assertStartTarget, AuditRow, claimedSession, RawRow, userFrom } from '../sessions/rows';
-import { claimCte, USER_COLUMNS } from '../sessions/sessions.repository';
+import { USER_COLUMNS } from '../sessions/sessions.repository';
 import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
 import { PasskeyEntity, PasskeyStatus } from '../credentials/passkey.entity';
 
@@ -26,15 +26,17 @@ export interface StartContext {
   allowCredentials: { id: string; transports: string[] }[];
 }
 
-/** A claimed session with the credential it was answered with and that credential's user. */
-export interface ClaimedAssertion {
+/** A pending session with the credential it was answered with and that credential's user. */
+export interface ReadAssertion {
   session: CeremonySessionEntity;
   lock: LockConfig;
   passkey: PasskeyEntity | null;
-  /** Locked for the update: the session's user, or (username-less) the credential's owner. */
+  /** The session's user, or (username-less) the credential's owner. */
   user: UserEntity | undefined;
   /** The user's handle at the relying party (username-less assertions must carry it). */
   handle: string | null;
+  /** Row versions (xmin) of the user and the passkey, for the compare-and-set of a success. */
+  versions: { user: string; passkey: string };
 }
 
 /** One statement per way of naming the user: each keeps its own plan (no OR of both lookups). */
@@ -56,47 +58,106 @@ const START_CONTEXT = {
 };
 
 /**
- * The claim (at most one completion per session, whatever the instances) and everything the
- * verification needs, in one statement. The user row is locked (a LATERAL FOR UPDATE, so an
- * unknown credential still returns the claimed session): a user's completions are serialised,
- * so lockout counters are read and written in turn.
+ * Everything a completion needs, read without a lock and without claiming (the claim is part of
+ * the outcome's statement): the pending session, its store's lock settings, the credential the
+ * response names, its user (the session's, or username-less the credential's owner) and that
+ * user's handle. `xmin` of the user and passkey rows is their version: the outcome is written only
+ * if neither changed since this read (see SETTLE_SUCCESS).
  */
-const CLAIM_WITH_CREDENTIAL = prepared(
-  'auth_claim_with_credential',
-  `${claimCte(
-    CeremonyKind.AUTHENTICATION,
-    ', s.max_failed_attempts, s.temp_lock_seconds, s.max_temp_locks_before_lock',
-  )}
-   SELECT c.id, c.tenant_id, c.store_id, c.relying_party_id, c.user_id, c.challenge, c.snapshot,
-          c.max_failed_attempts, c.temp_lock_seconds, c.max_temp_locks_before_lock,
+const READ_ASSERTION = prepared(
+  'auth_read_assertion',
+  `SELECT cs.id, cs.tenant_id, cs.store_id, cs.relying_party_id, cs.user_id, cs.challenge, cs.snapshot,
+          s.max_failed_attempts, s.temp_lock_seconds, s.max_temp_locks_before_lock,
           k.id AS k_id, k.user_id AS k_user_id, k.credential_id, k.public_key, k.sign_counter, k.transports,
-          k.status AS k_status, k.backup_eligible AS k_backup_eligible, x.*
-     FROM c
-     LEFT JOIN passkeys k ON k.relying_party_id = c.relying_party_id AND k.credential_id = $4
-     LEFT JOIN LATERAL (
-       SELECT ${USER_COLUMNS}, h.handle
-         FROM users u LEFT JOIN user_handles h ON h.user_id = u.id AND h.relying_party_id = c.relying_party_id
-        WHERE u.id = coalesce(c.user_id, k.user_id)
-          FOR UPDATE OF u) x ON true`,
-);
-
-const RECORD_SUCCESS = prepared(
-  'auth_record_success',
-  `WITH k AS (
-     UPDATE passkeys SET sign_counter = $2, backed_up = $3, last_used_at = now(), use_count = use_count + 1,
-            counter_regressions = counter_regressions + $4, updated_at = now() WHERE id = $1),
-   u AS (
-     UPDATE users SET status = $6, failed_attempts = $7, lock_count = $8, temp_locked_until = $9,
-            last_authenticated_at = now(), updated_at = now() WHERE id = $5),
-   s AS (
-     UPDATE ceremony_sessions SET status = 'SUCCEEDED', user_id = $5, outcome = $11 WHERE id = $10)
-   INSERT INTO audit_events (tenant_id, type, actor_key_id, request_id, ip, details) VALUES ($12, $13, $14, $15, $16, $17)`,
+          k.status AS k_status, k.backup_eligible AS k_backup_eligible, k.xmin::text AS k_version,
+          ${USER_COLUMNS}, u.xmin::text AS u_version, h.handle
+     FROM ceremony_sessions cs
+     JOIN stores s ON s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
+     LEFT JOIN passkeys k ON k.tenant_id = $2 AND k.relying_party_id = cs.relying_party_id AND k.credential_id = $4
+     LEFT JOIN users u ON u.tenant_id = $2 AND u.id = coalesce(cs.user_id, k.user_id)
+     LEFT JOIN user_handles h ON h.user_id = u.id AND h.relying_party_id = cs.relying_party_id
+    WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = '${CeremonyKind.AUTHENTICATION}'
+      AND cs.status = 'PENDING' AND cs.expires_at > now()`,
 );
 
 /**
+ * A success in one statement, without BEGIN/COMMIT: the user and passkey rows are locked only if
+ * they are still the versions the verification judged (`g`, `gk`: compare-and-set on xmin), the
+ * session is claimed only then (at most one completion, whatever the instances), and passkey,
+ * user and audit event are written only with the claim. A concurrent change to the user or the
+ * passkey (another completion, a lockout, a revocation) claims nothing: the caller reads and
+ * judges again.
+ */
+const SETTLE_SUCCESS = prepared(
+  'auth_settle_success',
+  `WITH g AS (
+     SELECT id FROM users WHERE tenant_id = $12 AND id = $5 AND xmin = $18::text::xid FOR UPDATE),
+   gk AS (
+     SELECT id FROM passkeys WHERE tenant_id = $12 AND id = $1 AND xmin = $19::text::xid FOR UPDATE),
+   s AS (
+     UPDATE ceremony_sessions SET status = 'SUCCEEDED', completed_at = now(), user_id = $5, outcome = $11
+      WHERE tenant_id = $12 AND id = $10 AND status = 'PENDING' AND expires_at > now()
+        AND EXISTS (SELECT 1 FROM g) AND EXISTS (SELECT 1 FROM gk)
+      RETURNING id),
+   k AS (
+     UPDATE passkeys SET sign_counter = $2, backed_up = $3, last_used_at = now(), use_count = use_count + 1,
+            counter_regressions = counter_regressions + $4, updated_at = now()
+       FROM s WHERE passkeys.tenant_id = $12 AND passkeys.id = $1),
+   u AS (
+     UPDATE users SET status = $6, failed_attempts = $7, lock_count = $8, temp_locked_until = $9,
+            last_authenticated_at = now(), updated_at = now()
+       FROM s WHERE users.tenant_id = $12 AND users.id = $5),
+   a AS (
+     INSERT INTO audit_events (tenant_id, type, actor_key_id, request_id, ip, details)
+     SELECT $12, $13, $14, $15, $16, $17 FROM s)
+   SELECT (SELECT count(*) FROM s)::int AS claimed,
+          (SELECT count(*) FROM g)::int + (SELECT count(*) FROM gk)::int AS unchanged`,
+);
+
+/** A failure claims the session as FAILED (only a pending one: a concurrent completion won). */
+const CLAIM_FAILED = prepared(
+  'auth_claim_failed',
+  `UPDATE ceremony_sessions SET status = 'FAILED', completed_at = now(), user_id = $3,
+          failure_code = $4, failure_detail = $5
+    WHERE tenant_id = $1 AND id = $2 AND kind = '${CeremonyKind.AUTHENTICATION}'
+      AND status = 'PENDING' AND expires_at > now()
+   RETURNING id`,
+);
+
+/** A counted failure re-reads the user's lock state under a row lock (inside its transaction). */
+const LOCK_STATE_FOR_UPDATE = prepared(
+  'auth_lock_state_for_update',
+  `SELECT status, failed_attempts, lock_count, temp_locked_until FROM users
+    WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+);
+
+/** Locks a user's and a passkey's rows until the transaction ends (users first, as everywhere). */
+const LOCK_ROWS = prepared(
+  'auth_lock_rows',
+  `SELECT u.id FROM users u, passkeys k
+    WHERE u.tenant_id = $1 AND u.id = $2 AND k.tenant_id = $1 AND k.id = $3
+      FOR UPDATE OF u, k`,
+);
+
+/** What a success writes. */
+export interface SettledSuccess {
+  passkeyId: string;
+  newCounter: number;
+  backedUp: boolean;
+  flagged: boolean;
+  userId: string;
+  state: LockState;
+  sessionId: string;
+  outcome: object;
+  audit: AuditRow;
+  /** The row versions the verification judged (`ReadAssertion.versions`). */
+  versions: { user: string; passkey: string };
+}
+
+/**
  * The authentication hot path in few round trips (it runs on every sign-in): one read for a
- * start (its session is one write, `SessionsRepository.insert`), one claim-and-read and one write for a
- * completion.
+ * start (its session is one write, `SessionsRepository.insert`), one read and one write for a
+ * completion (no BEGIN/COMMIT: the write claims the session and settles everything at once).
  */
 @Injectable()
 export class AuthenticationRepository {
@@ -139,14 +200,14 @@ export class AuthenticationRepository {
     };
   }
 
-  /** Claims the session; undefined when it cannot be claimed (unknown, expired, completed). */
-  async claim(
+  /** The pending session and what verification needs; undefined when none is pending. */
+  async read(
     tenantId: string,
     storeName: string,
     sessionId: string,
     credentialId: string,
-  ): Promise<ClaimedAssertion | undefined> {
-    const [row] = await runPrepared<RawRow[]>(this.host.executor, CLAIM_WITH_CREDENTIAL, [
+  ): Promise<ReadAssertion | undefined> {
+    const [row] = await runPrepared<RawRow[]>(this.host.executor, READ_ASSERTION, [
       sessionId,
       tenantId,
       storeName,
@@ -174,44 +235,86 @@ export class AuthenticationRepository {
         : null,
       user: row.u_id ? userFrom(row) : undefined,
       handle: row.handle ?? null,
+      versions: { user: row.u_version, passkey: row.k_version },
     };
   }
 
-  /** A counted failure: the user's new lock state (their row is locked by the claim). */
-  async recordLockState(tenantId: string, userId: string, state: LockState): Promise<void> {
-    await this.host.manager.update(UserEntity, { tenantId, id: userId }, state);
+  /**
+   * Writes a success; `claimed` is false when the session is no longer pending, `changed` when
+   * the user or the passkey changed since the read (nothing is written then).
+   */
+  async settleSuccess(
+    tenantId: string,
+    w: SettledSuccess,
+  ): Promise<'claimed' | 'changed' | 'gone'> {
+    const [row] = await runPrepared<{ claimed: number; unchanged: number }[]>(
+      this.host.executor,
+      SETTLE_SUCCESS,
+      [
+        w.passkeyId,
+        w.newCounter,
+        w.backedUp,
+        w.flagged ? 1 : 0,
+        w.userId,
+        w.state.status,
+        w.state.failedAttempts,
+        w.state.lockCount,
+        w.state.tempLockedUntil,
+        w.sessionId,
+        JSON.stringify(w.outcome),
+        tenantId,
+        w.audit.type,
+        w.audit.actorKeyId,
+        w.audit.requestId,
+        w.audit.ip,
+        JSON.stringify(w.audit.details),
+        w.versions.user,
+        w.versions.passkey,
+      ],
+    );
+    if (row.claimed === 1) return 'claimed';
+    return row.unchanged === 2 ? 'gone' : 'changed';
   }
 
-  /** A success: passkey, user, session and audit event in one statement. */
-  async recordSuccess(w: {
-    passkeyId: string;
-    newCounter: number;
-    backedUp: boolean;
-    flagged: boolean;
-    userId: string;
-    state: LockState;
-    sessionId: string;
-    outcome: object;
-    audit: AuditRow;
-  }): Promise<void> {
-    await runPrepared(this.host.executor, RECORD_SUCCESS, [
-      w.passkeyId,
-      w.newCounter,
-      w.backedUp,
-      w.flagged ? 1 : 0,
-      w.userId,
-      w.state.status,
-      w.state.failedAttempts,
-      w.state.lockCount,
-      w.state.tempLockedUntil,
-      w.sessionId,
-      JSON.stringify(w.outcome),
-      w.audit.tenantId,
-      w.audit.type,
-      w.audit.actorKeyId,
-      w.audit.requestId,
-      w.audit.ip,
-      JSON.stringify(w.audit.details),
+  /** Ends a pending session FAILED; false when it was not pending any more. */
+  async claimFailed(
+    tenantId: string,
+    sessionId: string,
+    userId: string | null,
+    failure: { code: string; detail: string },
+  ): Promise<boolean> {
+    const [rows] = await runPrepared<[unknown[], number]>(this.host.executor, CLAIM_FAILED, [
+      tenantId,
+      sessionId,
+      userId,
+      failure.code,
+      failure.detail,
     ]);
+    return rows.length === 1;
+  }
+
+  /** Holds the user's and the passkey's rows until the transaction ends (inside `host.run`). */
+  async lockRows(tenantId: string, userId: string, passkeyId: string): Promise<void> {
+    await runPrepared(this.host.executor, LOCK_ROWS, [tenantId, userId, passkeyId]);
+  }
+
+  /** The user's lock state, locked until the transaction ends (call inside `host.run`). */
+  async lockStateForUpdate(tenantId: string, userId: string): Promise<LockState | undefined> {
+    const [row] = await runPrepared<RawRow[]>(this.host.executor, LOCK_STATE_FOR_UPDATE, [
+      tenantId,
+      userId,
+    ]);
+    if (!row) return undefined;
+    return {
+      status: row.status,
+      failedAttempts: row.failed_attempts,
+      lockCount: row.lock_count,
+      tempLockedUntil: row.temp_locked_until,
+    };
+  }
+
+  /** A counted failure: the user's new lock state (their row is locked by `lockStateForUpdate`). */
+  async recordLockState(tenantId: string, userId: string, state: LockState): Promise<void> {
+    await this.host.manager.update(UserEntity, { tenantId, id: userId }, state);
   }
 }

@@ -8,7 +8,12 @@ import { TransactionHost } from '../../database/transaction-host';
 import { StoresService } from '../../stores/stores.service';
 import { UserEntity } from '../../users/user.entity';
 import { UserRef } from '../../users/users.service';
-import { AuthenticationRepository, ClaimedAssertion } from './authentication.repository';
+import {
+  AuthenticationRepository,
+  ReadAssertion,
+  SettledSuccess,
+} from './authentication.repository';
+import { storableText } from '../../common/text';
 import {
   CounterPolicyName,
   judgeSignedAssertion,
@@ -22,16 +27,11 @@ import {
   afterSuccess,
   assertMayUsePasskeys,
   countsTowardsLockout,
-  LockConfig,
 } from '../webauthn/lockout';
 import { assertCredentialOfUser, unprovenUsernamelessAssertion } from '../webauthn/ownership';
 import { Expected, Prechecked } from '../webauthn/prechecks';
 import { authenticationOptions } from '../webauthn/options';
-import {
-  CeremonyKind,
-  CeremonySessionEntity,
-  SessionStatus,
-} from '../sessions/ceremony-session.entity';
+import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
 import { auditRow } from '../sessions/rows';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import {
@@ -134,9 +134,9 @@ export class AuthenticationService {
   }
 
   /**
-   * Completes the session. `onSuccess` runs inside the same database transaction (the host
-   * carries it), after the ceremony's own writes: whatever it writes commits or rolls back with
-   * the success.
+   * Completes the session: one read, the verification, one statement that claims the session and
+   * writes the outcome (no transaction on the way of a success). `onSuccess` runs inside a
+   * transaction with that statement: whatever it writes commits or rolls back with the success.
    */
   async complete(
     ctx: RequestContext,
@@ -145,87 +145,143 @@ export class AuthenticationService {
     dto: CompleteAuthenticationDto,
     onSuccess?: (outcome: AuthenticationOutcomeDto) => Promise<void>,
   ): Promise<AuthenticationOutcomeDto> {
-    const result = await this.host.run(async () => {
-      const response = dto.clientResponse as unknown as AuthenticationResponseJSON;
-      const claimed = await this.repository.claim(ctx.tenantId, storeName, sessionId, response.id);
-      if (!claimed) {
-        throw await this.sessions.notClaimable(
-          ctx.tenantId,
-          storeName,
-          sessionId,
-          CeremonyKind.AUTHENTICATION,
-        );
-      }
-      const { session } = claimed;
-      // set once the stored public key verified the signature: from then on, failures are the user's
-      let signedBy: UserEntity | undefined;
-      try {
-        const expected: Expected = {
-          type: 'webauthn.get',
-          challenge: session.challenge,
-          rpId: session.snapshot.rpId,
-          origins: session.snapshot.origins,
-          requireUserVerification: session.snapshot.userVerification === 'required',
-        };
-        const prechecked = precheckAssertion(response, expected);
-        const { passkey, owner, signed } = await this.provePossession(
-          session,
-          response,
-          claimed,
-          expected,
-          prechecked,
-        );
-        signedBy = owner;
-        if (passkey.status !== PasskeyStatus.ACTIVE) {
-          throw new DomainError(ErrorCode.PASSKEY_NOT_ACTIVE, `The passkey is ${passkey.status}`);
-        }
-        assertMayUsePasskeys(owner, Date.now());
-        const verified = judgeSignedAssertion(
-          signed,
-          passkey,
-          expected.requireUserVerification,
-          session.snapshot.counterPolicy as CounterPolicyName,
-        );
-        const outcome: AuthenticationOutcomeDto = {
-          sessionId: session.id,
-          status: 'SUCCEEDED',
-          userId: owner.id,
-          externalId: owner.externalId,
-          passkeyId: passkey.id,
-          credentialId: passkey.credentialId,
-          userVerified: verified.userVerified,
-          backedUp: verified.backedUp,
-          counterRegression: verified.counterRegression,
-          authenticatedAt: new Date().toISOString(),
-        };
-        await this.repository.recordSuccess({
-          passkeyId: passkey.id,
-          newCounter: verified.newCounter,
-          backedUp: verified.backedUp,
-          flagged: verified.counterRegression && session.snapshot.counterPolicy === 'FLAG',
-          userId: owner.id,
-          state: afterSuccess(owner),
-          sessionId: session.id,
-          outcome,
-          audit: auditRow(ctx, AuditEventType.PASSKEY_AUTHENTICATION_SUCCEEDED, {
-            sessionId: session.id,
-            userId: owner.id,
-            passkeyId: passkey.id,
-            counterRegression: verified.counterRegression,
-          }),
-        });
-        if (onSuccess) await onSuccess(outcome);
-        return { outcome };
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        // username-less, an unverified assertion names a user the caller chose: attribute nothing
-        const user = session.userId ? claimed.user : signedBy;
-        await this.recordFailure(ctx, claimed.lock, session, user, error, !!signedBy);
-        return { error };
-      }
+    const response = dto.clientResponse as unknown as AuthenticationResponseJSON;
+    const attempt = () => this.attempt(ctx, storeName, sessionId, response, onSuccess);
+    const result = await (onSuccess ? this.host.run(attempt) : attempt());
+    if ('error' in result) throw result.error;
+    return result.outcome;
+  }
+
+  /**
+   * Optimistic first: read, judge, settle. When the user or the passkey changed in between (a
+   * concurrent completion of the same user, a lock, a revocation), judge again holding their row
+   * locks, which guarantees progress however busy the user is.
+   */
+  private async attempt(
+    ctx: RequestContext,
+    storeName: string,
+    sessionId: string,
+    response: AuthenticationResponseJSON,
+    onSuccess?: (outcome: AuthenticationOutcomeDto) => Promise<void>,
+  ): Promise<Attempt> {
+    const first = await this.round(ctx, storeName, sessionId, response, onSuccess);
+    if (!('changed' in first)) return first;
+    return this.host.run(async () => {
+      await this.repository.lockRows(ctx.tenantId, first.changed.userId, first.changed.passkeyId);
+      const again = await this.round(ctx, storeName, sessionId, response, onSuccess);
+      // cannot happen: nothing changes rows this transaction holds locked
+      if ('changed' in again) throw new Error('a locked user or passkey row changed');
+      return again;
     });
-    if (result.error) throw result.error;
-    return result.outcome!;
+  }
+
+  private async round(
+    ctx: RequestContext,
+    storeName: string,
+    sessionId: string,
+    response: AuthenticationResponseJSON,
+    onSuccess?: (outcome: AuthenticationOutcomeDto) => Promise<void>,
+  ): Promise<Attempt | { changed: { userId: string; passkeyId: string } }> {
+    const read = await this.repository.read(ctx.tenantId, storeName, sessionId, response.id);
+    if (!read) throw await this.notClaimable(ctx, storeName, sessionId);
+    const judged = await this.judge(ctx, read, response);
+    if ('error' in judged) {
+      // false: a concurrent completion ended the session first; answer as a replay is answered
+      if (!(await this.recordFailure(ctx, read, judged)))
+        throw await this.notClaimable(ctx, storeName, sessionId);
+      return { error: judged.error };
+    }
+    const settled = await this.repository.settleSuccess(ctx.tenantId, judged.write);
+    if (settled === 'gone') throw await this.notClaimable(ctx, storeName, sessionId);
+    if (settled === 'changed') {
+      return { changed: { userId: judged.write.userId, passkeyId: judged.write.passkeyId } };
+    }
+    if (onSuccess) await onSuccess(judged.outcome);
+    return { outcome: judged.outcome };
+  }
+
+  /** The ceremony's decision on what was read: the outcome and its writes, or the failure. */
+  private async judge(
+    ctx: RequestContext,
+    read: ReadAssertion,
+    response: AuthenticationResponseJSON,
+  ): Promise<
+    | { outcome: AuthenticationOutcomeDto; write: SettledSuccess }
+    | { error: DomainError; signedBy?: UserEntity }
+  > {
+    const { session } = read;
+    // set once the stored public key verified the signature: from then on, failures are the user's
+    let signedBy: UserEntity | undefined;
+    try {
+      const expected: Expected = {
+        type: 'webauthn.get',
+        challenge: session.challenge,
+        rpId: session.snapshot.rpId,
+        origins: session.snapshot.origins,
+        requireUserVerification: session.snapshot.userVerification === 'required',
+      };
+      const prechecked = precheckAssertion(response, expected);
+      const { passkey, owner, signed } = await this.provePossession(
+        session,
+        response,
+        read,
+        expected,
+        prechecked,
+      );
+      signedBy = owner;
+      if (passkey.status !== PasskeyStatus.ACTIVE) {
+        throw new DomainError(ErrorCode.PASSKEY_NOT_ACTIVE, `The passkey is ${passkey.status}`);
+      }
+      assertMayUsePasskeys(owner, Date.now());
+      const verified = judgeSignedAssertion(
+        signed,
+        passkey,
+        expected.requireUserVerification,
+        session.snapshot.counterPolicy as CounterPolicyName,
+      );
+      const outcome: AuthenticationOutcomeDto = {
+        sessionId: session.id,
+        status: 'SUCCEEDED',
+        userId: owner.id,
+        externalId: owner.externalId,
+        passkeyId: passkey.id,
+        credentialId: passkey.credentialId,
+        userVerified: verified.userVerified,
+        backedUp: verified.backedUp,
+        counterRegression: verified.counterRegression,
+        authenticatedAt: new Date().toISOString(),
+      };
+      const write: SettledSuccess = {
+        passkeyId: passkey.id,
+        newCounter: verified.newCounter,
+        backedUp: verified.backedUp,
+        flagged: verified.counterRegression && session.snapshot.counterPolicy === 'FLAG',
+        userId: owner.id,
+        state: afterSuccess(owner),
+        sessionId: session.id,
+        outcome,
+        audit: auditRow(ctx, AuditEventType.PASSKEY_AUTHENTICATION_SUCCEEDED, {
+          sessionId: session.id,
+          userId: owner.id,
+          passkeyId: passkey.id,
+          counterRegression: verified.counterRegression,
+        }),
+        versions: read.versions,
+      };
+      return { outcome, write };
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return { error, signedBy };
+    }
+  }
+
+  private notClaimable(ctx: RequestContext, storeName: string, sessionId: string) {
+    return this.sessions.notClaimable(
+      ctx.tenantId,
+      storeName,
+      sessionId,
+      CeremonyKind.AUTHENTICATION,
+    );
   }
 
   get(ctx: RequestContext, storeName: string, sessionId: string): Promise<CeremonySessionDto> {
@@ -247,7 +303,7 @@ export class AuthenticationService {
   private async provePossession(
     session: CeremonySessionEntity,
     response: AuthenticationResponseJSON,
-    claimed: ClaimedAssertion,
+    claimed: ReadAssertion,
     expected: Expected,
     prechecked: Prechecked,
   ): Promise<{ passkey: PasskeyEntity; owner: UserEntity; signed: SignedAssertion }> {
@@ -267,33 +323,50 @@ export class AuthenticationService {
     }
   }
 
-  /** The session ends FAILED with the reason; a failure proven by a signature counts towards the lockout. */
+  /**
+   * The session ends FAILED with the reason, in a transaction of its own (failures are not the hot
+   * path); a failure proven by a signature counts towards the lockout, on the user's state read
+   * again under its row lock.
+   */
   private async recordFailure(
     ctx: RequestContext,
-    lock: LockConfig,
-    session: CeremonySessionEntity,
-    user: UserEntity | undefined,
-    error: DomainError,
-    signatureVerified: boolean,
-  ): Promise<void> {
-    await this.sessions.end(session.id, {
-      status: SessionStatus.FAILED,
-      failure: error,
-      userId: session.userId ?? user?.id ?? null,
-    });
-    await this.audit.record(ctx, {
-      type: AuditEventType.PASSKEY_AUTHENTICATION_FAILED,
-      details: { sessionId: session.id, userId: user?.id ?? null, code: error.code },
-    });
-    const viaApiKey = ctx.principal.keyId !== null;
-    if (!user || !countsTowardsLockout({ code: error.code, signatureVerified, viaApiKey })) return;
-    const { event, ...state } = afterFailure(user, lock, new Date());
-    await this.repository.recordLockState(ctx.tenantId, user.id, state);
-    if (event) {
+    read: ReadAssertion,
+    judged: { error: DomainError; signedBy?: UserEntity },
+  ): Promise<boolean> {
+    const { session } = read;
+    const { error, signedBy } = judged;
+    // username-less, an unverified assertion names a user the caller chose: attribute nothing
+    const user = session.userId ? read.user : signedBy;
+    return this.host.run(async () => {
+      const claimed = await this.repository.claimFailed(
+        ctx.tenantId,
+        session.id,
+        session.userId ?? user?.id ?? null,
+        { code: error.code, detail: storableText(error.detail, 1000) },
+      );
+      if (!claimed) return false;
       await this.audit.record(ctx, {
-        type: event === 'LOCKED' ? AuditEventType.USER_LOCKED : AuditEventType.USER_TEMP_LOCKED,
-        details: { userId: user.id, until: state.tempLockedUntil?.toISOString() ?? null },
+        type: AuditEventType.PASSKEY_AUTHENTICATION_FAILED,
+        details: { sessionId: session.id, userId: user?.id ?? null, code: error.code },
       });
-    }
+      const viaApiKey = ctx.principal.keyId !== null;
+      const signatureVerified = !!signedBy;
+      if (!user || !countsTowardsLockout({ code: error.code, signatureVerified, viaApiKey }))
+        return true;
+      const current = await this.repository.lockStateForUpdate(ctx.tenantId, user.id);
+      if (!current) return true;
+      const { event, ...state } = afterFailure(current, read.lock, new Date());
+      await this.repository.recordLockState(ctx.tenantId, user.id, state);
+      if (event) {
+        await this.audit.record(ctx, {
+          type: event === 'LOCKED' ? AuditEventType.USER_LOCKED : AuditEventType.USER_TEMP_LOCKED,
+          details: { userId: user.id, until: state.tempLockedUntil?.toISOString() ?? null },
+        });
+      }
+      return true;
+    });
   }
 }
+
+/** A completion's result: the outcome, or the failure it recorded. */
+type Attempt = { outcome: AuthenticationOutcomeDto } | { error: DomainError };

@@ -1,0 +1,122 @@
+/**
+ * A completion reads without locks, verifies, then claims the session and writes its outcome in
+ * one statement, only if the user and passkey rows are still the versions it judged. These tests
+ * change those rows while a completion is in flight (held at the outcome statement by a row lock
+ * taken from a second connection) and check that the change wins.
+ */
+import { Client } from 'pg';
+import { call, expectStatus } from '../support/api';
+import {
+  authSessionUrl,
+  authStartUrl,
+  completeAuthentication,
+  registerPasskey,
+  start,
+} from '../support/ceremonies';
+import { passkeyWorld, World } from '../support/passkey-world';
+import { expectProblem } from '../support/problem';
+import { SoftAuthenticator } from '../support/soft-authenticator';
+import { createTestApp, TestApp } from '../support/test-app';
+
+describe('authentication completions under concurrent changes', () => {
+  let t: TestApp;
+  let w: World;
+  let db: Client;
+  beforeAll(async () => {
+    t = await createTestApp();
+    w = await passkeyWorld(t.app);
+    db = new Client({ connectionString: t.database.url });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  /** Waits until some other backend waits for a row lock (the completion's outcome statement). */
+  async function completionWaitingForLock(): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND datname = current_database()`,
+      );
+      if (rows[0].n > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error('no completion came to wait for the row lock');
+  }
+
+  async function enrolled(device = new SoftAuthenticator()) {
+    const user = await w.newUser();
+    const reg = await registerPasskey(t.app, w, device, user.id);
+    return { user, device, passkeyId: reg.passkeyId };
+  }
+
+  async function inFlight(userId: string, device: SoftAuthenticator) {
+    const started = await start(t.app, w.key, authStartUrl(w, userId, 'default'));
+    const response = device.authenticate(started.clientRequest as never, w.origin);
+    return { sessionId: started.sessionId, response };
+  }
+
+  async function underLock(
+    table: 'users' | 'passkeys',
+    id: string,
+    change: string,
+    work: () => Promise<unknown>,
+  ) {
+    await db.query('BEGIN');
+    await db.query(`SELECT 1 FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
+    const pending = work();
+    try {
+      await completionWaitingForLock();
+      await db.query(`UPDATE ${table} SET ${change} WHERE id = $1`, [id]);
+    } finally {
+      await db.query('COMMIT');
+    }
+    return pending;
+  }
+
+  it('a user locked while their completion is in flight is not signed in', async () => {
+    const { user, device } = await enrolled();
+    const { sessionId, response } = await inFlight(user.id, device);
+    const res = (await underLock('users', user.id, "status = 'LOCKED'", () =>
+      completeAuthentication(t.app, w, sessionId, response),
+    )) as Awaited<ReturnType<typeof completeAuthentication>>;
+    expectProblem(res, 403, 'USER_LOCKED');
+    const session = await call(t.app, 'GET', authSessionUrl(w, sessionId), { key: w.key });
+    expect(session.json()).toMatchObject({ status: 'FAILED', failure: { code: 'USER_LOCKED' } });
+  });
+
+  it('a passkey revoked while its completion is in flight does not authenticate', async () => {
+    const { user, device, passkeyId } = await enrolled();
+    const { sessionId, response } = await inFlight(user.id, device);
+    const res = (await underLock('passkeys', passkeyId, "status = 'REVOKED'", () =>
+      completeAuthentication(t.app, w, sessionId, response),
+    )) as Awaited<ReturnType<typeof completeAuthentication>>;
+    expectProblem(res, 400, 'PASSKEY_NOT_ACTIVE');
+    const passkeys = (
+      await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}/passkeys`, { key: w.key })
+    ).json();
+    expect(passkeys[0]).toMatchObject({ status: 'REVOKED', useCount: 0 });
+  });
+
+  it('parallel sign-ins of one user with one counter-less passkey all succeed, each counted once', async () => {
+    const { user, device } = await enrolled(new SoftAuthenticator({ counterStep: 0 }));
+    const flights = [];
+    for (let i = 0; i < 8; i++) flights.push(await inFlight(user.id, device));
+    const results = await Promise.all(
+      flights.map((f) => completeAuthentication(t.app, w, f.sessionId, f.response)),
+    );
+    for (const res of results) expectStatus(res, 200);
+    const passkeys = (
+      await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}/passkeys`, { key: w.key })
+    ).json();
+    expect(passkeys[0].useCount).toBe(8);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM audit_events
+        WHERE type = 'PASSKEY_AUTHENTICATION_SUCCEEDED' AND details->>'userId' = $1`,
+      [user.id],
+    );
+    expect(rows[0].n).toBe(8);
+  });
+});
