@@ -1,7 +1,7 @@
 /**
  * A completion reads without locks, verifies, then claims the session and writes its outcome in
  * one statement, only if the user and passkey rows are still the versions it judged. These tests
- * change those rows while a completion is in flight (held at the outcome statement by a row lock
+ * change those rows while a completion (authentication or registration) is in flight (held at the outcome statement by a row lock
  * taken from a second connection) and check that the change wins.
  */
 import { Client } from 'pg';
@@ -10,7 +10,9 @@ import {
   authSessionUrl,
   authStartUrl,
   completeAuthentication,
+  completeRegistration,
   registerPasskey,
+  regStartUrl,
   start,
 } from '../support/ceremonies';
 import { passkeyWorld, World } from '../support/passkey-world';
@@ -18,7 +20,7 @@ import { expectProblem } from '../support/problem';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 import { createTestApp, TestApp } from '../support/test-app';
 
-describe('authentication completions under concurrent changes', () => {
+describe('ceremony completions under concurrent changes', () => {
   let t: TestApp;
   let w: World;
   let db: Client;
@@ -98,6 +100,20 @@ describe('authentication completions under concurrent changes', () => {
       await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}/passkeys`, { key: w.key })
     ).json();
     expect(passkeys[0]).toMatchObject({ status: 'REVOKED', useCount: 0 });
+  });
+
+  it('a user disabled while their registration is in flight gets no passkey', async () => {
+    const user = await w.newUser();
+    const started = await start(t.app, w.key, regStartUrl(w, user.id, 'default'));
+    const response = new SoftAuthenticator().register(started.clientRequest as never, w.origin);
+    const res = (await underLock('users', user.id, "status = 'DISABLED'", () =>
+      completeRegistration(t.app, w, started.sessionId, response),
+    )) as Awaited<ReturnType<typeof completeRegistration>>;
+    expectProblem(res, 403, 'USER_DISABLED');
+    const passkeys = await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}/passkeys`, {
+      key: w.key,
+    });
+    expect(passkeys.json()).toEqual([]);
   });
 
   it('parallel sign-ins of one user with one counter-less passkey all succeed, each counted once', async () => {

@@ -24,7 +24,7 @@ import { createTestApp, TestApp } from '../support/test-app';
  */
 const BUDGET: Record<string, number> = {
   registrationStart: 5,
-  registrationComplete: 6,
+  registrationComplete: 4,
   authenticationStart: 3,
   authenticationComplete: 3,
   usernamelessStart: 3,

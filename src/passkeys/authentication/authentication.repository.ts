@@ -4,7 +4,7 @@ import { TransactionHost } from '../../database/transaction-host';
 import { UserEntity } from '../../users/user.entity';
 import { userNotFound } from '../../users/users.service';
 import type { LockConfig, LockState } from '../webauthn/lockout';
-import { assertStartTarget, AuditRow, claimedSession, RawRow, userFrom } from '../sessions/rows';
+import { assertStartTarget, AuditRow, sessionFrom, RawRow, userFrom } from '../sessions/rows';
 import { USER_COLUMNS } from '../sessions/sessions.repository';
 import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
 import { PasskeyEntity, PasskeyStatus } from '../credentials/passkey.entity';
@@ -114,16 +114,6 @@ const SETTLE_SUCCESS = prepared(
           (SELECT count(*) FROM g)::int + (SELECT count(*) FROM gk)::int AS unchanged`,
 );
 
-/** A failure claims the session as FAILED (only a pending one: a concurrent completion won). */
-const CLAIM_FAILED = prepared(
-  'auth_claim_failed',
-  `UPDATE ceremony_sessions SET status = 'FAILED', completed_at = now(), user_id = $3,
-          failure_code = $4, failure_detail = $5
-    WHERE tenant_id = $1 AND id = $2 AND kind = '${CeremonyKind.AUTHENTICATION}'
-      AND status = 'PENDING' AND expires_at > now()
-   RETURNING id`,
-);
-
 /** A counted failure re-reads the user's lock state under a row lock (inside its transaction). */
 const LOCK_STATE_FOR_UPDATE = prepared(
   'auth_lock_state_for_update',
@@ -215,7 +205,7 @@ export class AuthenticationRepository {
     ]);
     if (!row) return undefined;
     return {
-      session: claimedSession(row, CeremonyKind.AUTHENTICATION),
+      session: sessionFrom(row, CeremonyKind.AUTHENTICATION),
       lock: {
         maxFailedAttempts: row.max_failed_attempts,
         tempLockSeconds: row.temp_lock_seconds,
@@ -274,23 +264,6 @@ export class AuthenticationRepository {
     );
     if (row.claimed === 1) return 'claimed';
     return row.unchanged === 2 ? 'gone' : 'changed';
-  }
-
-  /** Ends a pending session FAILED; false when it was not pending any more. */
-  async claimFailed(
-    tenantId: string,
-    sessionId: string,
-    userId: string | null,
-    failure: { code: string; detail: string },
-  ): Promise<boolean> {
-    const [rows] = await runPrepared<[unknown[], number]>(this.host.executor, CLAIM_FAILED, [
-      tenantId,
-      sessionId,
-      userId,
-      failure.code,
-      failure.detail,
-    ]);
-    return rows.length === 1;
   }
 
   /** Holds the user's and the passkey's rows until the transaction ends (inside `host.run`). */

@@ -13,7 +13,6 @@ import {
   ReadAssertion,
   SettledSuccess,
 } from './authentication.repository';
-import { storableText } from '../../common/text';
 import {
   CounterPolicyName,
   judgeSignedAssertion,
@@ -338,11 +337,10 @@ export class AuthenticationService {
     // username-less, an unverified assertion names a user the caller chose: attribute nothing
     const user = session.userId ? read.user : signedBy;
     return this.host.run(async () => {
-      const claimed = await this.repository.claimFailed(
+      const claimed = await this.sessions.failPending(
         ctx.tenantId,
-        session.id,
-        session.userId ?? user?.id ?? null,
-        { code: error.code, detail: storableText(error.detail, 1000) },
+        { ...session, userId: session.userId ?? user?.id ?? null },
+        error,
       );
       if (!claimed) return false;
       await this.audit.record(ctx, {

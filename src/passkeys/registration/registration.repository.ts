@@ -6,8 +6,8 @@ import { TransactionHost } from '../../database/transaction-host';
 import type { RegistrationPolicyEntity } from '../../policies/registration-policy.entity';
 import { UserEntity } from '../../users/user.entity';
 import type { NewCredential } from '../webauthn/registration-ceremony';
-import { assertStartTarget, AuditRow, claimedSession, RawRow, userFrom } from '../sessions/rows';
-import { claimCte, USER_COLUMNS } from '../sessions/sessions.repository';
+import { assertStartTarget, AuditRow, sessionFrom, RawRow, userFrom } from '../sessions/rows';
+import { USER_COLUMNS } from '../sessions/sessions.repository';
 import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
 
 type RegistrationPolicy = Pick<
@@ -44,11 +44,13 @@ export interface RegistrationStartContext {
   existing: { id: string; transports: string[] }[];
 }
 
-export interface ClaimedRegistration {
+export interface ReadRegistration {
   session: CeremonySessionEntity;
-  /** The session's user, locked for the update: a user's registrations run one at a time. */
+  /** The session's user (undefined when it was deleted meanwhile). */
   user: UserEntity | undefined;
-  /** The FIDO metadata of the AAGUID the response claims, read with the claim. */
+  /** The user row's version (xmin), for the compare-and-set of a success. */
+  userVersion: string;
+  /** The FIDO metadata of the AAGUID the response claims, read with the session. */
   metadata: MetadataEntry | undefined;
 }
 
@@ -87,42 +89,63 @@ const READ_HANDLE = prepared(
   'SELECT handle FROM user_handles WHERE user_id = $1 AND relying_party_id = $2',
 );
 
-/** Also reads the FIDO metadata of the AAGUID the response claims ($4, may be null). */
-const CLAIM_WITH_USER = prepared(
-  'reg_claim_with_user',
-  `${claimCte(CeremonyKind.REGISTRATION)}
-   SELECT c.id, c.tenant_id, c.store_id, c.relying_party_id, c.user_id, c.challenge, c.snapshot, x.*,
+/**
+ * A completion's read, without a lock and without claiming: the pending session, its user (with
+ * the row version `xmin`) and the FIDO metadata of the AAGUID the response claims ($4, may be null).
+ */
+const READ_REGISTRATION = prepared(
+  'reg_read_registration',
+  `SELECT cs.id, cs.tenant_id, cs.store_id, cs.relying_party_id, cs.user_id, cs.challenge, cs.snapshot,
+          ${USER_COLUMNS}, u.xmin::text AS u_version,
           (SELECT ${METADATA_ROWS} FROM authenticator_metadata WHERE aaguid = $4::uuid) AS metadata
-     FROM c LEFT JOIN LATERAL (SELECT ${USER_COLUMNS} FROM users u WHERE u.id = c.user_id FOR UPDATE) x ON true`,
+     FROM ceremony_sessions cs
+     JOIN stores s ON s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
+     LEFT JOIN users u ON u.tenant_id = $2 AND u.id = cs.user_id
+    WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = '${CeremonyKind.REGISTRATION}'
+      AND cs.status = 'PENDING' AND cs.expires_at > now()`,
 );
 
 /**
- * The new passkey, the session's outcome and the audit event in one statement. The cap is
- * counted here, under the user's lock (not from the claim's snapshot); a credential id already
- * registered at the relying party inserts nothing, and then nothing else is written either.
+ * A success in one statement, without BEGIN/COMMIT. The user row is locked only if it is still
+ * the version the verification judged (`g`, compare-and-set on xmin) and the session only if it is
+ * still pending (`sl`); the passkey is inserted only with both and below the tenant's cap, and
+ * the session's outcome, the audit event and a touch of the user row are written only with the
+ * passkey. Every new passkey of a user touches the user row in its statement, so an unchanged
+ * xmin also means no passkey of the user was added since the read: the cap counted in this
+ * statement's snapshot is exact. A credential id registered at the relying party meanwhile
+ * inserts nothing (ON CONFLICT), and then nothing else is written either.
  */
-const RECORD_SUCCESS = prepared(
-  'reg_record_success',
-  `WITH cap AS (
-     SELECT (SELECT count(*) FROM passkeys WHERE user_id = $4) < t.max_passkeys_per_user AS ok,
+const SETTLE_SUCCESS = prepared(
+  'reg_settle_success',
+  `WITH g AS (
+     SELECT id FROM users WHERE tenant_id = $1 AND id = $4 AND xmin = $27::text::xid FOR UPDATE),
+   sl AS (
+     SELECT id FROM ceremony_sessions
+      WHERE tenant_id = $1 AND id = $15 AND status = 'PENDING' AND expires_at > now() FOR UPDATE),
+   cap AS (
+     SELECT (SELECT count(*) FROM passkeys WHERE tenant_id = $1 AND user_id = $4) < t.max_passkeys_per_user AS ok,
             t.max_passkeys_per_user AS max
        FROM tenants t WHERE t.id = $1),
    k AS (
-     INSERT INTO passkeys (tenant_id, store_id, relying_party_id, user_id, credential_id, public_key, algorithm,
+     INSERT INTO passkeys (id, tenant_id, store_id, relying_party_id, user_id, credential_id, public_key, algorithm,
                            sign_counter, aaguid, transports, backup_eligible, backed_up, attestation_format,
                            display_name, status, attestation_verified, attestation_trusted,
                            attestation_root_sha256, attestation_root_subject, authenticator_name)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'ACTIVE', $22, $23, $24, $25, $26
-       FROM cap WHERE cap.ok
+     SELECT $28, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'ACTIVE', $22, $23, $24, $25, $26
+      WHERE EXISTS (SELECT 1 FROM g) AND EXISTS (SELECT 1 FROM sl) AND (SELECT ok FROM cap)
      ON CONFLICT (relying_party_id, credential_id) DO NOTHING
      RETURNING id),
    s AS (
-     UPDATE ceremony_sessions SET outcome = $16::jsonb || jsonb_build_object('passkeyId', k.id)
-       FROM k WHERE ceremony_sessions.id = $15 RETURNING 1),
+     UPDATE ceremony_sessions SET status = 'SUCCEEDED', completed_at = now(), outcome = $16
+       FROM k WHERE ceremony_sessions.tenant_id = $1 AND ceremony_sessions.id = $15),
+   u AS (
+     UPDATE users SET updated_at = now() FROM k WHERE users.tenant_id = $1 AND users.id = $4),
    a AS (
      INSERT INTO audit_events (tenant_id, type, actor_key_id, request_id, ip, details)
-     SELECT $1, $17, $18, $19, $20, $21::jsonb || jsonb_build_object('passkeyId', k.id) FROM k RETURNING 1)
-   SELECT (SELECT ok FROM cap) AS below_cap, (SELECT max FROM cap) AS max, (SELECT id FROM k) AS passkey_id`,
+     SELECT $1, $17, $18, $19, $20, $21 FROM k)
+   SELECT (SELECT count(*) FROM k)::int AS inserted, (SELECT count(*) FROM g)::int AS unchanged,
+          (SELECT count(*) FROM sl)::int AS pending, (SELECT ok FROM cap) AS below_cap,
+          (SELECT max FROM cap) AS max`,
 );
 
 /**
@@ -197,14 +220,14 @@ export class RegistrationRepository {
     return kept?.handle;
   }
 
-  /** Claims the session; undefined when it cannot be claimed (unknown, expired, completed). */
-  async claim(
+  /** The pending session and what verification needs; undefined when none is pending. */
+  async read(
     tenantId: string,
     storeName: string,
     sessionId: string,
     aaguid: string | null,
-  ): Promise<ClaimedRegistration | undefined> {
-    const [row] = await runPrepared<RawRow[]>(this.host.executor, CLAIM_WITH_USER, [
+  ): Promise<ReadRegistration | undefined> {
+    const [row] = await runPrepared<RawRow[]>(this.host.executor, READ_REGISTRATION, [
       sessionId,
       tenantId,
       storeName,
@@ -212,27 +235,38 @@ export class RegistrationRepository {
     ]);
     if (!row) return undefined;
     return {
-      session: claimedSession(row, CeremonyKind.REGISTRATION),
+      session: sessionFrom(row, CeremonyKind.REGISTRATION),
       user: row.u_id ? userFrom(row) : undefined,
+      userVersion: row.u_version,
       metadata: aaguid ? entryOf(aaguid, row.metadata ?? []) : undefined,
     };
   }
 
-  /** Inserts the passkey and settles the session; says which rule refused it otherwise. */
-  async recordSuccess(
-    session: CeremonySessionEntity,
-    userId: string,
-    credential: NewCredential,
-    outcome: object,
-    audit: AuditRow,
-  ): Promise<{ belowCap: boolean; max: number; passkeyId: string | null }> {
+  /**
+   * Inserts the passkey and settles the session in one statement. `changed`: the user changed
+   * since the read (nothing written; judge again). Otherwise says which rule refused it, or
+   * `gone` when the session is no longer pending.
+   */
+  async settleSuccess(
+    tenantId: string,
+    w: {
+      session: CeremonySessionEntity;
+      userId: string;
+      userVersion: string;
+      passkeyId: string;
+      credential: NewCredential;
+      outcome: object;
+      audit: AuditRow;
+    },
+  ): Promise<'claimed' | 'changed' | 'gone' | { capExceeded: number } | 'credentialTaken'> {
+    const { session, credential } = w;
     const [row] = await runPrepared<
-      { below_cap: boolean; max: number; passkey_id: string | null }[]
-    >(this.host.executor, RECORD_SUCCESS, [
-      session.tenantId,
+      { inserted: number; unchanged: number; pending: number; below_cap: boolean; max: number }[]
+    >(this.host.executor, SETTLE_SUCCESS, [
+      tenantId,
       session.storeId,
       session.relyingPartyId,
-      userId,
+      w.userId,
       credential.credentialId,
       Buffer.from(credential.publicKey),
       credential.algorithm,
@@ -244,18 +278,34 @@ export class RegistrationRepository {
       credential.attestationFormat,
       session.snapshot.passkeyDisplayName ?? 'Passkey',
       session.id,
-      JSON.stringify(outcome),
-      audit.type,
-      audit.actorKeyId,
-      audit.requestId,
-      audit.ip,
-      JSON.stringify(audit.details),
+      JSON.stringify(w.outcome),
+      w.audit.type,
+      w.audit.actorKeyId,
+      w.audit.requestId,
+      w.audit.ip,
+      JSON.stringify(w.audit.details),
       credential.attestation.verified,
       credential.attestation.trusted,
       credential.attestation.rootSha256,
       credential.attestation.rootSubject,
       credential.attestation.authenticatorName,
+      w.userVersion,
+      w.passkeyId,
     ]);
-    return { belowCap: row.below_cap, max: row.max, passkeyId: row.passkey_id };
+    if (row.inserted === 1) return 'claimed';
+    if (row.unchanged === 0) return 'changed';
+    if (row.pending === 0) return 'gone';
+    if (!row.below_cap) return { capExceeded: row.max };
+    return 'credentialTaken';
+  }
+
+  /** Holds the user's row until the transaction ends (inside `host.run`). */
+  async lockUser(tenantId: string, userId: string): Promise<void> {
+    await runPrepared(this.host.executor, LOCK_USER, [tenantId, userId]);
   }
 }
+
+const LOCK_USER = prepared(
+  'reg_lock_user',
+  'SELECT id FROM users WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+);

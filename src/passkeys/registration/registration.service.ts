@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { DEFAULT_TRUST_POLICY, TrustPolicy } from '../../attestation/attestation-trust';
-import { MetadataRepository } from '../../attestation/metadata.repository';
 import { AuditEventType } from '../../audit/audit-event-type';
 import { AuditService } from '../../audit/audit.service';
 import type { RequestContext } from '../../auth/request-context';
@@ -15,12 +14,9 @@ import { authenticatorName } from '../webauthn/aaguid-names';
 import { chooseChallenge, newUserHandle } from '../webauthn/challenge';
 import { registrationOptions } from '../webauthn/options';
 import { fromBase64Url } from '../webauthn/prechecks';
-import { claimedAaguid, verifyAttestation } from '../webauthn/registration-ceremony';
-import {
-  CeremonyKind,
-  CeremonySessionEntity,
-  SessionStatus,
-} from '../sessions/ceremony-session.entity';
+import { randomUUID } from 'node:crypto';
+import { claimedAaguid, NewCredential, verifyAttestation } from '../webauthn/registration-ceremony';
+import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
 import { auditRow } from '../sessions/rows';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { RegistrationRepository, RegistrationStartContext } from './registration.repository';
@@ -65,7 +61,6 @@ export class RegistrationService {
     private readonly users: UsersService,
     private readonly sessions: SessionsRepository,
     private readonly audit: AuditService,
-    private readonly metadata: MetadataRepository,
   ) {}
 
   async start(
@@ -113,10 +108,7 @@ export class RegistrationService {
     assertMayUsePasskeys(user, Date.now());
     const handle = await this.userHandle(user, rp.id, created ? null : found.handle, dto);
     if (!created && found.passkeyCount >= found.maxPasskeysPerUser) {
-      throw new DomainError(
-        ErrorCode.MAX_PASSKEYS_EXCEEDED,
-        `The user already has the maximum of ${found.maxPasskeysPerUser} passkeys`,
-      );
+      throw maxPasskeysExceeded(found.maxPasskeysPerUser);
     }
     const clientRequest = await registrationOptions({
       rp: { id: rp.rpId, name: rp.name },
@@ -176,9 +168,10 @@ export class RegistrationService {
   }
 
   /**
-   * Completes the session. `onSuccess` runs inside the same database transaction (the host
-   * carries it), after the ceremony's own writes: whatever it writes commits or rolls back with
-   * the success.
+   * Completes the session: one read, the verification, one statement that claims the session and
+   * inserts the passkey (no transaction on the way of a success). When the user changed in
+   * between, judged again holding the user's row lock. `onSuccess` runs inside a transaction with
+   * the success: whatever it writes commits or rolls back with it.
    */
   async complete(
     ctx: RequestContext,
@@ -188,89 +181,123 @@ export class RegistrationService {
     onSuccess?: (outcome: RegistrationOutcomeDto) => Promise<void>,
   ): Promise<RegistrationOutcomeDto> {
     const response = dto.clientResponse as unknown as RegistrationResponseJSON;
+    const round = () => this.round(ctx, storeName, sessionId, response, onSuccess);
+    const attempt = async (): Promise<Attempt> => {
+      const first = await round();
+      if (!('changed' in first)) return first;
+      return this.host.run(async () => {
+        await this.repository.lockUser(ctx.tenantId, first.changed.userId);
+        const again = await round();
+        // cannot happen: nothing changes a row this transaction holds locked
+        if ('changed' in again) throw new Error('a locked user row changed');
+        return again;
+      });
+    };
+    const result = await (onSuccess ? this.host.run(attempt) : attempt());
+    if ('error' in result) throw result.error;
+    return result.outcome;
+  }
+
+  private async round(
+    ctx: RequestContext,
+    storeName: string,
+    sessionId: string,
+    response: RegistrationResponseJSON,
+    onSuccess?: (outcome: RegistrationOutcomeDto) => Promise<void>,
+  ): Promise<Attempt | { changed: { userId: string } }> {
     const aaguid = claimedAaguid(response);
-    const result = await this.host.run(async () => {
-      const claimed = await this.repository.claim(ctx.tenantId, storeName, sessionId, aaguid);
-      if (!claimed) {
-        throw await this.sessions.notClaimable(
-          ctx.tenantId,
-          storeName,
-          sessionId,
-          CeremonyKind.REGISTRATION,
+    const read = await this.repository.read(ctx.tenantId, storeName, sessionId, aaguid);
+    if (!read) throw await this.notClaimable(ctx, storeName, sessionId);
+    const { session, user, metadata } = read;
+    const failed = async (error: DomainError): Promise<Attempt> => {
+      // false: a concurrent completion ended the session first; answer as a replay is answered
+      if (!(await this.recordFailure(ctx, session, error)))
+        throw await this.notClaimable(ctx, storeName, sessionId);
+      return { error };
+    };
+    let outcome: RegistrationOutcomeDto;
+    let credential: NewCredential;
+    try {
+      if (!user)
+        throw new DomainError(
+          ErrorCode.USER_NOT_FOUND,
+          'The user of this session no longer exists',
         );
-      }
-      const { session, user, metadata } = claimed;
-      try {
-        if (!user)
-          throw new DomainError(
-            ErrorCode.USER_NOT_FOUND,
-            'The user of this session no longer exists',
-          );
-        assertMayUsePasskeys(user, Date.now());
-        const credential = await verifyAttestation(response, {
-          type: 'webauthn.create',
-          challenge: session.challenge,
-          rpId: session.snapshot.rpId,
-          origins: session.snapshot.origins,
-          requireUserVerification: session.snapshot.userVerification === 'required',
-          algorithms: session.snapshot.algorithms ?? [],
-          trust: trustPolicyOf(session.snapshot),
-          // read with the claim; another AAGUID cannot occur (same bytes), but is read if it does
-          metadataFor: async (verified) =>
-            verified === aaguid ? metadata : this.metadata.find(verified),
-        });
-        const outcome: Omit<RegistrationOutcomeDto, 'passkeyId'> = {
-          sessionId: session.id,
-          status: 'SUCCEEDED',
-          userId: user.id,
-          externalId: user.externalId,
-          credentialId: credential.credentialId,
-          userVerified: credential.userVerified,
-          backupEligible: credential.backupEligible,
-          backedUp: credential.backedUp,
-          aaguid: credential.aaguid,
-          authenticatorName: credential.attestation.authenticatorName,
-          claimedAuthenticatorName: authenticatorName(credential.aaguid),
-          attestationFormat: credential.attestationFormat,
-          attestationVerified: credential.attestation.verified,
-          attestationTrusted: credential.attestation.trusted,
-          attestationRootSha256: credential.attestation.rootSha256,
-          attestationRootSubject: credential.attestation.rootSubject,
-          createdUser: session.snapshot.createdUser ?? false,
-        };
-        const { belowCap, max, passkeyId } = await this.repository.recordSuccess(
-          session,
-          user.id,
-          credential,
-          outcome,
-          auditRow(ctx, AuditEventType.PASSKEY_REGISTRATION_SUCCEEDED, {
-            sessionId: session.id,
-            userId: user.id,
-          }),
-        );
-        if (!belowCap) {
-          throw new DomainError(
-            ErrorCode.MAX_PASSKEYS_EXCEEDED,
-            `The user already has the maximum of ${max} passkeys`,
-          );
-        }
-        if (!passkeyId) {
-          throw new DomainError(
-            ErrorCode.CREDENTIAL_ALREADY_REGISTERED,
-            'This credential is already registered at this relying party',
-          );
-        }
-        const registered: RegistrationOutcomeDto = { ...outcome, passkeyId };
-        if (onSuccess) await onSuccess(registered);
-        return { outcome: registered };
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        await this.recordFailure(ctx, session, error);
-        return { error };
-      }
+      assertMayUsePasskeys(user, Date.now());
+      credential = await verifyAttestation(response, {
+        type: 'webauthn.create',
+        challenge: session.challenge,
+        rpId: session.snapshot.rpId,
+        origins: session.snapshot.origins,
+        requireUserVerification: session.snapshot.userVerification === 'required',
+        algorithms: session.snapshot.algorithms ?? [],
+        trust: trustPolicyOf(session.snapshot),
+        // read with the session for the AAGUID the response claims: the verified one is the same
+        metadataFor: async (verified) => {
+          if (verified !== aaguid)
+            throw new DomainError(ErrorCode.VERIFICATION_FAILED, 'The AAGUID is ambiguous');
+          return metadata;
+        },
+      });
+      outcome = {
+        sessionId: session.id,
+        status: 'SUCCEEDED',
+        userId: user.id,
+        externalId: user.externalId,
+        passkeyId: randomUUID(),
+        credentialId: credential.credentialId,
+        userVerified: credential.userVerified,
+        backupEligible: credential.backupEligible,
+        backedUp: credential.backedUp,
+        aaguid: credential.aaguid,
+        authenticatorName: credential.attestation.authenticatorName,
+        claimedAuthenticatorName: authenticatorName(credential.aaguid),
+        attestationFormat: credential.attestationFormat,
+        attestationVerified: credential.attestation.verified,
+        attestationTrusted: credential.attestation.trusted,
+        attestationRootSha256: credential.attestation.rootSha256,
+        attestationRootSubject: credential.attestation.rootSubject,
+        createdUser: session.snapshot.createdUser ?? false,
+      };
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return failed(error);
+    }
+    const settled = await this.repository.settleSuccess(ctx.tenantId, {
+      session,
+      userId: user.id,
+      userVersion: read.userVersion,
+      passkeyId: outcome.passkeyId,
+      credential,
+      outcome,
+      audit: auditRow(ctx, AuditEventType.PASSKEY_REGISTRATION_SUCCEEDED, {
+        sessionId: session.id,
+        userId: user.id,
+        passkeyId: outcome.passkeyId,
+      }),
     });
-    if (result.error) throw result.error;
-    return result.outcome!;
+    if (settled === 'changed') return { changed: { userId: user.id } };
+    if (settled === 'gone') throw await this.notClaimable(ctx, storeName, sessionId);
+    if (settled === 'credentialTaken') {
+      return failed(
+        new DomainError(
+          ErrorCode.CREDENTIAL_ALREADY_REGISTERED,
+          'This credential is already registered at this relying party',
+        ),
+      );
+    }
+    if (settled !== 'claimed') return failed(maxPasskeysExceeded(settled.capExceeded));
+    if (onSuccess) await onSuccess(outcome);
+    return { outcome };
+  }
+
+  private notClaimable(ctx: RequestContext, storeName: string, sessionId: string) {
+    return this.sessions.notClaimable(
+      ctx.tenantId,
+      storeName,
+      sessionId,
+      CeremonyKind.REGISTRATION,
+    );
   }
 
   get(ctx: RequestContext, storeName: string, sessionId: string): Promise<CeremonySessionDto> {
@@ -320,15 +347,29 @@ export class RegistrationService {
     return kept;
   }
 
-  private async recordFailure(
+  /** The session ends FAILED with the reason and its audit event; false when it was not pending. */
+  private recordFailure(
     ctx: RequestContext,
     session: CeremonySessionEntity,
     error: DomainError,
-  ): Promise<void> {
-    await this.sessions.end(session.id, { status: SessionStatus.FAILED, failure: error });
-    await this.audit.record(ctx, {
-      type: AuditEventType.PASSKEY_REGISTRATION_FAILED,
-      details: { sessionId: session.id, userId: session.userId, code: error.code },
+  ): Promise<boolean> {
+    return this.host.run(async () => {
+      if (!(await this.sessions.failPending(ctx.tenantId, session, error))) return false;
+      await this.audit.record(ctx, {
+        type: AuditEventType.PASSKEY_REGISTRATION_FAILED,
+        details: { sessionId: session.id, userId: session.userId, code: error.code },
+      });
+      return true;
     });
   }
+}
+
+/** A completion's result: the outcome, or the failure it recorded. */
+type Attempt = { outcome: RegistrationOutcomeDto } | { error: DomainError };
+
+function maxPasskeysExceeded(max: number): DomainError {
+  return new DomainError(
+    ErrorCode.MAX_PASSKEYS_EXCEEDED,
+    `The user already has the maximum of ${max} passkeys`,
+  );
 }

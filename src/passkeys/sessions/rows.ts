@@ -54,8 +54,8 @@ export function userFrom(row: RawRow): UserEntity {
   });
 }
 
-/** The claimed session of a `claimCte` row. */
-export function claimedSession(row: RawRow, kind: CeremonyKind): CeremonySessionEntity {
+/** The session columns of a completion's read (`cs.id`, `cs.tenant_id`, ... unaliased). */
+export function sessionFrom(row: RawRow, kind: CeremonyKind): CeremonySessionEntity {
   return Object.assign(new CeremonySessionEntity(), {
     id: row.id,
     tenantId: row.tenant_id,

@@ -9,13 +9,6 @@ import { StoreEntity } from '../../stores/store.entity';
 import { CeremonyKind, CeremonySessionEntity, SessionStatus } from './ceremony-session.entity';
 import { CeremonySessionDto } from '../dto/ceremony.dto';
 
-export interface SessionEnd {
-  status: SessionStatus.SUCCEEDED | SessionStatus.FAILED;
-  userId?: string | null;
-  outcome?: object;
-  failure?: DomainError;
-}
-
 /** Ceremony sessions in PostgreSQL: any instance completes what another started. */
 @Injectable()
 export class SessionsRepository {
@@ -92,17 +85,21 @@ export class SessionsRepository {
     );
   }
 
-  async end(id: string, end: SessionEnd): Promise<void> {
-    await this.sessions.update(
-      { id },
-      {
-        status: end.status,
-        ...(end.userId !== undefined ? { userId: end.userId } : {}),
-        outcome: end.outcome ?? null,
-        failureCode: end.failure?.code ?? null,
-        failureDetail: end.failure ? storableText(end.failure.detail, 1000) : null,
-      },
-    );
+  /** Ends a pending session FAILED with the reason; false when it was not pending any more. */
+  async failPending(
+    tenantId: string,
+    session: { id: string; kind: CeremonyKind; userId: string | null },
+    failure: DomainError,
+  ): Promise<boolean> {
+    const [rows] = await runPrepared<[unknown[], number]>(this.host.executor, FAIL_PENDING, [
+      tenantId,
+      session.id,
+      session.kind,
+      session.userId,
+      failure.code,
+      storableText(failure.detail, 1000),
+    ]);
+    return rows.length === 1;
   }
 
   async get(store: StoreEntity, id: string, kind: CeremonyKind): Promise<CeremonySessionDto> {
@@ -193,15 +190,11 @@ export interface NewSession {
   expiresAt: Date;
 }
 
-/**
- * The claim of a completion as a CTE `c`: at most one completion per session, whatever the
- * instances. Returns the session columns verification needs, plus `storeColumns` of `s`.
- */
-export function claimCte(kind: CeremonyKind, storeColumns = ''): string {
-  return `WITH c AS (
-     UPDATE ceremony_sessions cs SET status = 'SUCCEEDED', completed_at = now()
-       FROM stores s
-      WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = '${kind}' AND cs.status = 'PENDING'
-        AND cs.expires_at > now() AND s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
-      RETURNING cs.id, cs.tenant_id, cs.store_id, cs.relying_party_id, cs.user_id, cs.challenge, cs.snapshot${storeColumns})`;
-}
+/** A failed completion claims its session (only a pending one: a concurrent completion won). */
+const FAIL_PENDING = prepared(
+  'ceremony_fail_pending',
+  `UPDATE ceremony_sessions SET status = 'FAILED', completed_at = now(), user_id = coalesce($4, user_id),
+          failure_code = $5, failure_detail = $6
+    WHERE tenant_id = $1 AND id = $2 AND kind = $3 AND status = 'PENDING' AND expires_at > now()
+   RETURNING id`,
+);
