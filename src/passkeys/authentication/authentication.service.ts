@@ -5,7 +5,6 @@ import { AuditService } from '../../audit/audit.service';
 import type { RequestContext } from '../../auth/request-context';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { TransactionHost } from '../../database/transaction-host';
-import { StoresService } from '../../stores/stores.service';
 import { UserEntity } from '../../users/user.entity';
 import { UserRef } from '../../users/users.service';
 import {
@@ -58,7 +57,6 @@ export class AuthenticationService {
   constructor(
     private readonly host: TransactionHost,
     private readonly repository: AuthenticationRepository,
-    private readonly stores: StoresService,
     private readonly sessions: SessionsRepository,
     private readonly audit: AuditService,
   ) {}
@@ -284,15 +282,11 @@ export class AuthenticationService {
   }
 
   get(ctx: RequestContext, storeName: string, sessionId: string): Promise<CeremonySessionDto> {
-    return this.stores
-      .find(ctx, storeName)
-      .then((store) => this.sessions.get(store, sessionId, CeremonyKind.AUTHENTICATION));
+    return this.sessions.get(ctx.tenantId, storeName, sessionId, CeremonyKind.AUTHENTICATION);
   }
 
   cancel(ctx: RequestContext, storeName: string, sessionId: string): Promise<CeremonySessionDto> {
-    return this.stores
-      .find(ctx, storeName)
-      .then((store) => this.sessions.cancel(store, sessionId, CeremonyKind.AUTHENTICATION));
+    return this.sessions.cancel(ctx.tenantId, storeName, sessionId, CeremonyKind.AUTHENTICATION);
   }
 
   /**

@@ -301,15 +301,11 @@ export class RegistrationService {
   }
 
   get(ctx: RequestContext, storeName: string, sessionId: string): Promise<CeremonySessionDto> {
-    return this.stores
-      .find(ctx, storeName)
-      .then((store) => this.sessions.get(store, sessionId, CeremonyKind.REGISTRATION));
+    return this.sessions.get(ctx.tenantId, storeName, sessionId, CeremonyKind.REGISTRATION);
   }
 
   cancel(ctx: RequestContext, storeName: string, sessionId: string): Promise<CeremonySessionDto> {
-    return this.stores
-      .find(ctx, storeName)
-      .then((store) => this.sessions.cancel(store, sessionId, CeremonyKind.REGISTRATION));
+    return this.sessions.cancel(ctx.tenantId, storeName, sessionId, CeremonyKind.REGISTRATION);
   }
 
   /**

@@ -39,19 +39,31 @@ export class SessionsRepository {
     return row.session_id;
   }
 
-  /** Why a claim found nothing: no store, no session, expired (marked so), or completed. */
+  /** Why a completion found no pending session: no store, no session, expired (marked so), or completed. */
   async notClaimable(
     tenantId: string,
     storeName: string,
     sessionId: string,
     kind: CeremonyKind,
   ): Promise<DomainError> {
-    const store = await this.host.manager
-      .getRepository(StoreEntity)
-      .findOne({ where: { tenantId, name: storeName } });
+    const store = await this.store(tenantId, storeName);
     if (!store)
       return new DomainError(ErrorCode.STORE_NOT_FOUND, `Store ${storeName} does not exist`);
     return this.whyNotClaimable(store, sessionId, kind);
+  }
+
+  /** The store a session route names (the session must be in it). */
+  private store(tenantId: string, storeName: string): Promise<StoreEntity | null> {
+    return this.host.manager
+      .getRepository(StoreEntity)
+      .findOne({ where: { tenantId, name: storeName } });
+  }
+
+  private async storeOrThrow(tenantId: string, storeName: string): Promise<StoreEntity> {
+    const store = await this.store(tenantId, storeName);
+    if (!store)
+      throw new DomainError(ErrorCode.STORE_NOT_FOUND, `Store ${storeName} does not exist`);
+    return store;
   }
 
   private async whyNotClaimable(
@@ -102,7 +114,21 @@ export class SessionsRepository {
     return rows.length === 1;
   }
 
-  async get(store: StoreEntity, id: string, kind: CeremonyKind): Promise<CeremonySessionDto> {
+  /** A session of the store, as the API shows it. */
+  async get(
+    tenantId: string,
+    storeName: string,
+    id: string,
+    kind: CeremonyKind,
+  ): Promise<CeremonySessionDto> {
+    return this.getIn(await this.storeOrThrow(tenantId, storeName), id, kind);
+  }
+
+  private async getIn(
+    store: StoreEntity,
+    id: string,
+    kind: CeremonyKind,
+  ): Promise<CeremonySessionDto> {
     const session = await this.sessions.findOne({
       where: { id, storeId: store.id, tenantId: store.tenantId, kind },
     });
@@ -111,7 +137,13 @@ export class SessionsRepository {
   }
 
   /** A pending session can be cancelled; cancelled sessions never count as failed attempts. */
-  async cancel(store: StoreEntity, id: string, kind: CeremonyKind): Promise<CeremonySessionDto> {
+  async cancel(
+    tenantId: string,
+    storeName: string,
+    id: string,
+    kind: CeremonyKind,
+  ): Promise<CeremonySessionDto> {
+    const store = await this.storeOrThrow(tenantId, storeName);
     const result = await this.sessions
       .createQueryBuilder()
       .update()
@@ -127,7 +159,7 @@ export class SessionsRepository {
         },
       )
       .execute();
-    const session = await this.get(store, id, kind);
+    const session = await this.getIn(store, id, kind);
     if (!result.affected) {
       throw new DomainError(
         ErrorCode.SESSION_ALREADY_COMPLETED,
