@@ -8,16 +8,17 @@ import { RateLimiter } from '../rate-limit/rate-limiter';
 import { ApiKeyVerifier } from './api-key-verifier';
 import { AccessGuard } from './access.guard';
 import { JwksController } from './tokens/jwks.controller';
-import { SigningKeyEntity } from './tokens/signing-key.entity';
+import { SigningKeysRepository } from './tokens/signing-keys.repository';
 import { TokenService } from './tokens/token.service';
 import { TokensController } from './tokens/tokens.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKeyEntity, TenantEntity, SigningKeyEntity]), AuditModule],
+  imports: [TypeOrmModule.forFeature([ApiKeyEntity, TenantEntity]), AuditModule],
   controllers: [JwksController, TokensController],
   providers: [
     ApiKeyVerifier,
     TokenService,
+    SigningKeysRepository,
     RateLimiter,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],

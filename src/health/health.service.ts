@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { DomainError, ErrorCode } from '../common/errors';
+import { HealthRepository } from './health.repository';
 
 const READY_TIMEOUT_MS = 1500;
 
 @Injectable()
 export class HealthService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: HealthRepository) {}
 
   live(): { status: 'ok' } {
     return { status: 'ok' };
@@ -17,7 +17,7 @@ export class HealthService {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.dataSource.query('SELECT 1'),
+        this.database.ping(),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error('database check timed out')), READY_TIMEOUT_MS);
         }),

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AttestationModule } from '../attestation/attestation.module';
 import { AuditModule } from '../audit/audit.module';
 import { PoliciesModule } from '../policies/policies.module';
@@ -12,15 +11,14 @@ import { AuthenticationService } from './authentication/authentication.service';
 import { CeremonyResolver } from './ceremony-resolver';
 import { RegistrationRepository } from './registration/registration.repository';
 import { SessionsRepository } from './sessions/sessions.repository';
-import { PasskeyEntity } from './credentials/passkey.entity';
 import { PasskeysController } from './credentials/passkeys.controller';
+import { PasskeysRepository } from './credentials/passkeys.repository';
 import { PasskeysService } from './credentials/passkeys.service';
 import { RegistrationController } from './registration/registration.controller';
 import { RegistrationService } from './registration/registration.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([PasskeyEntity]),
     AuditModule,
     AttestationModule,
     StoresModule,
@@ -37,6 +35,7 @@ import { RegistrationService } from './registration/registration.service';
     AuthenticationService,
     RegistrationService,
     PasskeysService,
+    PasskeysRepository,
   ],
   exports: [AuthenticationService, RegistrationService, CeremonyResolver],
 })

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityTarget } from 'typeorm';
 import type { RequestContext } from '../auth/request-context';
 import { TransactionHost } from '../database/transaction-host';
 import { ErrorCode } from '../common/errors';
@@ -17,41 +18,65 @@ import {
   RegistrationPolicyResponseDto,
   UpdateRegistrationPolicyDto,
 } from './dto/registration-policy.dto';
-import { PolicyRepository } from './policy-repository';
+import { PolicyRepository, PolicyRow } from './policies.repository';
 import { RegistrationPolicyEntity } from './registration-policy.entity';
 
-function mapPage<E, D>(page: Page<E>, map: (e: E) => D): Page<D> {
-  return { ...page, content: page.content.map(map) };
+/** What sets one policy kind apart from the other; everything else they share. */
+export interface PolicyKind<E, R> {
+  /** Its word in messages: "No registration policy …". */
+  name: string;
+  entity: EntityTarget<E>;
+  notFound: ErrorCode;
+  /** What a create fills in for the fields it leaves out. */
+  defaults: Partial<E>;
+  toResponse: (policy: E) => R;
 }
 
-@Injectable()
-export class RegistrationPoliciesService {
-  readonly policies: PolicyRepository<RegistrationPolicyEntity>;
+export const REGISTRATION_POLICY: PolicyKind<
+  RegistrationPolicyEntity,
+  RegistrationPolicyResponseDto
+> = {
+  name: 'registration',
+  entity: RegistrationPolicyEntity,
+  notFound: ErrorCode.REGISTRATION_POLICY_NOT_FOUND,
+  defaults: REGISTRATION_DEFAULTS,
+  toResponse: (policy) => RegistrationPolicyResponseDto.from(policy),
+};
+
+export const AUTHENTICATION_POLICY: PolicyKind<
+  AuthenticationPolicyEntity,
+  AuthenticationPolicyResponseDto
+> = {
+  name: 'authentication',
+  entity: AuthenticationPolicyEntity,
+  notFound: ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND,
+  defaults: AUTHENTICATION_DEFAULTS,
+  toResponse: (policy) => AuthenticationPolicyResponseDto.from(policy),
+};
+
+/**
+ * The policy routes of one kind: a relying party's policies, created with the kind's defaults,
+ * read, listed, updated and deleted. `E` the entity, `C`/`U` the create/update bodies, `R` the
+ * response.
+ */
+export class PoliciesService<E extends PolicyRow, C extends Partial<E>, U extends Partial<E>, R> {
+  readonly policies: PolicyRepository<E>;
 
   constructor(
     host: TransactionHost,
     private readonly rps: RelyingPartiesService,
+    private readonly kind: PolicyKind<E, R>,
   ) {
-    this.policies = new PolicyRepository(
-      host,
-      RegistrationPolicyEntity,
-      ErrorCode.REGISTRATION_POLICY_NOT_FOUND,
-      'registration',
-    );
+    this.policies = new PolicyRepository(host, kind.entity, kind.notFound, kind.name);
   }
 
-  async create(
-    ctx: RequestContext,
-    storeName: string,
-    rpId: string,
-    dto: CreateRegistrationPolicyDto,
-  ): Promise<RegistrationPolicyResponseDto> {
+  async create(ctx: RequestContext, storeName: string, rpId: string, dto: C): Promise<R> {
     const { rp } = await this.rps.resolve(ctx, storeName, rpId);
     const created = await this.policies.create(ctx, rp, {
-      ...REGISTRATION_DEFAULTS,
+      ...this.kind.defaults,
       ...withoutUndefined(dto),
     });
-    return RegistrationPolicyResponseDto.from(created);
+    return this.kind.toResponse(created);
   }
 
   async list(
@@ -59,19 +84,15 @@ export class RegistrationPoliciesService {
     storeName: string,
     rpId: string,
     query: PageQueryDto,
-  ): Promise<Page<RegistrationPolicyResponseDto>> {
+  ): Promise<Page<R>> {
     const { rp } = await this.rps.resolve(ctx, storeName, rpId);
-    return mapPage(await this.policies.list(ctx, rp, query), RegistrationPolicyResponseDto.from);
+    const page = await this.policies.list(ctx, rp, query);
+    return { ...page, content: page.content.map(this.kind.toResponse) };
   }
 
-  async get(
-    ctx: RequestContext,
-    storeName: string,
-    rpId: string,
-    name: string,
-  ): Promise<RegistrationPolicyResponseDto> {
+  async get(ctx: RequestContext, storeName: string, rpId: string, name: string): Promise<R> {
     const { rp } = await this.rps.resolve(ctx, storeName, rpId);
-    return RegistrationPolicyResponseDto.from(await this.policies.find(ctx, rp, name));
+    return this.kind.toResponse(await this.policies.find(ctx, rp, name));
   }
 
   async update(
@@ -79,11 +100,11 @@ export class RegistrationPoliciesService {
     storeName: string,
     rpId: string,
     name: string,
-    dto: UpdateRegistrationPolicyDto,
-  ): Promise<RegistrationPolicyResponseDto> {
+    dto: U,
+  ): Promise<R> {
     const { rp } = await this.rps.resolve(ctx, storeName, rpId);
     const policy = await this.policies.find(ctx, rp, name);
-    return RegistrationPolicyResponseDto.from(await this.policies.update(policy, dto));
+    return this.kind.toResponse(await this.policies.update(policy, dto));
   }
 
   async delete(ctx: RequestContext, storeName: string, rpId: string, name: string): Promise<void> {
@@ -92,71 +113,29 @@ export class RegistrationPoliciesService {
   }
 }
 
+/** The registration kind, as a provider of its own (its controller and the ceremonies inject it). */
 @Injectable()
-export class AuthenticationPoliciesService {
-  readonly policies: PolicyRepository<AuthenticationPolicyEntity>;
-
-  constructor(
-    host: TransactionHost,
-    private readonly rps: RelyingPartiesService,
-  ) {
-    this.policies = new PolicyRepository(
-      host,
-      AuthenticationPolicyEntity,
-      ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND,
-      'authentication',
-    );
+export class RegistrationPoliciesService extends PoliciesService<
+  RegistrationPolicyEntity,
+  CreateRegistrationPolicyDto,
+  UpdateRegistrationPolicyDto,
+  RegistrationPolicyResponseDto
+> {
+  constructor(host: TransactionHost, rps: RelyingPartiesService) {
+    super(host, rps, REGISTRATION_POLICY);
   }
+}
 
-  async create(
-    ctx: RequestContext,
-    storeName: string,
-    rpId: string,
-    dto: CreateAuthenticationPolicyDto,
-  ): Promise<AuthenticationPolicyResponseDto> {
-    const { rp } = await this.rps.resolve(ctx, storeName, rpId);
-    const created = await this.policies.create(ctx, rp, {
-      ...AUTHENTICATION_DEFAULTS,
-      ...withoutUndefined(dto),
-    });
-    return AuthenticationPolicyResponseDto.from(created);
-  }
-
-  async list(
-    ctx: RequestContext,
-    storeName: string,
-    rpId: string,
-    query: PageQueryDto,
-  ): Promise<Page<AuthenticationPolicyResponseDto>> {
-    const { rp } = await this.rps.resolve(ctx, storeName, rpId);
-    return mapPage(await this.policies.list(ctx, rp, query), AuthenticationPolicyResponseDto.from);
-  }
-
-  async get(
-    ctx: RequestContext,
-    storeName: string,
-    rpId: string,
-    name: string,
-  ): Promise<AuthenticationPolicyResponseDto> {
-    const { rp } = await this.rps.resolve(ctx, storeName, rpId);
-    return AuthenticationPolicyResponseDto.from(await this.policies.find(ctx, rp, name));
-  }
-
-  async update(
-    ctx: RequestContext,
-    storeName: string,
-    rpId: string,
-    name: string,
-    dto: UpdateAuthenticationPolicyDto,
-  ): Promise<AuthenticationPolicyResponseDto> {
-    const { rp } = await this.rps.resolve(ctx, storeName, rpId);
-    const policy = await this.policies.find(ctx, rp, name);
-    return AuthenticationPolicyResponseDto.from(await this.policies.update(policy, dto));
-  }
-
-  async delete(ctx: RequestContext, storeName: string, rpId: string, name: string): Promise<void> {
-    const { rp } = await this.rps.resolve(ctx, storeName, rpId);
-    await this.policies.delete(await this.policies.find(ctx, rp, name));
+/** The authentication kind, as a provider of its own. */
+@Injectable()
+export class AuthenticationPoliciesService extends PoliciesService<
+  AuthenticationPolicyEntity,
+  CreateAuthenticationPolicyDto,
+  UpdateAuthenticationPolicyDto,
+  AuthenticationPolicyResponseDto
+> {
+  constructor(host: TransactionHost, rps: RelyingPartiesService) {
+    super(host, rps, AUTHENTICATION_POLICY);
   }
 }
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DataSource } from 'typeorm';
 import { sendProblem } from '../common/errors/problem-responder';
 import { RateLimiter } from '../rate-limit/rate-limiter';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { originAllowed } from '../passkeys/webauthn/origins';
+import { CorsTarget, StepUpRepository } from './step-up.repository';
 
 const PREFIX = '/api/identity-store/browser/';
 const TRANSACTION =
@@ -21,7 +21,7 @@ const CLIENT = `${PREFIX}client.js`;
 @Injectable()
 export class BrowserGateway {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly rows: StepUpRepository,
     private readonly limiter: RateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -89,32 +89,20 @@ export class BrowserGateway {
     path: string,
     origin: string,
   ): Promise<'allowed' | 'anyone' | 'denied'> {
-    let row: { rp_id: string; origins: string[] } | undefined;
+    let target: CorsTarget | undefined;
     const tx = TRANSACTION.exec(path);
     const usernameless = USERNAMELESS.exec(path);
     if (tx) {
-      [row] = await this.dataSource.query(
-        `SELECT rp.rp_id, rp.origins FROM step_up_transactions t JOIN relying_parties rp ON rp.id = t.relying_party_id
-          WHERE t.id = $1`,
-        [tx[1]],
-      );
-      if (!row) return 'anyone';
+      target = await this.rows.corsOfTransaction(tx[1]);
+      if (!target) return 'anyone';
     } else if (usernameless) {
       const [storeName, rpId, policy] = usernameless.slice(2, 5).map(decodedSegment);
       if (storeName === undefined || rpId === undefined || policy === undefined) return 'denied';
       // CORS headers only where the start would succeed: an active tenant, the relying party and a
       // policy that allows username-less starts; anything else looks like a foreign origin
-      [row] = await this.dataSource.query(
-        `SELECT rp.rp_id, rp.origins FROM tenants t
-           JOIN stores s ON s.tenant_id = t.id
-           JOIN relying_parties rp ON rp.store_id = s.id
-           JOIN authentication_policies p ON p.relying_party_id = rp.id
-          WHERE t.id = $1 AND t.status = 'ACTIVE' AND s.name = $2 AND rp.rp_id = $3
-            AND p.name = $4 AND p.allow_discoverable`,
-        [usernameless[1], storeName, rpId, policy],
-      );
+      target = await this.rows.corsOfUsernameless(usernameless[1], storeName, rpId, policy);
     }
-    return row !== undefined && originAllowed(row.rp_id, row.origins, origin)
+    return target !== undefined && originAllowed(target.rpId, target.origins, origin)
       ? 'allowed'
       : 'denied';
   }

@@ -5,6 +5,7 @@ import { PasskeysModule } from '../passkeys/passkeys.module';
 import { UsersModule } from '../users/users.module';
 import { BrowserController } from './browser.controller';
 import { BrowserGateway } from './browser-gateway';
+import { PurgeRepository } from './purge.repository';
 import { PurgeService } from './purge.service';
 import { StepUpController } from './step-up.controller';
 import { StepUpRepository } from './step-up.repository';
@@ -13,7 +14,14 @@ import { StepUpService } from './step-up.service';
 @Module({
   imports: [AuditModule, PasskeysModule, UsersModule],
   controllers: [StepUpController, BrowserController],
-  providers: [StepUpService, StepUpRepository, BrowserGateway, RateLimiter, PurgeService],
+  providers: [
+    StepUpService,
+    StepUpRepository,
+    BrowserGateway,
+    RateLimiter,
+    PurgeService,
+    PurgeRepository,
+  ],
   exports: [StepUpService, BrowserGateway, PurgeService],
 })
 export class StepUpModule {}

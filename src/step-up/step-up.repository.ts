@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { prepared, runPrepared } from '../database/prepared';
 import { TransactionHost } from '../database/transaction-host';
 import { NonceEntity } from './nonce.entity';
 import {
@@ -18,6 +19,34 @@ export interface RedeemedNonce {
   transactionId: string;
   verifiedAt: Date;
 }
+
+/** Where a browser route's CORS may point: the relying party's id and origins. */
+export interface CorsTarget {
+  rpId: string;
+  origins: string[];
+}
+
+/** The relying party of a transaction, by id alone (the id is the browser's capability). */
+const CORS_OF_TRANSACTION = prepared(
+  'browser_cors_of_transaction',
+  `SELECT rp.rp_id, rp.origins FROM step_up_transactions t JOIN relying_parties rp ON rp.id = t.relying_party_id
+    WHERE t.id = $1`,
+);
+
+/** A username-less start's relying party, only where that start would succeed. */
+const CORS_OF_USERNAMELESS = prepared(
+  'browser_cors_of_usernameless',
+  `SELECT rp.rp_id, rp.origins FROM tenants t
+     JOIN stores s ON s.tenant_id = t.id
+     JOIN relying_parties rp ON rp.store_id = s.id
+     JOIN authentication_policies p ON p.relying_party_id = rp.id
+    WHERE t.id = $1 AND t.status = 'ACTIVE' AND s.name = $2 AND rp.rp_id = $3
+      AND p.name = $4 AND p.allow_discoverable`,
+);
+
+type CorsRow = { rp_id: string; origins: string[] };
+const corsTarget = (row: CorsRow | undefined): CorsTarget | undefined =>
+  row && { rpId: row.rp_id, origins: row.origins };
 
 /**
  * The SQL of step-up transactions and nonces. Transactions are looked up by id alone (the id is
@@ -113,5 +142,32 @@ export class StepUpRepository {
       tenantId,
     ])) as { status: string }[];
     return tenant?.status;
+  }
+
+  /** The relying party of a transaction (the CORS of its browser routes); undefined: no such id. */
+  async corsOfTransaction(transactionId: string): Promise<CorsTarget | undefined> {
+    const [row] = await runPrepared<CorsRow[]>(this.host.executor, CORS_OF_TRANSACTION, [
+      transactionId,
+    ]);
+    return corsTarget(row);
+  }
+
+  /**
+   * The relying party of a username-less start (the CORS of its browser route): only with an
+   * active tenant, the store, the relying party and a policy that allows username-less starts.
+   */
+  async corsOfUsernameless(
+    tenantId: string,
+    storeName: string,
+    rpId: string,
+    policyName: string,
+  ): Promise<CorsTarget | undefined> {
+    const [row] = await runPrepared<CorsRow[]>(this.host.executor, CORS_OF_USERNAMELESS, [
+      tenantId,
+      storeName,
+      rpId,
+      policyName,
+    ]);
+    return corsTarget(row);
   }
 }

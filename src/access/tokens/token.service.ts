@@ -1,5 +1,4 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import {
   createPrivateKey,
   createPublicKey,
@@ -10,14 +9,12 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { TransactionHost } from '../../database/transaction-host';
-import { SigningKeyEntity } from './signing-key.entity';
+import { NewSigningKey, SigningKeysRepository } from './signing-keys.repository';
 
 const ISSUER = 'identity-store';
 const ALGORITHM = 'ES256';
-const KEYGEN_LOCK = 7_241_002;
 
 export interface IssuedToken {
   token: string;
@@ -44,7 +41,7 @@ export class TokenService implements OnApplicationBootstrap {
   private readonly publicKeys = new Map<string, KeyObject>();
 
   constructor(
-    @InjectRepository(SigningKeyEntity) private readonly keys: Repository<SigningKeyEntity>,
+    private readonly keys: SigningKeysRepository,
     private readonly host: TransactionHost,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -56,24 +53,11 @@ export class TokenService implements OnApplicationBootstrap {
   /** The first instance to start generates the key; the others wait on the lock and read it. */
   private async ensureSigningKey(): Promise<void> {
     const row = await this.host.run(async () => {
-      await this.host.manager.query('SELECT pg_advisory_xact_lock($1)', [KEYGEN_LOCK]);
-      const repo = this.host.manager.getRepository(SigningKeyEntity);
-      const existing = await repo.find({ order: { createdAt: 'DESC' }, take: 1 });
-      if (existing.length > 0) return existing[0];
-      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const kid = randomBytes(12).toString('base64url');
-      const created = repo.create({
-        kid,
-        algorithm: ALGORITHM,
-        privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-        publicJwk: {
-          ...(publicKey.export({ format: 'jwk' }) as Record<string, string>),
-          kid,
-          alg: ALGORITHM,
-          use: 'sig',
-        },
-      });
-      await repo.insert(created);
+      await this.keys.lockKeyGeneration();
+      const existing = await this.keys.newest();
+      if (existing) return existing;
+      const created = newSigningKey();
+      await this.keys.insert(created);
       return created;
     });
     this.current = { kid: row.kid, key: createPrivateKey(row.privateKey) };
@@ -124,7 +108,7 @@ export class TokenService implements OnApplicationBootstrap {
   }
 
   async jwks(): Promise<{ keys: Record<string, string>[] }> {
-    const rows = await this.keys.find({ order: { createdAt: 'ASC' } });
+    const rows = await this.keys.all();
     return { keys: rows.map((row) => row.publicJwk) };
   }
 
@@ -132,12 +116,28 @@ export class TokenService implements OnApplicationBootstrap {
     const cached = this.publicKeys.get(kid);
     if (cached) return cached;
     if (kid.length > 64) return undefined;
-    const row = await this.keys.findOne({ where: { kid } });
+    const row = await this.keys.byKid(kid);
     if (!row) return undefined;
     const key = createPublicKey({ key: row.publicJwk, format: 'jwk' });
     this.publicKeys.set(kid, key);
     return key;
   }
+}
+
+function newSigningKey(): NewSigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const kid = randomBytes(12).toString('base64url');
+  return {
+    kid,
+    algorithm: ALGORITHM,
+    privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    publicJwk: {
+      ...(publicKey.export({ format: 'jwk' }) as Record<string, string>),
+      kid,
+      alg: ALGORITHM,
+      use: 'sig',
+    },
+  };
 }
 
 function parseJson(part: string): Record<string, unknown> | undefined {

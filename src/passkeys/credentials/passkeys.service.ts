@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Not, Repository } from 'typeorm';
 import { AuditEventType } from '../../audit/audit-event-type';
 import { AuditService } from '../../audit/audit.service';
 import type { RequestContext } from '../../auth/request-context';
@@ -9,12 +7,13 @@ import { StoresService } from '../../stores/stores.service';
 import { UserRef, UsersService } from '../../users/users.service';
 import { PasskeyResponseDto, UpdatePasskeyDto } from './passkey.dto';
 import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
+import { PasskeyChanges, PasskeysRepository } from './passkeys.repository';
 
 /** A user's passkeys: list, read, rename, suspend / revoke, delete. Never any key material out. */
 @Injectable()
 export class PasskeysService {
   constructor(
-    @InjectRepository(PasskeyEntity) private readonly passkeys: Repository<PasskeyEntity>,
+    private readonly passkeys: PasskeysRepository,
     private readonly stores: StoresService,
     private readonly users: UsersService,
     private readonly audit: AuditService,
@@ -22,8 +21,7 @@ export class PasskeysService {
 
   async list(ctx: RequestContext, storeName: string, ref: UserRef): Promise<PasskeyResponseDto[]> {
     const userId = await this.userId(ctx, storeName, ref);
-    const rows = await this.query(ctx, userId).orderBy('p.created_at', 'ASC').getMany();
-    return rows.map(toDto);
+    return (await this.passkeys.listForUser(ctx.tenantId, userId)).map(toDto);
   }
 
   async get(
@@ -46,19 +44,12 @@ export class PasskeysService {
     // REVOKED is an end state; the condition sits in the UPDATE so a concurrent revoke wins.
     // Only the fields asked for are written: a rename never rewrites a status read earlier.
     const revives = dto.status !== undefined && dto.status !== PasskeyStatus.REVOKED;
-    const changes: Partial<PasskeyEntity> = {};
+    const changes: PasskeyChanges = {};
     if (dto.displayName !== undefined) changes.displayName = dto.displayName;
     if (dto.status !== undefined) changes.status = dto.status;
     if (Object.keys(changes).length > 0) {
-      const result = await this.passkeys.update(
-        {
-          id: passkey.id,
-          tenantId: ctx.tenantId,
-          ...(revives ? { status: Not(PasskeyStatus.REVOKED) } : {}),
-        },
-        changes,
-      );
-      if (!result.affected) throw revives ? revoked(passkeyId) : notFound(passkeyId);
+      const updated = await this.passkeys.update(ctx.tenantId, passkey.id, changes, revives);
+      if (!updated) throw revives ? revoked(passkeyId) : notFound(passkeyId);
       Object.assign(passkey, changes);
     }
     await this.audit.record(ctx, {
@@ -75,7 +66,7 @@ export class PasskeysService {
     passkeyId: string,
   ): Promise<void> {
     const passkey = await this.find(ctx, await this.userId(ctx, storeName, ref), passkeyId);
-    await this.passkeys.delete({ id: passkey.id, tenantId: ctx.tenantId });
+    await this.passkeys.delete(ctx.tenantId, passkey.id);
     await this.audit.record(ctx, {
       type: AuditEventType.PASSKEY_DELETED,
       details: { passkeyId, userId: passkey.userId },
@@ -87,21 +78,12 @@ export class PasskeysService {
     return (await this.users.find(ctx, store, ref)).id;
   }
 
-  private query(ctx: RequestContext, userId: string) {
-    return this.passkeys
-      .createQueryBuilder('p')
-      .innerJoinAndSelect('p.relyingParty', 'rp')
-      .where('p.tenant_id = :tenantId AND p.user_id = :userId', { tenantId: ctx.tenantId, userId });
-  }
-
   private async find(
     ctx: RequestContext,
     userId: string,
     passkeyId: string,
   ): Promise<PasskeyEntity> {
-    const passkey = await this.query(ctx, userId)
-      .andWhere('p.id = :passkeyId', { passkeyId })
-      .getOne();
+    const passkey = await this.passkeys.findForUser(ctx.tenantId, userId, passkeyId);
     if (!passkey) throw notFound(passkeyId);
     return passkey;
   }

@@ -7,7 +7,7 @@ import { Page, PageQueryDto, pageRequest, toPage } from '../common/pagination/pa
 import { resolveSort } from '../common/pagination/sort';
 import type { RelyingPartyEntity } from '../relying-parties/relying-party.entity';
 
-interface PolicyRow extends ObjectLiteral {
+export interface PolicyRow extends ObjectLiteral {
   id: string;
   tenantId: string;
   relyingPartyId: string;
