@@ -6,8 +6,8 @@ import { PageRequest } from '../common/pagination/page';
 import { resolveSort } from '../common/pagination/sort';
 import { TenantEntity } from './tenant.entity';
 
-/** What a new tenant is made of. */
-export type NewTenant = Omit<TenantEntity, 'userCount' | 'createdAt' | 'updatedAt'>;
+/** What a new tenant is made of (its id comes first, as its own argument). */
+export type NewTenant = Omit<TenantEntity, 'id' | 'userCount' | 'createdAt' | 'updatedAt'>;
 
 /** The fields an update may change. */
 export type TenantChanges = Partial<
@@ -44,8 +44,8 @@ export class TenantsRepository {
   }
 
   /** Inserts it; a taken id throws the database's unique violation. */
-  async insert(values: NewTenant): Promise<TenantEntity> {
-    const tenant = this.tenants.create(values);
+  async insert(tenantId: string, values: NewTenant): Promise<TenantEntity> {
+    const tenant = this.tenants.create({ ...values, id: tenantId });
     await this.tenants.insert(tenant);
     return tenant;
   }

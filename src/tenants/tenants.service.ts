@@ -30,8 +30,7 @@ export class TenantsService {
     const tenant = await this.host.run(async () => {
       let created: TenantEntity;
       try {
-        created = await this.repository.insert({
-          id: dto.id,
+        created = await this.repository.insert(dto.id, {
           name: dto.name,
           status: TenantStatus.ACTIVE,
           ...limits,
