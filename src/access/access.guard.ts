@@ -8,7 +8,8 @@ import { Repository } from 'typeorm';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import { DomainError, ErrorCode } from '../common/errors';
-import { TenantEntity, TenantStatus } from '../tenants/tenant.entity';
+import { TenantEntity } from '../tenants/tenant.entity';
+import { assertTenantAdmits } from '../tenants/tenant-rules';
 import { ApiKeyVerifier } from './api-key-verifier';
 import {
   API_KEY_ONLY,
@@ -157,11 +158,6 @@ export class AccessGuard implements CanActivate {
         ? principal.tenantStatus
         : (await this.tenants.findOne({ where: { id: tenantId }, select: { status: true } }))
             ?.status;
-    if (!status)
-      throw new DomainError(ErrorCode.TENANT_NOT_FOUND, `Tenant ${tenantId} does not exist`);
-    // Suspension stops the tenant's own keys; the platform still manages the tenant.
-    if (status !== TenantStatus.ACTIVE && !principal.isPlatform) {
-      throw new DomainError(ErrorCode.TENANT_SUSPENDED, `Tenant ${tenantId} is suspended`);
-    }
+    assertTenantAdmits(tenantId, status, principal);
   }
 }

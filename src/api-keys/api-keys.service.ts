@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Repository } from 'typeorm';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import { generateApiKey } from '../auth/api-key-secret';
@@ -7,9 +6,9 @@ import type { RequestContext } from '../auth/request-context';
 import { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
 import { Page, pageRequest, toPage } from '../common/pagination/page';
-import { resolveSort } from '../common/pagination/sort';
 import { ApiKeyEntity, ApiKeyStatus } from './api-key.entity';
 import { checkGrantable, checkManageable } from './api-key-permissions';
+import { ApiKeysRepository } from './api-keys.repository';
 import {
   ApiKeyListQueryDto,
   ApiKeyResponseDto,
@@ -29,61 +28,50 @@ export class ApiKeysService {
   constructor(
     private readonly host: TransactionHost,
     private readonly audit: AuditService,
+    private readonly repository: ApiKeysRepository,
   ) {}
-
-  private get keys(): Repository<ApiKeyEntity> {
-    return this.host.manager.getRepository(ApiKeyEntity);
-  }
 
   async create(ctx: RequestContext, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
     checkGrantable(dto.permissions, ctx.tenantId, ctx.principal);
     const expiresAt = futureDate(dto.expiresAt);
     const secret = generateApiKey();
-    const entity = this.keys.create({
-      id: secret.id,
-      tenantId: ctx.tenantId,
-      name: dto.name,
-      description: dto.description ?? null,
-      status: ApiKeyStatus.ACTIVE,
-      permissions: [...new Set(dto.permissions)],
-      secretHash: secret.hash,
-      isPlatform: false,
-      expiresAt,
-      lastUsedAt: null,
-      createdBy: ctx.principal.keyId,
-    });
-    await this.host.run(async () => {
-      await this.keys.insert(entity);
+    const key = await this.host.run(async () => {
+      const created = await this.repository.insert(ctx.tenantId, {
+        id: secret.id,
+        name: dto.name,
+        description: dto.description ?? null,
+        status: ApiKeyStatus.ACTIVE,
+        permissions: [...new Set(dto.permissions)],
+        secretHash: secret.hash,
+        isPlatform: false,
+        expiresAt,
+        lastUsedAt: null,
+        createdBy: ctx.principal.keyId,
+      });
       await this.audit.record(ctx, {
         type: AuditEventType.API_KEY_CREATED,
-        details: { keyId: entity.id, permissions: entity.permissions },
+        details: { keyId: created.id, permissions: created.permissions },
       });
+      return created;
     });
-    return { ...ApiKeyResponseDto.from(entity), key: secret.key };
+    return { ...ApiKeyResponseDto.from(key), key: secret.key };
   }
 
   async list(ctx: RequestContext, query: ApiKeyListQueryDto): Promise<Page<ApiKeyResponseDto>> {
     const request = pageRequest(query);
-    const sort = resolveSort(
+    const [rows, total] = await this.repository.list(
+      ctx.tenantId,
+      query.status,
       query.sort,
-      { createdAt: 'k.created_at', name: 'k.name', lastUsedAt: 'k.last_used_at' },
-      ['createdAt', 'ASC'],
+      request,
     );
-    const qb = this.keys
-      .createQueryBuilder('k')
-      .where('k.tenant_id = :tenantId', { tenantId: ctx.tenantId });
-    if (query.status) qb.andWhere('k.status = :status', { status: query.status });
-    const [rows, total] = await qb
-      .orderBy(sort.column, sort.direction)
-      .addOrderBy('k.id', 'ASC')
-      .offset(request.offset)
-      .limit(request.size)
-      .getManyAndCount();
     return toPage(rows.map(ApiKeyResponseDto.from), total, request);
   }
 
   async get(ctx: RequestContext, keyId: string): Promise<ApiKeyResponseDto> {
-    return ApiKeyResponseDto.from(await this.find(ctx, keyId));
+    const key = await this.repository.find(ctx.tenantId, keyId);
+    if (!key) throw notFound(keyId);
+    return ApiKeyResponseDto.from(key);
   }
 
   async update(
@@ -93,48 +81,36 @@ export class ApiKeysService {
   ): Promise<ApiKeyResponseDto> {
     const expiresAt = dto.expiresAt === undefined ? undefined : futureDate(dto.expiresAt);
     const key = await this.host.run(async () => {
-      const repo = this.keys;
-      const current = await repo.findOne({
-        where: { id: keyId, tenantId: ctx.tenantId },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const current = await this.repository.find(ctx.tenantId, keyId, { lock: true });
       if (!current) throw notFound(keyId);
       checkManageable(current, ctx.principal);
       checkNotArchived(current, dto);
       if (dto.permissions) checkGrantable(dto.permissions, ctx.tenantId, ctx.principal);
-      if (dto.name !== undefined) current.name = dto.name;
-      if (dto.description !== undefined) current.description = dto.description;
-      if (dto.status !== undefined) current.status = dto.status;
-      if (dto.permissions !== undefined) current.permissions = [...new Set(dto.permissions)];
-      if (expiresAt !== undefined) current.expiresAt = expiresAt;
-      const saved = await repo.save(current);
+      const found = await this.repository.update(ctx.tenantId, current, {
+        name: dto.name,
+        description: dto.description,
+        status: dto.status,
+        permissions: dto.permissions === undefined ? undefined : [...new Set(dto.permissions)],
+        expiresAt,
+      });
+      if (!found) throw notFound(keyId);
       await this.audit.record(ctx, {
         type: dto.status ? STATUS_EVENT[dto.status] : AuditEventType.API_KEY_UPDATED,
         details: { keyId, changes: Object.keys(dto) },
       });
-      return saved;
+      return current;
     });
     return ApiKeyResponseDto.from(key);
   }
 
   async delete(ctx: RequestContext, keyId: string): Promise<void> {
     await this.host.run(async () => {
-      const repo = this.keys;
-      const current = await repo.findOne({
-        where: { id: keyId, tenantId: ctx.tenantId },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const current = await this.repository.find(ctx.tenantId, keyId, { lock: true });
       if (!current) throw notFound(keyId);
       checkManageable(current, ctx.principal);
-      await repo.delete({ id: keyId, tenantId: ctx.tenantId });
+      await this.repository.delete(ctx.tenantId, keyId);
       await this.audit.record(ctx, { type: AuditEventType.API_KEY_DELETED, details: { keyId } });
     });
-  }
-
-  private async find(ctx: RequestContext, keyId: string): Promise<ApiKeyEntity> {
-    const key = await this.keys.findOne({ where: { id: keyId, tenantId: ctx.tenantId } });
-    if (!key) throw notFound(keyId);
-    return key;
   }
 }
 

@@ -3,11 +3,11 @@ import { generateApiKey, hashSecret } from '../auth/api-key-secret';
 import { formatPermission } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
-import { ApiKeyEntity, ApiKeyStatus } from './api-key.entity';
+import { ApiKeyStatus } from './api-key.entity';
+import { ApiKeysRepository } from './api-keys.repository';
 
 /** Fixed id of the platform key that IDS_PLATFORM_API_KEY configures. */
 export const CONFIGURED_PLATFORM_KEY_ID = '00000000-0000-4000-8000-000000000001';
-const PLATFORM_LOCK = 7_241_003;
 export const PLATFORM_PERMISSIONS = [formatPermission('*', '*')];
 
 /**
@@ -18,38 +18,33 @@ export const PLATFORM_PERMISSIONS = [formatPermission('*', '*')];
 export class PlatformKeyBootstrap implements OnApplicationBootstrap {
   constructor(
     private readonly host: TransactionHost,
+    private readonly repository: ApiKeysRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const printed = await this.host.run(async () => {
-      await this.host.manager.query('SELECT pg_advisory_xact_lock($1)', [PLATFORM_LOCK]);
-      const repo = this.host.manager.getRepository(ApiKeyEntity);
+      await this.repository.lockPlatformBootstrap();
       const base = {
-        tenantId: null,
         description: 'Platform key: provisions tenants',
         status: ApiKeyStatus.ACTIVE,
         permissions: PLATFORM_PERMISSIONS,
-        isPlatform: true,
         expiresAt: null,
         lastUsedAt: null,
         createdBy: null,
       };
       if (this.config.platformApiKey) {
-        await repo.upsert(
-          {
-            ...base,
-            id: CONFIGURED_PLATFORM_KEY_ID,
-            name: 'platform (IDS_PLATFORM_API_KEY)',
-            secretHash: hashSecret(this.config.platformApiKey),
-          },
-          ['id'],
-        );
+        await this.repository.upsertPlatformKey({
+          ...base,
+          id: CONFIGURED_PLATFORM_KEY_ID,
+          name: 'platform (IDS_PLATFORM_API_KEY)',
+          secretHash: hashSecret(this.config.platformApiKey),
+        });
         return undefined;
       }
-      if ((await repo.count({ where: { isPlatform: true } })) > 0) return undefined;
+      if (await this.repository.hasPlatformKey()) return undefined;
       const generated = generateApiKey();
-      await repo.insert({
+      await this.repository.insertPlatformKey({
         ...base,
         id: generated.id,
         name: 'platform (generated)',

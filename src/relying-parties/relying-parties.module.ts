@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { StoresModule } from '../stores/stores.module';
 import { RelyingPartiesController } from './relying-parties.controller';
+import { RelyingPartiesRepository } from './relying-parties.repository';
 import { RelyingPartiesService } from './relying-parties.service';
 
 @Module({
   imports: [StoresModule],
   controllers: [RelyingPartiesController],
-  providers: [RelyingPartiesService],
+  providers: [RelyingPartiesService, RelyingPartiesRepository],
   exports: [RelyingPartiesService],
 })
 export class RelyingPartiesModule {}

@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { Repository } from 'typeorm';
 import type { RequestContext } from '../auth/request-context';
-import { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
 import { isUniqueViolation } from '../common/errors/db-errors';
 import { Page, pageRequest, toPage } from '../common/pagination/page';
-import { resolveSort } from '../common/pagination/sort';
 import { StoreEntity } from '../stores/store.entity';
 import { StoresService } from '../stores/stores.service';
 import {
@@ -14,29 +11,20 @@ import {
   RelyingPartyResponseDto,
   UpdateRelyingPartyDto,
 } from './dto/relying-party.dto';
+import { RelyingPartiesRepository } from './relying-parties.repository';
 import { RelyingPartyEntity } from './relying-party.entity';
 import { originProblems } from './rp-rules';
 
 @Injectable()
 export class RelyingPartiesService {
   constructor(
-    private readonly host: TransactionHost,
     private readonly stores: StoresService,
+    private readonly repository: RelyingPartiesRepository,
   ) {}
 
-  private get rps(): Repository<RelyingPartyEntity> {
-    return this.host.manager.getRepository(RelyingPartyEntity);
-  }
-
   async find(ctx: RequestContext, store: StoreEntity, rpId: string): Promise<RelyingPartyEntity> {
-    const rp = await this.rps.findOne({
-      where: { tenantId: ctx.tenantId, storeId: store.id, rpId },
-    });
-    if (!rp)
-      throw new DomainError(
-        ErrorCode.RELYING_PARTY_NOT_FOUND,
-        `Relying party ${rpId} does not exist in this store`,
-      );
+    const rp = await this.repository.find(ctx.tenantId, store.id, rpId);
+    if (!rp) throw notFound(rpId);
     return rp;
   }
 
@@ -57,15 +45,13 @@ export class RelyingPartiesService {
   ): Promise<RelyingPartyResponseDto> {
     const store = await this.stores.find(ctx, storeName);
     const origins = checkOrigins(dto.rpId, dto.origins ?? []);
-    const rp = this.rps.create({
-      tenantId: ctx.tenantId,
-      storeId: store.id,
-      rpId: dto.rpId,
-      name: dto.name,
-      origins,
-    });
+    let rp: RelyingPartyEntity;
     try {
-      await this.rps.insert(rp);
+      rp = await this.repository.insert(ctx.tenantId, store.id, {
+        rpId: dto.rpId,
+        name: dto.name,
+        origins,
+      });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       throw new DomainError(
@@ -86,21 +72,7 @@ export class RelyingPartiesService {
   ): Promise<Page<RelyingPartyResponseDto>> {
     const store = await this.stores.find(ctx, storeName);
     const request = pageRequest(query);
-    const sort = resolveSort(query.sort, { rpId: 'r.rp_id', createdAt: 'r.created_at' }, [
-      'rpId',
-      'ASC',
-    ]);
-    const [rows, total] = await this.rps
-      .createQueryBuilder('r')
-      .where('r.tenant_id = :tenantId AND r.store_id = :storeId', {
-        tenantId: ctx.tenantId,
-        storeId: store.id,
-      })
-      .orderBy(sort.column, sort.direction)
-      .addOrderBy('r.id', 'ASC')
-      .offset(request.offset)
-      .limit(request.size)
-      .getManyAndCount();
+    const [rows, total] = await this.repository.list(ctx.tenantId, store.id, query.sort, request);
     return toPage(rows.map(RelyingPartyResponseDto.from), total, request);
   }
 
@@ -120,16 +92,25 @@ export class RelyingPartiesService {
     dto: UpdateRelyingPartyDto,
   ): Promise<RelyingPartyResponseDto> {
     const { rp } = await this.resolve(ctx, storeName, rpId);
-    if (dto.name !== undefined) rp.name = dto.name;
-    if (dto.origins !== undefined) rp.origins = checkOrigins(rp.rpId, dto.origins);
-    await this.rps.save(rp);
+    const changes = {
+      name: dto.name,
+      origins: dto.origins === undefined ? undefined : checkOrigins(rp.rpId, dto.origins),
+    };
+    if (!(await this.repository.update(ctx.tenantId, rp, changes))) throw notFound(rpId);
     return RelyingPartyResponseDto.from(rp);
   }
 
   async delete(ctx: RequestContext, storeName: string, rpId: string): Promise<void> {
     const { rp } = await this.resolve(ctx, storeName, rpId);
-    await this.rps.delete({ id: rp.id, tenantId: ctx.tenantId });
+    await this.repository.delete(ctx.tenantId, rp.storeId, rp.id);
   }
+}
+
+function notFound(rpId: string): DomainError {
+  return new DomainError(
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    `Relying party ${rpId} does not exist in this store`,
+  );
 }
 
 function checkOrigins(rpId: string, origins: string[]): string[] {

@@ -24,7 +24,7 @@ import {
   TransactionDto,
   VerifiedNonceDto,
 } from './dto/step-up.dto';
-import { TenantStatus } from '../tenants/tenant.entity';
+import { assertTenantAdmits } from '../tenants/tenant-rules';
 import { StepUpRepository } from './step-up.repository';
 import {
   StepUpTransactionEntity,
@@ -369,10 +369,7 @@ export class StepUpService {
   /** A suspended tenant's transactions stop at once, like its API keys. */
   private async assertTenantActive(tenantId: string): Promise<void> {
     const status = await this.repository.tenantStatus(tenantId);
-    if (!status)
-      throw new DomainError(ErrorCode.TENANT_NOT_FOUND, `Tenant ${tenantId} does not exist`);
-    if (status !== TenantStatus.ACTIVE)
-      throw new DomainError(ErrorCode.TENANT_SUSPENDED, `Tenant ${tenantId} is suspended`);
+    assertTenantAdmits(tenantId, status, BROWSER);
   }
 
   private browserContext(tenantId: string, request: BrowserRequest): RequestContext {

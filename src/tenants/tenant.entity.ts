@@ -1,9 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { TenantStatus } from './tenant-rules';
 
-export enum TenantStatus {
-  ACTIVE = 'ACTIVE',
-  SUSPENDED = 'SUSPENDED',
-}
+export { TenantStatus };
 
 @Entity('tenants')
 export class TenantEntity {

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Repository } from 'typeorm';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import type { RequestContext } from '../auth/request-context';
@@ -7,7 +6,6 @@ import { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
 import { isUniqueViolation } from '../common/errors/db-errors';
 import { Page, pageRequest, toPage } from '../common/pagination/page';
-import { resolveSort } from '../common/pagination/sort';
 import {
   CreateTenantDto,
   DEFAULT_LIMITS,
@@ -15,33 +13,30 @@ import {
   TenantResponseDto,
   UpdateTenantDto,
 } from './dto/tenant.dto';
-import { TenantEntity, TenantStatus } from './tenant.entity';
+import { TenantEntity } from './tenant.entity';
+import { TenantStatus } from './tenant-rules';
+import { TenantsRepository } from './tenants.repository';
 
 @Injectable()
 export class TenantsService {
   constructor(
     private readonly host: TransactionHost,
     private readonly audit: AuditService,
+    private readonly repository: TenantsRepository,
   ) {}
-
-  private get tenants(): Repository<TenantEntity> {
-    return this.host.manager.getRepository(TenantEntity);
-  }
 
   async create(ctx: RequestContext, dto: CreateTenantDto): Promise<TenantResponseDto> {
     const limits = { ...DEFAULT_LIMITS, ...dto.limits };
     const tenant = await this.host.run(async () => {
-      const repo = this.tenants;
-      const created = repo.create({
-        id: dto.id,
-        name: dto.name,
-        status: TenantStatus.ACTIVE,
-        ...limits,
-        rateLimitPerKey: dto.rateLimits?.perApiKeyPerMinute ?? null,
-        rateLimitPerIp: dto.rateLimits?.perIpPerMinute ?? null,
-      });
+      let created: TenantEntity;
       try {
-        await repo.insert(created);
+        created = await this.repository.insert(dto.id, {
+          name: dto.name,
+          status: TenantStatus.ACTIVE,
+          ...limits,
+          rateLimitPerKey: dto.rateLimits?.perApiKeyPerMinute ?? null,
+          rateLimitPerIp: dto.rateLimits?.perIpPerMinute ?? null,
+        });
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         throw new DomainError(ErrorCode.TENANT_ALREADY_EXISTS, `Tenant ${dto.id} already exists`, {
@@ -60,18 +55,7 @@ export class TenantsService {
 
   async list(query: TenantListQueryDto): Promise<Page<TenantResponseDto>> {
     const request = pageRequest(query);
-    const sort = resolveSort(
-      query.sort,
-      { id: 't.id', name: 't.name', createdAt: 't.created_at' },
-      ['id', 'ASC'],
-    );
-    const [rows, total] = await this.tenants
-      .createQueryBuilder('t')
-      .orderBy(sort.column, sort.direction)
-      .addOrderBy('t.id', 'ASC')
-      .offset(request.offset)
-      .limit(request.size)
-      .getManyAndCount();
+    const [rows, total] = await this.repository.list(query.sort, request);
     return toPage(rows.map(TenantResponseDto.from), total, request);
   }
 
@@ -85,30 +69,22 @@ export class TenantsService {
     dto: UpdateTenantDto,
   ): Promise<TenantResponseDto> {
     const tenant = await this.host.run(async () => {
-      const repo = this.tenants;
-      const current = await repo.findOne({
-        where: { id: tenantId },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const current = await this.repository.find(tenantId, { lock: true });
       if (!current) throw notFound(tenantId);
-      repo.merge(current, {
-        ...(dto.name !== undefined ? { name: dto.name } : {}),
-        ...(dto.status !== undefined ? { status: dto.status } : {}),
+      const found = await this.repository.update(tenantId, current, {
+        name: dto.name,
+        status: dto.status,
         ...dto.limits,
-        ...(dto.rateLimits?.perApiKeyPerMinute !== undefined
-          ? { rateLimitPerKey: dto.rateLimits.perApiKeyPerMinute }
-          : {}),
-        ...(dto.rateLimits?.perIpPerMinute !== undefined
-          ? { rateLimitPerIp: dto.rateLimits.perIpPerMinute }
-          : {}),
+        rateLimitPerKey: dto.rateLimits?.perApiKeyPerMinute,
+        rateLimitPerIp: dto.rateLimits?.perIpPerMinute,
       });
-      const saved = await repo.save(current);
+      if (!found) throw notFound(tenantId);
       await this.audit.record(ctx, {
         type: AuditEventType.TENANT_UPDATED,
         tenantId,
         details: { changes: dto },
       });
-      return saved;
+      return current;
     });
     return TenantResponseDto.from(tenant);
   }
@@ -116,8 +92,7 @@ export class TenantsService {
   /** Deletes the tenant and, by cascade, everything in it. */
   async delete(ctx: RequestContext, tenantId: string): Promise<void> {
     await this.host.run(async () => {
-      const result = await this.tenants.delete({ id: tenantId });
-      if (!result.affected) throw notFound(tenantId);
+      if (!(await this.repository.delete(tenantId))) throw notFound(tenantId);
       await this.audit.record(ctx, {
         type: AuditEventType.TENANT_DELETED,
         tenantId,
@@ -132,19 +107,16 @@ export class TenantsService {
     usage: { stores: number; users: number };
   }> {
     const tenant = await this.find(tenantId);
-    const [{ count }] = await this.host.manager.query(
-      'SELECT count(*)::int AS count FROM stores WHERE tenant_id = $1',
-      [tenantId],
-    );
+    const stores = await this.repository.countStores(tenantId);
     return {
       tenantId,
       limits: TenantResponseDto.from(tenant).limits,
-      usage: { stores: count, users: tenant.userCount },
+      usage: { stores, users: tenant.userCount },
     };
   }
 
   private async find(tenantId: string): Promise<TenantEntity> {
-    const tenant = await this.tenants.findOne({ where: { id: tenantId } });
+    const tenant = await this.repository.find(tenantId);
     if (!tenant) throw notFound(tenantId);
     return tenant;
   }

@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { Brackets, Repository } from 'typeorm';
 import type { RequestContext } from '../auth/request-context';
 import { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
 import { isUniqueViolation } from '../common/errors/db-errors';
 import { pageRequest, toPage } from '../common/pagination/page';
-import { resolveSort } from '../common/pagination/sort';
 import { StoreEntity } from '../stores/store.entity';
 import { StoresService } from '../stores/stores.service';
 import {
@@ -15,32 +13,26 @@ import {
   UserPageDto,
   UserResponseDto,
 } from './dto/user.dto';
-import { UserEntity } from './user.entity';
 import { UserStatus } from '../stores/user-status';
+import { maxUsersExceeded } from '../tenants/tenant-rules';
+import { UserEntity } from './user.entity';
+import { UserChanges, UserRef, UsersRepository } from './users.repository';
 
-/** A user addressed by internal id or by external id. */
-export type UserRef = { id: string } | { externalId: string };
+export type { UserRef };
 
 const LOCKED_STATES = [UserStatus.LOCKED, UserStatus.TEMP_LOCKED];
-/** Matches the index ix_users_store_user_name_lower: case-insensitive, code-point order. */
-const USER_NAME_KEY = 'lower(u.user_name) COLLATE "C"';
 
 @Injectable()
 export class UsersService {
   constructor(
     private readonly host: TransactionHost,
     private readonly stores: StoresService,
+    private readonly repository: UsersRepository,
   ) {}
-
-  private get users(): Repository<UserEntity> {
-    return this.host.manager.getRepository(UserEntity);
-  }
 
   /** The user in that store of the request's tenant, or USER_NOT_FOUND. */
   async find(ctx: RequestContext, store: StoreEntity, ref: UserRef): Promise<UserEntity> {
-    const user = await this.users.findOne({
-      where: { tenantId: ctx.tenantId, storeId: store.id, ...ref },
-    });
+    const user = await this.repository.find(ctx.tenantId, store.id, ref);
     if (!user) throw userNotFound(ref);
     return user;
   }
@@ -67,44 +59,30 @@ export class UsersService {
   }
 
   private async insertRow(store: StoreEntity, dto: CreateUserDto): Promise<UserEntity> {
-    const manager = this.host.manager;
-    const [, allowed] = await manager.query(
-      'UPDATE tenants SET user_count = user_count + 1 WHERE id = $1 AND user_count < max_users',
-      [store.tenantId],
-    );
-    if (allowed !== 1) {
-      throw new DomainError(
-        ErrorCode.MAX_USERS_EXCEEDED,
-        `Tenant ${store.tenantId} has reached its maximum number of users`,
-      );
+    if (!(await this.repository.reserveUserSlot(store.tenantId, store.id))) {
+      throw maxUsersExceeded(store.tenantId);
     }
-    await manager.query('UPDATE stores SET user_count = user_count + 1 WHERE id = $1', [store.id]);
-    const repo = manager.getRepository(UserEntity);
-    const user = repo.create({
-      tenantId: store.tenantId,
-      storeId: store.id,
-      externalId: dto.externalId,
-      userName: dto.userName,
-      displayName: dto.displayName ?? dto.userName,
-      status: dto.status ?? store.defaultUserStatus,
-      type: dto.type ?? 'USER',
-      locale: dto.locale ?? store.defaultLocale,
-      timeZone: dto.timeZone ?? store.defaultTimeZone,
-      firstName: dto.firstName ?? null,
-      lastName: dto.lastName ?? null,
-      email: dto.email ?? null,
-      attributes: dto.attributes ?? {},
-      failedAttempts: 0,
-      lockCount: 0,
-      tempLockedUntil: dto.status === UserStatus.TEMP_LOCKED ? tempLockEnd(store) : null,
-      lastAuthenticatedAt: null,
-    });
     try {
-      await repo.insert(user);
+      return await this.repository.insert(store.tenantId, store.id, {
+        externalId: dto.externalId,
+        userName: dto.userName,
+        displayName: dto.displayName ?? dto.userName,
+        status: dto.status ?? store.defaultUserStatus,
+        type: dto.type ?? 'USER',
+        locale: dto.locale ?? store.defaultLocale,
+        timeZone: dto.timeZone ?? store.defaultTimeZone,
+        firstName: dto.firstName ?? null,
+        lastName: dto.lastName ?? null,
+        email: dto.email ?? null,
+        attributes: dto.attributes ?? {},
+        failedAttempts: 0,
+        lockCount: 0,
+        tempLockedUntil: dto.status === UserStatus.TEMP_LOCKED ? tempLockEnd(store) : null,
+        lastAuthenticatedAt: null,
+      });
     } catch (error) {
       throw isUniqueViolation(error) ? extIdNotUnique(dto.externalId) : error;
     }
-    return user;
   }
 
   async list(
@@ -114,45 +92,17 @@ export class UsersService {
   ): Promise<UserPageDto> {
     const store = await this.stores.find(ctx, storeName);
     const request = pageRequest(query);
-    const sort = resolveSort(
+    const { rows, total } = await this.repository.list(
+      ctx.tenantId,
+      store.id,
+      query,
       query.sort,
-      { createdAt: 'u.created_at', userName: USER_NAME_KEY, externalId: 'u.external_id' },
-      ['createdAt', 'DESC'],
+      request,
     );
-    const qb = this.users
-      .createQueryBuilder('u')
-      .where('u.store_id = :storeId', { storeId: store.id })
-      .andWhere('u.tenant_id = :tenantId', { tenantId: ctx.tenantId });
-    const filtered = Boolean(query.externalId || query.status || query.userName || query.q);
-    if (query.externalId)
-      qb.andWhere('u.external_id = :externalId', { externalId: query.externalId });
-    if (query.status) qb.andWhere('u.status = :status', { status: query.status });
-    if (query.userName)
-      qb.andWhere(`${USER_NAME_KEY} = lower(:userName)`, { userName: query.userName });
-    if (query.q) {
-      const prefix = `${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      qb.andWhere(
-        new Brackets((or) =>
-          or
-            .where(`${USER_NAME_KEY} LIKE :prefix`, { prefix })
-            .orWhere('lower(u.display_name) LIKE :prefix')
-            .orWhere('lower(u.email) LIKE :prefix')
-            .orWhere('u.external_id = :q', { q: query.q }),
-        ),
-      );
-    }
-    const rows = await qb
-      .orderBy(sort.column, sort.direction)
-      .addOrderBy('u.id', sort.direction)
-      .offset(request.offset)
-      .limit(request.size)
-      .getMany();
-    // Unfiltered totals come from the store's counter: no count(*) over a million rows per page.
-    const total = filtered ? await qb.getCount() : store.userCount;
     const now = Date.now();
     return toPage(
       rows.map((u) => UserResponseDto.from(u, now)),
-      total,
+      total ?? store.userCount,
       request,
     );
   }
@@ -170,20 +120,21 @@ export class UsersService {
   ): Promise<UserResponseDto> {
     const user = await this.host.run(async () => {
       const store = await this.stores.find(ctx, storeName);
-      const repo = this.users;
-      const current = await repo.findOne({
-        where: { tenantId: ctx.tenantId, storeId: store.id, ...ref },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const current = await this.repository.find(ctx.tenantId, store.id, ref, { lock: true });
       if (!current) throw userNotFound(ref);
       const { status, ...fields } = dto;
-      repo.merge(current, fields);
-      if (status !== undefined) applyStatus(current, status, store);
+      const changes = {
+        ...fields,
+        ...(status !== undefined ? statusChanges(current, status, store) : {}),
+      };
+      let found: boolean;
       try {
-        return await repo.save(current);
+        found = await this.repository.update(ctx.tenantId, current, changes);
       } catch (error) {
         throw isUniqueViolation(error) ? extIdNotUnique(dto.externalId ?? '') : error;
       }
+      if (!found) throw userNotFound(ref);
+      return current;
     });
     return UserResponseDto.from(user);
   }
@@ -192,27 +143,20 @@ export class UsersService {
   async delete(ctx: RequestContext, storeName: string, ref: UserRef): Promise<void> {
     await this.host.run(async () => {
       const store = await this.stores.find(ctx, storeName);
-      const manager = this.host.manager;
-      const result = await this.users.delete({ tenantId: ctx.tenantId, storeId: store.id, ...ref });
-      if (!result.affected) throw userNotFound(ref);
-      await manager.query('UPDATE stores SET user_count = user_count - 1 WHERE id = $1', [
-        store.id,
-      ]);
-      await manager.query('UPDATE tenants SET user_count = user_count - 1 WHERE id = $1', [
-        store.tenantId,
-      ]);
+      if (!(await this.repository.delete(ctx.tenantId, store.id, ref))) throw userNotFound(ref);
+      await this.repository.releaseUserSlot(ctx.tenantId, store.id);
     });
   }
 }
 
 /** Setting a status by update; leaving a lock clears the failure counters. */
-function applyStatus(user: UserEntity, status: UserStatus, store: StoreEntity): void {
-  if (LOCKED_STATES.includes(user.status) && !LOCKED_STATES.includes(status)) {
-    user.failedAttempts = 0;
-    user.lockCount = 0;
-  }
-  user.tempLockedUntil = status === UserStatus.TEMP_LOCKED ? tempLockEnd(store) : null;
-  user.status = status;
+function statusChanges(user: UserEntity, status: UserStatus, store: StoreEntity): UserChanges {
+  const leavesLock = LOCKED_STATES.includes(user.status) && !LOCKED_STATES.includes(status);
+  return {
+    ...(leavesLock ? { failedAttempts: 0, lockCount: 0 } : {}),
+    tempLockedUntil: status === UserStatus.TEMP_LOCKED ? tempLockEnd(store) : null,
+    status,
+  };
 }
 
 function tempLockEnd(store: StoreEntity): Date {

@@ -1,0 +1,165 @@
+import { Injectable } from '@nestjs/common';
+import { Brackets, Repository } from 'typeorm';
+import { changedFields } from '../database/changes';
+import { TransactionHost } from '../database/transaction-host';
+import { PageRequest } from '../common/pagination/page';
+import { resolveSort } from '../common/pagination/sort';
+import type { UserListQueryDto } from './dto/user.dto';
+import { UserEntity } from './user.entity';
+
+/** A user addressed by internal id or by external id. */
+export type UserRef = { id: string } | { externalId: string };
+
+/** What a new user is made of (tenant and store come first, as their own arguments). */
+export type NewUser = Omit<
+  UserEntity,
+  'id' | 'tenantId' | 'storeId' | 'store' | 'createdAt' | 'updatedAt'
+>;
+
+/** The fields an update may change. */
+export type UserChanges = Partial<Omit<NewUser, 'lastAuthenticatedAt'>>;
+
+/** The list's filters. */
+export type UserFilter = Pick<UserListQueryDto, 'externalId' | 'status' | 'userName' | 'q'>;
+
+/** Matches the index ix_users_store_user_name_lower: case-insensitive, code-point order. */
+const USER_NAME_KEY = 'lower(u.user_name) COLLATE "C"';
+
+/**
+ * The SQL of users and of the user counters (the store's and the tenant's, moved in the same
+ * transactions that add and remove users). Every statement is scoped by the tenant.
+ */
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly host: TransactionHost) {}
+
+  private get users(): Repository<UserEntity> {
+    return this.host.manager.getRepository(UserEntity);
+  }
+
+  /** The user, optionally locked for update until the transaction ends. */
+  find(
+    tenantId: string,
+    storeId: string,
+    ref: UserRef,
+    options: { lock?: boolean } = {},
+  ): Promise<UserEntity | null> {
+    return this.users.findOne({
+      where: { tenantId, storeId, ...ref },
+      ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
+  }
+
+  /**
+   * Counts one more user: the tenant's counter moves only while below max_users (one atomic
+   * UPDATE, so the limit holds across stores and instances), then the store's. False, with
+   * nothing moved, when the tenant is full.
+   */
+  async reserveUserSlot(tenantId: string, storeId: string): Promise<boolean> {
+    const [, allowed] = (await this.host.manager.query(
+      'UPDATE tenants SET user_count = user_count + 1 WHERE id = $1 AND user_count < max_users',
+      [tenantId],
+    )) as [unknown, number];
+    if (allowed !== 1) return false;
+    await this.host.manager.query(
+      'UPDATE stores SET user_count = user_count + 1 WHERE tenant_id = $1 AND id = $2',
+      [tenantId, storeId],
+    );
+    return true;
+  }
+
+  /** Counts one user less, in the store and in the tenant. */
+  async releaseUserSlot(tenantId: string, storeId: string): Promise<void> {
+    await this.host.manager.query(
+      'UPDATE stores SET user_count = user_count - 1 WHERE tenant_id = $1 AND id = $2',
+      [tenantId, storeId],
+    );
+    await this.host.manager.query('UPDATE tenants SET user_count = user_count - 1 WHERE id = $1', [
+      tenantId,
+    ]);
+  }
+
+  /** Inserts the user; a taken external id throws the database's unique violation. */
+  async insert(tenantId: string, storeId: string, values: NewUser): Promise<UserEntity> {
+    const user = this.users.create({ ...values, tenantId, storeId });
+    await this.users.insert(user);
+    return user;
+  }
+
+  /**
+   * A page of the store's users. `total` is counted only when a filter applies (undefined
+   * otherwise: the store's counter has it, no count(*) over a million rows per page).
+   */
+  async list(
+    tenantId: string,
+    storeId: string,
+    filter: UserFilter,
+    sort: string | undefined,
+    page: PageRequest,
+  ): Promise<{ rows: UserEntity[]; total: number | undefined }> {
+    const order = resolveSort(
+      sort,
+      { createdAt: 'u.created_at', userName: USER_NAME_KEY, externalId: 'u.external_id' },
+      ['createdAt', 'DESC'],
+    );
+    const qb = this.users
+      .createQueryBuilder('u')
+      .where('u.store_id = :storeId', { storeId })
+      .andWhere('u.tenant_id = :tenantId', { tenantId });
+    const filtered = Boolean(filter.externalId || filter.status || filter.userName || filter.q);
+    if (filter.externalId)
+      qb.andWhere('u.external_id = :externalId', { externalId: filter.externalId });
+    if (filter.status) qb.andWhere('u.status = :status', { status: filter.status });
+    if (filter.userName)
+      qb.andWhere(`${USER_NAME_KEY} = lower(:userName)`, { userName: filter.userName });
+    if (filter.q) {
+      const prefix = `${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      qb.andWhere(
+        new Brackets((or) =>
+          or
+            .where(`${USER_NAME_KEY} LIKE :prefix`, { prefix })
+            .orWhere('lower(u.display_name) LIKE :prefix')
+            .orWhere('lower(u.email) LIKE :prefix')
+            .orWhere('u.external_id = :q', { q: filter.q }),
+        ),
+      );
+    }
+    const rows = await qb
+      .orderBy(order.column, order.direction)
+      .addOrderBy('u.id', order.direction)
+      .offset(page.offset)
+      .limit(page.size)
+      .getMany();
+    return { rows, total: filtered ? await qb.getCount() : undefined };
+  }
+
+  /**
+   * Writes the fields that change and applies them (and the new updatedAt) to `user`; false when
+   * the user is gone. An external id taken in the store throws the database's unique violation.
+   */
+  async update(tenantId: string, user: UserEntity, changes: UserChanges): Promise<boolean> {
+    const changed = changedFields<UserEntity>(user, changes);
+    if (Object.keys(changed).length === 0) return true;
+    const result = await this.users
+      .createQueryBuilder()
+      .update()
+      .set(changed)
+      .where('tenant_id = :tenantId AND store_id = :storeId AND id = :id', {
+        tenantId,
+        storeId: user.storeId,
+        id: user.id,
+      })
+      .returning(['updatedAt'])
+      .execute();
+    const [row] = result.raw as { updated_at: Date }[];
+    if (!row) return false;
+    Object.assign(user, changed, { updatedAt: row.updated_at });
+    return true;
+  }
+
+  /** Deletes the user (passkeys and open sessions go by cascade); false when there was none. */
+  async delete(tenantId: string, storeId: string, ref: UserRef): Promise<boolean> {
+    const result = await this.users.delete({ tenantId, storeId, ...ref });
+    return !!result.affected;
+  }
+}
