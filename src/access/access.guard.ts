@@ -1,14 +1,12 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimiter } from '../rate-limit/rate-limiter';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { Repository } from 'typeorm';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import { DomainError, ErrorCode } from '../common/errors';
-import { TenantEntity } from '../tenants/tenant.entity';
+import { AccessRepository } from './access.repository';
 import { assertTenantAdmits } from '../tenants/tenant-rules';
 import { ApiKeyVerifier } from './api-key-verifier';
 import {
@@ -34,7 +32,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeyVerifier,
     private readonly audit: AuditService,
-    @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
+    private readonly repository: AccessRepository,
     private readonly limiter: RateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -156,8 +154,7 @@ export class AccessGuard implements CanActivate {
     const status =
       tenantId === principal.tenantId
         ? principal.tenantStatus
-        : (await this.tenants.findOne({ where: { id: tenantId }, select: { status: true } }))
-            ?.status;
+        : await this.repository.tenantStatus(tenantId);
     assertTenantAdmits(tenantId, status, principal);
   }
 }

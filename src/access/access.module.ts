@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { AuditModule } from '../audit/audit.module';
-import { TenantEntity } from '../tenants/tenant.entity';
 import { RateLimiter } from '../rate-limit/rate-limiter';
+import { RateLimitsRepository } from '../rate-limit/rate-limits.repository';
+import { AccessRepository } from './access.repository';
 import { ApiKeyVerifier } from './api-key-verifier';
 import { AccessGuard } from './access.guard';
 import { JwksController } from './tokens/jwks.controller';
@@ -13,13 +12,15 @@ import { TokenService } from './tokens/token.service';
 import { TokensController } from './tokens/tokens.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKeyEntity, TenantEntity]), AuditModule],
+  imports: [AuditModule],
   controllers: [JwksController, TokensController],
   providers: [
+    AccessRepository,
     ApiKeyVerifier,
     TokenService,
     SigningKeysRepository,
     RateLimiter,
+    RateLimitsRepository,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
 })

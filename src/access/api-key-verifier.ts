@@ -1,36 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
-import { Repository } from 'typeorm';
 import { ApiKeyEntity, ApiKeyStatus } from '../api-keys/api-key.entity';
 import { DomainError, ErrorCode } from '../common/errors';
-import { prepared, runPrepared } from '../database/prepared';
-import { TransactionHost } from '../database/transaction-host';
+import { AccessRepository, KeyRow } from './access.repository';
 import { parseApiKey, secretMatches } from '../auth/api-key-secret';
 import { parsePermission, Permission } from '../auth/permissions';
 import type { Principal } from '../auth/request-context';
 import { TokenService } from './tokens/token.service';
 import { loggableMessage } from '../common/logging/error-serializer';
 
-/** A row of a raw SQL query, mapped field by field below. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type RawRow = Record<string, any>;
-
-const LOAD_KEY = prepared(
-  'api_key_load',
-  `SELECT k.id, k.tenant_id, k.status, k.permissions, k.secret_hash, k.is_platform, k.expires_at, k.last_used_at,
-          t.status AS tenant_status, t.rate_limit_per_key, t.rate_limit_per_ip
-     FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id
-    WHERE k.id = $1`,
-);
-
 /** lastUsedAt is written at most this often per key, so reads stay reads. */
 const LAST_USED_GRANULARITY_MS = 60_000;
-
-type KeyRow = ApiKeyEntity & {
-  tenantStatus: string | null;
-  rateLimits?: { perKey: number | null; perIp: number | null };
-};
 
 function unauthenticated(detail = 'Missing or invalid credentials'): DomainError {
   return new DomainError(ErrorCode.UNAUTHENTICATED, detail, {
@@ -44,8 +24,7 @@ export class ApiKeyVerifier {
   private readonly logger = new Logger(ApiKeyVerifier.name);
 
   constructor(
-    @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
-    private readonly host: TransactionHost,
+    private readonly repository: AccessRepository,
     private readonly tokens: TokenService,
   ) {}
 
@@ -69,7 +48,7 @@ export class ApiKeyVerifier {
     if (presented.length > 512) throw unauthenticated();
     const parsed = parseApiKey(presented);
     if (parsed) {
-      const row = await this.load(parsed.id);
+      const row = await this.repository.key(parsed.id);
       if (row && secretMatches(parsed.secret, row.secretHash)) return this.principal(row, 'apiKey');
     }
     // A platform key configured through IDS_PLATFORM_API_KEY has a free format.
@@ -81,33 +60,15 @@ export class ApiKeyVerifier {
   private async byToken(token: string): Promise<Principal> {
     const claims = await this.tokens.verify(token);
     if (!claims) throw unauthenticated('The token is invalid or expired');
-    const row = await this.load(claims.sub);
+    const row = await this.repository.key(claims.sub);
     // The key behind the token is re-checked on every call: blocking it ends its tokens too.
     if (!row) throw unauthenticated('The token is invalid or expired');
     return this.principal(row, 'bearer');
   }
 
-  /** One plain statement per request (this runs on every call; no query builder). */
-  private async load(id: string): Promise<KeyRow | undefined> {
-    const [row] = await runPrepared<RawRow[]>(this.host.executor, LOAD_KEY, [id]);
-    if (!row) return undefined;
-    return Object.assign(new ApiKeyEntity(), {
-      id: row.id,
-      tenantId: row.tenant_id,
-      status: row.status,
-      permissions: row.permissions,
-      secretHash: row.secret_hash,
-      isPlatform: row.is_platform,
-      expiresAt: row.expires_at,
-      lastUsedAt: row.last_used_at,
-      tenantStatus: row.tenant_status,
-      rateLimits: { perKey: row.rate_limit_per_key, perIp: row.rate_limit_per_ip },
-    }) as KeyRow;
-  }
-
   /** Compares against every platform key in constant time (there are one or two). */
   private async platformKeyMatching(presented: string): Promise<KeyRow | undefined> {
-    const candidates = await this.keys.find({ where: { isPlatform: true } });
+    const candidates = await this.repository.platformKeys();
     let found: ApiKeyEntity | undefined;
     // every candidate is compared (no early exit): the time does not depend on which matched
     for (const candidate of candidates) {
@@ -137,12 +98,8 @@ export class ApiKeyVerifier {
 
   private touch(row: ApiKeyEntity): void {
     if (row.lastUsedAt && Date.now() - row.lastUsedAt.getTime() < LAST_USED_GRANULARITY_MS) return;
-    this.keys
-      .createQueryBuilder()
-      .update()
-      .set({ lastUsedAt: () => 'now()', updatedAt: () => 'updated_at' })
-      .where('id = :id', { id: row.id })
-      .execute()
+    this.repository
+      .touchKey(row.id)
       .catch((error: unknown) =>
         this.logger.warn(`could not record lastUsedAt: ${loggableMessage(error)}`),
       );

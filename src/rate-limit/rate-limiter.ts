@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { prepared, runPrepared } from '../database/prepared';
+import { RateLimitsRepository } from './rate-limits.repository';
 import { DomainError, ErrorCode } from '../common/errors';
 
 export interface RateLimitResult {
@@ -30,16 +29,6 @@ const LEASE_SHARE = 16;
 const MAX_LEASE = 64;
 const MAX_LEASES = 10_000;
 
-const TAKE_LEASE = prepared(
-  'rate_limit_lease',
-  `INSERT INTO rate_limits (key, window_start, count)
-   SELECT k, to_timestamp(floor(extract(epoch FROM now()) / $3) * $3), n FROM unnest($1::text[], $2::int[]) AS t(k, n)
-   ON CONFLICT (key) DO UPDATE SET
-     count = CASE WHEN rate_limits.window_start = EXCLUDED.window_start THEN rate_limits.count + EXCLUDED.count ELSE EXCLUDED.count END,
-     window_start = EXCLUDED.window_start
-   RETURNING key, count, extract(epoch FROM window_start + make_interval(secs => $3) - now()) * 1000 AS left_ms`,
-);
-
 /**
  * Fixed-window counters in PostgreSQL, so a limit holds across instances.
  *
@@ -56,7 +45,7 @@ const TAKE_LEASE = prepared(
 export class RateLimiter {
   private readonly leases = new Map<string, Lease>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly repository: RateLimitsRepository) {}
 
   hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
     return this.hitAll([{ key, limit }], windowSeconds) as Promise<RateLimitResult>;
@@ -105,11 +94,7 @@ export class RateLimiter {
     windowSeconds: number,
     now: number,
   ): Promise<RateLimitResult[]> {
-    const rows = await runPrepared<{ key: string; count: number; left_ms: string }[]>(
-      this.dataSource,
-      TAKE_LEASE,
-      [buckets.map((b) => b.key), buckets.map((b) => b.ask), windowSeconds],
-    );
+    const rows = await this.repository.takeLeases(buckets, windowSeconds);
     if (this.leases.size > MAX_LEASES) this.sweep(now);
     return rows.map((row) => {
       const bucket = buckets.find((b) => b.key === row.key)!;

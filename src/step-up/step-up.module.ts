@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { RateLimiter } from '../rate-limit/rate-limiter';
+import { RateLimitsRepository } from '../rate-limit/rate-limits.repository';
 import { PasskeysModule } from '../passkeys/passkeys.module';
 import { UsersModule } from '../users/users.module';
 import { BrowserController } from './browser.controller';
@@ -19,6 +20,7 @@ import { StepUpService } from './step-up.service';
     StepUpRepository,
     BrowserGateway,
     RateLimiter,
+    RateLimitsRepository,
     PurgeService,
     PurgeRepository,
   ],

@@ -7,6 +7,7 @@ import type { RequestContext } from '../../auth/request-context';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { TransactionHost } from '../../database/transaction-host';
 import { StoresService } from '../../stores/stores.service';
+import { assertPasskeyQuota, maxPasskeysExceeded } from '../../tenants/tenant-rules';
 import { UserEntity } from '../../users/user.entity';
 import { UserRef, userNotFound, UsersService } from '../../users/users.service';
 import { AttestationRequirement, UntrustedAttestation } from '../../policies/policy-enums';
@@ -107,9 +108,7 @@ export class RegistrationService {
     const { rp, policy } = found;
     assertMayUsePasskeys(user, Date.now());
     const handle = await this.userHandle(user, rp.id, created ? null : found.handle, dto);
-    if (!created && found.passkeyCount >= found.maxPasskeysPerUser) {
-      throw maxPasskeysExceeded(found.maxPasskeysPerUser);
-    }
+    if (!created) assertPasskeyQuota(found.passkeyCount, found.maxPasskeysPerUser);
     const clientRequest = await registrationOptions({
       rp: { id: rp.rpId, name: rp.name },
       user: {
@@ -362,10 +361,3 @@ export class RegistrationService {
 
 /** A completion's result: the outcome, or the failure it recorded. */
 type Attempt = { outcome: RegistrationOutcomeDto } | { error: DomainError };
-
-function maxPasskeysExceeded(max: number): DomainError {
-  return new DomainError(
-    ErrorCode.MAX_PASSKEYS_EXCEEDED,
-    `The user already has the maximum of ${max} passkeys`,
-  );
-}
