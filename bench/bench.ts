@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { SoftAuthenticator } from '../test/support/soft-authenticator';
-import { drive, freePort, postJson, RunResult } from './http';
+import { drive, freePort, getStatus, postJson, RunResult } from './http';
 
 const ROOT = join(__dirname, '..', '..');
 const ORIGIN = 'http://localhost:3000';
@@ -377,6 +377,13 @@ async function main(): Promise<void> {
       {},
     );
   };
+  /** Diagnostics (`--only floor`): one request of each kind, no ceremony work. */
+  const getOk = async (url: string, headers: Record<string, string>) => {
+    const status = await getStatus(url, headers);
+    if (status !== 200) throw new Error(`${url}: ${status}`);
+  };
+  const floorPublic = () => () => getOk(`${svc}/api/health/live`, {});
+  const floorKeyed = () => () => getOk(`${api}/stores/bench`, K);
   const cpu: Record<string, string> = {};
   const run = async (
     label: string,
@@ -458,6 +465,15 @@ async function main(): Promise<void> {
         ['authBaseline', 'authentication, baseline', authBaseline, baseline.pid!],
       ],
       ['auth', 'auth-baseline'],
+    ),
+  );
+  await measured(
+    pick(
+      [
+        ['floorPublic', 'floor: GET /api/health/live (public)', floorPublic],
+        ['floorKeyed', 'floor: GET a store (API key, 1 read)', floorKeyed],
+      ],
+      ['floor', 'floor'],
     ),
   );
   await measured(

@@ -45,6 +45,22 @@ export function postJson(
   });
 }
 
+/** A keep-alive GET (the floor runs: what any request costs before a ceremony's own work). */
+export function getStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { agent, host: target.hostname, port: target.port, path: target.pathname, headers },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 export interface RunResult {
   ceremonies: number;
   errors: number;
