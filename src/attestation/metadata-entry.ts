@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { StatusReport } from '@simplewebauthn/server';
+import { AAGUID_PATTERN } from '../common/text';
 
 /** What registration needs to know about an authenticator model, from its FIDO metadata. */
 export interface MetadataEntry {
@@ -26,7 +27,6 @@ export const COMPROMISED_STATUSES: readonly string[] = [
   'REVOKED',
 ];
 
-const AAGUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_ROOTS = 32;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -52,7 +52,7 @@ export function parseEntry(
 ): ParsedEntry | { problem: string } {
   if (!isObject(statement)) return { problem: 'a metadata statement must be an object' };
   const { aaguid, description, attestationRootCertificates: roots } = statement;
-  if (typeof aaguid !== 'string' || !AAGUID.test(aaguid))
+  if (typeof aaguid !== 'string' || !AAGUID_PATTERN.test(aaguid))
     return { problem: 'aaguid must be an AAGUID (8-4-4-4-12 hex)' };
   if (typeof description !== 'string' || description.length < 1 || description.length > 255)
     return { problem: `${aaguid}: description must be 1-255 characters` };

@@ -13,3 +13,6 @@ export function storableText(value: string, max: number): string {
     .replaceAll('\u0000', '\uFFFD')
     .replace(new RegExp(LONE_SURROGATE, 'gu'), '\uFFFD');
 }
+
+/** An AAGUID as text: 8-4-4-4-12 hex digits, either case. */
+export const AAGUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

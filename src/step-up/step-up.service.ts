@@ -164,7 +164,14 @@ export class StepUpService {
   // ---- browser (the transaction id is the capability) ----
 
   async browserStart(transactionId: string, request: BrowserRequest): Promise<BrowserStartDto> {
-    const tx = await this.pending(transactionId);
+    return this.startCeremony(await this.pending(transactionId), request);
+  }
+
+  /** Starts (or restarts) the ceremony of a pending transaction. */
+  private async startCeremony(
+    tx: StepUpTransactionEntity,
+    request: BrowserRequest,
+  ): Promise<BrowserStartDto> {
     const ctx = this.browserContext(tx.tenantId, request);
     const started =
       tx.kind === TransactionKind.REGISTER
@@ -227,7 +234,8 @@ export class StepUpService {
       policyName,
       passkeyDisplayName: null,
     });
-    return this.browserStart(tx.id, request);
+    // just minted for an active tenant: no need to read it back
+    return this.startCeremony(tx, request);
   }
 
   /** Finishes the ceremony; on success the transaction completes and a nonce is minted, atomically. */

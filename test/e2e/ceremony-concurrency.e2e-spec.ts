@@ -116,6 +116,52 @@ describe('ceremony completions under concurrent changes', () => {
     expect(passkeys.json()).toEqual([]);
   });
 
+  /** Waits until `n` other backends wait for a row lock. */
+  async function waitingForLocks(n: number): Promise<void> {
+    for (let i = 0; i < 300; i++) {
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND datname = current_database()`,
+      );
+      if (rows[0].n >= n) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`fewer than ${n} completions came to wait for the row lock`);
+  }
+
+  it('a success and a counted failure of one session, released together, never deadlock', async () => {
+    // Both answers are signed by the user's passkey; one lacks the UV the policy requires (a
+    // failure that counts). Both wait on the user's row, held here, then race: one wins, the
+    // other is told the session is used up. No 5xx, whatever the order.
+    for (let round = 0; round < 4; round++) {
+      const { user, device } = await enrolled(new SoftAuthenticator({ counterStep: 0 }));
+      const started = await start(t.app, w.key, authStartUrl(w, user.id, 'default'));
+      const good = device.authenticate(started.clientRequest as never, w.origin);
+      const bad = device.authenticate(started.clientRequest as never, w.origin, {
+        userVerified: false,
+      });
+      await db.query('BEGIN');
+      await db.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [user.id]);
+      const results = [
+        completeAuthentication(t.app, w, started.sessionId, good),
+        completeAuthentication(t.app, w, started.sessionId, bad),
+      ];
+      try {
+        await waitingForLocks(2);
+      } finally {
+        await db.query('COMMIT');
+      }
+      const [a, b] = await Promise.all(results);
+      const outcomes = [a, b]
+        .map((r) => (r.statusCode === 200 ? 'OK' : `${r.statusCode} ${r.json().code}`))
+        .sort();
+      expect([
+        ['409 SESSION_ALREADY_COMPLETED', 'OK'],
+        ['400 USER_VERIFICATION_REQUIRED', '409 SESSION_ALREADY_COMPLETED'],
+      ]).toContainEqual(outcomes);
+    }
+  });
+
   it('parallel sign-ins of one user with one counter-less passkey all succeed, each counted once', async () => {
     const { user, device } = await enrolled(new SoftAuthenticator({ counterStep: 0 }));
     const flights = [];

@@ -93,6 +93,7 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.HEADERS_TOO_LARGE:
       return 431;
     case ErrorCode.SHUTTING_DOWN:
+    case ErrorCode.TRANSIENT_CONFLICT:
       return 503;
     default:
       return assertNever(code);

@@ -42,6 +42,16 @@ describe('toProblem', () => {
     });
   });
 
+  it.each([
+    ['a deadlock', { code: '40P01', message: 'deadlock detected' }],
+    ['a serialization failure (wrapped by TypeORM)', { driverError: { code: '40001' } }],
+  ])('maps %s to 503 TRANSIENT_CONFLICT with Retry-After', (_label, error) => {
+    const { problem, headers, unexpected } = toProblem(Object.assign(new Error('x'), error));
+    expect(problem).toMatchObject({ status: 503, code: ErrorCode.TRANSIENT_CONFLICT });
+    expect(headers).toEqual({ 'retry-after': '1' });
+    expect(unexpected).toBe(false);
+  });
+
   it('keeps anything else a 500 with no internals', () => {
     const { problem, unexpected } = toProblem(new Error('secret detail'));
     expect(problem).toMatchObject({ status: 500, code: ErrorCode.INTERNAL_ERROR });

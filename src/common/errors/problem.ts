@@ -65,6 +65,18 @@ const DB_DOWN_CODES = new Set([
   '08006',
 ]);
 
+/** PostgreSQL aborted one of two conflicting transactions: nothing was written, a retry succeeds. */
+const TRANSIENT_CONFLICT_CODES = new Set(['40P01', '40001']); // deadlock_detected, serialization_failure
+
+/** True when PostgreSQL gave up a statement because of a concurrent one (deadlock, serialization). */
+export function isTransientConflict(error: unknown): boolean {
+  for (let e = error as ErrorLike | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string' && TRANSIENT_CONFLICT_CODES.has(e.code)) return true;
+    e = (e.driverError ?? (e as { cause?: unknown }).cause) as ErrorLike | undefined;
+  }
+  return false;
+}
+
 const RELEASED_RUNNER = new Set([
   'QueryRunnerAlreadyReleasedError',
   'QueryRunnerProviderAlreadyReleasedError',
@@ -97,6 +109,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     e = (e.driverError ?? (e as { cause?: unknown }).cause) as ErrorLike | undefined;
   }
   return false;
+}
+
+const transientConflictDetail =
+  'A concurrent change (e.g. a deletion) conflicted with this request; nothing was written: retry it';
+
+/** A DomainError for a conflict the code detects itself (same meaning as a PostgreSQL deadlock). */
+export function transientConflict(): DomainError {
+  return new DomainError(ErrorCode.TRANSIENT_CONFLICT, transientConflictDetail, {
+    headers: { 'retry-after': '1' },
+  });
 }
 
 /** Turns anything thrown into a problem: known errors keep their meaning, the rest is a 500. */
@@ -132,6 +154,13 @@ export function toProblem(error: unknown): ProblemWithHeaders {
         ErrorCode.DATABASE_UNAVAILABLE,
         'The database is unavailable; retry shortly',
       ),
+      headers: { 'retry-after': '1' },
+      unexpected: false,
+    };
+  }
+  if (isTransientConflict(error)) {
+    return {
+      problem: buildProblem(ErrorCode.TRANSIENT_CONFLICT, transientConflictDetail),
       headers: { 'retry-after': '1' },
       unexpected: false,
     };

@@ -70,9 +70,6 @@ export const IsLocale = (options?: ValidationOptions) =>
     options,
   );
 
-export const AAGUID =
-  /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
 /** A map of string keys to string values, bounded in size. */
 export const IsStringMap = (maxKeys: number, maxValueLength: number, options?: ValidationOptions) =>
   custom(

@@ -3,7 +3,7 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { AuditEventType } from '../../audit/audit-event-type';
 import { AuditService } from '../../audit/audit.service';
 import type { RequestContext } from '../../auth/request-context';
-import { DomainError, ErrorCode } from '../../common/errors';
+import { DomainError, ErrorCode, transientConflict } from '../../common/errors';
 import { TransactionHost } from '../../database/transaction-host';
 import { UserEntity } from '../../users/user.entity';
 import { UserRef } from '../../users/users.service';
@@ -166,8 +166,8 @@ export class AuthenticationService {
     return this.host.run(async () => {
       await this.repository.lockRows(ctx.tenantId, first.changed.userId, first.changed.passkeyId);
       const again = await this.round(ctx, storeName, sessionId, response, onSuccess);
-      // cannot happen: nothing changes rows this transaction holds locked
-      if ('changed' in again) throw new Error('a locked user or passkey row changed');
+      // only if the passkey was deleted and its credential registered again in between
+      if ('changed' in again) throw transientConflict();
       return again;
     });
   }
@@ -331,9 +331,15 @@ export class AuthenticationService {
     // username-less, an unverified assertion names a user the caller chose: attribute nothing
     const user = session.userId ? read.user : signedBy;
     return this.host.run(async () => {
+      // the user's row first, as a success locks it (users, passkeys, then the session): a
+      // failure and a success of one session never wait on each other in opposite orders
+      const current = user
+        ? await this.repository.lockStateForUpdate(ctx.tenantId, user.id)
+        : undefined;
       const claimed = await this.sessions.failPending(
         ctx.tenantId,
-        { ...session, userId: session.userId ?? user?.id ?? null },
+        // a user deleted meanwhile is attributed nothing
+        { ...session, userId: session.userId ?? (current ? user!.id : null) },
         error,
       );
       if (!claimed) return false;
@@ -343,10 +349,12 @@ export class AuthenticationService {
       });
       const viaApiKey = ctx.principal.keyId !== null;
       const signatureVerified = !!signedBy;
-      if (!user || !countsTowardsLockout({ code: error.code, signatureVerified, viaApiKey }))
+      if (
+        !user ||
+        !current ||
+        !countsTowardsLockout({ code: error.code, signatureVerified, viaApiKey })
+      )
         return true;
-      const current = await this.repository.lockStateForUpdate(ctx.tenantId, user.id);
-      if (!current) return true;
       const { event, ...state } = afterFailure(current, read.lock, new Date());
       await this.repository.recordLockState(ctx.tenantId, user.id, state);
       if (event) {

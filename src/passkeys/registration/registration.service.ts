@@ -4,7 +4,7 @@ import { DEFAULT_TRUST_POLICY, TrustPolicy } from '../../attestation/attestation
 import { AuditEventType } from '../../audit/audit-event-type';
 import { AuditService } from '../../audit/audit.service';
 import type { RequestContext } from '../../auth/request-context';
-import { DomainError, ErrorCode } from '../../common/errors';
+import { DomainError, ErrorCode, transientConflict } from '../../common/errors';
 import { TransactionHost } from '../../database/transaction-host';
 import { StoresService } from '../../stores/stores.service';
 import { assertPasskeyQuota, maxPasskeysExceeded } from '../../tenants/tenant-rules';
@@ -187,8 +187,8 @@ export class RegistrationService {
       return this.host.run(async () => {
         await this.repository.lockUser(ctx.tenantId, first.changed.userId);
         const again = await round();
-        // cannot happen: nothing changes a row this transaction holds locked
-        if ('changed' in again) throw new Error('a locked user row changed');
+        // nothing changes a row this transaction holds locked; answered like a deadlock if so
+        if ('changed' in again) throw transientConflict();
         return again;
       });
     };

@@ -15,7 +15,8 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
-import { AAGUID, IsPathName } from '../../common/validation/validators';
+import { AAGUID_PATTERN } from '../../common/text';
+import { IsPathName } from '../../common/validation/validators';
 import {
   AttestationConveyance,
   AttestationRequirement,
@@ -143,7 +144,7 @@ export class CreateRegistrationPolicyDto extends HintsField {
   @IsArray()
   @ArrayMaxSize(100)
   @ArrayUnique()
-  @Matches(AAGUID, {
+  @Matches(AAGUID_PATTERN, {
     each: true,
     message: 'each aaguidAllowList entry must be an AAGUID (8-4-4-4-12 hex)',
   })
@@ -160,7 +161,7 @@ export class CreateRegistrationPolicyDto extends HintsField {
   @IsArray()
   @ArrayMaxSize(100)
   @ArrayUnique()
-  @Matches(AAGUID, {
+  @Matches(AAGUID_PATTERN, {
     each: true,
     message: 'each aaguidDenyList entry must be an AAGUID (8-4-4-4-12 hex)',
   })
