@@ -7,10 +7,12 @@ import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import { DomainError, ErrorCode } from '../common/errors';
 import { AccessRepository } from './access.repository';
+import { DeferredContext } from './deferred-context';
 import { assertTenantAdmits } from '../tenants/tenant-rules';
 import { ApiKeyVerifier } from './api-key-verifier';
 import {
   API_KEY_ONLY,
+  KEY_CHECK_DEFERRED,
   PermissionRequirement,
   RATE_LIMITED,
   REQUIRED_PERMISSION,
@@ -57,7 +59,53 @@ export class AccessGuard implements CanActivate {
       throw new DomainError(ErrorCode.PERMISSION_DENIED, 'This operation is not available');
     }
 
+    if (
+      requirement.scope === 'tenant' &&
+      this.reflector.getAllAndOverride<boolean>(KEY_CHECK_DEFERRED, targets)
+    ) {
+      const key = this.apiKeys.deferrable(request);
+      const tenantHint = key && this.validTenantHint(request);
+      // a malformed target tenant takes the usual path, so it is answered in the usual order
+      if (key && tenantHint !== undefined) {
+        request.ctx = new DeferredContext(
+          String(request.id),
+          request.ip,
+          key.id,
+          tenantHint,
+          (row) =>
+            this.apiKeys
+              .fromRow(key.presented, row)
+              .then((principal) =>
+                this.authorize(
+                  context,
+                  request,
+                  requirement,
+                  principal,
+                  limited,
+                  row?.targetTenantStatus,
+                ),
+              ),
+        );
+        return true;
+      }
+    }
     const principal = await this.apiKeys.verify(request);
+    request.ctx = await this.authorize(context, request, requirement, principal, limited);
+    return true;
+  }
+
+  /**
+   * The checks after the key: the permission on the target tenant, the tenant's status, the rate
+   * limits. `targetStatus`: the target tenant's status when a statement already read it.
+   */
+  private async authorize(
+    context: ExecutionContext,
+    request: FastifyRequest,
+    requirement: PermissionRequirement,
+    principal: Principal,
+    limited: boolean | undefined,
+    targetStatus?: string | null,
+  ): Promise<RequestContext> {
     request.principal = principal;
     const tenantId = this.targetTenant(request, requirement, principal);
     const ctx: RequestContext = {
@@ -69,10 +117,9 @@ export class AccessGuard implements CanActivate {
     if (!principal.permissions.some((held) => allows(held, tenantId, requirement.operation))) {
       await this.denied(ctx, requirement);
     }
-    if (tenantId !== '*') await this.assertTenantActive(tenantId, principal);
+    if (tenantId !== '*') await this.assertTenantActive(tenantId, principal, targetStatus);
     if (limited) await this.rateLimit(context, request, principal);
-    request.ctx = ctx;
-    return true;
+    return ctx;
   }
 
   /** Per-key and per-IP counters of the caller's tenant, in one round trip. */
@@ -107,24 +154,8 @@ export class AccessGuard implements CanActivate {
     principal: Principal,
   ): string {
     if (requirement.scope === 'platform') return '*';
-    const fromPath = (request.params as Record<string, string> | undefined)?.tenantId;
-    if (fromPath !== undefined) {
-      if (!TENANT_ID_PATTERN.test(fromPath)) {
-        throw DomainError.invalidField('tenantId', 'must be a tenant id ([a-z0-9-], 2-63)', 'path');
-      }
-      return fromPath;
-    }
-    const header = request.headers['x-tenant-id'];
-    if (header !== undefined) {
-      if (typeof header !== 'string' || !TENANT_ID_PATTERN.test(header)) {
-        throw DomainError.invalidField(
-          'X-Tenant-Id',
-          'must be a tenant id ([a-z0-9-], 2-63)',
-          'header',
-        );
-      }
-      return header;
-    }
+    const named = this.tenantHint(request);
+    if (named !== null) return named;
     if (!principal.tenantId) {
       throw DomainError.invalidField(
         'X-Tenant-Id',
@@ -133,6 +164,36 @@ export class AccessGuard implements CanActivate {
       );
     }
     return principal.tenantId;
+  }
+
+  /** `tenantHint`, or undefined when it is malformed (no exception). */
+  private validTenantHint(request: FastifyRequest): string | null | undefined {
+    try {
+      return this.tenantHint(request);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The tenant the path or `X-Tenant-Id` names (validated), or null. */
+  private tenantHint(request: FastifyRequest): string | null {
+    const fromPath = (request.params as Record<string, string> | undefined)?.tenantId;
+    if (fromPath !== undefined) {
+      if (!TENANT_ID_PATTERN.test(fromPath)) {
+        throw DomainError.invalidField('tenantId', 'must be a tenant id ([a-z0-9-], 2-63)', 'path');
+      }
+      return fromPath;
+    }
+    const header = request.headers['x-tenant-id'];
+    if (header === undefined) return null;
+    if (typeof header !== 'string' || !TENANT_ID_PATTERN.test(header)) {
+      throw DomainError.invalidField(
+        'X-Tenant-Id',
+        'must be a tenant id ([a-z0-9-], 2-63)',
+        'header',
+      );
+    }
+    return header;
   }
 
   private async denied(ctx: RequestContext, requirement: PermissionRequirement): Promise<never> {
@@ -149,12 +210,19 @@ export class AccessGuard implements CanActivate {
     throw new DomainError(ErrorCode.PERMISSION_DENIED, `This operation requires ${needed}`);
   }
 
-  private async assertTenantActive(tenantId: string, principal: Principal): Promise<void> {
-    // The key's own tenant came with the key lookup; only another target costs a query.
+  private async assertTenantActive(
+    tenantId: string,
+    principal: Principal,
+    targetStatus?: string | null,
+  ): Promise<void> {
+    // The key's own tenant came with the key lookup, another target may have come with the
+    // ceremony's statement; otherwise it costs a query.
     const status =
       tenantId === principal.tenantId
         ? principal.tenantStatus
-        : await this.repository.tenantStatus(tenantId);
+        : targetStatus !== undefined
+          ? targetStatus
+          : await this.repository.tenantStatus(tenantId);
     assertTenantAdmits(tenantId, status, principal);
   }
 }

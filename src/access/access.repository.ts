@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
-import { prepared, runPrepared } from '../database/prepared';
+import type { RequestContext } from '../auth/request-context';
+import { prepared, PreparedStatement, runPrepared } from '../database/prepared';
 import { TransactionHost } from '../database/transaction-host';
 import { TenantEntity } from '../tenants/tenant.entity';
 
@@ -12,6 +13,8 @@ type RawRow = Record<string, any>;
 export type KeyRow = ApiKeyEntity & {
   tenantStatus: string | null;
   rateLimits?: { perKey: number | null; perIp: number | null };
+  /** Read with a ceremony's first statement: the target tenant's status (undefined: not read). */
+  targetTenantStatus?: string | null;
 };
 
 const LOAD_KEY = prepared(
@@ -21,6 +24,105 @@ const LOAD_KEY = prepared(
      FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id
     WHERE k.id = $1`,
 );
+
+/** The key columns a first read returns (`d.*` after them lists its own columns). */
+const KEY_COLUMNS: Record<string, string> = {
+  key_id: 'k.id',
+  key_tenant_id: 'k.tenant_id',
+  key_status: 'k.status',
+  key_permissions: 'k.permissions',
+  key_secret_hash: 'k.secret_hash',
+  key_is_platform: 'k.is_platform',
+  key_expires_at: 'k.expires_at',
+  key_last_used_at: 'k.last_used_at',
+  key_tenant_status: 't.status',
+  key_rate_limit_per_key: 't.rate_limit_per_key',
+  key_rate_limit_per_ip: 't.rate_limit_per_ip',
+  key_target_tenant_status: 'tt.status',
+};
+
+/**
+ * A ceremony's first read with the key lookup riding along (`@KeyCheckedByFirstRead()`): the
+ * key row, its tenant's status and limits and the target tenant's status come as `key_*`
+ * columns, and `sql` runs for the target tenant (`$tenantParam`, or the key's own tenant when it
+ * is null) only when the key exists. The caller hands the row to `DeferredKeyCheck.admit` before
+ * it looks at anything else. `sql` must be one SELECT; the key id is the next free parameter.
+ */
+function withKeyLookup(sql: string, tenantParam: number): string {
+  const params = [...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]));
+  const keyParam = Math.max(...params) + 1;
+  const tenant = `$${tenantParam}::text`;
+  const body = sql.replace(new RegExp(`\\$${tenantParam}(?!\\d)`, 'g'), 'key.key_target_tenant');
+  const columns = Object.keys(KEY_COLUMNS);
+  return `WITH key AS (
+     SELECT ${columns.map((c) => `${KEY_COLUMNS[c]} AS ${c}`).join(', ')},
+            coalesce(${tenant}, k.tenant_id) AS key_target_tenant
+       FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id
+       LEFT JOIN tenants tt ON tt.id = coalesce(${tenant}, k.tenant_id)
+      WHERE k.id = $${keyParam}::uuid)
+   SELECT ${columns.map((c) => `key.${c}`).join(', ')}, d.*
+     FROM key LEFT JOIN LATERAL (${body}) d ON true`;
+}
+
+/** A ceremony's first read in its two forms: as written, and with the key lookup riding along. */
+export interface KeyedStatement {
+  plain: PreparedStatement;
+  keyed: PreparedStatement;
+  tenantParam: number;
+}
+
+/** Declares both forms of a first read (`sql` names the tenant as `$tenantParam`). */
+export function keyedStatement(name: string, sql: string, tenantParam: number): KeyedStatement {
+  return {
+    plain: prepared(name, sql),
+    keyed: prepared(`${name}_k`, withKeyLookup(sql, tenantParam)),
+    tenantParam,
+  };
+}
+
+/**
+ * Runs a ceremony's first read for `ctx`. With a deferred key check the key lookup rides in the
+ * same statement and is admitted (401/403/404/429 thrown) before the row is returned; the row is
+ * undefined when the route's data is absent (`present`: a column that is null then). `values`
+ * gets the tenant to put at `tenantParam`.
+ */
+export async function runFirstRead(
+  executor: TransactionHost['executor'],
+  ctx: RequestContext,
+  statement: KeyedStatement,
+  values: (tenant: string | null) => unknown[],
+  present: string,
+): Promise<RawRow | undefined> {
+  const check = ctx.keyCheck;
+  if (!check) {
+    const [row] = await runPrepared<RawRow[]>(executor, statement.plain, values(ctx.tenantId));
+    return row;
+  }
+  const [row] = await runPrepared<RawRow[]>(executor, statement.keyed, [
+    ...values(check.tenantHint),
+    check.keyId,
+  ]);
+  await check.admit(row);
+  return row && row[present] !== null ? row : undefined;
+}
+
+/** The key of a `withKeyLookup` row; undefined when no key has that id. */
+export function keyRowOf(row: RawRow | undefined): KeyRow | undefined {
+  if (!row?.key_id) return undefined;
+  return Object.assign(new ApiKeyEntity(), {
+    id: row.key_id,
+    tenantId: row.key_tenant_id,
+    status: row.key_status,
+    permissions: row.key_permissions,
+    secretHash: row.key_secret_hash,
+    isPlatform: row.key_is_platform,
+    expiresAt: row.key_expires_at,
+    lastUsedAt: row.key_last_used_at,
+    tenantStatus: row.key_tenant_status,
+    rateLimits: { perKey: row.key_rate_limit_per_key, perIp: row.key_rate_limit_per_ip },
+    targetTenantStatus: row.key_target_tenant_status,
+  }) as KeyRow;
+}
 
 /**
  * The reads of access control, on every request: the presented key (by id: a key is found before

@@ -44,11 +44,30 @@ export class ApiKeyVerifier {
     throw unauthenticated();
   }
 
-  private async byApiKey(presented: string): Promise<Principal> {
+  /**
+   * The parts of a presented `X-Api-Key` whose lookup a ceremony's first statement may do
+   * (`@KeyCheckedByFirstRead()`): only a key of our format sent alone; anything else (a bearer
+   * token, a platform key of free format, both headers) is verified the usual way.
+   */
+  deferrable(request: FastifyRequest): { id: string; presented: string } | undefined {
+    const apiKey = request.headers['x-api-key'];
+    if (typeof apiKey !== 'string' || request.headers.authorization || apiKey.length > 512) {
+      return undefined;
+    }
+    const parsed = parseApiKey(apiKey);
+    return parsed ? { id: parsed.id, presented: apiKey } : undefined;
+  }
+
+  /** The principal of a presented key whose row (if any) a ceremony's statement read. */
+  fromRow(presented: string, row: KeyRow | undefined): Promise<Principal> {
+    return this.byApiKey(presented, row);
+  }
+
+  private async byApiKey(presented: string, read?: KeyRow): Promise<Principal> {
     if (presented.length > 512) throw unauthenticated();
     const parsed = parseApiKey(presented);
     if (parsed) {
-      const row = await this.repository.key(parsed.id);
+      const row = read ?? (await this.repository.key(parsed.id));
       if (row && secretMatches(parsed.secret, row.secretHash)) return this.principal(row, 'apiKey');
     }
     // A platform key configured through IDS_PLATFORM_API_KEY has a free format.

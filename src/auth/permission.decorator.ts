@@ -16,6 +16,7 @@ import { formatPermission } from './permissions';
 export const REQUIRED_PERMISSION = 'ids:requiredPermission';
 export const API_KEY_ONLY = 'ids:apiKeyOnly';
 export const RATE_LIMITED = 'ids:rateLimited';
+export const KEY_CHECK_DEFERRED = 'ids:keyCheckDeferred';
 
 /**
  * Where the target tenant comes from: `tenant` = path `{tenantId}`, else `X-Tenant-Id`, else the
@@ -82,4 +83,14 @@ export function RateLimited(): MethodDecorator {
       description: 'RATE_LIMITED (Retry-After, RateLimit-* headers)',
     }),
   );
+}
+
+/**
+ * The hot ceremony routes: an `X-Api-Key` is looked up by the route's first statement rather
+ * than by a statement of its own (one round trip less). The key, the permission, the tenant and
+ * the rate limits are checked exactly as for any route, before anything the statement read is
+ * used (`DeferredKeyCheck`); a bearer token or a platform key takes the usual path.
+ */
+export function KeyCheckedByFirstRead(): MethodDecorator {
+  return SetMetadata(KEY_CHECK_DEFERRED, true);
 }

@@ -17,13 +17,30 @@ export interface Principal {
   rateLimits?: { perKey: number | null; perIp: number | null };
 }
 
+/**
+ * An API key the guard left for the route's first statement to look up (the hot ceremony
+ * routes, `@KeyCheckedByFirstRead()`): that statement reads the key row with the route's data,
+ * and `admit` checks it before anything read is used. Until then the context has no tenant and
+ * no principal (reading them throws), so nothing can run on an unchecked key.
+ */
+export interface DeferredKeyCheck {
+  /** The presented key's id (its secret stays with the guard). */
+  keyId: string;
+  /** The target tenant the path or `X-Tenant-Id` names; null: the key's own. */
+  tenantHint: string | null;
+  /** Checks the key columns (`key_*`) the statement returned: 401/403/404/429, or the context is complete. */
+  admit(row: Record<string, unknown> | undefined): Promise<void>;
+}
+
 /** Everything a service needs to know about the request; built by the guard. */
 export interface RequestContext {
   /** The target tenant (product.md §3), or `*` on platform-scope routes. */
-  tenantId: string;
-  principal: Principal;
-  requestId: string;
-  ip: string;
+  readonly tenantId: string;
+  readonly principal: Principal;
+  readonly requestId: string;
+  readonly ip: string;
+  /** Present while the key is still to be checked by the route's first statement. */
+  readonly keyCheck?: DeferredKeyCheck;
 }
 
 declare module 'fastify' {

@@ -6,7 +6,11 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { RateLimited, RequirePermission } from '../../auth/permission.decorator';
+import {
+  KeyCheckedByFirstRead,
+  RateLimited,
+  RequirePermission,
+} from '../../auth/permission.decorator';
 import { Ctx, RequestContext } from '../../auth/request-context';
 import { ProblemDto } from '../../openapi/problem.dto';
 import { AuthenticationPolicyParams } from '../../policies/dto/policy-common.dto';
@@ -34,6 +38,7 @@ export class AuthenticationController {
     'stores/:storeName/users/:userId/passkeys/relyingParties/:rpId/authentications/:authPolicyName',
   )
   @RateLimited()
+  @KeyCheckedByFirstRead()
   @RequirePermission('createPasskeyAuthenticationForUser')
   @ApiOperation({ summary: 'Start a passkey authentication of a user (by id)' })
   @ApiCreatedResponse({ type: StartedCeremonyDto })
@@ -50,6 +55,7 @@ export class AuthenticationController {
     ':tenantId/stores/:storeName/users/:userExtId/passkeys/relyingParties/:rpId/authentications/:authPolicyName/ext',
   )
   @RateLimited()
+  @KeyCheckedByFirstRead()
   @RequirePermission('createPasskeyAuthenticationForUserByExtId', { tenantInPath: true })
   @ApiOperation({ summary: 'Start a passkey authentication of a user (by external id)' })
   @ApiCreatedResponse({ type: StartedCeremonyDto })
@@ -64,6 +70,7 @@ export class AuthenticationController {
 
   @Post('stores/:storeName/passkeys/relyingParties/:rpId/authentications/:authPolicyName')
   @RateLimited()
+  @KeyCheckedByFirstRead()
   @RequirePermission('createDiscoverablePasskeyAuthentication')
   @ApiOperation({
     summary: 'Start a username-less (discoverable credential) passkey authentication',
@@ -80,6 +87,7 @@ export class AuthenticationController {
   @Post('stores/:storeName/passkeys/authentications/sessions/:sessionId')
   @HttpCode(200)
   @RateLimited()
+  @KeyCheckedByFirstRead()
   @RequirePermission('completePasskeyAuthentication')
   @ApiOperation({ summary: "Complete an authentication with the browser's response" })
   @ApiOkResponse({ type: AuthenticationOutcomeDto })

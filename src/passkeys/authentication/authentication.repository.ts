@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { keyedStatement, runFirstRead } from '../../access/access.repository';
+import type { RequestContext } from '../../auth/request-context';
 import { prepared, runPrepared } from '../../database/prepared';
 import { TransactionHost } from '../../database/transaction-host';
 import { UserEntity } from '../../users/user.entity';
@@ -52,9 +54,13 @@ const startContextSql = (userMatch: string) =>
      LEFT JOIN users u ON u.store_id = s.id AND ${userMatch}
     WHERE s.tenant_id = $1 AND s.name = $2`;
 const START_CONTEXT = {
-  byId: prepared('auth_start_by_id', startContextSql('u.id = $5::uuid')),
-  byExternalId: prepared('auth_start_by_external_id', startContextSql('u.external_id = $5')),
-  usernameless: prepared('auth_start_usernameless', startContextSql('false')),
+  byId: keyedStatement('auth_start_by_id', startContextSql('u.id = $5::uuid'), 1),
+  byExternalId: keyedStatement(
+    'auth_start_by_external_id',
+    startContextSql('u.external_id = $5'),
+    1,
+  ),
+  usernameless: keyedStatement('auth_start_usernameless', startContextSql('false'), 1),
 };
 
 /**
@@ -64,7 +70,7 @@ const START_CONTEXT = {
  * user's handle. `xmin` of the user and passkey rows is their version: the outcome is written only
  * if neither changed since this read (see SETTLE_SUCCESS).
  */
-const READ_ASSERTION = prepared(
+const READ_ASSERTION = keyedStatement(
   'auth_read_assertion',
   `SELECT cs.id, cs.tenant_id, cs.store_id, cs.relying_party_id, cs.user_id, cs.challenge, cs.snapshot,
           s.max_failed_attempts, s.temp_lock_seconds, s.max_temp_locks_before_lock,
@@ -78,6 +84,7 @@ const READ_ASSERTION = prepared(
      LEFT JOIN user_handles h ON h.user_id = u.id AND h.relying_party_id = cs.relying_party_id
     WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = '${CeremonyKind.AUTHENTICATION}'
       AND cs.status = 'PENDING' AND cs.expires_at > now()`,
+  2,
 );
 
 /**
@@ -153,8 +160,9 @@ export interface SettledSuccess {
 export class AuthenticationRepository {
   constructor(private readonly host: TransactionHost) {}
 
+  /** With a deferred key check (`ctx.keyCheck`), the key is looked up and admitted here. */
   async startContext(
-    tenantId: string,
+    ctx: RequestContext,
     storeName: string,
     rpId: string,
     policyName: string,
@@ -162,15 +170,24 @@ export class AuthenticationRepository {
   ): Promise<StartContext> {
     const byId = user && 'id' in user ? user.id : null;
     const byExt = user && 'externalId' in user ? user.externalId : null;
-    const base = [tenantId, storeName, rpId, policyName];
-    const [row] = byId
-      ? await runPrepared<RawRow[]>(this.host.executor, START_CONTEXT.byId, [...base, byId])
+    const base = (tenant: string | null) => [tenant, storeName, rpId, policyName];
+    const row = byId
+      ? await runFirstRead(
+          this.host.executor,
+          ctx,
+          START_CONTEXT.byId,
+          (t) => [...base(t), byId],
+          'store_id',
+        )
       : byExt !== null
-        ? await runPrepared<RawRow[]>(this.host.executor, START_CONTEXT.byExternalId, [
-            ...base,
-            byExt,
-          ])
-        : await runPrepared<RawRow[]>(this.host.executor, START_CONTEXT.usernameless, base);
+        ? await runFirstRead(
+            this.host.executor,
+            ctx,
+            START_CONTEXT.byExternalId,
+            (t) => [...base(t), byExt],
+            'store_id',
+          )
+        : await runFirstRead(this.host.executor, ctx, START_CONTEXT.usernameless, base, 'store_id');
     assertStartTarget(row, { storeName, rpId, policyName }, CeremonyKind.AUTHENTICATION);
     if (user && !row.u_id) throw userNotFound(user);
     return {
@@ -190,19 +207,23 @@ export class AuthenticationRepository {
     };
   }
 
-  /** The pending session and what verification needs; undefined when none is pending. */
+  /**
+   * The pending session and what verification needs; undefined when none is pending. With a
+   * deferred key check (`ctx.keyCheck`), the key is looked up and admitted here.
+   */
   async read(
-    tenantId: string,
+    ctx: RequestContext,
     storeName: string,
     sessionId: string,
     credentialId: string,
   ): Promise<ReadAssertion | undefined> {
-    const [row] = await runPrepared<RawRow[]>(this.host.executor, READ_ASSERTION, [
-      sessionId,
-      tenantId,
-      storeName,
-      credentialId,
-    ]);
+    const row = await runFirstRead(
+      this.host.executor,
+      ctx,
+      READ_ASSERTION,
+      (tenant) => [sessionId, tenant, storeName, credentialId],
+      'id',
+    );
     if (!row) return undefined;
     return {
       session: sessionFrom(row, CeremonyKind.AUTHENTICATION),

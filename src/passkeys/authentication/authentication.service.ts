@@ -69,7 +69,7 @@ export class AuthenticationService {
     dto: StartAuthenticationDto,
   ): Promise<StartedCeremonyDto> {
     const { storeId, rp, policy, user, allowCredentials } = await this.repository.startContext(
-      ctx.tenantId,
+      ctx,
       target.storeName,
       target.rpId,
       target.authPolicyName,
@@ -179,7 +179,7 @@ export class AuthenticationService {
     response: AuthenticationResponseJSON,
     onSuccess?: (outcome: AuthenticationOutcomeDto) => Promise<void>,
   ): Promise<Attempt | { changed: { userId: string; passkeyId: string } }> {
-    const read = await this.repository.read(ctx.tenantId, storeName, sessionId, response.id);
+    const read = await this.repository.read(ctx, storeName, sessionId, response.id);
     if (!read) throw await this.notClaimable(ctx, storeName, sessionId);
     const judged = await this.judge(ctx, read, response);
     if ('error' in judged) {

@@ -6,7 +6,11 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { RateLimited, RequirePermission } from '../../auth/permission.decorator';
+import {
+  KeyCheckedByFirstRead,
+  RateLimited,
+  RequirePermission,
+} from '../../auth/permission.decorator';
 import { Ctx, RequestContext } from '../../auth/request-context';
 import { ProblemDto } from '../../openapi/problem.dto';
 import {
@@ -34,6 +38,7 @@ export class RegistrationController {
     'stores/:storeName/users/:userId/passkeys/relyingParties/:rpId/registrations/:regPolicyName',
   )
   @RateLimited()
+  @KeyCheckedByFirstRead()
   @RequirePermission('createPasskeyRegistrationForUser')
   @ApiOperation({ summary: 'Start a passkey registration for a user (by id)' })
   @ApiCreatedResponse({ type: StartedCeremonyDto })
@@ -50,6 +55,7 @@ export class RegistrationController {
     ':tenantId/stores/:storeName/users/:userExtId/passkeys/relyingParties/:rpId/registrations/:regPolicyName/ext',
   )
   @RateLimited()
+  @KeyCheckedByFirstRead()
   @RequirePermission('createPasskeyRegistrationForUserByExtId', { tenantInPath: true })
   @ApiOperation({
     summary: 'Start a passkey registration for a user (by external id; createUser makes the user)',
@@ -67,6 +73,7 @@ export class RegistrationController {
   @Post('stores/:storeName/passkeys/registrations/sessions/:sessionId')
   @HttpCode(200)
   @RateLimited()
+  @KeyCheckedByFirstRead()
   @RequirePermission('completePasskeyRegistration')
   @ApiOperation({ summary: "Complete a registration with the browser's response" })
   @ApiOkResponse({ type: RegistrationOutcomeDto })

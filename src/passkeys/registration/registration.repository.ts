@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { MetadataEntry } from '../../attestation/metadata-entry';
 import { entryOf, METADATA_ROWS } from '../../attestation/metadata.repository';
+import { keyedStatement, runFirstRead } from '../../access/access.repository';
+import type { RequestContext } from '../../auth/request-context';
 import { prepared, runPrepared } from '../../database/prepared';
 import { TransactionHost } from '../../database/transaction-host';
 import type { RegistrationPolicyEntity } from '../../policies/registration-policy.entity';
 import { UserEntity } from '../../users/user.entity';
 import type { NewCredential } from '../webauthn/registration-ceremony';
-import { assertStartTarget, AuditRow, sessionFrom, RawRow, userFrom } from '../sessions/rows';
+import { assertStartTarget, AuditRow, sessionFrom, userFrom } from '../sessions/rows';
 import { USER_COLUMNS } from '../sessions/sessions.repository';
 import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
 
@@ -72,8 +74,12 @@ const startContextSql = (userMatch: string) =>
      LEFT JOIN user_handles h ON h.user_id = u.id AND h.relying_party_id = rp.id
     WHERE s.tenant_id = $1 AND s.name = $2`;
 const START_CONTEXT = {
-  byId: prepared('reg_start_by_id', startContextSql('u.id = $5::uuid')),
-  byExternalId: prepared('reg_start_by_external_id', startContextSql('u.external_id = $5')),
+  byId: keyedStatement('reg_start_by_id', startContextSql('u.id = $5::uuid'), 1),
+  byExternalId: keyedStatement(
+    'reg_start_by_external_id',
+    startContextSql('u.external_id = $5'),
+    1,
+  ),
 };
 
 /** The handle is made once per user and relying party; a concurrent start may have made it. */
@@ -93,7 +99,7 @@ const READ_HANDLE = prepared(
  * A completion's read, without a lock and without claiming: the pending session, its user (with
  * the row version `xmin`) and the FIDO metadata of the AAGUID the response claims ($4, may be null).
  */
-const READ_REGISTRATION = prepared(
+const READ_REGISTRATION = keyedStatement(
   'reg_read_registration',
   `SELECT cs.id, cs.tenant_id, cs.store_id, cs.relying_party_id, cs.user_id, cs.challenge, cs.snapshot,
           ${USER_COLUMNS}, u.xmin::text AS u_version,
@@ -103,6 +109,7 @@ const READ_REGISTRATION = prepared(
      LEFT JOIN users u ON u.tenant_id = $2 AND u.id = cs.user_id
     WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = '${CeremonyKind.REGISTRATION}'
       AND cs.status = 'PENDING' AND cs.expires_at > now()`,
+  2,
 );
 
 /**
@@ -157,21 +164,31 @@ const SETTLE_SUCCESS = prepared(
 export class RegistrationRepository {
   constructor(private readonly host: TransactionHost) {}
 
+  /** With a deferred key check (`ctx.keyCheck`), the key is looked up and admitted here. */
   async startContext(
-    tenantId: string,
+    ctx: RequestContext,
     storeName: string,
     rpId: string,
     policyName: string,
     user: { id: string } | { externalId: string },
   ): Promise<RegistrationStartContext> {
-    const base = [tenantId, storeName, rpId, policyName];
-    const [row] =
+    const base = (tenant: string | null) => [tenant, storeName, rpId, policyName];
+    const row =
       'id' in user
-        ? await runPrepared<RawRow[]>(this.host.executor, START_CONTEXT.byId, [...base, user.id])
-        : await runPrepared<RawRow[]>(this.host.executor, START_CONTEXT.byExternalId, [
-            ...base,
-            user.externalId,
-          ]);
+        ? await runFirstRead(
+            this.host.executor,
+            ctx,
+            START_CONTEXT.byId,
+            (t) => [...base(t), user.id],
+            'store_id',
+          )
+        : await runFirstRead(
+            this.host.executor,
+            ctx,
+            START_CONTEXT.byExternalId,
+            (t) => [...base(t), user.externalId],
+            'store_id',
+          );
     assertStartTarget(row, { storeName, rpId, policyName }, CeremonyKind.REGISTRATION);
     return {
       storeId: row.store_id,
@@ -220,19 +237,23 @@ export class RegistrationRepository {
     return kept?.handle;
   }
 
-  /** The pending session and what verification needs; undefined when none is pending. */
+  /**
+   * The pending session and what verification needs; undefined when none is pending. With a
+   * deferred key check (`ctx.keyCheck`), the key is looked up and admitted here.
+   */
   async read(
-    tenantId: string,
+    ctx: RequestContext,
     storeName: string,
     sessionId: string,
     aaguid: string | null,
   ): Promise<ReadRegistration | undefined> {
-    const [row] = await runPrepared<RawRow[]>(this.host.executor, READ_REGISTRATION, [
-      sessionId,
-      tenantId,
-      storeName,
-      aaguid,
-    ]);
+    const row = await runFirstRead(
+      this.host.executor,
+      ctx,
+      READ_REGISTRATION,
+      (tenant) => [sessionId, tenant, storeName, aaguid],
+      'id',
+    );
     if (!row) return undefined;
     return {
       session: sessionFrom(row, CeremonyKind.REGISTRATION),

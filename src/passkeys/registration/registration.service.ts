@@ -76,7 +76,7 @@ export class RegistrationService {
         throw DomainError.invalidField('userHandle', 'must decode to 1-64 bytes');
     }
     const found = await this.repository.startContext(
-      ctx.tenantId,
+      ctx,
       target.storeName,
       target.rpId,
       target.regPolicyName,
@@ -205,7 +205,7 @@ export class RegistrationService {
     onSuccess?: (outcome: RegistrationOutcomeDto) => Promise<void>,
   ): Promise<Attempt | { changed: { userId: string } }> {
     const aaguid = claimedAaguid(response);
-    const read = await this.repository.read(ctx.tenantId, storeName, sessionId, aaguid);
+    const read = await this.repository.read(ctx, storeName, sessionId, aaguid);
     if (!read) throw await this.notClaimable(ctx, storeName, sessionId);
     const { session, user, metadata } = read;
     const failed = async (error: DomainError): Promise<Attempt> => {

@@ -1,0 +1,210 @@
+/**
+ * The hot ceremony routes look the API key up in their first statement
+ * (`@KeyCheckedByFirstRead()`). Each test is an access rule those routes must keep exactly as
+ * every other route does: a wrong, blocked or unknown key, a missing permission, another
+ * tenant, a suspended tenant — each refused, and nothing written.
+ */
+import { Client } from 'pg';
+import { call, createKey, expectStatus } from '../support/api';
+import {
+  authSessionUrl,
+  authStartExtUrl,
+  authStartUrl,
+  completeAuthentication,
+  discoverableStartUrl,
+  registerPasskey,
+  regSessionUrl,
+  regStartExtUrl,
+  regStartUrl,
+  start,
+} from '../support/ceremonies';
+import { passkeyWorld, World } from '../support/passkey-world';
+import { expectProblem } from '../support/problem';
+import { SoftAuthenticator } from '../support/soft-authenticator';
+import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
+
+describe('API keys checked by the ceremony’s first statement', () => {
+  let t: TestApp;
+  let w: World;
+  let other: World;
+  let db: Client;
+  beforeAll(async () => {
+    t = await createTestApp();
+    w = await passkeyWorld(t.app);
+    other = await passkeyWorld(t.app);
+    db = new Client({ connectionString: t.database.url });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  const sessions = async () =>
+    Number((await db.query('SELECT count(*)::int AS n FROM ceremony_sessions')).rows[0].n);
+
+  /** The key with its secret's last character changed (same key id, wrong secret). */
+  const wrongSecret = (key: string) => key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
+
+  /** Every deferred route, as a request that would succeed with the world's key. */
+  async function routes(key: string) {
+    const user = await w.newUser();
+    const device = new SoftAuthenticator();
+    await registerPasskey(t.app, w, device, user.id);
+    const auth = await start(t.app, w.key, authStartUrl(w, user.id, 'default'));
+    const reg = await start(t.app, w.key, regStartUrl(w, user.id, 'default'));
+    return [
+      () => call(t.app, 'POST', authStartUrl(w, user.id, 'default'), { key, body: {} }),
+      () =>
+        call(t.app, 'POST', authStartExtUrl(w, w.tenant, user.externalId, 'default'), {
+          key,
+          body: {},
+        }),
+      () => call(t.app, 'POST', discoverableStartUrl(w, 'lenient'), { key, body: {} }),
+      () =>
+        call(t.app, 'POST', authSessionUrl(w, auth.sessionId), {
+          key,
+          body: { clientResponse: device.authenticate(auth.clientRequest as never, w.origin) },
+        }),
+      () => call(t.app, 'POST', regStartUrl(w, user.id, 'default'), { key, body: {} }),
+      () =>
+        call(t.app, 'POST', regStartExtUrl(w, w.tenant, user.externalId, 'default'), {
+          key,
+          body: {},
+        }),
+      () =>
+        call(t.app, 'POST', regSessionUrl(w, reg.sessionId), {
+          key,
+          body: {
+            clientResponse: new SoftAuthenticator().register(reg.clientRequest as never, w.origin),
+          },
+        }),
+    ];
+  }
+
+  it('a wrong secret, an unknown key id or no key: 401, and no session is written', async () => {
+    const unknown = `idsk_${'0'.repeat(32)}_${'A'.repeat(43)}`;
+    for (const key of [wrongSecret(w.key), unknown, undefined]) {
+      for (const request of await routes(key as string)) {
+        const before = await sessions();
+        expectProblem(await request(), 401, 'UNAUTHENTICATED');
+        expect(await sessions()).toBe(before);
+      }
+    }
+  });
+
+  it('a blocked key: 401 at once, on every deferred route', async () => {
+    const key = await createKey(t.app, w.tenant, [`TNT#${w.tenant}#IdentityStore:*`]);
+    const requests = await routes(key.key);
+    expectStatus(
+      await call(t.app, 'POST', `/api/identity-store/apiKeys/${key.id}`, {
+        key: w.key,
+        body: { status: 'BLOCKED' },
+      }),
+      200,
+    );
+    for (const request of requests) expectProblem(await request(), 401, 'UNAUTHENTICATED');
+  });
+
+  it('a key without the permission: 403, recorded, and nothing written', async () => {
+    const key = await createKey(t.app, w.tenant, [`TNT#${w.tenant}#IdentityStore:getStore`]);
+    for (const request of await routes(key.key)) {
+      const before = await sessions();
+      expectProblem(await request(), 403, 'PERMISSION_DENIED');
+      expect(await sessions()).toBe(before);
+    }
+    const { rows } = await db.query(
+      "SELECT count(*)::int AS n FROM audit_events WHERE type = 'PERMISSION_DENIED' AND actor_key_id = $1",
+      [key.id],
+    );
+    expect(rows[0].n).toBe(7);
+  });
+
+  it("another tenant's key finds nothing of this tenant (404), its own X-Tenant-Id no better (403)", async () => {
+    const user = await w.newUser();
+    const device = new SoftAuthenticator();
+    await registerPasskey(t.app, w, device, user.id);
+    const auth = await start(t.app, w.key, authStartUrl(w, user.id, 'default'));
+    const response = device.authenticate(auth.clientRequest as never, w.origin);
+    // the other tenant has a store `shop` too: the session is simply not in it
+    expectProblem(
+      await call(t.app, 'POST', authSessionUrl(w, auth.sessionId), {
+        key: other.key,
+        body: { clientResponse: response },
+      }),
+      404,
+      'SESSION_NOT_FOUND',
+    );
+    expectProblem(
+      await call(t.app, 'POST', authStartUrl(w, user.id, 'default'), { key: other.key, body: {} }),
+      404,
+      'USER_NOT_FOUND',
+    );
+    expectProblem(
+      await call(t.app, 'POST', authSessionUrl(w, auth.sessionId), {
+        key: other.key,
+        tenant: w.tenant,
+        body: { clientResponse: response },
+      }),
+      403,
+      'PERMISSION_DENIED',
+    );
+    // still completable by its own tenant
+    expectStatus(await completeAuthentication(t.app, w, auth.sessionId, response), 200);
+  });
+
+  it('a suspended tenant: 403 on every deferred route, and nothing written', async () => {
+    const mine = await passkeyWorld(t.app);
+    const user = await mine.newUser();
+    const device = new SoftAuthenticator();
+    await registerPasskey(t.app, mine, device, user.id);
+    const auth = await start(t.app, mine.key, authStartUrl(mine, user.id, 'default'));
+    expectStatus(
+      await call(t.app, 'POST', `/api/identity-store/tenants/${mine.tenant}`, {
+        key: PLATFORM_KEY,
+        body: { status: 'SUSPENDED' },
+      }),
+      200,
+    );
+    const before = await sessions();
+    expectProblem(
+      await call(t.app, 'POST', authStartUrl(mine, user.id, 'default'), {
+        key: mine.key,
+        body: {},
+      }),
+      403,
+      'TENANT_SUSPENDED',
+    );
+    expectProblem(
+      await call(t.app, 'POST', authSessionUrl(mine, auth.sessionId), {
+        key: mine.key,
+        body: { clientResponse: device.authenticate(auth.clientRequest as never, mine.origin) },
+      }),
+      403,
+      'TENANT_SUSPENDED',
+    );
+    expect(await sessions()).toBe(before);
+  });
+
+  it('a platform key naming the tenant (X-Tenant-Id), and a bearer token, work as before', async () => {
+    const user = await w.newUser();
+    const device = new SoftAuthenticator();
+    await registerPasskey(t.app, w, device, user.id);
+    const started = await call(t.app, 'POST', authStartUrl(w, user.id, 'default'), {
+      key: PLATFORM_KEY,
+      tenant: w.tenant,
+      body: {},
+    });
+    expectStatus(started, 201);
+    const token = (
+      await call(t.app, 'POST', '/api/identity-store/apiKeys/issue', { key: w.key })
+    ).json().token;
+    const done = await call(t.app, 'POST', authSessionUrl(w, started.json().sessionId), {
+      token,
+      body: {
+        clientResponse: device.authenticate(started.json().clientRequest as never, w.origin),
+      },
+    });
+    expectStatus(done, 200);
+  });
+});
