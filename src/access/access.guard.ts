@@ -65,12 +65,18 @@ export class AccessGuard implements CanActivate {
     ) {
       const key = this.apiKeys.deferrable(request);
       const tenantHint = key && this.validTenantHint(request);
-      // a malformed target tenant takes the usual path, so it is answered in the usual order
-      if (key && tenantHint !== undefined) {
+      // a malformed target tenant takes the usual path, so it is answered in the usual order; so
+      // does a key this instance already refuses for its rate limit (no read for a flood)
+      if (
+        key &&
+        tenantHint !== undefined &&
+        !(limited && this.limiter.refusing(`key:${key.id}`, 60))
+      ) {
         request.ctx = new DeferredContext(
           String(request.id),
           request.ip,
           key.id,
+          key.secretHash,
           tenantHint,
           (row) =>
             this.apiKeys

@@ -45,23 +45,28 @@ const KEY_COLUMNS: Record<string, string> = {
  * A ceremony's first read with the key lookup riding along (`@KeyCheckedByFirstRead()`): the
  * key row, its tenant's status and limits and the target tenant's status come as `key_*`
  * columns, and `sql` runs for the target tenant (`$tenantParam`, or the key's own tenant when it
- * is null) only when the key exists. The caller hands the row to `DeferredKeyCheck.admit` before
- * it looks at anything else. `sql` must be one SELECT; the key id is the next free parameter.
+ * is null) only for a key whose secret hash matches and that is active and unexpired (nothing is
+ * read for a wrong or blocked key; the secret itself is compared again in constant time by the
+ * admission). The caller hands the row to `DeferredKeyCheck.admit` before it looks at anything
+ * else. `sql` must be one SELECT; the key id and the secret's hash are the next free parameters.
  */
 function withKeyLookup(sql: string, tenantParam: number): string {
   const params = [...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]));
   const keyParam = Math.max(...params) + 1;
+  const hashParam = keyParam + 1;
   const tenant = `$${tenantParam}::text`;
   const body = sql.replace(new RegExp(`\\$${tenantParam}(?!\\d)`, 'g'), 'key.key_target_tenant');
   const columns = Object.keys(KEY_COLUMNS);
   return `WITH key AS (
      SELECT ${columns.map((c) => `${KEY_COLUMNS[c]} AS ${c}`).join(', ')},
-            coalesce(${tenant}, k.tenant_id) AS key_target_tenant
+            coalesce(${tenant}, k.tenant_id) AS key_target_tenant,
+            k.secret_hash = $${hashParam}::bytea AND k.status = 'ACTIVE'
+              AND (k.expires_at IS NULL OR k.expires_at > now()) AS key_may_read
        FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id
        LEFT JOIN tenants tt ON tt.id = coalesce(${tenant}, k.tenant_id)
       WHERE k.id = $${keyParam}::uuid)
-   SELECT ${columns.map((c) => `key.${c}`).join(', ')}, d.*
-     FROM key LEFT JOIN LATERAL (${body}) d ON true`;
+   SELECT ${columns.map((c) => `key.${c}`).join(', ')}, key.key_may_read, d.*
+     FROM key LEFT JOIN LATERAL (${body}) d ON key.key_may_read`;
 }
 
 /** A ceremony's first read in its two forms: as written, and with the key lookup riding along. */
@@ -101,14 +106,22 @@ export async function runFirstRead(
   const [row] = await runPrepared<RawRow[]>(executor, statement.keyed, [
     ...values(check.tenantHint),
     check.keyId,
+    check.secretHash,
   ]);
-  await check.admit(row);
-  return row && row[present] !== null ? row : undefined;
+  await check.admit(row ?? null);
+  if (!row?.key_may_read) {
+    // admitted without the row (a platform key of free format that happens to look like ours):
+    // read the route's data for the admitted tenant
+    const [plain] = await runPrepared<RawRow[]>(executor, statement.plain, values(ctx.tenantId));
+    return plain;
+  }
+  for (const column of Object.keys(row)) if (column.startsWith('key_')) delete row[column];
+  return row[present] !== null ? row : undefined;
 }
 
-/** The key of a `withKeyLookup` row; undefined when no key has that id. */
-export function keyRowOf(row: RawRow | undefined): KeyRow | undefined {
-  if (!row?.key_id) return undefined;
+/** The key of a `withKeyLookup` row; null when no key has that id. */
+export function keyRowOf(row: RawRow | null): KeyRow | null {
+  if (!row?.key_id) return null;
   return Object.assign(new ApiKeyEntity(), {
     id: row.key_id,
     tenantId: row.key_tenant_id,

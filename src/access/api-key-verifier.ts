@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiKeyEntity, ApiKeyStatus } from '../api-keys/api-key.entity';
 import { DomainError, ErrorCode } from '../common/errors';
 import { AccessRepository, KeyRow } from './access.repository';
-import { parseApiKey, secretMatches } from '../auth/api-key-secret';
+import { hashSecret, parseApiKey, secretMatches } from '../auth/api-key-secret';
 import { parsePermission, Permission } from '../auth/permissions';
 import type { Principal } from '../auth/request-context';
 import { TokenService } from './tokens/token.service';
@@ -49,25 +49,32 @@ export class ApiKeyVerifier {
    * (`@KeyCheckedByFirstRead()`): only a key of our format sent alone; anything else (a bearer
    * token, a platform key of free format, both headers) is verified the usual way.
    */
-  deferrable(request: FastifyRequest): { id: string; presented: string } | undefined {
+  deferrable(
+    request: FastifyRequest,
+  ): { id: string; presented: string; secretHash: Buffer } | undefined {
     const apiKey = request.headers['x-api-key'];
     if (typeof apiKey !== 'string' || request.headers.authorization || apiKey.length > 512) {
       return undefined;
     }
     const parsed = parseApiKey(apiKey);
-    return parsed ? { id: parsed.id, presented: apiKey } : undefined;
+    return parsed
+      ? { id: parsed.id, presented: apiKey, secretHash: hashSecret(parsed.secret) }
+      : undefined;
   }
 
-  /** The principal of a presented key whose row (if any) a ceremony's statement read. */
-  fromRow(presented: string, row: KeyRow | undefined): Promise<Principal> {
+  /**
+   * The principal of a presented key whose row a ceremony's statement read (null: no key has
+   * that id; undefined: not read, look it up).
+   */
+  fromRow(presented: string, row: KeyRow | null | undefined): Promise<Principal> {
     return this.byApiKey(presented, row);
   }
 
-  private async byApiKey(presented: string, read?: KeyRow): Promise<Principal> {
+  private async byApiKey(presented: string, read?: KeyRow | null): Promise<Principal> {
     if (presented.length > 512) throw unauthenticated();
     const parsed = parseApiKey(presented);
     if (parsed) {
-      const row = read ?? (await this.repository.key(parsed.id));
+      const row = read !== undefined ? read : await this.repository.key(parsed.id);
       if (row && secretMatches(parsed.secret, row.secretHash)) return this.principal(row, 'apiKey');
     }
     // A platform key configured through IDS_PLATFORM_API_KEY has a free format.

@@ -9,14 +9,27 @@ import { keyRowOf, KeyRow } from './access.repository';
  */
 export class DeferredContext implements RequestContext {
   private admitted?: RequestContext;
+  /** The first statement's admission refused the key: its error stands. */
+  private refused = false;
 
   constructor(
     readonly requestId: string,
     readonly ip: string,
     private readonly keyId: string,
+    private readonly secretHash: Buffer,
     private readonly tenantHint: string | null,
-    private readonly authorize: (row: KeyRow | undefined) => Promise<RequestContext>,
+    /** The guard's checks on the key row (null: no key has that id; undefined: not read yet). */
+    private readonly authorize: (row: KeyRow | null | undefined) => Promise<RequestContext>,
   ) {}
+
+  /**
+   * Admits the key by a lookup of its own: for a request refused before its first statement ran
+   * (an invalid body, a malformed credential), so that a bad key is answered 401/403 first, as on
+   * every other route.
+   */
+  async admitByLookup(): Promise<void> {
+    if (!this.admitted && !this.refused) this.admitted = await this.authorize(undefined);
+  }
 
   get tenantId(): string {
     return this.settled().tenantId;
@@ -31,9 +44,15 @@ export class DeferredContext implements RequestContext {
     if (this.admitted) return undefined;
     return {
       keyId: this.keyId,
+      secretHash: this.secretHash,
       tenantHint: this.tenantHint,
       admit: async (row) => {
-        this.admitted = await this.authorize(keyRowOf(row));
+        try {
+          this.admitted = await this.authorize(keyRowOf(row));
+        } catch (error) {
+          this.refused = true;
+          throw error;
+        }
       },
     };
   }

@@ -24,12 +24,17 @@ export interface Principal {
  * no principal (reading them throws), so nothing can run on an unchecked key.
  */
 export interface DeferredKeyCheck {
-  /** The presented key's id (its secret stays with the guard). */
+  /** The presented key's id. */
   keyId: string;
+  /** The SHA-256 of the presented secret: the statement reads nothing for a key it does not match. */
+  secretHash: Buffer;
   /** The target tenant the path or `X-Tenant-Id` names; null: the key's own. */
   tenantHint: string | null;
-  /** Checks the key columns (`key_*`) the statement returned: 401/403/404/429, or the context is complete. */
-  admit(row: Record<string, unknown> | undefined): Promise<void>;
+  /**
+   * Checks the key columns (`key_*`) the statement returned (null: no key has that id):
+   * 401/403/404/429, or the context is complete.
+   */
+  admit(row: Record<string, unknown> | null): Promise<void>;
 }
 
 /** Everything a service needs to know about the request; built by the guard. */

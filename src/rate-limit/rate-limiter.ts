@@ -47,6 +47,17 @@ export class RateLimiter {
 
   constructor(private readonly repository: RateLimitsRepository) {}
 
+  /**
+   * Whether this instance already knows `key`'s window is spent (it refuses without a write until
+   * the window ends): lets a caller skip work that would be refused anyway.
+   */
+  refusing(key: string, windowSeconds: number): boolean {
+    const lease = this.leases.get(`${windowSeconds}:${key}`.slice(0, 200));
+    return (
+      !!lease && lease.windowEndsAt > Date.now() && lease.tokens === 0 && lease.remaining === 0
+    );
+  }
+
   hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
     return this.hitAll([{ key, limit }], windowSeconds) as Promise<RateLimitResult>;
   }

@@ -5,7 +5,7 @@
  * tenant, a suspended tenant — each refused, and nothing written.
  */
 import { Client } from 'pg';
-import { call, createKey, expectStatus } from '../support/api';
+import { call, createKey, expectStatus, uniqueId } from '../support/api';
 import {
   authSessionUrl,
   authStartExtUrl,
@@ -18,7 +18,7 @@ import {
   regStartUrl,
   start,
 } from '../support/ceremonies';
-import { passkeyWorld, World } from '../support/passkey-world';
+import { ORIGIN, passkeyWorld, World } from '../support/passkey-world';
 import { expectProblem } from '../support/problem';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
@@ -186,6 +186,45 @@ describe('API keys checked by the ceremony’s first statement', () => {
     expect(await sessions()).toBe(before);
   });
 
+  it('a bad key with a bad body is answered 401 (and a missing permission 403) before the 400', async () => {
+    const user = await w.newUser();
+    await registerPasskey(t.app, w, new SoftAuthenticator(), user.id);
+    const auth = await start(t.app, w.key, authStartUrl(w, user.id, 'default'));
+    const reg = await start(t.app, w.key, regStartUrl(w, user.id, 'default'));
+    const invalid = [
+      (key: string) =>
+        call(t.app, 'POST', authStartUrl(w, user.id, 'default'), { key, body: { challenge: 1 } }),
+      (key: string) =>
+        call(t.app, 'POST', authStartUrl(w, 'not-a-uuid', 'default'), { key, body: {} }),
+      (key: string) =>
+        call(t.app, 'POST', authSessionUrl(w, auth.sessionId), {
+          key,
+          body: { clientResponse: 'garbage' },
+        }),
+      (key: string) =>
+        call(t.app, 'POST', regStartUrl(w, user.id, 'default'), {
+          key,
+          body: { userHandle: 'A'.repeat(200) },
+        }),
+      (key: string) =>
+        call(t.app, 'POST', regSessionUrl(w, reg.sessionId), {
+          key,
+          body: { clientResponse: { id: 'x', rawId: 'x', type: 'public-key', response: {} } },
+        }),
+    ];
+    const weak = await createKey(t.app, w.tenant, [`TNT#${w.tenant}#IdentityStore:getStore`]);
+    for (const request of invalid) {
+      expectProblem(await request(wrongSecret(w.key)), 401, 'UNAUTHENTICATED');
+      expectProblem(await request(weak.key), 403, 'PERMISSION_DENIED');
+      expectProblem(await request(w.key), 400, 'VALIDATION_FAILED');
+    }
+    const { rows } = await db.query(
+      "SELECT count(*)::int AS n FROM audit_events WHERE type = 'PERMISSION_DENIED' AND actor_key_id = $1",
+      [weak.id],
+    );
+    expect(rows[0].n).toBe(invalid.length);
+  });
+
   it('a platform key naming the tenant (X-Tenant-Id), and a bearer token, work as before', async () => {
     const user = await w.newUser();
     const device = new SoftAuthenticator();
@@ -206,5 +245,63 @@ describe('API keys checked by the ceremony’s first statement', () => {
       },
     });
     expectStatus(done, 200);
+  });
+});
+
+describe('a configured platform key that looks like a generated one', () => {
+  // IDS_PLATFORM_API_KEY has a free format; one shaped like `idsk_…` has no row under its id
+  const platformKey = `idsk_${'ab'.repeat(16)}_${'Z'.repeat(43)}`;
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ config: { platformApiKey: platformKey } });
+  });
+  afterAll(() => t.close());
+
+  it('starts and completes both ceremonies in the tenant it names', async () => {
+    const tenant = uniqueId('pf');
+    const as = (method: 'POST', url: string, body: unknown) =>
+      call(t.app, method, url, { key: platformKey, tenant, body });
+    expectStatus(
+      await call(t.app, 'POST', '/api/identity-store/tenants', {
+        key: platformKey,
+        body: { id: tenant, name: tenant },
+      }),
+      201,
+    );
+    const where = { key: platformKey, store: 'shop', rpId: 'localhost', origin: ORIGIN };
+    expectStatus(await as('POST', '/api/identity-store/stores', { name: 'shop' }), 201);
+    const rpUrl = '/api/identity-store/stores/shop/passkeys/relyingParties';
+    expectStatus(await as('POST', rpUrl, { rpId: 'localhost', name: 'S', origins: [ORIGIN] }), 201);
+    expectStatus(
+      await as('POST', `${rpUrl}/localhost/registrationPolicies`, { name: 'default' }),
+      201,
+    );
+    expectStatus(
+      await as('POST', `${rpUrl}/localhost/authenticationPolicies`, { name: 'default' }),
+      201,
+    );
+    const user = (
+      await as('POST', '/api/identity-store/stores/shop/users', {
+        externalId: 'p1',
+        userName: 'p1',
+      })
+    ).json();
+    const device = new SoftAuthenticator();
+    const reg = await as('POST', regStartUrl(where, user.id, 'default'), {});
+    expectStatus(reg, 201);
+    expectStatus(
+      await as('POST', regSessionUrl(where, reg.json().sessionId), {
+        clientResponse: device.register(reg.json().clientRequest as never, ORIGIN),
+      }),
+      200,
+    );
+    const auth = await as('POST', authStartUrl(where, user.id, 'default'), {});
+    expectStatus(auth, 201);
+    expectStatus(
+      await as('POST', authSessionUrl(where, auth.json().sessionId), {
+        clientResponse: device.authenticate(auth.json().clientRequest as never, ORIGIN),
+      }),
+      200,
+    );
   });
 });
