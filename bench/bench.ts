@@ -676,7 +676,7 @@ ${[
 ${Object.entries(cpu)
   .map(([label, text]) => `  - ${label}: ${text}`)
   .join('\n')}
-- SQL statements per ceremony step (from \`test/e2e/query-budget.e2e-spec.ts\`, BEGIN/COMMIT and the key lookup included): registration start 5 (4 once the user has a handle at the relying party), complete 6; authentication start 3, complete 5, each with the key lookup, plus a rate-limit lease about once per 64 requests of a busy key (the baseline: 2 and 3, no key, no limits).
+- SQL statements per ceremony step (from \`test/e2e/query-budget.e2e-spec.ts\`; the API key is looked up by each step's first statement, no BEGIN/COMMIT): a start is one read and one write, a completion one read and one settling statement — 2 + 2 for either ceremony, plus one the first time a user gets a handle at a relying party and a rate-limit lease about once per 64 requests of a busy key (the baseline: 2 and 3, no key, no limits, no audit).
 - What these figures mean against the targets of issue 7, what the profiles say stands in the way, and what changed to get here: [docs/design.md](../docs/design.md#performance).
 `;
   writeFileSync(flags.out!, text.replace(/\n\n\n/g, '\n\n'));

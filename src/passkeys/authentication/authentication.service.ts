@@ -3,7 +3,7 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { AuditEventType } from '../../audit/audit-event-type';
 import { AuditService } from '../../audit/audit.service';
 import type { RequestContext } from '../../auth/request-context';
-import { DomainError, ErrorCode, transientConflict } from '../../common/errors';
+import { DomainError, ErrorCode } from '../../common/errors';
 import { TransactionHost } from '../../database/transaction-host';
 import { UserEntity } from '../../users/user.entity';
 import { UserRef } from '../../users/users.service';
@@ -32,6 +32,7 @@ import { authenticationOptions } from '../webauthn/options';
 import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
 import { auditRow } from '../sessions/rows';
 import { SessionsRepository } from '../sessions/sessions.repository';
+import { Changed, complete as completeSession, Completed } from '../sessions/settle';
 import {
   AuthenticationOutcomeDto,
   CeremonySessionDto,
@@ -143,33 +144,12 @@ export class AuthenticationService {
     onSuccess?: (outcome: AuthenticationOutcomeDto) => Promise<void>,
   ): Promise<AuthenticationOutcomeDto> {
     const response = dto.clientResponse as unknown as AuthenticationResponseJSON;
-    const attempt = () => this.attempt(ctx, storeName, sessionId, response, onSuccess);
-    const result = await (onSuccess ? this.host.run(attempt) : attempt());
-    if ('error' in result) throw result.error;
-    return result.outcome;
-  }
-
-  /**
-   * Optimistic first: read, judge, settle. When the user or the passkey changed in between (a
-   * concurrent completion of the same user, a lock, a revocation), judge again holding their row
-   * locks, which guarantees progress however busy the user is.
-   */
-  private async attempt(
-    ctx: RequestContext,
-    storeName: string,
-    sessionId: string,
-    response: AuthenticationResponseJSON,
-    onSuccess?: (outcome: AuthenticationOutcomeDto) => Promise<void>,
-  ): Promise<Attempt> {
-    const first = await this.round(ctx, storeName, sessionId, response, onSuccess);
-    if (!('changed' in first)) return first;
-    return this.host.run(async () => {
-      await this.repository.lockRows(ctx.tenantId, first.changed.userId, first.changed.passkeyId);
-      const again = await this.round(ctx, storeName, sessionId, response, onSuccess);
-      // only if the passkey was deleted and its credential registered again in between
-      if ('changed' in again) throw transientConflict();
-      return again;
-    });
+    return completeSession(
+      this.host,
+      () => this.round(ctx, storeName, sessionId, response, onSuccess),
+      (changed) => this.repository.lockRows(ctx.tenantId, changed.userId, changed.passkeyId),
+      !!onSuccess,
+    );
   }
 
   private async round(
@@ -178,7 +158,7 @@ export class AuthenticationService {
     sessionId: string,
     response: AuthenticationResponseJSON,
     onSuccess?: (outcome: AuthenticationOutcomeDto) => Promise<void>,
-  ): Promise<Attempt | { changed: { userId: string; passkeyId: string } }> {
+  ): Promise<Completed<AuthenticationOutcomeDto> | Changed<{ userId: string; passkeyId: string }>> {
     const read = await this.repository.read(ctx, storeName, sessionId, response.id);
     if (!read) throw await this.notClaimable(ctx, storeName, sessionId);
     const judged = await this.judge(ctx, read, response);
@@ -367,6 +347,3 @@ export class AuthenticationService {
     });
   }
 }
-
-/** A completion's result: the outcome, or the failure it recorded. */
-type Attempt = { outcome: AuthenticationOutcomeDto } | { error: DomainError };

@@ -4,7 +4,7 @@ import { DEFAULT_TRUST_POLICY, TrustPolicy } from '../../attestation/attestation
 import { AuditEventType } from '../../audit/audit-event-type';
 import { AuditService } from '../../audit/audit.service';
 import type { RequestContext } from '../../auth/request-context';
-import { DomainError, ErrorCode, transientConflict } from '../../common/errors';
+import { DomainError, ErrorCode } from '../../common/errors';
 import { TransactionHost } from '../../database/transaction-host';
 import { StoresService } from '../../stores/stores.service';
 import { assertPasskeyQuota, maxPasskeysExceeded } from '../../tenants/tenant-rules';
@@ -20,6 +20,7 @@ import { claimedAaguid, NewCredential, verifyAttestation } from '../webauthn/reg
 import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
 import { auditRow } from '../sessions/rows';
 import { SessionsRepository } from '../sessions/sessions.repository';
+import { Changed, complete as completeSession, Completed } from '../sessions/settle';
 import { RegistrationRepository, RegistrationStartContext } from './registration.repository';
 import {
   CeremonySessionDto,
@@ -180,21 +181,12 @@ export class RegistrationService {
     onSuccess?: (outcome: RegistrationOutcomeDto) => Promise<void>,
   ): Promise<RegistrationOutcomeDto> {
     const response = dto.clientResponse as unknown as RegistrationResponseJSON;
-    const round = () => this.round(ctx, storeName, sessionId, response, onSuccess);
-    const attempt = async (): Promise<Attempt> => {
-      const first = await round();
-      if (!('changed' in first)) return first;
-      return this.host.run(async () => {
-        await this.repository.lockUser(ctx.tenantId, first.changed.userId);
-        const again = await round();
-        // nothing changes a row this transaction holds locked; answered like a deadlock if so
-        if ('changed' in again) throw transientConflict();
-        return again;
-      });
-    };
-    const result = await (onSuccess ? this.host.run(attempt) : attempt());
-    if ('error' in result) throw result.error;
-    return result.outcome;
+    return completeSession(
+      this.host,
+      () => this.round(ctx, storeName, sessionId, response, onSuccess),
+      (changed) => this.repository.lockUser(ctx.tenantId, changed.userId),
+      !!onSuccess,
+    );
   }
 
   private async round(
@@ -203,12 +195,12 @@ export class RegistrationService {
     sessionId: string,
     response: RegistrationResponseJSON,
     onSuccess?: (outcome: RegistrationOutcomeDto) => Promise<void>,
-  ): Promise<Attempt | { changed: { userId: string } }> {
+  ): Promise<Completed<RegistrationOutcomeDto> | Changed<{ userId: string }>> {
     const aaguid = claimedAaguid(response);
     const read = await this.repository.read(ctx, storeName, sessionId, aaguid);
     if (!read) throw await this.notClaimable(ctx, storeName, sessionId);
     const { session, user, metadata } = read;
-    const failed = async (error: DomainError): Promise<Attempt> => {
+    const failed = async (error: DomainError): Promise<Completed<RegistrationOutcomeDto>> => {
       // false: a concurrent completion ended the session first; answer as a replay is answered
       if (!(await this.recordFailure(ctx, session, error)))
         throw await this.notClaimable(ctx, storeName, sessionId);
@@ -358,6 +350,3 @@ export class RegistrationService {
     });
   }
 }
-
-/** A completion's result: the outcome, or the failure it recorded. */
-type Attempt = { outcome: RegistrationOutcomeDto } | { error: DomainError };
