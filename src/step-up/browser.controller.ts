@@ -3,11 +3,6 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '
 import { IsObject } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../auth/public.decorator';
-import { validateBody } from '../common/validation/validation.pipe';
-import {
-  CompleteAuthenticationDto,
-  CompleteRegistrationDto,
-} from '../passkeys/dto/client-response.dto';
 import { BROWSER_CLIENT_JS } from './browser-client';
 import {
   BrowserStartDto,
@@ -15,7 +10,6 @@ import {
   NonceDto,
   TransactionParams,
 } from './dto/step-up.dto';
-import { TransactionKind } from './step-up-transaction.entity';
 import { StepUpService } from './step-up.service';
 
 class BrowserFinishDto {
@@ -62,12 +56,7 @@ export class BrowserController {
     @Body() body: BrowserFinishDto,
     @Req() request: FastifyRequest,
   ): Promise<NonceDto> {
-    const kind = await this.stepUp.kindOf(p.transactionId);
-    const dto =
-      kind === TransactionKind.REGISTER
-        ? await validateBody(CompleteRegistrationDto, body)
-        : await validateBody(CompleteAuthenticationDto, body);
-    return this.stepUp.browserFinish(p.transactionId, dto, from(request));
+    return this.stepUp.browserFinish(p.transactionId, body, from(request));
   }
 
   @Post(':tenantId/stores/:storeName/relyingParties/:rpId/authentications/:authPolicyName')

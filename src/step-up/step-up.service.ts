@@ -4,6 +4,7 @@ import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import type { Principal, RequestContext } from '../auth/request-context';
 import { DomainError, ErrorCode } from '../common/errors';
+import { validateBody } from '../common/validation/validation.pipe';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
 import { AuthenticationService } from '../passkeys/authentication/authentication.service';
@@ -241,10 +242,15 @@ export class StepUpService {
   /** Finishes the ceremony; on success the transaction completes and a nonce is minted, atomically. */
   async browserFinish(
     transactionId: string,
-    body: CompleteRegistrationDto | CompleteAuthenticationDto,
+    credential: object,
     request: BrowserRequest,
   ): Promise<NonceDto> {
     const tx = await this.pending(transactionId);
+    // the body's shape depends on the transaction's kind: validated once that is known
+    const body =
+      tx.kind === TransactionKind.REGISTER
+        ? await validateBody(CompleteRegistrationDto, credential)
+        : await validateBody(CompleteAuthenticationDto, credential);
     if (!tx.sessionId)
       throw new DomainError(
         ErrorCode.TRANSACTION_NOT_STARTED,
@@ -302,11 +308,6 @@ export class StepUpService {
       throw error;
     }
     return { nonce };
-  }
-
-  /** The kind of a usable transaction (the finish body is validated against it). */
-  async kindOf(transactionId: string): Promise<TransactionKind> {
-    return (await this.pending(transactionId)).kind;
   }
 
   // ----
