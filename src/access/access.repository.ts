@@ -73,7 +73,6 @@ function withKeyLookup(sql: string, tenantParam: number): string {
 export interface KeyedStatement {
   plain: PreparedStatement;
   keyed: PreparedStatement;
-  tenantParam: number;
 }
 
 /** Declares both forms of a first read (`sql` names the tenant as `$tenantParam`). */
@@ -81,7 +80,6 @@ export function keyedStatement(name: string, sql: string, tenantParam: number): 
   return {
     plain: prepared(name, sql),
     keyed: prepared(`${name}_k`, withKeyLookup(sql, tenantParam)),
-    tenantParam,
   };
 }
 
@@ -89,7 +87,7 @@ export function keyedStatement(name: string, sql: string, tenantParam: number): 
  * Runs a ceremony's first read for `ctx`. With a deferred key check the key lookup rides in the
  * same statement and is admitted (401/403/404/429 thrown) before the row is returned; the row is
  * undefined when the route's data is absent (`present`: a column that is null then). `values`
- * gets the tenant to put at `tenantParam`.
+ * gets the tenant to put where the statement names it (null: the key's own).
  */
 export async function runFirstRead(
   executor: TransactionHost['executor'],
