@@ -319,10 +319,26 @@ async function main(): Promise<void> {
 
   // ---- RSS sampling ----
   const rss: { at: number; mb: number }[] = [];
-  const sampling = setInterval(
-    () => rss.push({ at: performance.now(), mb: rssMb(service.pid!) }),
-    1000,
-  );
+  // at each new RSS peak, the service's own view (/metrics): V8 heap or memory outside it?
+  const heapAtPeak: { rss: number; line: string } = { rss: 0, line: '' };
+  const sampling = setInterval(() => {
+    const mb = rssMb(service.pid!);
+    rss.push({ at: performance.now(), mb });
+    if (mb > heapAtPeak.rss) {
+      heapAtPeak.rss = mb;
+      void fetch(`${svc}/metrics`)
+        .then((r) => r.text())
+        .then((text) => {
+          const pick = (name: string) =>
+            (
+              Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN) /
+              1048576
+            ).toFixed(0);
+          heapAtPeak.line = `rss ${mb.toFixed(0)} MB: heap total ${pick('nodejs_heap_size_total_bytes')} MB, used ${pick('nodejs_heap_size_used_bytes')} MB, external ${pick('nodejs_external_memory_bytes')} MB`;
+        })
+        .catch(() => undefined);
+    }
+  }, 1000);
   const drivingStarted = performance.now();
 
   // each worker owns the users i ≡ worker (mod C): one ceremony per credential at a time
@@ -584,6 +600,7 @@ async function main(): Promise<void> {
       )
       .join('\n'),
   );
+  log(`at the RSS peak: ${heapAtPeak.line}`);
   log(
     `service RSS: minute 1 ${minute ? `${minute.mb.toFixed(0)} MB` : 'n/a (run < 60 s)'}, end ${end?.mb.toFixed(0)} MB, max ${summary.rssMax.toFixed(0)} MB`,
   );
