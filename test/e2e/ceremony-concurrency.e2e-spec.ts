@@ -35,19 +35,6 @@ describe('ceremony completions under concurrent changes', () => {
     await t.close();
   });
 
-  /** Waits until some other backend waits for a row lock (the completion's outcome statement). */
-  async function completionWaitingForLock(): Promise<void> {
-    for (let i = 0; i < 200; i++) {
-      const { rows } = await db.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND datname = current_database()`,
-      );
-      if (rows[0].n > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error('no completion came to wait for the row lock');
-  }
-
   async function enrolled(device = new SoftAuthenticator()) {
     const user = await w.newUser();
     const reg = await registerPasskey(t.app, w, device, user.id);
@@ -70,7 +57,7 @@ describe('ceremony completions under concurrent changes', () => {
     await db.query(`SELECT 1 FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
     const pending = work();
     try {
-      await completionWaitingForLock();
+      await waitingForLocks(1);
       await db.query(`UPDATE ${table} SET ${change} WHERE id = $1`, [id]);
     } finally {
       await db.query('COMMIT');
