@@ -10,6 +10,7 @@
  * reruns the authentication. Results also go to bench/RESULTS.md.
  */
 import { ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ import { drive, freePort, getStatus, postJson, RunResult } from './http';
 const ROOT = join(__dirname, '..', '..');
 const ORIGIN = 'http://localhost:3000';
 const PLATFORM_KEY = 'bench-platform-key-0123456789abcdefghijklmnopqrstuvwxyz';
+/** The key-encryption key of this run (production requires one). */
+const KEK = randomBytes(32).toString('base64');
 
 /** Every run of a full bench; `--only` picks some (and then RESULTS.md is left alone). */
 const ALL_RUNS = 'auth,auth-baseline,reg,reg-baseline,latency';
@@ -200,6 +203,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
       IDS_PLATFORM_API_KEY: PLATFORM_KEY,
+      IDS_KEK: KEK,
       IDS_DEMO_ENABLED: 'false',
     },
     flags.profile

@@ -18,6 +18,7 @@ import { StoresModule } from './stores/stores.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { SigningModule } from './signing/signing.module';
 
 @Module({})
 export class AppModule {
@@ -32,6 +33,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(ENTITIES),
         HealthModule,
+        SigningModule,
         AccessModule,
         AuditModule,
         TenantsModule,

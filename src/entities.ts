@@ -14,6 +14,7 @@ import { RelyingPartyEntity } from './relying-parties/relying-party.entity';
 import { StoreEntity } from './stores/store.entity';
 import { TenantEntity } from './tenants/tenant.entity';
 import { UserEntity } from './users/user.entity';
+import { TenantSigningKeyEntity } from './signing/tenant-signing-key.entity';
 
 import type { EntityClass } from './database/data-source-options';
 
@@ -22,6 +23,7 @@ export const ENTITIES: EntityClass[] = [
   TenantEntity,
   ApiKeyEntity,
   SigningKeyEntity,
+  TenantSigningKeyEntity,
   AuditEventEntity,
   StoreEntity,
   UserEntity,

@@ -68,6 +68,9 @@ export const OPERATIONS = {
   createRegisterTransaction: 'Mint a register transaction for the browser',
   createAuthenticateTransaction: 'Mint an authenticate (step-up) transaction for the browser',
   verifyNonce: 'Redeem a nonce from a finished transaction',
+  // result-token signing keys
+  listSigningKeys: "List the tenant's result-token signing keys (public parts)",
+  rotateSigningKey: "Rotate the tenant's result-token signing key",
   // authenticator metadata (global: platform scope)
   getAuthenticatorMetadata: 'Read what FIDO metadata is loaded (platform)',
   loadAuthenticatorMetadata: 'Load a FIDO MDS BLOB or metadata statements (platform)',

@@ -46,4 +46,27 @@ describe('loadConfig', () => {
       expect(() => trust(bad)).toThrow(/IDS_TRUST_PROXY/);
     }
   });
+
+  it('requires IDS_KEK in production, as 32 bytes, and never echoes it', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/IDS_KEK is required/);
+    const kek = Buffer.alloc(32, 5);
+    expect(loadConfig({ NODE_ENV: 'production', IDS_KEK: kek.toString('base64') }).kek).toEqual(
+      kek,
+    );
+    expect(loadConfig({ IDS_KEK: kek.toString('hex') }).kek).toEqual(kek);
+    expect(loadConfig({ IDS_KEK: kek.toString('base64url') }).kek).toEqual(kek);
+    expect(loadConfig({}).kek).toBeUndefined();
+    const short = Buffer.alloc(16, 5).toString('base64');
+    expect(() => loadConfig({ IDS_KEK: short })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining(short) }),
+    );
+  });
+
+  it("takes the public URL (the result tokens' issuer), defaulting to the listen address", () => {
+    expect(loadConfig({}).publicUrl).toBe('http://127.0.0.1:3000');
+    expect(loadConfig({ IDS_PUBLIC_URL: 'https://id.example.com/' }).publicUrl).toBe(
+      'https://id.example.com',
+    );
+    expect(() => loadConfig({ IDS_PUBLIC_URL: 'ftp://x' })).toThrow(/IDS_PUBLIC_URL/);
+  });
 });

@@ -47,6 +47,17 @@ export interface AppConfig {
   readonly mdsSignerHost: string;
   /** A MDS BLOB file loaded at boot when newer than the one in the database. */
   readonly mdsBlobPath: string | undefined;
+  /**
+   * The key-encryption key (32 bytes) that seals every private signing key at rest. Required in
+   * production; elsewhere, when absent, one is generated and kept beside the embedded database.
+   */
+  readonly kek: Buffer | undefined;
+  /** The service's public URL: the `iss` of the result tokens it signs. */
+  readonly publicUrl: string;
+  /** Lifetime of a result token (seconds): short, it proves one ceremony. */
+  readonly resultTokenTtlSeconds: number;
+  /** How long a rotated-out tenant key stays published by default (seconds). */
+  readonly signingKeyOverlapSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -97,7 +108,25 @@ export function loadConfig(env: Env = process.env): AppConfig {
     mdsRootCertificates: read.pemCertificates('IDS_MDS_ROOT_CERTS'),
     mdsSignerHost: read.string('IDS_MDS_SIGNER_HOST', 'mds.fidoalliance.org'),
     mdsBlobPath: read.filePath('IDS_MDS_BLOB_PATH'),
+    kek: read.key256('IDS_KEK'),
+    publicUrl: '',
+    resultTokenTtlSeconds: read.int('IDS_RESULT_TOKEN_TTL_SECONDS', 300, 30, 3600),
+    signingKeyOverlapSeconds: read.int(
+      'IDS_SIGNING_KEY_OVERLAP_SECONDS',
+      7 * 86400,
+      MIN_SIGNING_KEY_OVERLAP_SECONDS,
+      365 * 86400,
+    ),
   };
+  (config as { publicUrl: string }).publicUrl = read.publicUrl(
+    'IDS_PUBLIC_URL',
+    `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
+  );
+  if (config.nodeEnv === 'production' && !config.kek && !env.IDS_KEK?.trim()) {
+    problems.push(
+      'IDS_KEK is required in production: 32 random bytes in base64 (e.g. `openssl rand -base64 32`); it encrypts the signing keys at rest',
+    );
+  }
   (config as { demoEnabled: boolean }).demoEnabled = read.bool(
     'IDS_DEMO_ENABLED',
     config.nodeEnv === 'development',
@@ -232,6 +261,42 @@ class EnvReader {
     }
   }
 
+  /** 32 bytes, as base64, base64url or 64 hex digits. Never echoed: it is a secret. */
+  key256(name: string): Buffer | undefined {
+    const raw = this.raw(name);
+    if (raw === undefined) return undefined;
+    const bytes = /^[0-9a-f]{64}$/i.test(raw)
+      ? Buffer.from(raw, 'hex')
+      : /^[A-Za-z0-9+/_-]{43}=?$/.test(raw)
+        ? Buffer.from(raw.replace(/-/g, '+').replace(/_/g, '/'), 'base64')
+        : undefined;
+    if (bytes?.length === 32) return bytes;
+    return this.fail(
+      name,
+      'must be 32 random bytes as base64 (44 characters, e.g. `openssl rand -base64 32`) or 64 hex digits',
+      undefined,
+    );
+  }
+
+  /** An absolute http(s) URL without query or fragment; the trailing slash is dropped. */
+  publicUrl(name: string, fallback: string): string {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    try {
+      const url = new URL(raw);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash) {
+        return url.href.replace(/\/$/, '');
+      }
+    } catch {
+      // reported below
+    }
+    return this.fail(
+      name,
+      `must be an absolute http(s) URL, e.g. https://id.example.com (got "${raw}")`,
+      fallback,
+    );
+  }
+
   origins(name: string): string[] {
     const raw = this.raw(name);
     if (raw === undefined) return [];
@@ -247,6 +312,12 @@ class EnvReader {
     return origins;
   }
 }
+
+/**
+ * The shortest overlap a rotated-out signing key may have: a token signed with it (lifetime at
+ * most 3600 s) must still verify, and JWKS caches (max-age 300 s) must have seen the new key.
+ */
+export const MIN_SIGNING_KEY_OVERLAP_SECONDS = 3600 + 300 + 60;
 
 /** Nest injection token for the AppConfig. */
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { ProvenResult } from '../signing/result-tokens';
 
 /** A single-use proof that a ceremony succeeded; only its SHA-256 is stored. */
 @Entity('nonces')
@@ -33,6 +34,14 @@ export class NonceEntity {
 
   @Column({ name: 'backed_up', type: 'boolean' })
   backedUp!: boolean;
+
+  /** The transaction data the ceremony proved (canonical JSON), copied at its completion. */
+  @Column({ name: 'transaction_data', type: 'text', nullable: true })
+  transactionData!: string | null;
+
+  /** What the ceremony proved, for the result token of the redemption. */
+  @Column({ type: 'jsonb' })
+  proof!: ProvenResult;
 
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;

@@ -73,6 +73,10 @@ export class StepUpTransactionEntity {
   @Column({ name: 'passkey_display_name', type: 'varchar', length: 255, nullable: true })
   passkeyDisplayName!: string | null;
 
+  /** What the user approves: canonical JSON (RFC 8785), hashed into the challenge. */
+  @Column({ name: 'transaction_data', type: 'text', nullable: true })
+  transactionData!: string | null;
+
   @Column({ type: 'varchar', length: 16 })
   status!: TransactionStatus;
 

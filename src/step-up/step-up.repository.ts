@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { prepared, runPrepared } from '../database/prepared';
 import { TransactionHost } from '../database/transaction-host';
 import { NonceEntity } from './nonce.entity';
+import type { ProvenResult } from '../signing/result-tokens';
 import {
   StepUpTransactionEntity,
   TransactionKind,
@@ -18,6 +19,9 @@ export interface RedeemedNonce {
   backedUp: boolean;
   transactionId: string;
   verifiedAt: Date;
+  /** Canonical JSON of the data the user signed, or null. */
+  transactionData: string | null;
+  proof: ProvenResult;
 }
 
 /** Where a browser route's CORS may point: the relying party's id and origins. */
@@ -105,7 +109,7 @@ export class StepUpRepository {
         WHERE n.hash = $1 AND n.tenant_id = $2 AND s.id = n.store_id AND s.tenant_id = $2 AND s.name = $3
           AND n.redeemed_at IS NULL AND n.expires_at > now()
         RETURNING n.external_id, n.user_id, n.passkey_id, n.kind, n.user_verified, n.backed_up,
-                  n.transaction_id, n.redeemed_at`,
+                  n.transaction_id, n.redeemed_at, n.transaction_data, n.proof`,
       [hash, tenantId, storeName],
     )) as [Record<string, unknown>[], number];
     const row = rows[0];
@@ -119,6 +123,8 @@ export class StepUpRepository {
       backedUp: row.backed_up as boolean,
       transactionId: row.transaction_id as string,
       verifiedAt: row.redeemed_at as Date,
+      transactionData: row.transaction_data as string | null,
+      proof: row.proof as ProvenResult,
     };
   }
 

@@ -14,6 +14,7 @@ import {
   CompleteRegistrationDto,
 } from '../passkeys/dto/client-response.dto';
 import { RegistrationService } from '../passkeys/registration/registration.service';
+import type { CeremonyProof } from '../passkeys/sessions/settle';
 import { StoreEntity } from '../stores/store.entity';
 import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
@@ -27,6 +28,8 @@ import {
 } from './dto/step-up.dto';
 import { assertTenantAdmits } from '../tenants/tenant-rules';
 import { StepUpRepository } from './step-up.repository';
+import { ResultTokenService } from '../signing/result-tokens';
+import { canonicalTransactionData, transactionDataHash } from './transaction-data';
 import {
   StepUpTransactionEntity,
   TransactionKind,
@@ -64,6 +67,7 @@ export class StepUpService {
     private readonly registration: RegistrationService,
     private readonly authentication: AuthenticationService,
     private readonly audit: AuditService,
+    private readonly results: ResultTokenService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -86,6 +90,7 @@ export class StepUpService {
         kind: TransactionKind.REGISTER,
         policyName,
         passkeyDisplayName: dto.passkeyDisplayName,
+        transactionData: canonicalOrNull(dto.transactionData),
       });
     });
     return { transactionId: tx.id, expiresAt: tx.expiresAt.toISOString() };
@@ -139,6 +144,7 @@ export class StepUpService {
       kind: TransactionKind.AUTHENTICATE,
       policyName,
       passkeyDisplayName: null,
+      transactionData: canonicalOrNull(dto.transactionData),
     });
     return { transactionId: tx.id, expiresAt: tx.expiresAt.toISOString() };
   }
@@ -159,7 +165,13 @@ export class StepUpService {
         kind: redeemed.kind,
       },
     });
-    return { ...redeemed, verifiedAt: redeemed.verifiedAt.toISOString() };
+    const { proof, transactionData, ...fields } = redeemed;
+    return {
+      ...fields,
+      verifiedAt: redeemed.verifiedAt.toISOString(),
+      transactionData: transactionData === null ? null : JSON.parse(transactionData),
+      resultToken: await this.results.sign(proof),
+    };
   }
 
   // ---- browser (the transaction id is the capability) ----
@@ -174,6 +186,7 @@ export class StepUpService {
     request: BrowserRequest,
   ): Promise<BrowserStartDto> {
     const ctx = this.browserContext(tx.tenantId, request);
+    const dataHash = hashOf(tx.transactionData) ?? undefined;
     const started =
       tx.kind === TransactionKind.REGISTER
         ? await this.registration.start(
@@ -181,12 +194,14 @@ export class StepUpService {
             { storeName: tx.storeName, rpId: tx.rpId, regPolicyName: tx.policyName },
             { id: tx.userId! },
             { passkeyDisplayName: tx.passkeyDisplayName ?? undefined },
+            dataHash,
           )
         : await this.authentication.start(
             ctx,
             { storeName: tx.storeName, rpId: tx.rpId, authPolicyName: tx.policyName },
             tx.userId ? { id: tx.userId } : undefined,
             {},
+            dataHash,
           );
     // A later start (the user dismissed the dialog and retries) replaces the ceremony.
     await this.repository.attachSession(tx.id, started.sessionId);
@@ -195,6 +210,7 @@ export class StepUpService {
       clientRequest: started.clientRequest,
       kind: tx.kind,
       expiresAt: tx.expiresAt.toISOString(),
+      transactionData: tx.transactionData === null ? null : JSON.parse(tx.transactionData),
     };
   }
 
@@ -234,6 +250,7 @@ export class StepUpService {
       kind: TransactionKind.AUTHENTICATE,
       policyName,
       passkeyDisplayName: null,
+      transactionData: null,
     });
     // just minted for an active tenant: no need to read it back
     return this.startCeremony(tx, request);
@@ -258,14 +275,19 @@ export class StepUpService {
       );
     const ctx = this.browserContext(tx.tenantId, request);
     const nonce = random256();
+    // the data as stored now: the challenge the user signed must commit to exactly this
+    const dataHash = hashOf(tx.transactionData);
     // runs inside the ceremony's transaction: the nonce commits with the success, or neither does
-    const settle = async (outcome: {
-      userId: string;
-      externalId: string;
-      passkeyId: string;
-      userVerified: boolean;
-      backedUp: boolean;
-    }) => {
+    const onSuccess = async (
+      outcome: {
+        userId: string;
+        externalId: string;
+        passkeyId: string;
+        userVerified: boolean;
+        backedUp: boolean;
+      },
+      proof: CeremonyProof,
+    ) => {
       if (!(await this.repository.complete(tx.id, tx.sessionId!, outcome.userId)))
         throw alreadyCompleted();
       await this.repository.insertNonce({
@@ -279,25 +301,32 @@ export class StepUpService {
         passkeyId: outcome.passkeyId,
         userVerified: outcome.userVerified,
         backedUp: outcome.backedUp,
+        transactionData: tx.transactionData,
+        proof: {
+          ...proof,
+          transactionId: tx.id,
+          transactionDataHash: dataHash?.toString('base64url') ?? null,
+        },
         expiresAt: new Date(Date.now() + this.config.nonceTtlSeconds * 1000),
       });
     };
+    const hook = { dataHash, onSuccess };
     try {
       if (tx.kind === TransactionKind.REGISTER) {
-        await this.registration.complete(
+        await this.registration.completeStepUp(
           ctx,
           tx.storeName,
           tx.sessionId,
           body as CompleteRegistrationDto,
-          settle,
+          hook,
         );
       } else {
-        await this.authentication.complete(
+        await this.authentication.completeStepUp(
           ctx,
           tx.storeName,
           tx.sessionId,
           body as CompleteAuthenticationDto,
-          settle,
+          hook,
         );
       }
     } catch (error) {
@@ -321,6 +350,8 @@ export class StepUpService {
       kind: TransactionKind;
       policyName: string;
       passkeyDisplayName: string | null;
+      /** Canonical JSON (RFC 8785) of what the user approves. */
+      transactionData: string | null;
     },
   ): Promise<StepUpTransactionEntity> {
     const tx = Object.assign(new StepUpTransactionEntity(), {
@@ -334,6 +365,7 @@ export class StepUpService {
       kind: t.kind,
       policyName: t.policyName,
       passkeyDisplayName: t.passkeyDisplayName,
+      transactionData: t.transactionData,
       status: TransactionStatus.PENDING,
       sessionId: null,
       expiresAt: new Date(Date.now() + this.config.transactionTtlSeconds * 1000),
@@ -384,6 +416,15 @@ export class StepUpService {
   private browserContext(tenantId: string, request: BrowserRequest): RequestContext {
     return { tenantId, principal: BROWSER, requestId: request.requestId, ip: request.ip };
   }
+}
+
+/** The canonical JSON of validated transaction data (the DTO validator admitted it). */
+function canonicalOrNull(data: Record<string, unknown> | undefined): string | null {
+  return data === undefined ? null : canonicalTransactionData(data)!;
+}
+
+function hashOf(canonical: string | null): Buffer | null {
+  return canonical === null ? null : transactionDataHash(canonical);
 }
 
 /** Never echoes the transaction id: it is a capability. */

@@ -165,6 +165,8 @@ describe('tenant isolation over every operation of the OpenAPI document', () => 
         'POST /api/identity-store/browser/transactions/{transactionId}/finish',
         'POST /api/identity-store/browser/transactions/{transactionId}/start',
         'POST /api/identity-store/browser/{tenantId}/stores/{storeName}/relyingParties/{rpId}/authentications/{authPolicyName}',
+        // a tenant's result-token public keys: public by nature (verifiers need no key)
+        'GET /api/identity-store/{tenantId}/.well-known/jwks.json',
       ].sort(),
     );
   });

@@ -9,6 +9,7 @@
  * Exits non-zero when a promise is broken.
  */
 import { ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ import { SoftAuthenticator } from '../support/soft-authenticator';
 const ROOT = join(__dirname, '..', '..', '..');
 const ORIGIN = 'http://localhost:3000';
 const PLATFORM_KEY = 'reliability-platform-key-0123456789abcdefghijklmnop';
+/** The key-encryption key of this run (production requires one). */
+const KEK = randomBytes(32).toString('base64');
 const { values: flags } = parseArgs({
   options: {
     'outage-seconds': { type: 'string', default: '3' },
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
         LOG_LEVEL: 'error', // unexpected errors are printed with their cause
         NODE_ENV: 'production',
         IDS_PLATFORM_API_KEY: PLATFORM_KEY,
+        IDS_KEK: KEK,
         IDS_DB_CONNECT_TIMEOUT_MS: '1000',
         IDS_DEMO_ENABLED: 'false',
       },

@@ -8,6 +8,9 @@ import { createLogger } from '../../src/common/logging/logger';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { withDatabase } from '../../src/database/database-target';
 
+/** The key-encryption key of every test app (IDS_KEK): fixed, so instances share sealed keys. */
+export const TEST_KEK = Buffer.alloc(32, 7);
+
 /** The platform key of every test app (IDS_PLATFORM_API_KEY). */
 export const PLATFORM_KEY = 'test-platform-key-0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -78,6 +81,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...base,
     logLevel: process.env.LOG_LEVEL ? base.logLevel : 'silent',
     platformApiKey: PLATFORM_KEY,
+    kek: base.kek ?? TEST_KEK,
     ...options.config,
     databaseUrl: database.url,
   };

@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { createPrivateKey, KeyObject } from 'node:crypto';
+import { IsNull, Not } from 'typeorm';
 import { TransactionHost } from '../../database/transaction-host';
 import { SigningKeyEntity } from './signing-key.entity';
 
 /** Serialises key generation across instances (a transaction-scoped advisory lock). */
 const KEYGEN_LOCK = 7_241_002;
 
-export type NewSigningKey = Omit<SigningKeyEntity, 'createdAt'>;
+export type NewSigningKey = Pick<SigningKeyEntity, 'kid' | 'algorithm' | 'publicJwk'> & {
+  privateKeySealed: string;
+};
 
 /** The SQL of the server's signing keys (platform-wide rows: no tenant). */
 @Injectable()
@@ -21,13 +25,24 @@ export class SigningKeysRepository {
     await this.host.manager.query('SELECT pg_advisory_xact_lock($1)', [KEYGEN_LOCK]);
   }
 
-  async newest(): Promise<SigningKeyEntity | undefined> {
+  /** Keys an older version stored in clear (to be sealed). */
+  async unsealed(): Promise<{ kid: string; privateKey: KeyObject }[]> {
+    const rows = await this.keys.find({ where: { privateKey: Not(IsNull()) } });
+    return rows.map((row) => ({ kid: row.kid, privateKey: createPrivateKey(row.privateKey!) }));
+  }
+
+  /** Stores the sealed private key and forgets the clear one. */
+  async seal(kid: string, sealed: string): Promise<void> {
+    await this.keys.update({ kid }, { privateKeySealed: sealed, privateKey: null });
+  }
+
+  async newest(): Promise<(SigningKeyEntity & { privateKeySealed: string }) | undefined> {
     const [newest] = await this.keys.find({ order: { createdAt: 'DESC' }, take: 1 });
-    return newest;
+    return newest as (SigningKeyEntity & { privateKeySealed: string }) | undefined;
   }
 
   async insert(key: NewSigningKey): Promise<void> {
-    await this.keys.insert(this.keys.create(key));
+    await this.keys.insert(this.keys.create({ ...key, privateKey: null }));
   }
 
   /** Every key, oldest first. */

@@ -1,16 +1,19 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  KeyObject,
-  randomBytes,
-  randomUUID,
-  sign,
-  verify,
-} from 'node:crypto';
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  JWK,
+  JWTPayload,
+  jwtVerify,
+  JWSHeaderParameters,
+  KeyLike,
+  SignJWT,
+} from 'jose';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { TransactionHost } from '../../database/transaction-host';
+import { KeyEncryption } from '../../signing/key-encryption';
 import { NewSigningKey, SigningKeysRepository } from './signing-keys.repository';
 
 const ISSUER = 'identity-store';
@@ -29,20 +32,20 @@ export interface TokenClaims {
   exp: number;
 }
 
-const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
 /**
- * ES256 JWTs signed with a server key kept in the database, so every instance signs and
- * verifies alike. Public keys are cached per kid (they never change); an unknown kid reloads.
+ * API bearer tokens: ES256 JWTs (jose) signed with a server key kept in the database, its private
+ * half sealed under the KEK, so every instance signs and verifies alike. Public keys are cached
+ * per kid (they never change); an unknown kid reloads.
  */
 @Injectable()
 export class TokenService implements OnApplicationBootstrap {
-  private current?: { kid: string; key: KeyObject };
-  private readonly publicKeys = new Map<string, KeyObject>();
+  private current?: { kid: string; key: KeyLike };
+  private readonly publicKeys = new Map<string, KeyLike>();
 
   constructor(
     private readonly keys: SigningKeysRepository,
     private readonly host: TransactionHost,
+    private readonly sealer: KeyEncryption,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -50,61 +53,57 @@ export class TokenService implements OnApplicationBootstrap {
     await this.ensureSigningKey();
   }
 
-  /** The first instance to start generates the key; the others wait on the lock and read it. */
+  /**
+   * The first instance to start generates the key (and seals any key an older version stored in
+   * clear); the others wait on the lock and read it.
+   */
   private async ensureSigningKey(): Promise<void> {
     const row = await this.host.run(async () => {
       await this.keys.lockKeyGeneration();
+      for (const legacy of await this.keys.unsealed()) {
+        const jwk = await exportJWK(legacy.privateKey);
+        await this.keys.seal(legacy.kid, await this.sealer.seal(jwk, binding(legacy.kid)));
+      }
       const existing = await this.keys.newest();
       if (existing) return existing;
-      const created = newSigningKey();
+      const created = await this.newSigningKey();
       await this.keys.insert(created);
       return created;
     });
-    this.current = { kid: row.kid, key: createPrivateKey(row.privateKey) };
+    const jwk = await this.sealer.open(row.privateKeySealed, binding(row.kid));
+    this.current = { kid: row.kid, key: (await importJWK(jwk, ALGORITHM)) as KeyLike };
   }
 
-  issue(keyId: string, tenantId: string | null): IssuedToken {
+  async issue(keyId: string, tenantId: string | null): Promise<IssuedToken> {
     if (!this.current) throw new Error('signing key not loaded');
-    const now = Math.floor(Date.now() / 1000);
     const ttl = this.config.tokenTtlSeconds;
-    const header = b64({ alg: ALGORITHM, typ: 'JWT', kid: this.current.kid });
-    const claims = b64({
-      iss: ISSUER,
-      sub: keyId,
-      tid: tenantId,
-      iat: now,
-      exp: now + ttl,
-      jti: randomUUID(),
-    });
-    const signature = sign('sha256', Buffer.from(`${header}.${claims}`), {
-      key: this.current.key,
-      dsaEncoding: 'ieee-p1363',
-    }).toString('base64url');
-    return { token: `${header}.${claims}.${signature}`, ttl };
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ tid: tenantId })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT', kid: this.current.kid })
+      .setIssuer(ISSUER)
+      .setSubject(keyId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ttl)
+      .setJti(randomUUID())
+      .sign(this.current.key);
+    return { token, ttl };
   }
 
   /** The claims of a valid, unexpired token of ours; undefined for anything else. */
   async verify(token: string): Promise<TokenClaims | undefined> {
-    const parts = token.split('.');
-    if (parts.length !== 3 || token.length > 4096) return undefined;
-    const [header, claims, signature] = parts;
-    const head = parseJson(header);
-    // Only ES256 with a known kid: no `none`, no HMAC confusion.
-    if (!head || head.alg !== ALGORITHM || typeof head.kid !== 'string') return undefined;
-    const key = await this.publicKey(head.kid);
-    if (!key) return undefined;
-    const valid = verify(
-      'sha256',
-      Buffer.from(`${header}.${claims}`),
-      { key, dsaEncoding: 'ieee-p1363' },
-      Buffer.from(signature, 'base64url'),
-    );
-    if (!valid) return undefined;
-    const body = parseJson(claims);
-    const now = Math.floor(Date.now() / 1000);
-    if (!body || body.iss !== ISSUER || typeof body.sub !== 'string') return undefined;
-    if (typeof body.exp !== 'number' || body.exp <= now) return undefined;
-    return body as unknown as TokenClaims;
+    if (token.length > 4096) return undefined;
+    try {
+      // only ES256 with a known kid: no `none`, no HMAC confusion
+      const { payload } = await jwtVerify(token, (header) => this.publicKey(header), {
+        issuer: ISSUER,
+        algorithms: [ALGORITHM],
+        requiredClaims: ['sub', 'exp', 'iat'],
+        clockTolerance: 0,
+      });
+      return claimsOf(payload);
+    } catch {
+      return undefined;
+    }
   }
 
   async jwks(): Promise<{ keys: Record<string, string>[] }> {
@@ -112,39 +111,39 @@ export class TokenService implements OnApplicationBootstrap {
     return { keys: rows.map((row) => row.publicJwk) };
   }
 
-  private async publicKey(kid: string): Promise<KeyObject | undefined> {
+  private async publicKey(header: JWSHeaderParameters): Promise<KeyLike> {
+    const kid = header.kid;
+    if (typeof kid !== 'string' || kid.length > 64) throw new Error('no such key');
     const cached = this.publicKeys.get(kid);
     if (cached) return cached;
-    if (kid.length > 64) return undefined;
     const row = await this.keys.byKid(kid);
-    if (!row) return undefined;
-    const key = createPublicKey({ key: row.publicJwk, format: 'jwk' });
+    if (!row) throw new Error('no such key');
+    const key = (await importJWK(row.publicJwk as unknown as JWK, ALGORITHM)) as KeyLike;
     this.publicKeys.set(kid, key);
     return key;
   }
-}
 
-function newSigningKey(): NewSigningKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const kid = randomBytes(12).toString('base64url');
-  return {
-    kid,
-    algorithm: ALGORITHM,
-    privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    publicJwk: {
-      ...(publicKey.export({ format: 'jwk' }) as Record<string, string>),
+  private async newSigningKey(): Promise<NewSigningKey & { privateKeySealed: string }> {
+    const { privateKey, publicKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+    const kid = randomBytes(12).toString('base64url');
+    const { kty, crv, x, y } = await exportJWK(publicKey);
+    return {
       kid,
-      alg: ALGORITHM,
-      use: 'sig',
-    },
-  };
+      algorithm: ALGORITHM,
+      privateKeySealed: await this.sealer.seal(await exportJWK(privateKey), binding(kid)),
+      publicJwk: { kty, crv, x, y, kid, alg: ALGORITHM, use: 'sig' } as Record<string, string>,
+    };
+  }
 }
 
-function parseJson(part: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
-  } catch {
+function binding(kid: string): string {
+  return `signing_keys/${kid}`;
+}
+
+function claimsOf(payload: JWTPayload): TokenClaims | undefined {
+  const { sub, tid, iat, exp } = payload as JWTPayload & { tid?: unknown };
+  if (typeof sub !== 'string' || typeof iat !== 'number' || typeof exp !== 'number')
     return undefined;
-  }
+  if (tid !== null && typeof tid !== 'string') return undefined;
+  return { sub, tid, iat, exp };
 }

@@ -19,7 +19,7 @@ export class TokensController {
   @RateLimited()
   @ApiOperation({ summary: 'Exchange the X-Api-Key for a short-lived bearer token' })
   @ApiCreatedResponse({ type: IssuedTokenDto })
-  issueToken(@CurrentPrincipal() principal: Principal): IssuedTokenDto {
+  issueToken(@CurrentPrincipal() principal: Principal): Promise<IssuedTokenDto> {
     // @RequireApiKey routes always carry a key principal
     return this.tokens.issue(principal.keyId as string, principal.tenantId);
   }

@@ -8,6 +8,7 @@ import { StepUp1795326781369 } from './1795326781370-StepUp';
 import { HotUpdates1795328352715 } from './1795328352715-HotUpdates';
 import { TenantRateLimits1795328980296 } from './1795328980296-TenantRateLimits';
 import { AttestationTrust1795331000000 } from './1795331000000-AttestationTrust';
+import { SigningKeys1795400000000 } from './1795400000000-SigningKeys';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Tenancy1795324672655,
@@ -17,4 +18,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   HotUpdates1795328352715,
   TenantRateLimits1795328980296,
   AttestationTrust1795331000000,
+  SigningKeys1795400000000,
 ];

@@ -16,7 +16,7 @@ import { ProblemDto } from '../../openapi/problem.dto';
 import { AuthenticationPolicyParams } from '../../policies/dto/policy-common.dto';
 import { AuthenticationService } from './authentication.service';
 import {
-  AuthenticationOutcomeDto,
+  AuthenticationCompletedDto,
   CeremonySessionDto,
   ExtUserAuthenticationParams,
   SessionParams,
@@ -90,13 +90,16 @@ export class AuthenticationController {
   @KeyCheckedByFirstRead()
   @RequirePermission('completePasskeyAuthentication')
   @ApiOperation({ summary: "Complete an authentication with the browser's response" })
-  @ApiOkResponse({ type: AuthenticationOutcomeDto })
+  @ApiOkResponse({
+    type: AuthenticationCompletedDto,
+    description: 'The outcome, with its signed result token',
+  })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'SESSION_NOT_FOUND' })
   completePasskeyAuthentication(
     @Ctx() ctx: RequestContext,
     @Param() p: SessionParams,
     @Body() dto: CompleteAuthenticationDto,
-  ): Promise<AuthenticationOutcomeDto> {
+  ): Promise<AuthenticationCompletedDto> {
     return this.authentication.complete(ctx, p.storeName, p.sessionId, dto);
   }
 

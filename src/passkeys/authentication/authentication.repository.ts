@@ -30,6 +30,7 @@ export interface StartContext {
 
 /** A pending session with the credential it was answered with and that credential's user. */
 export interface ReadAssertion {
+  storeName: string;
   session: CeremonySessionEntity;
   lock: LockConfig;
   passkey: PasskeyEntity | null;
@@ -76,6 +77,8 @@ const READ_ASSERTION = keyedStatement(
           s.max_failed_attempts, s.temp_lock_seconds, s.max_temp_locks_before_lock,
           k.id AS k_id, k.user_id AS k_user_id, k.credential_id, k.public_key, k.sign_counter, k.transports,
           k.status AS k_status, k.backup_eligible AS k_backup_eligible, k.xmin::text AS k_version,
+          k.aaguid AS k_aaguid, k.attestation_format AS k_attestation_format,
+          k.attestation_verified AS k_attestation_verified, k.attestation_trusted AS k_attestation_trusted,
           ${USER_COLUMNS}, u.xmin::text AS u_version, h.handle
      FROM ceremony_sessions cs
      JOIN stores s ON s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
@@ -226,6 +229,7 @@ export class AuthenticationRepository {
     );
     if (!row) return undefined;
     return {
+      storeName,
       session: sessionFrom(row, CeremonyKind.AUTHENTICATION),
       lock: {
         maxFailedAttempts: row.max_failed_attempts,
@@ -242,6 +246,10 @@ export class AuthenticationRepository {
             transports: row.transports,
             status: row.k_status as PasskeyStatus,
             backupEligible: row.k_backup_eligible,
+            aaguid: row.k_aaguid,
+            attestationFormat: row.k_attestation_format,
+            attestationVerified: row.k_attestation_verified,
+            attestationTrusted: row.k_attestation_trusted,
           })
         : null,
       user: row.u_id ? userFrom(row) : undefined,

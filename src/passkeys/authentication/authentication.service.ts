@@ -19,7 +19,7 @@ import {
   SignedAssertion,
   verifySignature,
 } from '../webauthn/authentication-ceremony';
-import { chooseChallenge } from '../webauthn/challenge';
+import { boundChallenge, chooseChallenge, expectedChallenge } from '../webauthn/challenge';
 import {
   afterFailure,
   afterSuccess,
@@ -32,8 +32,17 @@ import { authenticationOptions } from '../webauthn/options';
 import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
 import { auditRow } from '../sessions/rows';
 import { SessionsRepository } from '../sessions/sessions.repository';
-import { Changed, complete as completeSession, Completed } from '../sessions/settle';
 import {
+  CeremonyProof,
+  Changed,
+  complete as completeSession,
+  Completed,
+  Proven,
+  StepUpHook,
+} from '../sessions/settle';
+import { ResultTokenService } from '../../signing/result-tokens';
+import {
+  AuthenticationCompletedDto,
   AuthenticationOutcomeDto,
   CeremonySessionDto,
   StartAuthenticationDto,
@@ -60,6 +69,7 @@ export class AuthenticationService {
     private readonly repository: AuthenticationRepository,
     private readonly sessions: SessionsRepository,
     private readonly audit: AuditService,
+    private readonly results: ResultTokenService,
   ) {}
 
   /** Starts an authentication of a known user (by id or external id), or username-less (no ref). */
@@ -68,6 +78,8 @@ export class AuthenticationService {
     target: StartTarget,
     ref: UserRef | undefined,
     dto: StartAuthenticationDto,
+    /** A step-up's transaction data hash: the challenge commits to it. */
+    dataHash?: Buffer,
   ): Promise<StartedCeremonyDto> {
     const { storeId, rp, policy, user, allowCredentials } = await this.repository.startContext(
       ctx,
@@ -90,7 +102,9 @@ export class AuthenticationService {
         `Policy ${policy.name} does not allow username-less authentication`,
       );
     }
-    const challenge = chooseChallenge(dto.challenge, policy.allowExternalChallenge);
+    const challenge = dataHash
+      ? boundChallenge(dataHash)
+      : chooseChallenge(dto.challenge, policy.allowExternalChallenge);
     const clientRequest = await authenticationOptions({
       rpId: rp.rpId,
       challenge,
@@ -131,24 +145,51 @@ export class AuthenticationService {
     };
   }
 
-  /**
-   * Completes the session: one read, the verification, one statement that claims the session and
-   * writes the outcome (no transaction on the way of a success). `onSuccess` runs inside a
-   * transaction with that statement: whatever it writes commits or rolls back with the success.
-   */
+  /** Completes the session (the API's completion): the outcome and its signed result token. */
   async complete(
     ctx: RequestContext,
     storeName: string,
     sessionId: string,
     dto: CompleteAuthenticationDto,
-    onSuccess?: (outcome: AuthenticationOutcomeDto) => Promise<void>,
+  ): Promise<AuthenticationCompletedDto> {
+    const { dto: outcome, proof, signer } = await this.settle(ctx, storeName, sessionId, dto);
+    const resultToken = await signer!.sign({
+      ...proof,
+      transactionId: null,
+      transactionDataHash: null,
+    });
+    return { ...outcome, resultToken };
+  }
+
+  /** Completes the session of a step-up transaction (its hook writes the nonce). */
+  async completeStepUp(
+    ctx: RequestContext,
+    storeName: string,
+    sessionId: string,
+    dto: CompleteAuthenticationDto,
+    hook: StepUpHook<AuthenticationOutcomeDto>,
   ): Promise<AuthenticationOutcomeDto> {
+    return (await this.settle(ctx, storeName, sessionId, dto, hook)).dto;
+  }
+
+  /**
+   * One read, the verification, one statement that claims the session and writes the outcome
+   * (no transaction on the way of a success). A step-up's hook runs inside a transaction with
+   * that statement: whatever it writes commits or rolls back with the success.
+   */
+  private settle(
+    ctx: RequestContext,
+    storeName: string,
+    sessionId: string,
+    dto: CompleteAuthenticationDto,
+    hook?: StepUpHook<AuthenticationOutcomeDto>,
+  ): Promise<Proven<AuthenticationOutcomeDto>> {
     const response = dto.clientResponse as unknown as AuthenticationResponseJSON;
     return completeSession(
       this.host,
-      () => this.round(ctx, storeName, sessionId, response, onSuccess),
+      () => this.round(ctx, storeName, sessionId, response, hook),
       (changed) => this.repository.lockRows(ctx.tenantId, changed.userId, changed.passkeyId),
-      !!onSuccess,
+      !!hook,
     );
   }
 
@@ -157,24 +198,28 @@ export class AuthenticationService {
     storeName: string,
     sessionId: string,
     response: AuthenticationResponseJSON,
-    onSuccess?: (outcome: AuthenticationOutcomeDto) => Promise<void>,
-  ): Promise<Completed<AuthenticationOutcomeDto> | Changed<{ userId: string; passkeyId: string }>> {
+    hook?: StepUpHook<AuthenticationOutcomeDto>,
+  ): Promise<
+    Completed<Proven<AuthenticationOutcomeDto>> | Changed<{ userId: string; passkeyId: string }>
+  > {
     const read = await this.repository.read(ctx, storeName, sessionId, response.id);
     if (!read) throw await this.notClaimable(ctx, storeName, sessionId);
-    const judged = await this.judge(ctx, read, response);
+    const judged = await this.judge(ctx, read, response, hook?.dataHash ?? null);
     if ('error' in judged) {
       // false: a concurrent completion ended the session first; answer as a replay is answered
       if (!(await this.recordFailure(ctx, read, judged)))
         throw await this.notClaimable(ctx, storeName, sessionId);
       return { error: judged.error };
     }
+    // the API's completion answers a result token: its key is loaded before anything commits
+    const signer = hook ? undefined : await this.results.signer(ctx.tenantId);
     const settled = await this.repository.settleSuccess(ctx.tenantId, judged.write);
     if (settled === 'gone') throw await this.notClaimable(ctx, storeName, sessionId);
     if (settled === 'changed') {
       return { changed: { userId: judged.write.userId, passkeyId: judged.write.passkeyId } };
     }
-    if (onSuccess) await onSuccess(judged.outcome);
-    return { outcome: judged.outcome };
+    if (hook) await hook.onSuccess(judged.outcome, judged.proof);
+    return { outcome: { dto: judged.outcome, proof: judged.proof, signer } };
   }
 
   /** The ceremony's decision on what was read: the outcome and its writes, or the failure. */
@@ -182,8 +227,9 @@ export class AuthenticationService {
     ctx: RequestContext,
     read: ReadAssertion,
     response: AuthenticationResponseJSON,
+    dataHash: Buffer | null,
   ): Promise<
-    | { outcome: AuthenticationOutcomeDto; write: SettledSuccess }
+    | { outcome: AuthenticationOutcomeDto; proof: CeremonyProof; write: SettledSuccess }
     | { error: DomainError; signedBy?: UserEntity }
   > {
     const { session } = read;
@@ -192,7 +238,7 @@ export class AuthenticationService {
     try {
       const expected: Expected = {
         type: 'webauthn.get',
-        challenge: session.challenge,
+        challenge: expectedChallenge(session.challenge, dataHash),
         rpId: session.snapshot.rpId,
         origins: session.snapshot.origins,
         requireUserVerification: session.snapshot.userVerification === 'required',
@@ -245,7 +291,27 @@ export class AuthenticationService {
         }),
         versions: read.versions,
       };
-      return { outcome, write };
+      const proof: CeremonyProof = {
+        tenantId: ctx.tenantId,
+        storeName: read.storeName,
+        rpId: session.snapshot.rpId,
+        kind: 'authentication',
+        userId: owner.id,
+        externalId: owner.externalId,
+        passkeyId: passkey.id,
+        userVerified: verified.userVerified,
+        backupEligible: passkey.backupEligible,
+        backedUp: verified.backedUp,
+        aaguid: passkey.aaguid ?? null,
+        attestation: passkey.attestationFormat
+          ? {
+              format: passkey.attestationFormat,
+              verified: passkey.attestationVerified,
+              trusted: passkey.attestationTrusted,
+            }
+          : null,
+      };
+      return { outcome, proof, write };
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       return { error, signedBy };

@@ -176,6 +176,23 @@ export class RegistrationOutcomeDto {
   @ApiProperty({ description: 'The user was created by this registration' }) createdUser!: boolean;
 }
 
+/** The result token, as the OpenAPI document describes it (README › Result tokens has the rest). */
+export const RESULT_TOKEN_DOC =
+  'What was proven, signed: a compact JWS (ES256, `typ` ids-result+jwt, `kid` of the tenant key) that verifies ' +
+  "against GET /api/identity-store/{tenantId}/.well-known/jwks.json and no other tenant's. Claims: `iss` (the " +
+  'service\'s IDS_PUBLIC_URL), `aud` ("{tenantId}/{storeName}"), `sub` (user id), `tenant_id`, `store`, `rp_id`, ' +
+  '`kind` (registration | authentication), `external_id`, `passkey_id`, `uv`, `be`, `bs`, `aaguid` and ' +
+  '`attestation` {format, verified, trusted} where known, `txn` and `txn_data_hash` (base64url SHA-256 of ' +
+  'the canonical transaction data) for a step-up, `iat`, `exp` (short: IDS_RESULT_TOKEN_TTL_SECONDS), `jti`';
+
+export class AuthenticationCompletedDto extends AuthenticationOutcomeDto {
+  @ApiProperty({ description: RESULT_TOKEN_DOC }) resultToken!: string;
+}
+
+export class RegistrationCompletedDto extends RegistrationOutcomeDto {
+  @ApiProperty({ description: RESULT_TOKEN_DOC }) resultToken!: string;
+}
+
 export class SessionFailureDto {
   @ApiProperty({ example: 'SIGNATURE_INVALID' }) code!: string;
   @ApiProperty() detail!: string;

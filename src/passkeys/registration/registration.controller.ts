@@ -16,7 +16,7 @@ import { ProblemDto } from '../../openapi/problem.dto';
 import {
   CeremonySessionDto,
   ExtUserRegistrationParams,
-  RegistrationOutcomeDto,
+  RegistrationCompletedDto,
   SessionParams,
   StartedCeremonyDto,
   StartExtRegistrationDto,
@@ -76,13 +76,16 @@ export class RegistrationController {
   @KeyCheckedByFirstRead()
   @RequirePermission('completePasskeyRegistration')
   @ApiOperation({ summary: "Complete a registration with the browser's response" })
-  @ApiOkResponse({ type: RegistrationOutcomeDto })
+  @ApiOkResponse({
+    type: RegistrationCompletedDto,
+    description: 'The outcome, with its signed result token',
+  })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'SESSION_NOT_FOUND' })
   completePasskeyRegistration(
     @Ctx() ctx: RequestContext,
     @Param() p: SessionParams,
     @Body() dto: CompleteRegistrationDto,
-  ): Promise<RegistrationOutcomeDto> {
+  ): Promise<RegistrationCompletedDto> {
     return this.registration.complete(ctx, p.storeName, p.sessionId, dto);
   }
 

@@ -12,7 +12,12 @@ import { UserEntity } from '../../users/user.entity';
 import { UserRef, userNotFound, UsersService } from '../../users/users.service';
 import { AttestationRequirement, UntrustedAttestation } from '../../policies/policy-enums';
 import { authenticatorName } from '../webauthn/aaguid-names';
-import { chooseChallenge, newUserHandle } from '../webauthn/challenge';
+import {
+  boundChallenge,
+  chooseChallenge,
+  expectedChallenge,
+  newUserHandle,
+} from '../webauthn/challenge';
 import { registrationOptions } from '../webauthn/options';
 import { fromBase64Url } from '../webauthn/prechecks';
 import { randomUUID } from 'node:crypto';
@@ -20,10 +25,19 @@ import { claimedAaguid, NewCredential, verifyAttestation } from '../webauthn/reg
 import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
 import { auditRow } from '../sessions/rows';
 import { SessionsRepository } from '../sessions/sessions.repository';
-import { Changed, complete as completeSession, Completed } from '../sessions/settle';
+import {
+  CeremonyProof,
+  Changed,
+  complete as completeSession,
+  Completed,
+  Proven,
+  StepUpHook,
+} from '../sessions/settle';
+import { ResultTokenService } from '../../signing/result-tokens';
 import { RegistrationRepository, RegistrationStartContext } from './registration.repository';
 import {
   CeremonySessionDto,
+  RegistrationCompletedDto,
   RegistrationOutcomeDto,
   StartedCeremonyDto,
   StartExtRegistrationDto,
@@ -63,6 +77,7 @@ export class RegistrationService {
     private readonly users: UsersService,
     private readonly sessions: SessionsRepository,
     private readonly audit: AuditService,
+    private readonly results: ResultTokenService,
   ) {}
 
   async start(
@@ -70,6 +85,8 @@ export class RegistrationService {
     target: StartTarget,
     ref: UserRef,
     dto: StartExtRegistrationDto,
+    /** A step-up's transaction data hash: the challenge commits to it. */
+    dataHash?: Buffer,
   ): Promise<StartedCeremonyDto> {
     if (dto.userHandle !== undefined) {
       const bytes = fromBase64Url(dto.userHandle).length;
@@ -83,7 +100,9 @@ export class RegistrationService {
       target.regPolicyName,
       ref,
     );
-    const challenge = chooseChallenge(dto.challenge, found.policy.allowExternalChallenge);
+    const challenge = dataHash
+      ? boundChallenge(dataHash)
+      : chooseChallenge(dto.challenge, found.policy.allowExternalChallenge);
     if (found.user) return this.begin(ctx, found, found.user, false, challenge, dto);
     if (!dto.createUser || !('externalId' in ref)) throw userNotFound(ref);
     // The user, its handle and the session commit together: a refused start creates no user.
@@ -178,14 +197,40 @@ export class RegistrationService {
     storeName: string,
     sessionId: string,
     dto: CompleteRegistrationDto,
-    onSuccess?: (outcome: RegistrationOutcomeDto) => Promise<void>,
+  ): Promise<RegistrationCompletedDto> {
+    const { dto: outcome, proof, signer } = await this.settle(ctx, storeName, sessionId, dto);
+    const resultToken = await signer!.sign({
+      ...proof,
+      transactionId: null,
+      transactionDataHash: null,
+    });
+    return { ...outcome, resultToken };
+  }
+
+  /** Completes the session of a step-up transaction (its hook writes the nonce). */
+  async completeStepUp(
+    ctx: RequestContext,
+    storeName: string,
+    sessionId: string,
+    dto: CompleteRegistrationDto,
+    hook: StepUpHook<RegistrationOutcomeDto>,
   ): Promise<RegistrationOutcomeDto> {
+    return (await this.settle(ctx, storeName, sessionId, dto, hook)).dto;
+  }
+
+  private settle(
+    ctx: RequestContext,
+    storeName: string,
+    sessionId: string,
+    dto: CompleteRegistrationDto,
+    hook?: StepUpHook<RegistrationOutcomeDto>,
+  ): Promise<Proven<RegistrationOutcomeDto>> {
     const response = dto.clientResponse as unknown as RegistrationResponseJSON;
     return completeSession(
       this.host,
-      () => this.round(ctx, storeName, sessionId, response, onSuccess),
+      () => this.round(ctx, storeName, sessionId, response, hook),
       (changed) => this.repository.lockUser(ctx.tenantId, changed.userId),
-      !!onSuccess,
+      !!hook,
     );
   }
 
@@ -194,13 +239,15 @@ export class RegistrationService {
     storeName: string,
     sessionId: string,
     response: RegistrationResponseJSON,
-    onSuccess?: (outcome: RegistrationOutcomeDto) => Promise<void>,
-  ): Promise<Completed<RegistrationOutcomeDto> | Changed<{ userId: string }>> {
+    hook?: StepUpHook<RegistrationOutcomeDto>,
+  ): Promise<Completed<Proven<RegistrationOutcomeDto>> | Changed<{ userId: string }>> {
     const aaguid = claimedAaguid(response);
     const read = await this.repository.read(ctx, storeName, sessionId, aaguid);
     if (!read) throw await this.notClaimable(ctx, storeName, sessionId);
     const { session, user, metadata } = read;
-    const failed = async (error: DomainError): Promise<Completed<RegistrationOutcomeDto>> => {
+    const failed = async (
+      error: DomainError,
+    ): Promise<Completed<Proven<RegistrationOutcomeDto>>> => {
       // false: a concurrent completion ended the session first; answer as a replay is answered
       if (!(await this.recordFailure(ctx, session, error)))
         throw await this.notClaimable(ctx, storeName, sessionId);
@@ -217,7 +264,7 @@ export class RegistrationService {
       assertMayUsePasskeys(user, Date.now());
       credential = await verifyAttestation(response, {
         type: 'webauthn.create',
-        challenge: session.challenge,
+        challenge: expectedChallenge(session.challenge, hook?.dataHash ?? null),
         rpId: session.snapshot.rpId,
         origins: session.snapshot.origins,
         requireUserVerification: session.snapshot.userVerification === 'required',
@@ -254,6 +301,8 @@ export class RegistrationService {
       if (!(error instanceof DomainError)) throw error;
       return failed(error);
     }
+    // the API's completion answers a result token: its key is loaded before anything commits
+    const signer = hook ? undefined : await this.results.signer(ctx.tenantId);
     const settled = await this.repository.settleSuccess(ctx.tenantId, {
       session,
       userId: user.id,
@@ -278,8 +327,26 @@ export class RegistrationService {
       );
     }
     if (settled !== 'claimed') return failed(maxPasskeysExceeded(settled.capExceeded));
-    if (onSuccess) await onSuccess(outcome);
-    return { outcome };
+    const proof: CeremonyProof = {
+      tenantId: ctx.tenantId,
+      storeName,
+      rpId: session.snapshot.rpId,
+      kind: 'registration',
+      userId: user.id,
+      externalId: user.externalId,
+      passkeyId: outcome.passkeyId,
+      userVerified: outcome.userVerified,
+      backupEligible: outcome.backupEligible,
+      backedUp: outcome.backedUp,
+      aaguid: outcome.aaguid,
+      attestation: {
+        format: outcome.attestationFormat,
+        verified: outcome.attestationVerified,
+        trusted: outcome.attestationTrusted,
+      },
+    };
+    if (hook) await hook.onSuccess(outcome, proof);
+    return { outcome: { dto: outcome, proof, signer } };
   }
 
   private notClaimable(ctx: RequestContext, storeName: string, sessionId: string) {

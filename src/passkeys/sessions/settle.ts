@@ -1,4 +1,5 @@
 import { DomainError, transientConflict } from '../../common/errors';
+import type { ProvenResult, ResultSigner } from '../../signing/result-tokens';
 import { TransactionHost } from '../../database/transaction-host';
 
 /** A completion's result: the outcome, or the failure it recorded. */
@@ -37,4 +38,23 @@ export async function complete<O, R>(
   const result = await (inTransaction ? host.run(attempt) : attempt());
   if ('error' in result) throw result.error;
   return result.outcome;
+}
+
+/** What a ceremony proved, for its result token (the step-up adds its transaction). */
+export type CeremonyProof = Omit<ProvenResult, 'transactionId' | 'transactionDataHash'>;
+
+/** A success with its proof. */
+export interface Proven<T> {
+  dto: T;
+  proof: CeremonyProof;
+  /** The tenant's result-token signer, loaded before the success committed (API completions). */
+  signer?: ResultSigner;
+}
+
+/** How a step-up transaction completes a ceremony. */
+export interface StepUpHook<T> {
+  /** SHA-256 of the transaction data the challenge commits to (null: the transaction has none). */
+  dataHash: Buffer | null;
+  /** Runs in the success's transaction: whatever it writes commits or rolls back with it. */
+  onSuccess: (outcome: T, proof: CeremonyProof) => Promise<void>;
 }

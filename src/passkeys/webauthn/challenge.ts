@@ -25,3 +25,21 @@ export function chooseChallenge(external: string | undefined, allowed: boolean):
   }
   return external;
 }
+
+/**
+ * A challenge that commits to transaction data: 32 random bytes, then the data's SHA-256 (as in
+ * Hanko's transaction design). The signed clientDataJSON then proves that data and no other.
+ */
+export function boundChallenge(dataHash: Buffer): string {
+  return Buffer.concat([randomBytes(32), dataHash]).toString('base64url');
+}
+
+/**
+ * The challenge a completion expects: the stored one, or (with transaction data) its random part
+ * followed by the hash of the data as stored now, so data altered since the start is refused.
+ */
+export function expectedChallenge(stored: string, dataHash: Buffer | null): string {
+  if (!dataHash) return stored;
+  const random = Buffer.from(stored, 'base64url').subarray(0, 32);
+  return Buffer.concat([random, dataHash]).toString('base64url');
+}

@@ -3,8 +3,10 @@ import { IsBoolean, IsOptional, IsString, Length, Matches } from 'class-validato
 import { TENANT_ID_PATTERN } from '../../auth/permissions';
 import { IsPathName } from '../../common/validation/validators';
 import { IsBase64Url } from '../../passkeys/dto/client-response.dto';
+import { RESULT_TOKEN_DOC } from '../../passkeys/dto/ceremony.dto';
 import { AuthenticationPolicyParams } from '../../policies/dto/policy-common.dto';
 import { EXTERNAL_ID } from '../../users/dto/user.dto';
+import { IsTransactionData, MAX_TRANSACTION_DATA_BYTES } from '../transaction-data';
 
 export class CreateRegisterTransactionDto {
   @ApiProperty({
@@ -42,6 +44,20 @@ export class CreateRegisterTransactionDto {
   @IsOptional()
   @IsBoolean()
   allowExistingUser?: boolean;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'What the user approves, e.g. {"amount": "100.00", "currency": "EUR", "payee": "ACME"}: a JSON object ' +
+      `of at most ${MAX_TRANSACTION_DATA_BYTES} bytes. The challenge commits to it (32 random bytes, then the SHA-256 ` +
+      'of its RFC 8785 canonical JSON), so the signed assertion proves this data and no other; the browser ' +
+      'start returns it for display, verifyNonce returns it, and the result token carries its hash',
+    example: { amount: '100.00', currency: 'EUR', payee: 'ACME' },
+  })
+  @IsOptional()
+  @IsTransactionData()
+  transactionData?: Record<string, unknown>;
 }
 
 export class CreateAuthenticateTransactionDto {
@@ -57,6 +73,20 @@ export class CreateAuthenticateTransactionDto {
   @IsOptional()
   @IsPathName('authenticationPolicy')
   authenticationPolicy?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'What the user approves, e.g. {"amount": "100.00", "currency": "EUR", "payee": "ACME"}: a JSON object ' +
+      `of at most ${MAX_TRANSACTION_DATA_BYTES} bytes. The challenge commits to it (32 random bytes, then the SHA-256 ` +
+      'of its RFC 8785 canonical JSON), so the signed assertion proves this data and no other; the browser ' +
+      'start returns it for display, verifyNonce returns it, and the result token carries its hash',
+    example: { amount: '100.00', currency: 'EUR', payee: 'ACME' },
+  })
+  @IsOptional()
+  @IsTransactionData()
+  transactionData?: Record<string, unknown>;
 }
 
 export class TransactionDto {
@@ -86,6 +116,15 @@ export class VerifiedNonceDto {
   @ApiProperty() backedUp!: boolean;
   @ApiProperty() transactionId!: string;
   @ApiProperty({ type: String, format: 'date-time' }) verifiedAt!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'The transaction data the user signed (null: the transaction had none)',
+  })
+  transactionData!: Record<string, unknown> | null;
+  @ApiProperty({ description: RESULT_TOKEN_DOC })
+  resultToken!: string;
 }
 
 // ---- browser routes ----
@@ -116,6 +155,14 @@ export class BrowserStartDto {
   clientRequest!: Record<string, unknown>;
   @ApiProperty({ enum: ['register', 'authenticate'] }) kind!: string;
   @ApiProperty({ type: String, format: 'date-time' }) expiresAt!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description:
+      'What the user is asked to approve: show it. The challenge ends with the SHA-256 of its canonical JSON',
+  })
+  transactionData!: Record<string, unknown> | null;
 }
 
 export class NonceDto {

@@ -1,0 +1,156 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { exportJWK, generateKeyPair, importJWK, KeyLike } from 'jose';
+import { AuditEventType } from '../audit/audit-event-type';
+import { AuditService } from '../audit/audit.service';
+import type { RequestContext } from '../auth/request-context';
+import { DomainError, ErrorCode } from '../common/errors';
+import { APP_CONFIG, AppConfig, MIN_SIGNING_KEY_OVERLAP_SECONDS } from '../config/app-config';
+import { TransactionHost } from '../database/transaction-host';
+import { KeyEncryption } from './key-encryption';
+import { TenantSigningKeysRepository } from './tenant-signing-keys.repository';
+
+export const ALGORITHM = 'ES256';
+
+/**
+ * How long an instance keeps signing with the key it loaded (ms). A rotation on another instance
+ * reaches this one within this time; the retired key stays published far longer (see
+ * MIN_SIGNING_KEY_OVERLAP_SECONDS), so what it signed meanwhile still verifies.
+ */
+export const CURRENT_KEY_CACHE_MS = 60_000;
+
+export interface SigningKey {
+  kid: string;
+  key: KeyLike;
+}
+
+export interface RotatedKeys {
+  kid: string;
+  retiredKid: string | null;
+  retiredKeyExpiresAt: string | null;
+}
+
+export interface SigningKeyInfo {
+  kid: string;
+  algorithm: string;
+  status: 'CURRENT' | 'RETIRED';
+  createdAt: string;
+  retiredAt: string | null;
+  /** Until when verifiers find it in the JWKS (null: current, no end). */
+  expiresAt: string | null;
+}
+
+/**
+ * Each tenant's ES256 signing keys: created on first use, rotated by API, private halves sealed
+ * under the KEK in PostgreSQL (every instance signs and publishes alike), public halves in the
+ * tenant's JWKS.
+ */
+@Injectable()
+export class TenantKeysService {
+  private readonly current = new Map<string, SigningKey & { until: number }>();
+  private readonly loading = new Map<string, Promise<SigningKey>>();
+
+  constructor(
+    private readonly repository: TenantSigningKeysRepository,
+    private readonly host: TransactionHost,
+    private readonly sealer: KeyEncryption,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The tenant's current signing key, created on first use. */
+  signingKey(tenantId: string): Promise<SigningKey> {
+    const cached = this.current.get(tenantId);
+    if (cached && cached.until > Date.now()) return Promise.resolve(cached);
+    let pending = this.loading.get(tenantId);
+    if (!pending) {
+      pending = this.load(tenantId).finally(() => this.loading.delete(tenantId));
+      this.loading.set(tenantId, pending);
+    }
+    return pending;
+  }
+
+  private async load(tenantId: string): Promise<SigningKey> {
+    let row = await this.repository.current(tenantId);
+    if (!row) {
+      await this.repository.insertIfNoCurrent(await this.newKey(tenantId));
+      row = await this.repository.current(tenantId);
+      if (!row) throw new DomainError(ErrorCode.TENANT_NOT_FOUND, 'The tenant does not exist');
+    }
+    const jwk = await this.sealer.open(row.privateKeySealed, binding(tenantId, row.kid));
+    const key = { kid: row.kid, key: (await importJWK(jwk, ALGORITHM)) as KeyLike };
+    this.current.set(tenantId, { ...key, until: Date.now() + CURRENT_KEY_CACHE_MS });
+    return key;
+  }
+
+  /**
+   * A new key signs from now on; the current one is retired and stays published for
+   * `overlapSeconds` (tokens it signed keep verifying), then is forgotten.
+   */
+  async rotate(ctx: RequestContext, overlapSeconds?: number): Promise<RotatedKeys> {
+    const overlap = overlapSeconds ?? this.config.signingKeyOverlapSeconds;
+    if (overlap !== 0 && overlap < MIN_SIGNING_KEY_OVERLAP_SECONDS) {
+      throw DomainError.invalidField(
+        'overlapSeconds',
+        `must be 0 (withdraw the key at once) or at least ${MIN_SIGNING_KEY_OVERLAP_SECONDS}`,
+      );
+    }
+    const fresh = await this.newKey(ctx.tenantId);
+    const retired = await this.host.run(async () => {
+      await this.repository.lockTenantKeys(ctx.tenantId);
+      await this.repository.deleteExpired(ctx.tenantId);
+      const old = await this.repository.retireCurrent(ctx.tenantId, overlap);
+      await this.repository.insert(fresh);
+      await this.audit.record(ctx, {
+        type: AuditEventType.SIGNING_KEY_ROTATED,
+        details: { kid: fresh.kid, retiredKid: old?.kid ?? null, overlapSeconds: overlap },
+      });
+      return old;
+    });
+    this.current.delete(ctx.tenantId);
+    return {
+      kid: fresh.kid,
+      retiredKid: retired?.kid ?? null,
+      retiredKeyExpiresAt: retired?.expiresAt.toISOString() ?? null,
+    };
+  }
+
+  async list(ctx: RequestContext): Promise<SigningKeyInfo[]> {
+    const rows = await this.repository.list(ctx.tenantId);
+    return rows.map((row) => ({
+      kid: row.kid,
+      algorithm: row.algorithm,
+      status: row.retiredAt ? 'RETIRED' : 'CURRENT',
+      createdAt: row.createdAt.toISOString(),
+      retiredAt: row.retiredAt?.toISOString() ?? null,
+      expiresAt: row.expiresAt?.toISOString() ?? null,
+    }));
+  }
+
+  /** The tenant's JWKS: the keys its tokens verify against (404 for no such tenant). */
+  async jwks(tenantId: string): Promise<{ keys: Record<string, string>[] }> {
+    const keys = await this.repository.published(tenantId);
+    if (keys.length === 0 && !(await this.repository.tenantExists(tenantId))) {
+      throw new DomainError(ErrorCode.TENANT_NOT_FOUND, 'No such tenant');
+    }
+    return { keys };
+  }
+
+  private async newKey(tenantId: string) {
+    const { privateKey, publicKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+    const kid = randomBytes(16).toString('base64url');
+    const { kty, crv, x, y } = await exportJWK(publicKey);
+    return {
+      tenantId,
+      kid,
+      algorithm: ALGORITHM,
+      privateKeySealed: await this.sealer.seal(await exportJWK(privateKey), binding(tenantId, kid)),
+      publicJwk: { kty, crv, x, y, kid, alg: ALGORITHM, use: 'sig' } as Record<string, string>,
+    };
+  }
+}
+
+/** What a sealed key is bound to: its row. */
+function binding(tenantId: string, kid: string): string {
+  return `tenant_signing_keys/${tenantId}/${kid}`;
+}
