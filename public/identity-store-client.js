@@ -3,6 +3,7 @@
 //   import { register, authenticate } from 'https://ids.example.com/api/identity-store/browser/client.js';
 //   const nonce = await register(transactionId);                 // sign-up: a new passkey
 //   const nonce = await authenticate({ transactionId });         // step-up for a known user
+//   const nonce = await authenticate({ transactionId, onTransactionData: (data) => show(data) });
 //   const nonce = await authenticate({ conditional: true, tenantId, storeName, rpId }); // autofill
 //
 // Give the nonce to your backend, which redeems it once with POST .../passkeys/nonces/verify.
@@ -159,11 +160,22 @@ function requireSupport() {
     throw new PasskeyError('UNSUPPORTED', 'This browser does not support passkeys');
 }
 
+/**
+ * A transaction minted with `transactionData` (what the user approves, e.g. a payment): the
+ * challenge commits to it, so show it before the passkey prompt. `onTransactionData(data)` may
+ * return a promise (e.g. the user's confirmation); throwing aborts before any prompt.
+ */
+async function present(started, onTransactionData) {
+  if (started.transactionData && onTransactionData)
+    await onTransactionData(started.transactionData);
+}
+
 /** Registers a passkey for the register transaction; resolves to the nonce. */
-export async function register(transactionId, { signal } = {}) {
+export async function register(transactionId, { signal, onTransactionData } = {}) {
   requireSupport();
   const id = encodeURIComponent(transactionId);
   const started = await post(`transactions/${id}/start`);
+  await present(started, onTransactionData);
   let credential;
   try {
     credential = await navigator.credentials.create({
@@ -190,6 +202,7 @@ export async function authenticate({
   rpId,
   policy = 'default',
   signal,
+  onTransactionData,
 } = {}) {
   requireSupport();
   if (conditional && !(await PublicKeyCredential.isConditionalMediationAvailable?.())) {
@@ -205,6 +218,7 @@ export async function authenticate({
           .map(encodeURIComponent)
           .join('/'),
       );
+  await present(started, onTransactionData);
   let credential;
   try {
     credential = await navigator.credentials.get({

@@ -61,10 +61,18 @@ $('signout').onclick = () => setUser(null);
 
 $('pay').onclick = () =>
   guarded(async () => {
-    const amount = $('amount').value;
+    const amount = $('amount').value.trim();
     const { transactionId } = await backend('payment', { externalId: signedIn.externalId, amount });
-    const nonce = await authenticate({ transactionId });
+    // the transaction carries what the user approves; the passkey signs exactly that
+    const nonce = await authenticate({
+      transactionId,
+      onTransactionData: (data) =>
+        show(`Approve ${data.amount} ${data.currency} to ${data.payee} with your passkey`),
+    });
     const confirmed = await backend('payment/confirm', { nonce, transactionId, amount });
     $('result').textContent = JSON.stringify(confirmed, null, 2);
-    show(`Payment of ${amount} EUR confirmed by ${confirmed.verified.externalId}`);
+    const { payment } = confirmed;
+    show(
+      `Payment of ${payment.amount} ${payment.currency} confirmed by ${confirmed.verified.externalId}`,
+    );
   });

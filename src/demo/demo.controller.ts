@@ -33,6 +33,10 @@ const USER_NAME: Rule = {
   sentence:
     'A user name is 1 to 64 characters: letters, digits, dots, dashes, underscores or @ (no spaces).',
 };
+const AMOUNT: Rule = {
+  pattern: /^(?:0|[1-9]\d{0,6})\.\d{2}$/,
+  sentence: 'An amount is written like 49.90 (up to 9999999.99).',
+};
 const NONCE: Rule = {
   pattern: /^[A-Za-z0-9_-]{43,86}$/,
   sentence: 'The passkey answer was not understood. Please try again.',
@@ -116,6 +120,12 @@ export class DemoController {
       'stores/demo/passkeys/relyingParties/localhost/transactions/authenticate',
       {
         externalId: text(body.externalId, 'externalId', USER_NAME),
+        // what the user approves: the challenge commits to it, the nonce hands it back
+        transactionData: {
+          amount: text(body.amount, 'amount', AMOUNT),
+          currency: 'EUR',
+          payee: 'Demo shop',
+        },
       },
     );
   }
@@ -133,6 +143,18 @@ export class DemoController {
     if (verified.kind !== 'authenticate' || verified.transactionId !== body.transactionId) {
       throw new DomainError(ErrorCode.REQUEST_REJECTED, 'The nonce does not confirm this payment');
     }
-    return { payment: { amount: body.amount, currency: 'EUR', status: 'CONFIRMED' }, verified };
+    // What was signed is what is paid: the amount comes from the transaction data the user's
+    // passkey signed (checked against the result token), never from this request.
+    const signed = await this.demo.signedTransactionData(this.base(request), verified);
+    if (body.amount !== undefined && body.amount !== signed.amount) {
+      throw new DomainError(
+        ErrorCode.REQUEST_REJECTED,
+        `You approved ${String(signed.amount)} ${String(signed.currency)} with your passkey, not ${body.amount}: nothing was paid.`,
+      );
+    }
+    return {
+      payment: { amount: signed.amount, currency: signed.currency, status: 'CONFIRMED' },
+      verified,
+    };
   }
 }

@@ -1,4 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { createLocalJWKSet, JSONWebKeySet, jwtVerify } from 'jose';
 import { generateApiKey } from '../auth/api-key-secret';
 import { DomainError, ErrorCode } from '../common/errors';
 import { TransactionHost } from '../database/transaction-host';
@@ -47,6 +50,37 @@ export class DemoService implements OnApplicationBootstrap {
       this.apiKey = key.key;
     });
     this.logger.log('demo site enabled at /demo (tenant "demo"); never enable it in production');
+  }
+
+  /**
+   * What an integrator does with a verified nonce: check its result token with jose against the
+   * tenant's public JWKS (over HTTP, like anyone), and that the token's hash is that of the data
+   * returned. Answers the data the user signed.
+   */
+  async signedTransactionData(
+    base: string,
+    verified: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const jwks = await fetch(`${base}/api/identity-store/${DEMO.tenantId}/.well-known/jwks.json`);
+    const { payload } = await jwtVerify(
+      String(verified.resultToken),
+      createLocalJWKSet((await jwks.json()) as JSONWebKeySet),
+      {
+        audience: `${DEMO.tenantId}/${DEMO.storeName}`,
+        algorithms: ['ES256'],
+        typ: 'ids-result+jwt',
+      },
+    ).catch(() => {
+      throw new DomainError(ErrorCode.REQUEST_REJECTED, 'The payment proof does not verify.');
+    });
+    const data = verified.transactionData as Record<string, unknown> | null;
+    const hash = data
+      ? createHash('sha256').update(canonicalize(data)!, 'utf8').digest('base64url')
+      : undefined;
+    if (!data || payload.txn !== verified.transactionId || payload.txn_data_hash !== hash) {
+      throw new DomainError(ErrorCode.REQUEST_REJECTED, 'The payment proof does not match.');
+    }
+    return data;
   }
 
   /** One call to the public API, over HTTP, with the demo's API key. */

@@ -95,9 +95,50 @@ describeBrowser('real browser: the demo site', () => {
     );
     const result = JSON.parse((await page.locator('#result').textContent()) ?? '{}');
     expect(result).toMatchObject({
-      payment: { amount: '12.34', status: 'CONFIRMED' },
-      verified: { externalId: 'alice', kind: 'authenticate', userVerified: true },
+      payment: { amount: '12.34', currency: 'EUR', status: 'CONFIRMED' },
+      verified: {
+        externalId: 'alice',
+        kind: 'authenticate',
+        userVerified: true,
+        transactionData: { amount: '12.34', currency: 'EUR', payee: 'Demo shop' },
+        resultToken: expect.any(String),
+      },
     });
+    expect(await status().textContent()).toBe('Payment of 12.34 EUR confirmed by alice');
+  }, 60_000);
+
+  it("the demo's amount can no longer be changed after signing (1.00 approved, 9999.00 claimed)", async () => {
+    const page = browser.page;
+    await page.goto(`${base}/demo`);
+    await page.fill('#username', 'dave');
+    await page.click('#signup');
+    expect(await settled(browser)).toMatchObject({ text: 'Signed in as dave', isError: false });
+
+    // the page (or anyone between it and the backend) swaps the amount once the user has signed
+    await page.route('**/demo/api/payment/confirm', (route) => {
+      const body = JSON.parse(route.request().postData() ?? '{}');
+      return route.continue({ postData: JSON.stringify({ ...body, amount: '9999.00' }) });
+    });
+    try {
+      await page.fill('#amount', '1.00');
+      await page.click('#pay');
+      await page.waitForFunction(
+        () => {
+          const el = (globalThis as any).document.querySelector('#status');
+          return el?.className === 'error' || el?.textContent?.startsWith('Payment');
+        },
+        null,
+        { timeout: 15_000 },
+      );
+      const shown = await settled(browser);
+      expect(shown).toMatchObject({ isError: true, code: 'REQUEST_REJECTED' });
+      expect(shown.text).toBe(
+        'You approved 1.00 EUR with your passkey, not 9999.00: nothing was paid.',
+      );
+      expect(await page.locator('#result').textContent()).toBe('No payment yet.');
+    } finally {
+      await page.unroute('**/demo/api/payment/confirm');
+    }
   }, 60_000);
 
   it('"Create account" with an existing name from a fresh authenticator is refused and not signed in', async () => {
