@@ -118,8 +118,9 @@ describeBrowser('real browser: WebAuthn Signal API through client.js', () => {
     await browser.page.goto(`http://localhost:${port}/`);
     // record every call of the Signal API, then let the browser's own function run
     await browser.page.evaluate(() => {
-      const w = globalThis as unknown as { signalCalls: Signal[] };
-      const pkc = PublicKeyCredential as unknown as Record<string, (o: unknown) => Promise<void>>;
+      type Pkc = Record<string, (o: unknown) => Promise<void>>;
+      const w = globalThis as unknown as { signalCalls: Signal[]; PublicKeyCredential: Pkc };
+      const pkc = w.PublicKeyCredential;
       w.signalCalls = [];
       for (const method of [
         'signalUnknownCredential',
@@ -130,7 +131,7 @@ describeBrowser('real browser: WebAuthn Signal API through client.js', () => {
         if (typeof original !== 'function') continue;
         pkc[method] = (options: unknown) => {
           w.signalCalls.push({ method, options: options as Record<string, unknown> });
-          return original.call(PublicKeyCredential, options);
+          return original.call(pkc, options);
         };
       }
     });
@@ -146,7 +147,9 @@ describeBrowser('real browser: WebAuthn Signal API through client.js', () => {
     expect(
       await browser.page.evaluate(() =>
         ['signalUnknownCredential', 'signalAllAcceptedCredentials', 'signalCurrentUserDetails'].map(
-          (m) => typeof (PublicKeyCredential as unknown as Record<string, unknown>)[m],
+          (m) =>
+            typeof (globalThis as unknown as { PublicKeyCredential: Record<string, unknown> })
+              .PublicKeyCredential[m],
         ),
       ),
     ).toEqual(['function', 'function', 'function']);
