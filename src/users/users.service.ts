@@ -146,7 +146,8 @@ export class UsersService {
         signals: renamed ? await this.signals.forUser(ctx.tenantId, current.id, current) : [],
       };
     });
-    return { ...UserResponseDto.from(user), signals };
+    // without a rename the answer stays exactly what a read returns
+    return { ...UserResponseDto.from(user), ...(signals.length > 0 ? { signals } : {}) };
   }
 
   /** Deletes the user; passkeys and open sessions go with it (foreign keys cascade). */

@@ -215,12 +215,12 @@ export class UserPageDto extends PageMetaDto {
 
 /** An updated user, with the Signal API payloads a new userName or displayName calls for. */
 export class UserWithSignalsDto extends UserResponseDto {
-  @ApiProperty({
+  @ApiPropertyOptional({
     type: [SignalDto],
     description:
-      'Empty unless userName or displayName changed; then, for every relying party at which the ' +
-      'user has a user handle, signalAllAcceptedCredentials and signalCurrentUserDetails: hand ' +
-      "them to the user's browser (client.js applySignals)",
+      'Only when userName or displayName changed and the user has a relying party: for every ' +
+      'relying party at which the user has a user handle, signalAllAcceptedCredentials and ' +
+      "signalCurrentUserDetails; hand them to the user's browser (client.js applySignals)",
   })
-  signals!: SignalDto[];
+  signals?: SignalDto[];
 }
