@@ -7,6 +7,11 @@
 //   const nonce = await authenticate({ conditional: true, tenantId, storeName, rpId }); // autofill
 //
 // Give the nonce to your backend, which redeems it once with POST .../passkeys/nonces/verify.
+//
+// WebAuthn Signal API: applySignals(signals) hands the payloads the API returns (`signals` of a
+// passkey deletion / update, a user rename, GET .../passkeys/signals) to the browser's passkey
+// manager. authenticate() does it by itself when its finish is refused for a credential the store
+// does not know: the PasskeyError then carries `signals` and `appliedSignals`.
 // Failures are PasskeyError with a `code`: CANCELLED, NOT_ALLOWED, UNSUPPORTED, ALREADY_REGISTERED,
 // SECURITY, NETWORK_ERROR (unreachable, or CORS refused this page's origin), or the API's problem
 // code (TRANSACTION_NOT_FOUND, TRANSACTION_EXPIRED, RATE_LIMITED, ...).
@@ -14,12 +19,42 @@
 const API = new URL('./', import.meta.url);
 
 export class PasskeyError extends Error {
-  constructor(code, message, cause) {
+  constructor(code, message, cause, signals) {
     super(message);
     this.name = 'PasskeyError';
     this.code = code;
     this.cause = cause;
+    /** Signal API payloads the API answered with the problem (an unknown credential), if any. */
+    if (signals) this.signals = signals;
   }
+}
+
+const SIGNAL_METHODS = [
+  'signalUnknownCredential',
+  'signalAllAcceptedCredentials',
+  'signalCurrentUserDetails',
+];
+
+/**
+ * Calls PublicKeyCredential[method](options) for each payload ({ method, options }) that this
+ * browser implements; skips the others (older browsers, unknown methods). Never throws: resolves
+ * to the payloads the browser accepted.
+ */
+export async function applySignals(payloads) {
+  const applied = [];
+  if (!Array.isArray(payloads) || typeof PublicKeyCredential === 'undefined') return applied;
+  for (const payload of payloads) {
+    const method = payload?.method;
+    if (!SIGNAL_METHODS.includes(method)) continue;
+    if (typeof PublicKeyCredential[method] !== 'function') continue;
+    try {
+      await PublicKeyCredential[method](payload.options);
+      applied.push(payload);
+    } catch {
+      // refused (e.g. an rpId that is not this page's): nothing to undo, the others still apply
+    }
+  }
+  return applied;
 }
 
 /** True when this browser can run passkey ceremonies at all. */
@@ -116,6 +151,8 @@ async function post(path, body) {
     throw new PasskeyError(
       json.code ?? `HTTP_${response.status}`,
       json.detail ?? response.statusText,
+      undefined,
+      Array.isArray(json.signals) ? json.signals : undefined,
     );
   return json;
 }
@@ -230,6 +267,12 @@ export async function authenticate({
     throw browserError(error);
   }
   const id = encodeURIComponent(started.transactionId);
-  return (await post(`transactions/${id}/finish`, { clientResponse: credentialJSON(credential) }))
-    .nonce;
+  try {
+    return (await post(`transactions/${id}/finish`, { clientResponse: credentialJSON(credential) }))
+      .nonce;
+  } catch (error) {
+    // a credential the store does not know: tell the passkey manager, then fail as before
+    if (error.signals) error.appliedSignals = await applySignals(error.signals);
+    throw error;
+  }
 }

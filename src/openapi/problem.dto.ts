@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ErrorCode } from '../common/errors/error-code';
+import { SignalDto } from '../signals/dto/signal.dto';
 
 export class FieldErrorDto {
   @ApiProperty({ example: 'limits.maxStores' })
@@ -37,4 +38,13 @@ export class ProblemDto {
 
   @ApiPropertyOptional({ type: [FieldErrorDto] })
   errors?: FieldErrorDto[];
+
+  @ApiPropertyOptional({
+    type: [SignalDto],
+    description:
+      'Only on CREDENTIAL_NOT_ALLOWED of an authentication completion whose credential id no ' +
+      'relying party with this rpId in the tenant knows: a signalUnknownCredential payload for ' +
+      "the page to hand to the browser (client.js does it), so the passkey manager drops it",
+  })
+  signals?: SignalDto[];
 }

@@ -3,6 +3,7 @@ import { AttestationModule } from '../attestation/attestation.module';
 import { AuditModule } from '../audit/audit.module';
 import { PoliciesModule } from '../policies/policies.module';
 import { RelyingPartiesModule } from '../relying-parties/relying-parties.module';
+import { SignalsModule } from '../signals/signals.module';
 import { StoresModule } from '../stores/stores.module';
 import { UsersModule } from '../users/users.module';
 import { AuthenticationController } from './authentication/authentication.controller';
@@ -25,6 +26,7 @@ import { RegistrationService } from './registration/registration.service';
     UsersModule,
     RelyingPartiesModule,
     PoliciesModule,
+    SignalsModule,
   ],
   controllers: [AuthenticationController, RegistrationController, PasskeysController],
   providers: [

@@ -20,6 +20,7 @@ import {
   UserListQueryDto,
   UserPageDto,
   UserResponseDto,
+  UserWithSignalsDto,
 } from './dto/user.dto';
 import { UsersService } from './users.service';
 
@@ -72,13 +73,13 @@ export class UsersController {
   @ApiOperation({
     summary: 'Update a user by id (setting ACTIVE unlocks and clears the failure counters)',
   })
-  @ApiOkResponse({ type: UserResponseDto })
+  @ApiOkResponse({ type: UserWithSignalsDto })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
   updateUser(
     @Ctx() ctx: RequestContext,
     @Param() p: UserIdParams,
     @Body() dto: UpdateUserDto,
-  ): Promise<UserResponseDto> {
+  ): Promise<UserWithSignalsDto> {
     return this.users.update(ctx, p.storeName, { id: p.userId }, dto);
   }
 
@@ -108,13 +109,13 @@ export class UsersController {
   @HttpCode(200)
   @RequirePermission('updateUser')
   @ApiOperation({ summary: 'Update a user by external id' })
-  @ApiOkResponse({ type: UserResponseDto })
+  @ApiOkResponse({ type: UserWithSignalsDto })
   @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
   updateUserByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: UserExtIdParams,
     @Body() dto: UpdateUserDto,
-  ): Promise<UserResponseDto> {
+  ): Promise<UserWithSignalsDto> {
     return this.users.update(ctx, p.storeName, { externalId: p.userExtId }, dto);
   }
 

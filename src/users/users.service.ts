@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../auth/request-context';
 import { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
+import { SignalsService } from '../signals/signals.service';
 import { isUniqueViolation } from '../common/errors/db-errors';
 import { pageRequest, toPage } from '../common/pagination/page';
 import { StoreEntity } from '../stores/store.entity';
@@ -12,6 +13,7 @@ import {
   UserListQueryDto,
   UserPageDto,
   UserResponseDto,
+  UserWithSignalsDto,
 } from './dto/user.dto';
 import { UserStatus } from '../stores/user-status';
 import { maxUsersExceeded } from '../tenants/tenant-rules';
@@ -28,6 +30,7 @@ export class UsersService {
     private readonly host: TransactionHost,
     private readonly stores: StoresService,
     private readonly repository: UsersRepository,
+    private readonly signals: SignalsService,
   ) {}
 
   /** The user in that store of the request's tenant, or USER_NOT_FOUND. */
@@ -117,11 +120,12 @@ export class UsersService {
     storeName: string,
     ref: UserRef,
     dto: UpdateUserDto,
-  ): Promise<UserResponseDto> {
-    const user = await this.host.run(async () => {
+  ): Promise<UserWithSignalsDto> {
+    const { user, signals } = await this.host.run(async () => {
       const store = await this.stores.find(ctx, storeName);
       const current = await this.repository.find(ctx.tenantId, store.id, ref, { lock: true });
       if (!current) throw userNotFound(ref);
+      const before = { userName: current.userName, displayName: current.displayName };
       const { status, ...fields } = dto;
       const changes = {
         ...fields,
@@ -134,9 +138,16 @@ export class UsersService {
         throw isUniqueViolation(error) ? extIdNotUnique(dto.externalId ?? '') : error;
       }
       if (!found) throw userNotFound(ref);
-      return current;
+      // a new name reaches the passkey managers through signalCurrentUserDetails
+      const renamed =
+        current.userName !== before.userName || current.displayName !== before.displayName;
+      return {
+        user: current,
+        signals: renamed ? await this.signals.forUser(ctx.tenantId, current.id, current) : [],
+      };
     });
-    return UserResponseDto.from(user);
+    // without a rename the answer stays exactly what a read returns
+    return { ...UserResponseDto.from(user), ...(signals.length > 0 ? { signals } : {}) };
   }
 
   /** Deletes the user; passkeys and open sessions go with it (foreign keys cascade). */

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.IDS_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -24,6 +24,9 @@ export function browserAvailable(): boolean {
 
 export interface Browser {
   page: Page;
+  /** The CDP session that holds the virtual authenticator (WebAuthn.getCredentials, ...). */
+  cdp: CDPSession;
+  authenticatorId: string;
   close(): Promise<void>;
 }
 
@@ -47,7 +50,7 @@ export async function launchWithAuthenticator(): Promise<Browser> {
   const page = context.pages()[0] ?? (await context.newPage());
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
       protocol: 'ctap2',
       transport: 'internal',
@@ -59,6 +62,8 @@ export async function launchWithAuthenticator(): Promise<Browser> {
   });
   return {
     page,
+    cdp,
+    authenticatorId,
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

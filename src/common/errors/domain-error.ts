@@ -12,12 +12,15 @@ export interface DomainErrorOptions {
   errors?: FieldError[];
   headers?: Record<string, string>;
   cause?: unknown;
+  /** RFC 9457 extension members, added to the problem beside the standard ones. */
+  extensions?: Record<string, unknown>;
 }
 
 /** The one error type services throw. The filter turns it into problem+json. */
 export class DomainError extends Error {
   readonly errors?: FieldError[];
   readonly headers?: Record<string, string>;
+  readonly extensions?: Record<string, unknown>;
 
   constructor(
     readonly code: ErrorCode,
@@ -28,6 +31,17 @@ export class DomainError extends Error {
     this.name = 'DomainError';
     this.errors = options.errors;
     this.headers = options.headers;
+    this.extensions = options.extensions;
+  }
+
+  /** The same error with extension members added (the problem keeps its status and code). */
+  withExtensions(extensions: Record<string, unknown>): DomainError {
+    return new DomainError(this.code, this.detail, {
+      errors: this.errors,
+      headers: this.headers,
+      cause: this.cause,
+      extensions: { ...this.extensions, ...extensions },
+    });
   }
 
   /** A validation failure of a single field. */

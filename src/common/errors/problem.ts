@@ -12,6 +12,8 @@ export interface Problem {
   instance?: string;
   requestId?: string;
   errors?: FieldError[];
+  /** RFC 9457 extension members (e.g. `signals`), never one of the members above. */
+  [extension: string]: unknown;
 }
 
 export interface ProblemWithHeaders {
@@ -124,7 +126,7 @@ export function transientConflict(): DomainError {
 /** Turns anything thrown into a problem: known errors keep their meaning, the rest is a 500. */
 export function toProblem(error: unknown): ProblemWithHeaders {
   if (error instanceof DomainError) {
-    const problem = buildProblem(error.code, error.detail);
+    const problem: Problem = { ...error.extensions, ...buildProblem(error.code, error.detail) };
     if (error.errors) problem.errors = error.errors;
     return { problem, headers: error.headers ?? {}, unexpected: false };
   }

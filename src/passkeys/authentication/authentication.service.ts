@@ -50,6 +50,7 @@ import {
 } from '../dto/ceremony.dto';
 import { CompleteAuthenticationDto } from '../dto/client-response.dto';
 import { PasskeyEntity, PasskeyStatus } from '../credentials/passkey.entity';
+import { SignalsService } from '../../signals/signals.service';
 
 interface StartTarget {
   storeName: string;
@@ -65,6 +66,7 @@ interface StartTarget {
 @Injectable()
 export class AuthenticationService {
   constructor(
+    private readonly signals: SignalsService,
     private readonly host: TransactionHost,
     private readonly repository: AuthenticationRepository,
     private readonly sessions: SessionsRepository,
@@ -235,6 +237,8 @@ export class AuthenticationService {
     const { session } = read;
     // set once the stored public key verified the signature: from then on, failures are the user's
     let signedBy: UserEntity | undefined;
+    // set once the prechecks passed for a credential id this relying party does not know
+    let unknownCredential = false;
     try {
       const expected: Expected = {
         type: 'webauthn.get',
@@ -244,6 +248,7 @@ export class AuthenticationService {
         requireUserVerification: session.snapshot.userVerification === 'required',
       };
       const prechecked = precheckAssertion(response, expected);
+      unknownCredential = !read.passkey && response.rawId === response.id;
       const { passkey, owner, signed } = await this.provePossession(
         session,
         response,
@@ -314,8 +319,22 @@ export class AuthenticationService {
       return { outcome, proof, write };
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
+      if (unknownCredential)
+        return { error: await this.withUnknownSignal(ctx, read, response, error) };
       return { error, signedBy };
     }
+  }
+
+  /** The failure with a `signalUnknownCredential` payload for the browser (docs/security.md). */
+  private async withUnknownSignal(
+    ctx: RequestContext,
+    read: ReadAssertion,
+    response: AuthenticationResponseJSON,
+    error: DomainError,
+  ): Promise<DomainError> {
+    const rpId = read.session.snapshot.rpId;
+    const signals = await this.signals.ifUnknown(ctx.tenantId, rpId, response.id);
+    return signals.length > 0 ? error.withExtensions({ signals }) : error;
   }
 
   private notClaimable(ctx: RequestContext, storeName: string, sessionId: string) {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEnum, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { SignalDto, SIGNALS_DESCRIPTION } from '../../signals/dto/signal.dto';
 import { StoreParams } from '../../stores/dto/store.dto';
 import { EXTERNAL_ID } from '../../users/dto/user.dto';
 import { authenticatorName } from '../webauthn/aaguid-names';
@@ -113,4 +114,10 @@ export class PasskeyResponseDto {
       lastUsedAt: p.lastUsedAt?.toISOString() ?? null,
     };
   }
+}
+
+/** A changed passkey, with the Signal API payloads that bring the user's passkey managers in line. */
+export class PasskeyWithSignalsDto extends PasskeyResponseDto {
+  @ApiProperty({ type: [SignalDto], description: SIGNALS_DESCRIPTION })
+  signals!: SignalDto[];
 }

@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import {
   ApiConflictResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -9,18 +10,47 @@ import {
 } from '@nestjs/swagger';
 import { RequirePermission } from '../../auth/permission.decorator';
 import { Ctx, RequestContext } from '../../auth/request-context';
+import type { FastifyReply } from 'fastify';
 import { ProblemDto } from '../../openapi/problem.dto';
+import { SignalsResponseDto } from '../../signals/dto/signal.dto';
 import {
   ExtPasskeyParams,
   ExtUserPasskeysParams,
   PasskeyParams,
   PasskeyResponseDto,
+  PasskeyWithSignalsDto,
   UpdatePasskeyDto,
   UserPasskeysParams,
 } from './passkey.dto';
 import { PasskeysService } from './passkeys.service';
 
 const NOT_FOUND = 'STORE_NOT_FOUND, USER_NOT_FOUND, PASSKEY_NOT_FOUND';
+const USER_NOT_FOUND = 'STORE_NOT_FOUND, USER_NOT_FOUND';
+const PREFER = {
+  name: 'Prefer',
+  required: false,
+  description:
+    '`return=representation`: answer 200 with the WebAuthn Signal API payloads of the user ' +
+    '(`signals`) instead of 204 without a body',
+};
+const SIGNALS_SUMMARY =
+  "WebAuthn Signal API payloads for the user's passkey managers: for every relying party, " +
+  'signalAllAcceptedCredentials and signalCurrentUserDetails';
+
+/**
+ * A deletion answers 204 as it always did; with `Prefer: return=representation` (RFC 7240) it
+ * answers 200 with the signals, so existing clients see no change.
+ */
+function representation(
+  reply: FastifyReply,
+  prefer: string | undefined,
+  body: SignalsResponseDto,
+): SignalsResponseDto | undefined {
+  const wanted = /(^|[\s,;])return=representation\b/i.test(prefer ?? '');
+  reply.status(wanted ? 200 : 204);
+  if (wanted) reply.header('preference-applied', 'return=representation');
+  return wanted ? body : undefined;
+}
 const REVOKED_IS_FINAL =
   'SUSPENDED can return to ACTIVE; REVOKED is final: moving a revoked passkey to ACTIVE or ' +
   'SUSPENDED answers PASSKEY_REVOKED (it may still be renamed or deleted).';
@@ -57,14 +87,14 @@ export class PasskeysController {
     summary: 'Rename, suspend, revoke or reactivate a passkey (by user id)',
     description: REVOKED_IS_FINAL,
   })
-  @ApiOkResponse({ type: PasskeyResponseDto })
+  @ApiOkResponse({ type: PasskeyWithSignalsDto })
   @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
   @ApiConflictResponse({ type: ProblemDto, description: 'PASSKEY_REVOKED' })
   updatePasskey(
     @Ctx() ctx: RequestContext,
     @Param() p: PasskeyParams,
     @Body() dto: UpdatePasskeyDto,
-  ): Promise<PasskeyResponseDto> {
+  ): Promise<PasskeyWithSignalsDto> {
     return this.passkeys.update(ctx, p.storeName, { id: p.userId }, p.passkeyId, dto);
   }
 
@@ -72,10 +102,36 @@ export class PasskeysController {
   @HttpCode(204)
   @RequirePermission('deletePasskey')
   @ApiOperation({ summary: 'Delete a passkey (by user id)' })
+  @ApiHeader(PREFER)
   @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiOkResponse({
+    type: SignalsResponseDto,
+    description: 'Deleted (Prefer: return=representation)',
+  })
   @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
-  deletePasskey(@Ctx() ctx: RequestContext, @Param() p: PasskeyParams): Promise<void> {
-    return this.passkeys.delete(ctx, p.storeName, { id: p.userId }, p.passkeyId);
+  async deletePasskey(
+    @Ctx() ctx: RequestContext,
+    @Param() p: PasskeyParams,
+    @Headers('prefer') prefer: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SignalsResponseDto | undefined> {
+    return representation(
+      reply,
+      prefer,
+      await this.passkeys.delete(ctx, p.storeName, { id: p.userId }, p.passkeyId),
+    );
+  }
+
+  @Get(':userId/passkeys/signals')
+  @RequirePermission('listPasskeys')
+  @ApiOperation({ summary: `${SIGNALS_SUMMARY} (by user id)` })
+  @ApiOkResponse({ type: SignalsResponseDto })
+  @ApiNotFoundResponse({ type: ProblemDto, description: USER_NOT_FOUND })
+  passkeySignals(
+    @Ctx() ctx: RequestContext,
+    @Param() p: UserPasskeysParams,
+  ): Promise<SignalsResponseDto> {
+    return this.passkeys.signalsOf(ctx, p.storeName, { id: p.userId });
   }
 
   @Get(':userExtId/passkeys/ext')
@@ -108,14 +164,14 @@ export class PasskeysController {
     summary: 'Rename, suspend, revoke or reactivate a passkey (by external id)',
     description: REVOKED_IS_FINAL,
   })
-  @ApiOkResponse({ type: PasskeyResponseDto })
+  @ApiOkResponse({ type: PasskeyWithSignalsDto })
   @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
   @ApiConflictResponse({ type: ProblemDto, description: 'PASSKEY_REVOKED' })
   updatePasskeyByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtPasskeyParams,
     @Body() dto: UpdatePasskeyDto,
-  ): Promise<PasskeyResponseDto> {
+  ): Promise<PasskeyWithSignalsDto> {
     return this.passkeys.update(ctx, p.storeName, { externalId: p.userExtId }, p.passkeyId, dto);
   }
 
@@ -123,9 +179,35 @@ export class PasskeysController {
   @HttpCode(204)
   @RequirePermission('deletePasskey')
   @ApiOperation({ summary: 'Delete a passkey (by external id)' })
+  @ApiHeader(PREFER)
   @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiOkResponse({
+    type: SignalsResponseDto,
+    description: 'Deleted (Prefer: return=representation)',
+  })
   @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
-  deletePasskeyByExtId(@Ctx() ctx: RequestContext, @Param() p: ExtPasskeyParams): Promise<void> {
-    return this.passkeys.delete(ctx, p.storeName, { externalId: p.userExtId }, p.passkeyId);
+  async deletePasskeyByExtId(
+    @Ctx() ctx: RequestContext,
+    @Param() p: ExtPasskeyParams,
+    @Headers('prefer') prefer: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SignalsResponseDto | undefined> {
+    return representation(
+      reply,
+      prefer,
+      await this.passkeys.delete(ctx, p.storeName, { externalId: p.userExtId }, p.passkeyId),
+    );
+  }
+
+  @Get(':userExtId/passkeys/signals/ext')
+  @RequirePermission('listPasskeys')
+  @ApiOperation({ summary: `${SIGNALS_SUMMARY} (by external id)` })
+  @ApiOkResponse({ type: SignalsResponseDto })
+  @ApiNotFoundResponse({ type: ProblemDto, description: USER_NOT_FOUND })
+  passkeySignalsByExtId(
+    @Ctx() ctx: RequestContext,
+    @Param() p: ExtUserPasskeysParams,
+  ): Promise<SignalsResponseDto> {
+    return this.passkeys.signalsOf(ctx, p.storeName, { externalId: p.userExtId });
   }
 }

@@ -4,8 +4,10 @@ import { AuditService } from '../../audit/audit.service';
 import type { RequestContext } from '../../auth/request-context';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { StoresService } from '../../stores/stores.service';
+import { SignalsResponseDto } from '../../signals/dto/signal.dto';
+import { SignalsService } from '../../signals/signals.service';
 import { UserRef, UsersService } from '../../users/users.service';
-import { PasskeyResponseDto, UpdatePasskeyDto } from './passkey.dto';
+import { PasskeyResponseDto, PasskeyWithSignalsDto, UpdatePasskeyDto } from './passkey.dto';
 import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
 import { PasskeyChanges, PasskeysRepository } from './passkeys.repository';
 
@@ -17,6 +19,7 @@ export class PasskeysService {
     private readonly stores: StoresService,
     private readonly users: UsersService,
     private readonly audit: AuditService,
+    private readonly signals: SignalsService,
   ) {}
 
   async list(ctx: RequestContext, storeName: string, ref: UserRef): Promise<PasskeyResponseDto[]> {
@@ -39,7 +42,7 @@ export class PasskeysService {
     ref: UserRef,
     passkeyId: string,
     dto: UpdatePasskeyDto,
-  ): Promise<PasskeyResponseDto> {
+  ): Promise<PasskeyWithSignalsDto> {
     const passkey = await this.find(ctx, await this.userId(ctx, storeName, ref), passkeyId);
     // REVOKED is an end state; the condition sits in the UPDATE so a concurrent revoke wins.
     // Only the fields asked for are written: a rename never rewrites a status read earlier.
@@ -56,7 +59,7 @@ export class PasskeysService {
       type: AuditEventType.PASSKEY_UPDATED,
       details: { passkeyId, changes: dto },
     });
-    return toDto(passkey);
+    return { ...toDto(passkey), signals: await this.signals.forUser(ctx.tenantId, passkey.userId) };
   }
 
   async delete(
@@ -64,13 +67,25 @@ export class PasskeysService {
     storeName: string,
     ref: UserRef,
     passkeyId: string,
-  ): Promise<void> {
+  ): Promise<SignalsResponseDto> {
     const passkey = await this.find(ctx, await this.userId(ctx, storeName, ref), passkeyId);
     await this.passkeys.delete(ctx.tenantId, passkey.id);
     await this.audit.record(ctx, {
       type: AuditEventType.PASSKEY_DELETED,
       details: { passkeyId, userId: passkey.userId },
     });
+    return { signals: await this.signals.forUser(ctx.tenantId, passkey.userId) };
+  }
+
+  /** The Signal API payloads of the user: accepted credentials and names, per relying party. */
+  async signalsOf(
+    ctx: RequestContext,
+    storeName: string,
+    ref: UserRef,
+  ): Promise<SignalsResponseDto> {
+    const store = await this.stores.find(ctx, storeName);
+    const user = await this.users.find(ctx, store, ref);
+    return { signals: await this.signals.forUser(ctx.tenantId, user.id, user) };
   }
 
   private async userId(ctx: RequestContext, storeName: string, ref: UserRef): Promise<string> {

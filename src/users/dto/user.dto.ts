@@ -11,6 +11,7 @@ import {
 } from 'class-validator';
 import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
 import { IsLocale, IsStringMap, IsTimeZone } from '../../common/validation/validators';
+import { SignalDto } from '../../signals/dto/signal.dto';
 import { StoreParams } from '../../stores/dto/store.dto';
 import { UserEntity } from '../user.entity';
 import { effectiveStatus, UserStatus } from '../../stores/user-status';
@@ -210,4 +211,16 @@ export class UserResponseDto {
 
 export class UserPageDto extends PageMetaDto {
   @ApiProperty({ type: [UserResponseDto] }) content!: UserResponseDto[];
+}
+
+/** An updated user, with the Signal API payloads a new userName or displayName calls for. */
+export class UserWithSignalsDto extends UserResponseDto {
+  @ApiPropertyOptional({
+    type: [SignalDto],
+    description:
+      'Only when userName or displayName changed and the user has a relying party: for every ' +
+      'relying party at which the user has a user handle, signalAllAcceptedCredentials and ' +
+      "signalCurrentUserDetails; hand them to the user's browser (client.js applySignals)",
+  })
+  signals?: SignalDto[];
 }
