@@ -3,7 +3,9 @@ import { call, expectStatus, issueToken, secretOf } from '../support/api';
 import { registerPasskey } from '../support/ceremonies';
 import { ORIGIN, passkeyWorld } from '../support/passkey-world';
 import { SoftAuthenticator } from '../support/soft-authenticator';
-import { createTestApp, PLATFORM_KEY } from '../support/test-app';
+import { Client } from 'pg';
+import { KeyEncryption } from '../../src/signing/key-encryption';
+import { createTestApp, PLATFORM_KEY, TEST_KEK } from '../support/test-app';
 
 /** Everything the app logs, as text. */
 function capture(): { stream: Writable; text: () => string } {
@@ -18,7 +20,7 @@ function capture(): { stream: Writable; text: () => string } {
 }
 
 describe('secrets never reach the logs', () => {
-  it('a full flow at trace level logs no API key, token, nonce or transaction id', async () => {
+  it('a full flow at trace level logs no API key, token, nonce, transaction id or private signing key', async () => {
     const logs = capture();
     const t = await createTestApp({ config: { logLevel: 'trace' }, logDestination: logs.stream });
     const secrets: string[] = [PLATFORM_KEY];
@@ -71,6 +73,40 @@ describe('secrets never reach the logs', () => {
         ).statusCode,
       ).toBe(409);
       expect((await browser('finish', { clientResponse: {} })).statusCode).toBe(409);
+
+      // the private signing keys, sealed (as stored) and opened: in no log line either
+      expectStatus(
+        await call(t.app, 'POST', '/api/identity-store/signingKeys/rotate', {
+          key: w.key,
+          body: {},
+        }),
+        200,
+      );
+      await registerPasskey(t.app, w, device, (await w.newUser()).id);
+      const db = new Client({ connectionString: t.database.url });
+      await db.connect();
+      try {
+        const sealer = new KeyEncryption(TEST_KEK);
+        const tenantKeys = await db.query(
+          'SELECT tenant_id, kid, private_key_sealed FROM tenant_signing_keys WHERE tenant_id = $1',
+          [w.tenant],
+        );
+        const platformKeys = await db.query('SELECT kid, private_key_sealed FROM signing_keys');
+        expect(tenantKeys.rows).toHaveLength(2);
+        for (const row of tenantKeys.rows) {
+          const jwk = await sealer.open(
+            row.private_key_sealed,
+            `tenant_signing_keys/${row.tenant_id}/${row.kid}`,
+          );
+          secrets.push(row.private_key_sealed, row.private_key_sealed.split('.')[3], jwk.d!);
+        }
+        for (const row of platformKeys.rows) {
+          const jwk = await sealer.open(row.private_key_sealed, `signing_keys/${row.kid}`);
+          secrets.push(row.private_key_sealed, jwk.d!);
+        }
+      } finally {
+        await db.end();
+      }
     } finally {
       await t.close();
     }
