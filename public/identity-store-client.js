@@ -10,8 +10,10 @@
 //
 // WebAuthn Signal API: applySignals(signals) hands the payloads the API returns (`signals` of a
 // passkey deletion / update, a user rename, GET .../passkeys/signals) to the browser's passkey
-// manager. authenticate() does it by itself when its finish is refused for a credential the store
-// does not know: the PasskeyError then carries `signals` and `appliedSignals`.
+// manager. When a finish is refused for a credential the store does not know, the PasskeyError
+// carries `signals`; authenticate({ applyUnknownCredentialSignal: true }) applies them itself
+// (then `appliedSignals`). Opt in only where this Identity Store is the one server of the rpId:
+// the passkey manager deletes the credential, which another server of that rpId may still know.
 // Failures are PasskeyError with a `code`: CANCELLED, NOT_ALLOWED, UNSUPPORTED, ALREADY_REGISTERED,
 // SECURITY, NETWORK_ERROR (unreachable, or CORS refused this page's origin), or the API's problem
 // code (TRANSACTION_NOT_FOUND, TRANSACTION_EXPIRED, RATE_LIMITED, ...).
@@ -240,6 +242,7 @@ export async function authenticate({
   policy = 'default',
   signal,
   onTransactionData,
+  applyUnknownCredentialSignal = false,
 } = {}) {
   requireSupport();
   if (conditional && !(await PublicKeyCredential.isConditionalMediationAvailable?.())) {
@@ -271,8 +274,9 @@ export async function authenticate({
     return (await post(`transactions/${id}/finish`, { clientResponse: credentialJSON(credential) }))
       .nonce;
   } catch (error) {
-    // a credential the store does not know: tell the passkey manager, then fail as before
-    if (error.signals) error.appliedSignals = await applySignals(error.signals);
+    // a credential the store does not know: tell the passkey manager (opted in), then fail
+    if (error.signals && applyUnknownCredentialSignal)
+      error.appliedSignals = await applySignals(error.signals);
     throw error;
   }
 }

@@ -26,10 +26,13 @@ export interface ProvenResult {
   transactionId: string | null;
   /** base64url SHA-256 of the transaction data's canonical JSON (RFC 8785), when there was data. */
   transactionDataHash: string | null;
+  /** The ceremony session (absent only in proofs of nonces minted before result tokens). */
+  sessionId?: string;
 }
 
 export interface ResultSigner {
-  sign(result: ProvenResult): Promise<string>;
+  /** `extraSeconds`: added to the lifetime (a step-up's token waits for its nonce's redemption). */
+  sign(result: ProvenResult, extraSeconds?: number): Promise<string>;
 }
 
 /** A result token's audience: the tenant and the store (a tenant id holds no `/`). */
@@ -51,6 +54,7 @@ export function resultClaims(result: ProvenResult): Record<string, unknown> {
     ...(result.attestation ? { attestation: result.attestation } : {}),
     ...(result.transactionId ? { txn: result.transactionId } : {}),
     ...(result.transactionDataHash ? { txn_data_hash: result.transactionDataHash } : {}),
+    ...(result.sessionId ? { sid: result.sessionId } : {}),
   };
 }
 
@@ -77,7 +81,7 @@ export class ResultTokenService {
     const { kid, key } = await this.keys.signingKey(tenantId);
     const { publicUrl, resultTokenTtlSeconds } = this.config;
     return {
-      sign: (result) => {
+      sign: (result, extraSeconds = 0) => {
         if (result.tenantId !== tenantId)
           throw new Error('a result signed with another tenant key');
         const now = Math.floor(Date.now() / 1000);
@@ -87,7 +91,7 @@ export class ResultTokenService {
           .setAudience(resultAudience(result.tenantId, result.storeName))
           .setSubject(result.userId)
           .setIssuedAt(now)
-          .setExpirationTime(now + resultTokenTtlSeconds)
+          .setExpirationTime(now + resultTokenTtlSeconds + extraSeconds)
           .setJti(randomUUID())
           .sign(key);
       },

@@ -73,7 +73,12 @@ export class TenantKeysService {
   private async load(tenantId: string): Promise<SigningKey> {
     let row = await this.repository.current(tenantId);
     if (!row) {
-      await this.repository.insertIfNoCurrent(await this.newKey(tenantId));
+      const fresh = await this.newKey(tenantId);
+      // under the tenant's key lock, like a rotation: the two never race to be current
+      await this.host.run(async () => {
+        await this.repository.lockTenantKeys(tenantId);
+        await this.repository.insertIfNoCurrent(fresh);
+      });
       row = await this.repository.current(tenantId);
       if (!row) throw new DomainError(ErrorCode.TENANT_NOT_FOUND, 'The tenant does not exist');
     }

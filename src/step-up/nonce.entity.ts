@@ -39,9 +39,16 @@ export class NonceEntity {
   @Column({ name: 'transaction_data', type: 'text', nullable: true })
   transactionData!: string | null;
 
-  /** What the ceremony proved, for the result token of the redemption. */
-  @Column({ type: 'jsonb' })
-  proof!: ProvenResult;
+  /**
+   * The result token, signed when the ceremony succeeded (in its transaction): the redemption
+   * hands it over as it is, so rows altered later cannot be turned into a signed claim.
+   */
+  @Column({ name: 'result_token', type: 'text', nullable: true })
+  resultToken!: string | null;
+
+  /** Only nonces minted before result tokens: what they proved, signed at their redemption. */
+  @Column({ type: 'jsonb', nullable: true })
+  proof!: ProvenResult | null;
 
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;

@@ -21,7 +21,8 @@ export interface RedeemedNonce {
   verifiedAt: Date;
   /** Canonical JSON of the data the user signed, or null. */
   transactionData: string | null;
-  proof: ProvenResult;
+  resultToken: string | null;
+  proof: ProvenResult | null;
 }
 
 /** Where a browser route's CORS may point: the relying party's id and origins. */
@@ -109,7 +110,7 @@ export class StepUpRepository {
         WHERE n.hash = $1 AND n.tenant_id = $2 AND s.id = n.store_id AND s.tenant_id = $2 AND s.name = $3
           AND n.redeemed_at IS NULL AND n.expires_at > now()
         RETURNING n.external_id, n.user_id, n.passkey_id, n.kind, n.user_verified, n.backed_up,
-                  n.transaction_id, n.redeemed_at, n.transaction_data, n.proof`,
+                  n.transaction_id, n.redeemed_at, n.transaction_data, n.result_token, n.proof`,
       [hash, tenantId, storeName],
     )) as [Record<string, unknown>[], number];
     const row = rows[0];
@@ -124,7 +125,8 @@ export class StepUpRepository {
       transactionId: row.transaction_id as string,
       verifiedAt: row.redeemed_at as Date,
       transactionData: row.transaction_data as string | null,
-      proof: row.proof as ProvenResult,
+      resultToken: row.result_token as string | null,
+      proof: row.proof as ProvenResult | null,
     };
   }
 

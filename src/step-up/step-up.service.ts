@@ -165,12 +165,13 @@ export class StepUpService {
         kind: redeemed.kind,
       },
     });
-    const { proof, transactionData, ...fields } = redeemed;
+    const { proof, transactionData, resultToken, ...fields } = redeemed;
     return {
       ...fields,
       verifiedAt: redeemed.verifiedAt.toISOString(),
       transactionData: transactionData === null ? null : JSON.parse(transactionData),
-      resultToken: await this.results.sign(proof),
+      // signed at the ceremony's success; only nonces minted before result tokens sign now
+      resultToken: resultToken ?? (await this.results.sign(proof!)),
     };
   }
 
@@ -290,6 +291,17 @@ export class StepUpService {
     ) => {
       if (!(await this.repository.complete(tx.id, tx.sessionId!, outcome.userId)))
         throw alreadyCompleted();
+      // signed now, with the success: the redemption hands over this token, not a claim
+      // rebuilt from rows that could have been altered since
+      const signer = await this.results.signer(tx.tenantId);
+      const resultToken = await signer.sign(
+        {
+          ...proof,
+          transactionId: tx.id,
+          transactionDataHash: dataHash?.toString('base64url') ?? null,
+        },
+        this.config.nonceTtlSeconds,
+      );
       await this.repository.insertNonce({
         hash: hash(nonce),
         tenantId: tx.tenantId,
@@ -302,11 +314,8 @@ export class StepUpService {
         userVerified: outcome.userVerified,
         backedUp: outcome.backedUp,
         transactionData: tx.transactionData,
-        proof: {
-          ...proof,
-          transactionId: tx.id,
-          transactionDataHash: dataHash?.toString('base64url') ?? null,
-        },
+        resultToken,
+        proof: null,
         expiresAt: new Date(Date.now() + this.config.nonceTtlSeconds * 1000),
       });
     };

@@ -14,7 +14,9 @@ describe('transaction data (RFC 8785 canonical JSON)', () => {
     );
     expect(one).toBe('{"amount":"100.00","currency":"EUR","payee":"ACME"}');
     expect(two).toBe(one);
-    expect(canonicalTransactionData({ n: 1.0, e: 1e21, s: 'é' })).toBe('{"e":1e+21,"n":1,"s":"é"}');
+    expect(canonicalTransactionData({ n: 1.0, e: 1.5e-7, s: 'é' })).toBe(
+      '{"e":1.5e-7,"n":1,"s":"é"}',
+    );
   });
 
   it('refuses what is not a JSON object within the limits', () => {
@@ -22,6 +24,10 @@ describe('transaction data (RFC 8785 canonical JSON)', () => {
     expect(canonicalTransactionData('text')).toBeUndefined();
     expect(canonicalTransactionData(null)).toBeUndefined();
     expect(canonicalTransactionData({ big: Infinity })).toBeUndefined();
+    // JSON.parse rounds 12345678901234567890 to 12345678901234567000: refused, not re-signed
+    expect(canonicalTransactionData(JSON.parse('{"id":12345678901234567890}'))).toBeUndefined();
+    expect(canonicalTransactionData({ list: [1, 2 ** 60] })).toBeUndefined();
+    expect(canonicalTransactionData({ cents: 2 ** 53 - 1, rate: 0.25 })).toBeDefined();
     expect(canonicalTransactionData({ s: 'x'.repeat(MAX_TRANSACTION_DATA_BYTES) })).toBeUndefined();
     // multi-byte characters count as their UTF-8 bytes
     expect(canonicalTransactionData({ s: 'é'.repeat(2100) })).toBeUndefined();
@@ -61,5 +67,13 @@ describe('challenges bound to transaction data', () => {
     const plain = Buffer.alloc(32, 9).toString('base64url');
     expect(expectedChallenge(plain, null)).toBe(plain);
     expect(expectedChallenge(plain, hashOf({ amount: '1.00' }))).not.toBe(plain);
+  });
+
+  it('data removed from a transaction changes it as well (a step-up never falls back to the stored challenge)', () => {
+    const signed = boundChallenge(hashOf({ amount: '1.00' }));
+    expect(expectedChallenge(signed, null)).not.toBe(signed);
+    expect(Buffer.from(expectedChallenge(signed, null), 'base64url')).toHaveLength(32);
+    // outside a step-up, the stored challenge is the expected one, whatever its length
+    expect(expectedChallenge(signed, undefined)).toBe(signed);
   });
 });

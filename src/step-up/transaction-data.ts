@@ -12,7 +12,7 @@ const MAX_DEPTH = 8;
  * anything that is not a JSON object within the limits.
  */
 export function canonicalTransactionData(data: unknown): string | undefined {
-  if (!isPlainObject(data) || depth(data) > MAX_DEPTH) return undefined;
+  if (!isPlainObject(data) || depth(data) > MAX_DEPTH || !exactNumbers(data)) return undefined;
   let canonical: string | undefined;
   try {
     canonical = canonicalize(data);
@@ -31,6 +31,18 @@ export function transactionDataHash(canonical: string): Buffer {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Numbers a double holds exactly, or ones with a fraction: an integer beyond 2^53 (an id, an
+ * amount in cents) was already rounded by JSON.parse, and the user would sign another value
+ * than the one sent. Amounts belong in strings ("100.00").
+ */
+function exactNumbers(value: unknown): boolean {
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? Number.isSafeInteger(value) : true;
+  if (typeof value !== 'object' || value === null) return true;
+  return Object.values(value).every(exactNumbers);
 }
 
 function depth(value: unknown): number {

@@ -209,7 +209,7 @@ describeBrowser('real browser: WebAuthn Signal API through client.js', () => {
     expect((await credentials()).map((c) => c.id)).not.toContain(registered.credentialId);
   }, 60_000);
 
-  it('a username-less sign-in with a deleted passkey: PasskeyError with the signal, which client.js applied (the authenticator drops it)', async () => {
+  it('a username-less sign-in with a deleted passkey: PasskeyError with the signal; client.js applies it only when the page opts in (then the authenticator drops it)', async () => {
     const registered = await registerInBrowser('signal-user-2');
     // deleted on the server only: the passkey manager still offers it
     const deleted = await call(
@@ -221,19 +221,30 @@ describeBrowser('real browser: WebAuthn Signal API through client.js', () => {
     expect(deleted.statusCode).toBe(204);
     expect((await credentials()).map((c) => c.id)).toEqual([registered.credentialId]);
 
-    const failure = await inPage<Record<string, unknown>>(
-      `try {
-        await client.authenticate({ tenantId: arg, storeName: 'shop', rpId: 'localhost' });
-        return { name: 'none' };
-      } catch (error) {
-        return { name: error.name, code: error.code, signals: error.signals, applied: error.appliedSignals };
-      }`,
-      tenant,
-    );
+    const attempt = (apply: boolean) =>
+      inPage<Record<string, unknown>>(
+        `try {
+          await client.authenticate({ tenantId: arg, storeName: 'shop', rpId: 'localhost', applyUnknownCredentialSignal: ${apply} });
+          return { name: 'none' };
+        } catch (error) {
+          return { name: error.name, code: error.code, signals: error.signals, applied: error.appliedSignals };
+        }`,
+        tenant,
+      );
     const signal = {
       method: 'signalUnknownCredential',
       options: { rpId: 'localhost', credentialId: registered.credentialId },
     };
+    // by default the page gets the payload and decides; the passkey manager is left alone
+    expect(await attempt(false)).toEqual({
+      name: 'PasskeyError',
+      code: 'CREDENTIAL_NOT_ALLOWED',
+      signals: [signal],
+    });
+    expect(await recordedCalls()).toEqual([]);
+    expect((await credentials()).map((c) => c.id)).toEqual([registered.credentialId]);
+
+    const failure = await attempt(true);
     expect(failure).toEqual({
       name: 'PasskeyError',
       code: 'CREDENTIAL_NOT_ALLOWED',

@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { createLocalJWKSet, decodeProtectedHeader, JSONWebKeySet, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, JSONWebKeySet, jwtVerify, SignJWT } from 'jose';
 import { Client } from 'pg';
 import { call, expectStatus } from '../support/api';
 import {
@@ -268,7 +268,7 @@ describe('results an integrator can verify: tenant keys, result tokens, transact
   });
 
   describe('the platform token key and the KEK at boot', () => {
-    it('a platform key an older version stored in clear is sealed by the next boot, and still signs', async () => {
+    it('a platform key an older version stored in clear is sealed and retired by the next boot: its tokens verify for one token lifetime, a new key signs', async () => {
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const jwk = publicKey.export({ format: 'jwk' });
       await db.query(
@@ -279,22 +279,53 @@ describe('results an integrator can verify: tenant keys, result tokens, transact
           { ...jwk, kid: 'legacy-kid', alg: 'ES256', use: 'sig' },
         ],
       );
+      // a token the older version issued with it, for a's key
+      const keyId = (
+        await db.query('SELECT id FROM api_keys WHERE tenant_id = $1 LIMIT 1', [a.tenant])
+      ).rows[0].id;
+      const now = Math.floor(Date.now() / 1000);
+      const legacyToken = await new SignJWT({ tid: a.tenant })
+        .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: 'legacy-kid' })
+        .setIssuer('identity-store')
+        .setSubject(keyId)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 600)
+        .sign(privateKey);
+
       const second = await createTestApp({ database: t.database });
       try {
         const { rows } = await db.query(
-          "SELECT private_key, private_key_sealed FROM signing_keys WHERE kid = 'legacy-kid'",
+          "SELECT private_key, private_key_sealed, expires_at FROM signing_keys WHERE kid = 'legacy-kid'",
         );
         expect(rows[0].private_key).toBeNull();
         expect(rows[0].private_key_sealed.split('.')).toHaveLength(5);
+        expect(rows[0].expires_at.getTime()).toBeGreaterThan(Date.now());
+        // the old version's token still works for now; new tokens come from a new key
+        const limits = (token: string) =>
+          call(second.app, 'GET', '/api/identity-store/limits', { token });
+        expectStatus(await limits(legacyToken), 200);
         const issued = await call(second.app, 'POST', '/api/identity-store/apiKeys/issue', {
           key: a.key,
         });
         expectStatus(issued, 201);
-        expect(decodeProtectedHeader(issued.json().token).kid).toBe('legacy-kid');
-        const me = await call(second.app, 'GET', '/api/identity-store/limits', {
-          token: issued.json().token,
-        });
-        expectStatus(me, 200);
+        expect(decodeProtectedHeader(issued.json().token).kid).not.toBe('legacy-kid');
+        expectStatus(await limits(issued.json().token), 200);
+        // once the retired key expires, what it signed is refused (on a fresh instance: no cache)
+        await db.query(
+          "UPDATE signing_keys SET expires_at = now() - interval '1 second' WHERE kid = 'legacy-kid'",
+        );
+        const third = await createTestApp({ database: t.database });
+        try {
+          expectProblem(
+            await call(third.app, 'GET', '/api/identity-store/limits', { token: legacyToken }),
+            401,
+            'UNAUTHENTICATED',
+          );
+          const jwks = await call(third.app, 'GET', '/.well-known/jwks.json');
+          expect(JSON.stringify(jwks.json())).not.toContain('legacy-kid');
+        } finally {
+          await third.close();
+        }
       } finally {
         await second.close();
       }
@@ -383,6 +414,13 @@ describe('results an integrator can verify: tenant keys, result tokens, transact
       ).json().transactionId;
       const smallStart = (await browser(`transactions/${small}/start`)).json();
       expectStatus(await browser(`transactions/${large}/start`), 200);
+      // Make the 9999.00 ceremony's stored challenge the very one the user signed for 1.00 (as
+      // a copied session would): only the binding to the data can refuse it now, not randomness.
+      await db.query(
+        `UPDATE ceremony_sessions SET challenge = $2
+          WHERE id = (SELECT session_id FROM step_up_transactions WHERE id = $1)`,
+        [large, smallStart.clientRequest.challenge],
+      );
       // the user approved 1.00; the assertion is sent to the 9999.00 transaction
       const signedForSmall = device.authenticate(smallStart.clientRequest, ORIGIN);
       const res = await browser(`transactions/${large}/finish`, { clientResponse: signedForSmall });
@@ -410,6 +448,79 @@ describe('results an integrator can verify: tenant keys, result tokens, transact
         transactionId,
       ]);
       expect(nonces.rows).toHaveLength(0);
+    });
+
+    it('data removed from the transaction in the database is refused too', async () => {
+      const { device, user } = await enrolled(a);
+      const { transactionId } = (
+        await mint(a, 'authenticate', { externalId: user.externalId, transactionData: payment })
+      ).json();
+      const started = (await browser(`transactions/${transactionId}/start`)).json();
+      const clientResponse = device.authenticate(started.clientRequest, ORIGIN);
+      await db.query('UPDATE step_up_transactions SET transaction_data = NULL WHERE id = $1', [
+        transactionId,
+      ]);
+      const res = await browser(`transactions/${transactionId}/finish`, { clientResponse });
+      expectProblem(res, 400, 'CHALLENGE_MISMATCH');
+    });
+
+    it('the result token of a step-up is signed at its success: a nonce row altered later buys no signed claim', async () => {
+      const { device, user } = await enrolled(a);
+      const { transactionId } = (
+        await mint(a, 'authenticate', { externalId: user.externalId, transactionData: payment })
+      ).json();
+      const started = (await browser(`transactions/${transactionId}/start`)).json();
+      const finished = await browser(`transactions/${transactionId}/finish`, {
+        clientResponse: device.authenticate(started.clientRequest, ORIGIN),
+      });
+      expectStatus(finished, 200);
+      const stored = await db.query(
+        'SELECT result_token, proof FROM nonces WHERE transaction_id = $1',
+        [transactionId],
+      );
+      expect(stored.rows[0].proof).toBeNull();
+      const tampered = { ...payment, amount: '9999.00' };
+      await db.query('UPDATE nonces SET transaction_data = $2 WHERE transaction_id = $1', [
+        transactionId,
+        JSON.stringify(tampered),
+      ]);
+      const verified = await verifyNonce(a, finished.json().nonce);
+      expectStatus(verified, 200);
+      // the token is the one signed at the success, and still states the signed data's hash
+      expect(verified.json().resultToken).toBe(stored.rows[0].result_token);
+      const { payload } = await verifyToken(verified.json().resultToken, a.tenant);
+      const canonical = '{"amount":"100.00","currency":"EUR","payee":"ACME"}';
+      expect(payload.txn_data_hash).toBe(sha256(canonical).toString('base64url'));
+      expect(payload.txn_data_hash).not.toBe(
+        sha256(JSON.stringify(verified.json().transactionData)).toString('base64url'),
+      );
+      expect(payload.sid).toEqual(expect.any(String));
+    });
+
+    it('a nonce minted before result tokens (a proof, no token) is signed at its redemption', async () => {
+      const { device, user } = await enrolled(a);
+      const { transactionId } = (
+        await mint(a, 'authenticate', { externalId: user.externalId })
+      ).json();
+      const started = (await browser(`transactions/${transactionId}/start`)).json();
+      const finished = await browser(`transactions/${transactionId}/finish`, {
+        clientResponse: device.authenticate(started.clientRequest, ORIGIN),
+      });
+      // as the migration leaves a nonce of the previous version: its proof, no token
+      await db.query(
+        `UPDATE nonces SET result_token = NULL, proof = jsonb_build_object(
+           'tenantId', tenant_id, 'storeName', 'shop', 'rpId', 'localhost', 'kind', 'authentication',
+           'userId', user_id, 'externalId', external_id, 'passkeyId', passkey_id,
+           'userVerified', user_verified, 'backedUp', backed_up, 'backupEligible', false,
+           'aaguid', NULL, 'attestation', NULL, 'transactionId', transaction_id,
+           'transactionDataHash', NULL)
+         WHERE transaction_id = $1`,
+        [transactionId],
+      );
+      const verified = await verifyNonce(a, finished.json().nonce);
+      expectStatus(verified, 200);
+      const { payload } = await verifyToken(verified.json().resultToken, a.tenant);
+      expect(payload).toMatchObject({ sub: user.id, txn: transactionId, kind: 'authentication' });
     });
 
     it('transactionData must be a JSON object of at most 4 KB', async () => {

@@ -20,6 +20,10 @@ export class SigningKeyEntity {
   @Column({ name: 'private_key_sealed', type: 'text', nullable: true })
   privateKeySealed!: string | null;
 
+  /** Set on a key retired from signing: tokens it signed verify until then, none after. */
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
+
   @Column({ name: 'public_jwk', type: 'jsonb' })
   publicJwk!: Record<string, string>;
 

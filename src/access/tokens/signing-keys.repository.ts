@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createPrivateKey, KeyObject } from 'node:crypto';
-import { IsNull, Not } from 'typeorm';
+import { IsNull, MoreThan, Not } from 'typeorm';
 import { TransactionHost } from '../../database/transaction-host';
 import { SigningKeyEntity } from './signing-key.entity';
 
@@ -31,13 +31,21 @@ export class SigningKeysRepository {
     return rows.map((row) => ({ kid: row.kid, privateKey: createPrivateKey(row.privateKey!) }));
   }
 
-  /** Stores the sealed private key and forgets the clear one. */
-  async seal(kid: string, sealed: string): Promise<void> {
-    await this.keys.update({ kid }, { privateKeySealed: sealed, privateKey: null });
+  /**
+   * Stores the sealed private key, forgets the clear one, and retires the key: it was exposed in
+   * clear (backups, WAL), so it signs no more and its tokens verify only until `expiresAt`.
+   */
+  async sealAndRetire(kid: string, sealed: string, expiresAt: Date): Promise<void> {
+    await this.keys.update({ kid }, { privateKeySealed: sealed, privateKey: null, expiresAt });
   }
 
+  /** The key that signs: the newest one not retired. */
   async newest(): Promise<(SigningKeyEntity & { privateKeySealed: string }) | undefined> {
-    const [newest] = await this.keys.find({ order: { createdAt: 'DESC' }, take: 1 });
+    const [newest] = await this.keys.find({
+      where: { expiresAt: IsNull() },
+      order: { createdAt: 'DESC' },
+      take: 1,
+    });
     return newest as (SigningKeyEntity & { privateKeySealed: string }) | undefined;
   }
 
@@ -45,9 +53,12 @@ export class SigningKeysRepository {
     await this.keys.insert(this.keys.create({ ...key, privateKey: null }));
   }
 
-  /** Every key, oldest first. */
+  /** Every key that verifies tokens (not expired), oldest first. */
   all(): Promise<SigningKeyEntity[]> {
-    return this.keys.find({ order: { createdAt: 'ASC' } });
+    return this.keys.find({
+      where: [{ expiresAt: IsNull() }, { expiresAt: MoreThan(new Date()) }],
+      order: { createdAt: 'ASC' },
+    });
   }
 
   byKid(kid: string): Promise<SigningKeyEntity | null> {

@@ -40,7 +40,7 @@ export interface TokenClaims {
 @Injectable()
 export class TokenService implements OnApplicationBootstrap {
   private current?: { kid: string; key: KeyLike };
-  private readonly publicKeys = new Map<string, KeyLike>();
+  private readonly publicKeys = new Map<string, { key: KeyLike; expiresAt: number }>();
 
   constructor(
     private readonly keys: SigningKeysRepository,
@@ -60,9 +60,16 @@ export class TokenService implements OnApplicationBootstrap {
   private async ensureSigningKey(): Promise<void> {
     const row = await this.host.run(async () => {
       await this.keys.lockKeyGeneration();
+      // a key an older version stored in clear is sealed and retired: its tokens verify for one
+      // more token lifetime, and a new key signs from now on
+      const expiresAt = new Date(Date.now() + (this.config.tokenTtlSeconds + 60) * 1000);
       for (const legacy of await this.keys.unsealed()) {
         const jwk = await exportJWK(legacy.privateKey);
-        await this.keys.seal(legacy.kid, await this.sealer.seal(jwk, binding(legacy.kid)));
+        await this.keys.sealAndRetire(
+          legacy.kid,
+          await this.sealer.seal(jwk, binding(legacy.kid)),
+          expiresAt,
+        );
       }
       const existing = await this.keys.newest();
       if (existing) return existing;
@@ -115,11 +122,14 @@ export class TokenService implements OnApplicationBootstrap {
     const kid = header.kid;
     if (typeof kid !== 'string' || kid.length > 64) throw new Error('no such key');
     const cached = this.publicKeys.get(kid);
-    if (cached) return cached;
+    if (cached && cached.expiresAt > Date.now()) return cached.key;
+    if (cached) throw new Error('retired key');
     const row = await this.keys.byKid(kid);
-    if (!row) throw new Error('no such key');
+    if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) {
+      throw new Error('no such key');
+    }
     const key = (await importJWK(row.publicJwk as unknown as JWK, ALGORITHM)) as KeyLike;
-    this.publicKeys.set(kid, key);
+    this.publicKeys.set(kid, { key, expiresAt: row.expiresAt?.getTime() ?? Infinity });
     return key;
   }
 

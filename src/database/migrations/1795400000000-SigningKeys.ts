@@ -28,7 +28,7 @@ export class SigningKeys1795400000000 implements MigrationInterface {
          WHERE "retired_at" IS NULL`,
     );
     await queryRunner.query(
-      `ALTER TABLE "signing_keys" ADD "private_key_sealed" text,
+      `ALTER TABLE "signing_keys" ADD "private_key_sealed" text, ADD "expires_at" TIMESTAMP WITH TIME ZONE,
          ALTER COLUMN "private_key" DROP NOT NULL`,
     );
     await queryRunner.query(
@@ -36,7 +36,9 @@ export class SigningKeys1795400000000 implements MigrationInterface {
          CHECK ("private_key" IS NOT NULL OR "private_key_sealed" IS NOT NULL)`,
     );
     await queryRunner.query(`ALTER TABLE "step_up_transactions" ADD "transaction_data" text`);
-    await queryRunner.query(`ALTER TABLE "nonces" ADD "transaction_data" text, ADD "proof" jsonb`);
+    await queryRunner.query(
+      `ALTER TABLE "nonces" ADD "transaction_data" text, ADD "result_token" text, ADD "proof" jsonb`,
+    );
     // nonces minted before this version: what they proved, from their rows
     await queryRunner.query(
       `UPDATE "nonces" n SET "proof" = (
@@ -55,12 +57,16 @@ export class SigningKeys1795400000000 implements MigrationInterface {
           WHERE s.id = n.store_id)`,
     );
     await queryRunner.query(`DELETE FROM "nonces" WHERE "proof" IS NULL`);
-    await queryRunner.query(`ALTER TABLE "nonces" ALTER COLUMN "proof" SET NOT NULL`);
+    await queryRunner.query(
+      `ALTER TABLE "nonces" ADD CONSTRAINT "ck_nonces_result"
+         CHECK ("result_token" IS NOT NULL OR "proof" IS NOT NULL)`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      `ALTER TABLE "nonces" DROP COLUMN "proof", DROP COLUMN "transaction_data"`,
+      `ALTER TABLE "nonces" DROP CONSTRAINT "ck_nonces_result", DROP COLUMN "proof",
+         DROP COLUMN "result_token", DROP COLUMN "transaction_data"`,
     );
     await queryRunner.query(`ALTER TABLE "step_up_transactions" DROP COLUMN "transaction_data"`);
     await queryRunner.query(
@@ -69,7 +75,7 @@ export class SigningKeys1795400000000 implements MigrationInterface {
     // sealed-only keys cannot go back to clear without the KEK: they are dropped (tokens re-issue)
     await queryRunner.query(`DELETE FROM "signing_keys" WHERE "private_key" IS NULL`);
     await queryRunner.query(
-      `ALTER TABLE "signing_keys" DROP COLUMN "private_key_sealed", ALTER COLUMN "private_key" SET NOT NULL`,
+      `ALTER TABLE "signing_keys" DROP COLUMN "expires_at", DROP COLUMN "private_key_sealed", ALTER COLUMN "private_key" SET NOT NULL`,
     );
     await queryRunner.query(`DROP TABLE "tenant_signing_keys"`);
   }

@@ -206,7 +206,7 @@ export class AuthenticationService {
   > {
     const read = await this.repository.read(ctx, storeName, sessionId, response.id);
     if (!read) throw await this.notClaimable(ctx, storeName, sessionId);
-    const judged = await this.judge(ctx, read, response, hook?.dataHash ?? null);
+    const judged = await this.judge(ctx, read, response, hook?.dataHash);
     if ('error' in judged) {
       // false: a concurrent completion ended the session first; answer as a replay is answered
       if (!(await this.recordFailure(ctx, read, judged)))
@@ -229,7 +229,8 @@ export class AuthenticationService {
     ctx: RequestContext,
     read: ReadAssertion,
     response: AuthenticationResponseJSON,
-    dataHash: Buffer | null,
+    /** A step-up's transaction data hash (null: none); undefined outside a step-up. */
+    dataHash: Buffer | null | undefined,
   ): Promise<
     | { outcome: AuthenticationOutcomeDto; proof: CeremonyProof; write: SettledSuccess }
     | { error: DomainError; signedBy?: UserEntity }
@@ -297,6 +298,7 @@ export class AuthenticationService {
         versions: read.versions,
       };
       const proof: CeremonyProof = {
+        sessionId: session.id,
         tenantId: ctx.tenantId,
         storeName: read.storeName,
         rpId: session.snapshot.rpId,

@@ -183,7 +183,8 @@ export const RESULT_TOKEN_DOC =
   'service\'s IDS_PUBLIC_URL), `aud` ("{tenantId}/{storeName}"), `sub` (user id), `tenant_id`, `store`, `rp_id`, ' +
   '`kind` (registration | authentication), `external_id`, `passkey_id`, `uv`, `be`, `bs`, `aaguid` and ' +
   '`attestation` {format, verified, trusted} where known, `txn` and `txn_data_hash` (base64url SHA-256 of ' +
-  'the canonical transaction data) for a step-up, `iat`, `exp` (short: IDS_RESULT_TOKEN_TTL_SECONDS), `jti`';
+  'the canonical transaction data) for a step-up, `sid` (the ceremony session), `iat`, `exp` (short: ' +
+  'IDS_RESULT_TOKEN_TTL_SECONDS; a step-up token adds the nonce lifetime), `jti`';
 
 export class AuthenticationCompletedDto extends AuthenticationOutcomeDto {
   @ApiProperty({ description: RESULT_TOKEN_DOC }) resultToken!: string;

@@ -264,7 +264,7 @@ export class RegistrationService {
       assertMayUsePasskeys(user, Date.now());
       credential = await verifyAttestation(response, {
         type: 'webauthn.create',
-        challenge: expectedChallenge(session.challenge, hook?.dataHash ?? null),
+        challenge: expectedChallenge(session.challenge, hook?.dataHash),
         rpId: session.snapshot.rpId,
         origins: session.snapshot.origins,
         requireUserVerification: session.snapshot.userVerification === 'required',
@@ -328,6 +328,7 @@ export class RegistrationService {
     }
     if (settled !== 'claimed') return failed(maxPasskeysExceeded(settled.capExceeded));
     const proof: CeremonyProof = {
+      sessionId: session.id,
       tenantId: ctx.tenantId,
       storeName,
       rpId: session.snapshot.rpId,

@@ -35,11 +35,13 @@ export function boundChallenge(dataHash: Buffer): string {
 }
 
 /**
- * The challenge a completion expects: the stored one, or (with transaction data) its random part
- * followed by the hash of the data as stored now, so data altered since the start is refused.
+ * The challenge a completion expects. Outside a step-up (`undefined`): the stored one. For a
+ * step-up, re-derived from what is stored now: its 32 random bytes, then the hash of the
+ * transaction's data (nothing when it has none), so data altered, added or removed since the
+ * start is refused.
  */
-export function expectedChallenge(stored: string, dataHash: Buffer | null): string {
-  if (!dataHash) return stored;
+export function expectedChallenge(stored: string, dataHash: Buffer | null | undefined): string {
+  if (dataHash === undefined) return stored;
   const random = Buffer.from(stored, 'base64url').subarray(0, 32);
-  return Buffer.concat([random, dataHash]).toString('base64url');
+  return (dataHash ? Buffer.concat([random, dataHash]) : random).toString('base64url');
 }
