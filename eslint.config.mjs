@@ -12,6 +12,8 @@ export default tseslint.config(
       'coverage/',
       'openapi/',
       'bench/.work/',
+      'packages/*/dist/',
+      'packages/client/src/api.ts',
     ],
   },
   js.configs.recommended,
