@@ -1,9 +1,15 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { RequirePermission } from '../auth/permission.decorator';
 import { Ctx, RequestContext } from '../auth/request-context';
 import { AuditService } from './audit.service';
-import { AuditEventPageDto, AuditQueryDto } from './dto/audit-event.dto';
+import { AuditEventCursorPageDto, AuditEventPageDto, AuditQueryDto } from './dto/audit-event.dto';
 
 @ApiTags('Audit')
 @Controller('identity-store/auditEvents')
@@ -15,11 +21,20 @@ export class AuditController {
   @ApiOperation({
     summary: "List the tenant's audit events, newest first (filter by type and time)",
   })
-  @ApiOkResponse({ type: AuditEventPageDto })
+  @ApiExtraModels(AuditEventPageDto, AuditEventCursorPageDto)
+  @ApiOkResponse({
+    description: 'A numbered page (`page`/`size`), or a keyset page with `after`/`limit`',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(AuditEventPageDto) },
+        { $ref: getSchemaPath(AuditEventCursorPageDto) },
+      ],
+    },
+  })
   listAuditEvents(
     @Ctx() ctx: RequestContext,
     @Query() query: AuditQueryDto,
-  ): Promise<AuditEventPageDto> {
+  ): Promise<AuditEventPageDto | AuditEventCursorPageDto> {
     return this.audit.list(ctx, query);
   }
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Page, PageQueryDto, pageRequest, toPage } from '../common/pagination/page';
-import { resolveSort } from '../common/pagination/sort';
+import { decodeCursor } from '../common/pagination/cursor';
+import { resolveKeysetSort, resolveSort } from '../common/pagination/sort';
 import { TransactionHost } from '../database/transaction-host';
 import { AuditEventEntity } from './audit-event.entity';
 
@@ -43,13 +44,7 @@ export class AuditRepository {
   ): Promise<Page<AuditEventEntity>> {
     const request = pageRequest(query);
     const sort = resolveSort(query.sort, { occurredAt: 'e.occurred_at' }, ['occurredAt', 'DESC']);
-    const qb = this.host.manager
-      .getRepository(AuditEventEntity)
-      .createQueryBuilder('e')
-      .where('e.tenant_id = :tenantId', { tenantId });
-    if (filter.type) qb.andWhere('e.type = :type', { type: filter.type });
-    if (filter.from) qb.andWhere('e.occurred_at >= :from', { from: filter.from });
-    if (filter.to) qb.andWhere('e.occurred_at < :to', { to: filter.to });
+    const qb = this.filtered(tenantId, filter);
     const [rows, total] = await qb
       .orderBy(sort.column, sort.direction)
       .addOrderBy('e.id', sort.direction)
@@ -57,5 +52,51 @@ export class AuditRepository {
       .limit(request.size)
       .getManyAndCount();
     return toPage(rows, total, request);
+  }
+
+  /**
+   * A keyset page: the events after `page.after` in `page.sort` order (`limit` + 1 of them, so
+   * the caller knows whether more follow), each with its sort value as text for the next cursor.
+   */
+  async listAfter(
+    tenantId: string,
+    filter: AuditEventFilter,
+    page: { sort?: string; after?: string },
+    limit: number,
+  ): Promise<{ rows: { event: AuditEventEntity; value: string }[]; sort: string }> {
+    const sort = resolveKeysetSort(
+      page.sort,
+      { occurredAt: { column: 'e.occurred_at', cast: 'timestamptz' } },
+      ['occurredAt', 'DESC'],
+    );
+    const cursor = decodeCursor(page.after, sort.name);
+    const qb = this.filtered(tenantId, filter).addSelect(`(${sort.column})::text`, 'cursor_value');
+    if (cursor) {
+      const op = sort.direction === 'DESC' ? '<' : '>';
+      qb.andWhere(`(${sort.column}, e.id) ${op} (CAST(:cursorValue AS ${sort.cast}), :cursorId)`, {
+        cursorValue: cursor.value,
+        cursorId: cursor.id,
+      });
+    }
+    const { entities, raw } = await qb
+      .orderBy(sort.column, sort.direction)
+      .addOrderBy('e.id', sort.direction)
+      .limit(limit + 1)
+      .getRawAndEntities<{ cursor_value: string }>();
+    return {
+      rows: entities.map((event, i) => ({ event, value: raw[i].cursor_value })),
+      sort: sort.name,
+    };
+  }
+
+  private filtered(tenantId: string, filter: AuditEventFilter) {
+    const qb = this.host.manager
+      .getRepository(AuditEventEntity)
+      .createQueryBuilder('e')
+      .where('e.tenant_id = :tenantId', { tenantId });
+    if (filter.type) qb.andWhere('e.type = :type', { type: filter.type });
+    if (filter.from) qb.andWhere('e.occurred_at >= :from', { from: filter.from });
+    if (filter.to) qb.andWhere('e.occurred_at < :to', { to: filter.to });
+    return qb;
   }
 }

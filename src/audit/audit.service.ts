@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../auth/request-context';
 import { Page } from '../common/pagination/page';
+import { CursorPage, cursorMode, toCursorPage } from '../common/pagination/cursor';
 import { AuditEventType } from './audit-event-type';
 import { AuditRepository } from './audit.repository';
 import { AuditEventDto, AuditQueryDto } from './dto/audit-event.dto';
@@ -29,7 +30,21 @@ export class AuditService {
     });
   }
 
-  async list(ctx: RequestContext, query: AuditQueryDto): Promise<Page<AuditEventDto>> {
+  async list(
+    ctx: RequestContext,
+    query: AuditQueryDto,
+  ): Promise<Page<AuditEventDto> | CursorPage<AuditEventDto>> {
+    if (cursorMode(query)) {
+      const limit = query.limit ?? 20;
+      const { rows, sort } = await this.events.listAfter(ctx.tenantId, query, query, limit);
+      return toCursorPage(
+        rows,
+        limit,
+        sort,
+        (row) => ({ value: row.value, id: row.event.id }),
+        (row) => AuditEventDto.from(row.event),
+      );
+    }
     const page = await this.events.list(ctx.tenantId, query, query);
     return { ...page, content: page.content.map(AuditEventDto.from) };
   }

@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
+  ApiExtraModels,
+  getSchemaPath,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -18,6 +20,7 @@ import {
   UserExtIdParams,
   UserIdParams,
   UserListQueryDto,
+  UserCursorPageDto,
   UserPageDto,
   UserResponseDto,
   UserWithSignalsDto,
@@ -49,12 +52,18 @@ export class UsersController {
     summary:
       'List users: filters externalId, status, userName, q; sort by createdAt, userName, externalId',
   })
-  @ApiOkResponse({ type: UserPageDto })
+  @ApiExtraModels(UserPageDto, UserCursorPageDto)
+  @ApiOkResponse({
+    description: 'A numbered page (`page`/`size`), or a keyset page with `after`/`limit`',
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(UserPageDto) }, { $ref: getSchemaPath(UserCursorPageDto) }],
+    },
+  })
   listUsers(
     @Ctx() ctx: RequestContext,
     @Param() p: StoreParams,
     @Query() query: UserListQueryDto,
-  ): Promise<UserPageDto> {
+  ): Promise<UserPageDto | UserCursorPageDto> {
     return this.users.list(ctx, p.storeName, query);
   }
 

@@ -3,7 +3,8 @@ import { Brackets, Repository } from 'typeorm';
 import { changedFields } from '../database/changes';
 import { TransactionHost } from '../database/transaction-host';
 import { PageRequest } from '../common/pagination/page';
-import { resolveSort } from '../common/pagination/sort';
+import { decodeCursor } from '../common/pagination/cursor';
+import { resolveKeysetSort, resolveSort } from '../common/pagination/sort';
 import type { UserListQueryDto } from './dto/user.dto';
 import { UserEntity } from './user.entity';
 
@@ -23,7 +24,14 @@ export type UserChanges = Partial<Omit<NewUser, 'lastAuthenticatedAt'>>;
 export type UserFilter = Pick<UserListQueryDto, 'externalId' | 'status' | 'userName' | 'q'>;
 
 /** Matches the index ix_users_store_user_name_lower: case-insensitive, code-point order. */
-const USER_NAME_KEY = 'lower(u.user_name) COLLATE "C"';
+export const USER_NAME_KEY = 'lower(u.user_name) COLLATE "C"';
+
+/** The sorts a keyset page of users can resume (the columns of the numbered pages' sorts). */
+const USER_KEYSET_SORTS = {
+  createdAt: { column: 'u.created_at', cast: 'timestamptz' },
+  userName: { column: USER_NAME_KEY, cast: 'text' },
+  externalId: { column: 'u.external_id', cast: 'varchar' },
+};
 
 /**
  * The SQL of users and of the user counters (the store's and the tenant's, moved in the same
@@ -102,6 +110,51 @@ export class UsersRepository {
       { createdAt: 'u.created_at', userName: USER_NAME_KEY, externalId: 'u.external_id' },
       ['createdAt', 'DESC'],
     );
+    const { qb, filtered } = this.filtered(tenantId, storeId, filter);
+    const rows = await qb
+      .orderBy(order.column, order.direction)
+      .addOrderBy('u.id', order.direction)
+      .offset(page.offset)
+      .limit(page.size)
+      .getMany();
+    return { rows, total: filtered ? await qb.getCount() : undefined };
+  }
+
+  /**
+   * A keyset page: the users after `cursor` in `sort` order (`limit` + 1 of them, so the caller
+   * knows whether more follow), each with its sort value as text for the next cursor.
+   */
+  async listAfter(
+    tenantId: string,
+    storeId: string,
+    filter: UserFilter,
+    page: { sort?: string; after?: string },
+    limit: number,
+  ): Promise<{ rows: { user: UserEntity; value: string }[]; sort: string }> {
+    const sort = resolveKeysetSort(page.sort, USER_KEYSET_SORTS, ['createdAt', 'DESC']);
+    const cursor = decodeCursor(page.after, sort.name);
+    const { qb } = this.filtered(tenantId, storeId, filter);
+    qb.addSelect(`(${sort.column})::text`, 'cursor_value');
+    if (cursor) {
+      const op = sort.direction === 'DESC' ? '<' : '>';
+      qb.andWhere(`(${sort.column}, u.id) ${op} (CAST(:cursorValue AS ${sort.cast}), :cursorId)`, {
+        cursorValue: cursor.value,
+        cursorId: cursor.id,
+      });
+    }
+    const { entities, raw } = await qb
+      .orderBy(sort.column, sort.direction)
+      .addOrderBy('u.id', sort.direction)
+      .limit(limit + 1)
+      .getRawAndEntities<{ cursor_value: string }>();
+    return {
+      rows: entities.map((user, i) => ({ user, value: raw[i].cursor_value })),
+      sort: sort.name,
+    };
+  }
+
+  /** The store's users narrowed by the list's filters. */
+  private filtered(tenantId: string, storeId: string, filter: UserFilter) {
     const qb = this.users
       .createQueryBuilder('u')
       .where('u.store_id = :storeId', { storeId })
@@ -124,13 +177,7 @@ export class UsersRepository {
         ),
       );
     }
-    const rows = await qb
-      .orderBy(order.column, order.direction)
-      .addOrderBy('u.id', order.direction)
-      .offset(page.offset)
-      .limit(page.size)
-      .getMany();
-    return { rows, total: filtered ? await qb.getCount() : undefined };
+    return { qb, filtered };
   }
 
   /**

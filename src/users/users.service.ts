@@ -5,12 +5,14 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { SignalsService } from '../signals/signals.service';
 import { isUniqueViolation } from '../common/errors/db-errors';
 import { pageRequest, toPage } from '../common/pagination/page';
+import { cursorMode, toCursorPage } from '../common/pagination/cursor';
 import { StoreEntity } from '../stores/store.entity';
 import { StoresService } from '../stores/stores.service';
 import {
   CreateUserDto,
   UpdateUserDto,
   UserListQueryDto,
+  UserCursorPageDto,
   UserPageDto,
   UserResponseDto,
   UserWithSignalsDto,
@@ -92,8 +94,26 @@ export class UsersService {
     ctx: RequestContext,
     storeName: string,
     query: UserListQueryDto,
-  ): Promise<UserPageDto> {
+  ): Promise<UserPageDto | UserCursorPageDto> {
     const store = await this.stores.find(ctx, storeName);
+    if (cursorMode(query)) {
+      const limit = query.limit ?? 20;
+      const { rows, sort } = await this.repository.listAfter(
+        ctx.tenantId,
+        store.id,
+        query,
+        query,
+        limit,
+      );
+      const now = Date.now();
+      return toCursorPage(
+        rows,
+        limit,
+        sort,
+        (row) => ({ value: row.value, id: row.user.id }),
+        (row) => UserResponseDto.from(row.user, now),
+      );
+    }
     const request = pageRequest(query);
     const { rows, total } = await this.repository.list(
       ctx.tenantId,

@@ -90,7 +90,7 @@ describeBrowser('real browser: headless Chromium with a virtual authenticator', 
         '/api/identity-store/stores/shop/users/browser-user-1/passkeys/ext',
         { key },
       )
-    ).json();
+    ).json().content;
     expect(passkeys).toEqual([
       expect.objectContaining({ id: registered.passkeyId, useCount: 2, algorithm: -8 }),
     ]);

@@ -85,7 +85,7 @@ describe('ceremony completions under concurrent changes', () => {
     expectProblem(res, 400, 'PASSKEY_NOT_ACTIVE');
     const passkeys = (
       await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}/passkeys`, { key: w.key })
-    ).json();
+    ).json().content;
     expect(passkeys[0]).toMatchObject({ status: 'REVOKED', useCount: 0 });
   });
 
@@ -100,7 +100,7 @@ describe('ceremony completions under concurrent changes', () => {
     const passkeys = await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}/passkeys`, {
       key: w.key,
     });
-    expect(passkeys.json()).toEqual([]);
+    expect(passkeys.json().content).toEqual([]);
   });
 
   /** Waits until `n` other backends wait for a row lock. */
@@ -159,7 +159,7 @@ describe('ceremony completions under concurrent changes', () => {
     for (const res of results) expectStatus(res, 200);
     const passkeys = (
       await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}/passkeys`, { key: w.key })
-    ).json();
+    ).json().content;
     expect(passkeys[0].useCount).toBe(8);
     const { rows } = await db.query(
       `SELECT count(*)::int AS n FROM audit_events

@@ -165,7 +165,7 @@ describe('passkey ceremonies: attacks and broken clients', () => {
     expect(results.filter((r) => r.statusCode === 409)).toHaveLength(19);
     const passkeys = (
       await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}/passkeys`, { key: w.key })
-    ).json();
+    ).json().content;
     expect(passkeys[0].useCount).toBe(1);
   });
 
@@ -179,7 +179,8 @@ describe('passkey ceremonies: attacks and broken clients', () => {
     );
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
     expect(
-      (await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}/passkeys`, { key: w.key })).json(),
+      (await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}/passkeys`, { key: w.key })).json()
+        .content,
     ).toHaveLength(1);
   });
 
@@ -386,7 +387,8 @@ describe('passkey ceremonies: attacks and broken clients', () => {
       'CREDENTIAL_ALREADY_REGISTERED',
     );
     expect(
-      (await call(t.app, 'GET', `${w.storeUrl}/users/${other.id}/passkeys`, { key: w.key })).json(),
+      (await call(t.app, 'GET', `${w.storeUrl}/users/${other.id}/passkeys`, { key: w.key })).json()
+        .content,
     ).toEqual([]);
   });
 

@@ -20,7 +20,7 @@ describe('register transactions: an existing user only by deliberate choice', ()
   const passkeysOf = async (externalId: string) =>
     (
       await call(t.app, 'GET', `${w.storeUrl}/users/${externalId}/passkeys/ext`, { key: w.key })
-    ).json() as { id: string }[];
+    ).json().content as { id: string }[];
 
   /** The browser's half with the software authenticator, then the backend redeems the nonce. */
   async function complete(transactionId: string, device: SoftAuthenticator) {

@@ -46,7 +46,7 @@ describe('registration refuses unusable credentials', () => {
     const passkeys = await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}/passkeys`, {
       key: w.key,
     });
-    expect(passkeys.json()).toEqual([]);
+    expect(passkeys.json().content).toEqual([]);
     return problem;
   }
 

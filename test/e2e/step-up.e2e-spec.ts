@@ -74,7 +74,7 @@ describe('step-up transactions and nonces', () => {
     });
     const passkeys = (
       await call(t.app, 'GET', `${w.storeUrl}/users/new-customer/passkeys/ext`, { key: w.key })
-    ).json();
+    ).json().content;
     expect(passkeys).toEqual([
       expect.objectContaining({ id: verified.json().passkeyId, displayName: 'Phone' }),
     ]);

@@ -840,7 +840,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List a user's passkeys (by user id)
+         * List a user's passkeys (by user id); sort by createdAt, lastUsedAt, displayName
          * @description **Permission**: `TNT#{tenant}#IdentityStore:listPasskeys`
          */
         get: operations["listPasskeys"];
@@ -910,7 +910,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List a user's passkeys (by external id)
+         * List a user's passkeys (by external id); sort by createdAt, lastUsedAt, displayName
          * @description **Permission**: `TNT#{tenant}#IdentityStore:listPasskeys`
          */
         get: operations["listPasskeysByExtId"];
@@ -1310,6 +1310,13 @@ export interface components {
             last: boolean;
             /** @example false */
             empty: boolean;
+            content: components["schemas"]["AuditEventDto"][];
+        };
+        AuditEventCursorPageDto: {
+            /** @description Pass as `after` for the next items; null: there are none */
+            next: string | null;
+            /** @example 20 */
+            limit: number;
             content: components["schemas"]["AuditEventDto"][];
         };
         PartialTenantLimitsDto: {
@@ -1804,6 +1811,13 @@ export interface components {
             last: boolean;
             /** @example false */
             empty: boolean;
+            content: components["schemas"]["UserResponseDto"][];
+        };
+        UserCursorPageDto: {
+            /** @description Pass as `after` for the next items; null: there are none */
+            next: string | null;
+            /** @example 20 */
+            limit: number;
             content: components["schemas"]["UserResponseDto"][];
         };
         UpdateUserDto: {
@@ -2711,6 +2725,26 @@ export interface components {
             /** Format: date-time */
             lastUsedAt: string | null;
         };
+        PasskeyPageDto: {
+            /** @example 1 */
+            totalElements: number;
+            /** @example 1 */
+            totalPages: number;
+            /**
+             * @description This page, from 0
+             * @example 0
+             */
+            number: number;
+            /** @example 20 */
+            size: number;
+            /** @example true */
+            first: boolean;
+            /** @example true */
+            last: boolean;
+            /** @example false */
+            empty: boolean;
+            content: components["schemas"]["PasskeyResponseDto"][];
+        };
         UpdatePasskeyDto: {
             /** @example Work laptop */
             displayName?: string;
@@ -3144,6 +3178,10 @@ export interface operations {
                 size?: number;
                 /** @description Sort as `field,asc` or `field,desc`; the fields allowed are listed per route */
                 sort?: string;
+                /** @description Cursor mode: the `next` of the previous answer (opaque). With `after` or `limit` the answer is `{content, next, limit}` (no totals); `page`/`size` do not combine with them */
+                after?: string;
+                /** @description Cursor mode: items per answer */
+                limit?: number;
                 type?: components["schemas"]["AuditEventType"];
                 /** @description From this instant (inclusive), ISO 8601 */
                 from?: string;
@@ -3159,12 +3197,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A numbered page (`page`/`size`), or a keyset page with `after`/`limit` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuditEventPageDto"];
+                    "application/json": components["schemas"]["AuditEventPageDto"] | components["schemas"]["AuditEventCursorPageDto"];
                 };
             };
             /** @description UNAUTHENTICATED */
@@ -4001,6 +4040,10 @@ export interface operations {
                 size?: number;
                 /** @description Sort as `field,asc` or `field,desc`; the fields allowed are listed per route */
                 sort?: string;
+                /** @description Cursor mode: the `next` of the previous answer (opaque). With `after` or `limit` the answer is `{content, next, limit}` (no totals); `page`/`size` do not combine with them */
+                after?: string;
+                /** @description Cursor mode: items per answer */
+                limit?: number;
                 /** @description Exact external id */
                 externalId?: string;
                 status?: components["schemas"]["UserStatus"];
@@ -4020,12 +4063,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A numbered page (`page`/`size`), or a keyset page with `after`/`limit` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPageDto"];
+                    "application/json": components["schemas"]["UserPageDto"] | components["schemas"]["UserCursorPageDto"];
                 };
             };
             /** @description UNAUTHENTICATED */
@@ -6020,7 +6064,14 @@ export interface operations {
     };
     listPasskeys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page number, from 0 */
+                page?: number;
+                /** @description Page size */
+                size?: number;
+                /** @description Sort as `field,asc` or `field,desc`; the fields allowed are listed per route */
+                sort?: string;
+            };
             header?: {
                 /** @description Target tenant; defaults to the API key's own tenant */
                 "X-Tenant-Id"?: string;
@@ -6033,12 +6084,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of the passkeys */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PasskeyResponseDto"][];
+                    "application/json": components["schemas"]["PasskeyPageDto"];
                 };
             };
             /** @description UNAUTHENTICATED */
@@ -6297,7 +6349,14 @@ export interface operations {
     };
     listPasskeysByExtId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page number, from 0 */
+                page?: number;
+                /** @description Page size */
+                size?: number;
+                /** @description Sort as `field,asc` or `field,desc`; the fields allowed are listed per route */
+                sort?: string;
+            };
             header?: {
                 /** @description Target tenant; defaults to the API key's own tenant */
                 "X-Tenant-Id"?: string;
@@ -6310,12 +6369,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of the passkeys */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PasskeyResponseDto"][];
+                    "application/json": components["schemas"]["PasskeyPageDto"];
                 };
             };
             /** @description UNAUTHENTICATED */

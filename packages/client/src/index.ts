@@ -16,6 +16,7 @@ export type RegistrationCompleted = Schemas['RegistrationCompletedDto'];
 export type AuthenticationCompleted = Schemas['AuthenticationCompletedDto'];
 export type User = Schemas['UserResponseDto'];
 export type Passkey = Schemas['PasskeyResponseDto'];
+export type PasskeyPage = Schemas['PasskeyPageDto'];
 export type Problem = Schemas['ProblemDto'];
 
 export interface IdentityStoreOptions {
@@ -284,12 +285,16 @@ export class IdentityStore {
     );
   }
 
-  async listPasskeys(externalId: string): Promise<Passkey[]> {
+  /** A page of the user's passkeys (`page`, `size`, `sort` as every list). */
+  async listPasskeys(
+    externalId: string,
+    query: { page?: number; size?: number; sort?: string } = {},
+  ): Promise<PasskeyPage> {
     return unwrap(
       this.api.GET('/api/identity-store/stores/{storeName}/users/{userExtId}/passkeys/ext', {
-        params: { path: { storeName: this.store, userExtId: externalId } },
+        params: { path: { storeName: this.store, userExtId: externalId }, query },
       }),
-    ) as Promise<Passkey[]>;
+    );
   }
 
   private requireTenant(call: string): string {

@@ -106,7 +106,8 @@ describe('@identity-store/client against the real service', () => {
     const user = await ids.getUser('cust-1001');
     expect(user).toMatchObject({ externalId: 'cust-1001', id: registered.userId });
     const passkeys = await ids.listPasskeys('cust-1001');
-    expect(passkeys.map((p) => p.id)).toEqual([registered.passkeyId]);
+    expect(passkeys.content.map((p) => p.id)).toEqual([registered.passkeyId]);
+    expect(passkeys.totalElements).toBe(1);
   });
 
   it('drives both ceremonies from the backend: start, the authenticator, complete', async () => {

@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDateString, IsEnum, IsOptional } from 'class-validator';
-import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
+import { PageMetaDto } from '../../common/pagination/page';
+import { CursorPageMetaDto, CursorPageQueryDto } from '../../common/pagination/cursor';
 import { AuditEventType } from '../audit-event-type';
 import type { AuditEventEntity } from '../audit-event.entity';
 
-export class AuditQueryDto extends PageQueryDto {
+export class AuditQueryDto extends CursorPageQueryDto {
   @ApiPropertyOptional({
     enum: AuditEventType,
     enumName: 'AuditEventType',
@@ -63,5 +64,10 @@ export class AuditEventDto {
 }
 
 export class AuditEventPageDto extends PageMetaDto {
+  @ApiProperty({ type: [AuditEventDto] }) content!: AuditEventDto[];
+}
+
+/** A keyset page (`after`/`limit`). */
+export class AuditEventCursorPageDto extends CursorPageMetaDto {
   @ApiProperty({ type: [AuditEventDto] }) content!: AuditEventDto[];
 }

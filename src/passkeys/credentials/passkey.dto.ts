@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEnum, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { SignalDto, SIGNALS_DESCRIPTION } from '../../signals/dto/signal.dto';
 import { StoreParams } from '../../stores/dto/store.dto';
+import { PageMetaDto } from '../../common/pagination/page';
 import { EXTERNAL_ID } from '../../users/dto/user.dto';
 import { authenticatorName } from '../webauthn/aaguid-names';
 import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
@@ -117,6 +118,10 @@ export class PasskeyResponseDto {
 }
 
 /** A changed passkey, with the Signal API payloads that bring the user's passkey managers in line. */
+export class PasskeyPageDto extends PageMetaDto {
+  @ApiProperty({ type: [PasskeyResponseDto] }) content!: PasskeyResponseDto[];
+}
+
 export class PasskeyWithSignalsDto extends PasskeyResponseDto {
   @ApiProperty({ type: [SignalDto], description: SIGNALS_DESCRIPTION })
   signals!: SignalDto[];

@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { PageQueryDto } from '../../common/pagination/page';
 import {
   ApiConflictResponse,
   ApiHeader,
@@ -17,6 +29,7 @@ import {
   ExtPasskeyParams,
   ExtUserPasskeysParams,
   PasskeyParams,
+  PasskeyPageDto,
   PasskeyResponseDto,
   PasskeyWithSignalsDto,
   UpdatePasskeyDto,
@@ -62,13 +75,16 @@ export class PasskeysController {
 
   @Get(':userId/passkeys')
   @RequirePermission('listPasskeys')
-  @ApiOperation({ summary: "List a user's passkeys (by user id)" })
-  @ApiOkResponse({ type: [PasskeyResponseDto] })
+  @ApiOperation({
+    summary: "List a user's passkeys (by user id); sort by createdAt, lastUsedAt, displayName",
+  })
+  @ApiOkResponse({ type: PasskeyPageDto, description: 'A page of the passkeys' })
   listPasskeys(
     @Ctx() ctx: RequestContext,
     @Param() p: UserPasskeysParams,
-  ): Promise<PasskeyResponseDto[]> {
-    return this.passkeys.list(ctx, p.storeName, { id: p.userId });
+    @Query() query: PageQueryDto,
+  ): Promise<PasskeyPageDto> {
+    return this.passkeys.list(ctx, p.storeName, { id: p.userId }, query);
   }
 
   @Get(':userId/passkeys/:passkeyId')
@@ -136,13 +152,16 @@ export class PasskeysController {
 
   @Get(':userExtId/passkeys/ext')
   @RequirePermission('listPasskeys')
-  @ApiOperation({ summary: "List a user's passkeys (by external id)" })
-  @ApiOkResponse({ type: [PasskeyResponseDto] })
+  @ApiOperation({
+    summary: "List a user's passkeys (by external id); sort by createdAt, lastUsedAt, displayName",
+  })
+  @ApiOkResponse({ type: PasskeyPageDto, description: 'A page of the passkeys' })
   listPasskeysByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtUserPasskeysParams,
-  ): Promise<PasskeyResponseDto[]> {
-    return this.passkeys.list(ctx, p.storeName, { externalId: p.userExtId });
+    @Query() query: PageQueryDto,
+  ): Promise<PasskeyPageDto> {
+    return this.passkeys.list(ctx, p.storeName, { externalId: p.userExtId }, query);
   }
 
   @Get(':userExtId/passkeys/:passkeyId/ext')

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { Page, PageQueryDto, pageRequest, toPage } from '../../common/pagination/page';
+import { resolveSort } from '../../common/pagination/sort';
 import { Not, SelectQueryBuilder } from 'typeorm';
 import { TransactionHost } from '../../database/transaction-host';
 import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
@@ -12,8 +14,25 @@ export class PasskeysRepository {
   constructor(private readonly host: TransactionHost) {}
 
   /** The user's passkeys with their relying party, oldest first. */
-  listForUser(tenantId: string, userId: string): Promise<PasskeyEntity[]> {
-    return this.ofUser(tenantId, userId).orderBy('p.created_at', 'ASC').getMany();
+  /** A page of the user's passkeys (a user holds few: counted, offset). */
+  async listForUser(
+    tenantId: string,
+    userId: string,
+    query: PageQueryDto,
+  ): Promise<Page<PasskeyEntity>> {
+    const request = pageRequest(query);
+    const sort = resolveSort(
+      query.sort,
+      { createdAt: 'p.created_at', lastUsedAt: 'p.last_used_at', displayName: 'p.display_name' },
+      ['createdAt', 'ASC'],
+    );
+    const [rows, total] = await this.ofUser(tenantId, userId)
+      .orderBy(sort.column, sort.direction, sort.direction === 'ASC' ? 'NULLS FIRST' : 'NULLS LAST')
+      .addOrderBy('p.id', sort.direction)
+      .offset(request.offset)
+      .limit(request.size)
+      .getManyAndCount();
+    return toPage(rows, total, request);
   }
 
   findForUser(tenantId: string, userId: string, passkeyId: string): Promise<PasskeyEntity | null> {

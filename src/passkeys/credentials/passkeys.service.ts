@@ -7,7 +7,13 @@ import { StoresService } from '../../stores/stores.service';
 import { SignalsResponseDto } from '../../signals/dto/signal.dto';
 import { SignalsService } from '../../signals/signals.service';
 import { UserRef, UsersService } from '../../users/users.service';
-import { PasskeyResponseDto, PasskeyWithSignalsDto, UpdatePasskeyDto } from './passkey.dto';
+import {
+  PasskeyPageDto,
+  PasskeyResponseDto,
+  PasskeyWithSignalsDto,
+  UpdatePasskeyDto,
+} from './passkey.dto';
+import { PageQueryDto } from '../../common/pagination/page';
 import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
 import { PasskeyChanges, PasskeysRepository } from './passkeys.repository';
 
@@ -22,9 +28,15 @@ export class PasskeysService {
     private readonly signals: SignalsService,
   ) {}
 
-  async list(ctx: RequestContext, storeName: string, ref: UserRef): Promise<PasskeyResponseDto[]> {
+  async list(
+    ctx: RequestContext,
+    storeName: string,
+    ref: UserRef,
+    query: PageQueryDto,
+  ): Promise<PasskeyPageDto> {
     const userId = await this.userId(ctx, storeName, ref);
-    return (await this.passkeys.listForUser(ctx.tenantId, userId)).map(toDto);
+    const page = await this.passkeys.listForUser(ctx.tenantId, userId, query);
+    return { ...page, content: page.content.map(toDto) };
   }
 
   async get(

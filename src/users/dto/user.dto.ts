@@ -9,7 +9,8 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
+import { PageMetaDto } from '../../common/pagination/page';
+import { CursorPageMetaDto, CursorPageQueryDto } from '../../common/pagination/cursor';
 import { IsLocale, IsStringMap, IsTimeZone } from '../../common/validation/validators';
 import { SignalDto } from '../../signals/dto/signal.dto';
 import { StoreParams } from '../../stores/dto/store.dto';
@@ -117,7 +118,7 @@ export class UserExtIdParams extends StoreParams {
   userExtId!: string;
 }
 
-export class UserListQueryDto extends PageQueryDto {
+export class UserListQueryDto extends CursorPageQueryDto {
   @ApiPropertyOptional({ description: 'Exact external id', example: 'cust-1001' })
   @IsOptional()
   @IsString()
@@ -210,6 +211,11 @@ export class UserResponseDto {
 }
 
 export class UserPageDto extends PageMetaDto {
+  @ApiProperty({ type: [UserResponseDto] }) content!: UserResponseDto[];
+}
+
+/** A keyset page (`after`/`limit`). */
+export class UserCursorPageDto extends CursorPageMetaDto {
   @ApiProperty({ type: [UserResponseDto] }) content!: UserResponseDto[];
 }
 
