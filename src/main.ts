@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { createApp } from './app.factory';
 import { createLogger } from './common/logging/logger';
 import { ConfigError, loadConfig } from './config/app-config';
-import { resolveDatabase } from './database/database-target';
+import { DatabaseTarget, resolveDatabase } from './database/database-target';
+import { EmbeddedDatabaseError } from './database/embedded-postgres';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -16,7 +17,15 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const database = await resolveDatabase(config, logger);
+  let database: DatabaseTarget;
+  try {
+    database = await resolveDatabase(config, logger);
+  } catch (error) {
+    // a busy port or data directory is a sentence saying what to set, not a stack
+    if (error instanceof EmbeddedDatabaseError) logger.fatal(error.message);
+    else logger.fatal({ err: error }, 'failed to start the database');
+    process.exit(1);
+  }
 
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   let stopping = false;
