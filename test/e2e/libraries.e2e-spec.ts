@@ -1,3 +1,6 @@
+import { Writable } from 'node:stream';
+import { MetricsService } from '../../src/metrics/metrics.service';
+import { startMetricsServer } from '../../src/metrics/metrics-server';
 import { call, expectStatus, tenantWithAdmin } from '../support/api';
 import { registerPasskey } from '../support/ceremonies';
 import { passkeyWorld } from '../support/passkey-world';
@@ -77,6 +80,94 @@ describe('libraries instead of home-made parts (issue 16 item 3)', () => {
       );
       expectStatus(passkey, 200);
       expect(passkey.json()).toMatchObject(unproven);
+    });
+  });
+});
+
+describe('operations hygiene: /metrics can be restricted (issue 16 item 5)', () => {
+  const TOKEN = 'metrics-token-0123456789abcdefghijklmnopqrstuvwxyz';
+
+  describe('with IDS_METRICS_TOKEN', () => {
+    let t: TestApp;
+    let logs = '';
+    beforeAll(async () => {
+      t = await createTestApp({
+        config: { metricsToken: TOKEN, logLevel: 'trace' },
+        logDestination: new Writable({
+          write(chunk, _encoding, done) {
+            logs += String(chunk);
+            done();
+          },
+        }),
+      });
+    });
+    afterAll(() => t.close());
+
+    const scrape = (authorization?: string) =>
+      t.app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: authorization ? { authorization } : {},
+      });
+
+    it('answers 401 without the token, with a wrong one, or with an API key', async () => {
+      const { admin } = await tenantWithAdmin(t.app);
+      for (const res of [
+        await scrape(),
+        await scrape('Bearer wrong'),
+        await scrape(`Bearer ${TOKEN}x`),
+        await scrape(`Basic ${TOKEN}`),
+        await t.app.inject({ method: 'GET', url: '/metrics', headers: { 'x-api-key': admin.key } }),
+      ]) {
+        expectProblem(res, 401, 'UNAUTHENTICATED');
+        expect(res.headers['www-authenticate']).toBe('Bearer realm="metrics"');
+      }
+    });
+
+    it('answers the metrics with the token, and never logs it', async () => {
+      const res = await scrape(`Bearer ${TOKEN}`);
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toMatch(
+        /http_requests_total\{method="GET",route="\/metrics",status="401"\}/,
+      );
+      expect(logs).toContain('request completed');
+      expect(logs).not.toContain(TOKEN);
+    });
+  });
+
+  describe('with IDS_METRICS_PORT', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({ config: { metricsPort: 9464 } });
+    });
+    afterAll(() => t.close());
+
+    it('no longer serves /metrics on the API port', async () => {
+      expectProblem(await t.app.inject({ method: 'GET', url: '/metrics' }), 404, 'ROUTE_NOT_FOUND');
+    });
+
+    it('serves it on its own port, behind the token when one is set', async () => {
+      const server = await startMetricsServer(t.app.get(MetricsService), {
+        host: '127.0.0.1',
+        port: 0,
+        token: TOKEN,
+      });
+      try {
+        const url = `http://127.0.0.1:${server.port}`;
+        const refused = await fetch(`${url}/metrics`);
+        expect(refused.status).toBe(401);
+        expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(await refused.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+        const res = await fetch(`${url}/metrics`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        expect(res.status).toBe(200);
+        expect(await res.text()).toMatch(/db_pool_connections_total \d+/);
+        expect((await fetch(`${url}/api/health/live`)).status).toBe(404);
+        expect((await fetch(`${url}/metrics`, { method: 'POST' })).status).toBe(405);
+      } finally {
+        await server.close();
+      }
     });
   });
 });
