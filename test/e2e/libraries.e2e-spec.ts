@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { startMetricsServer } from '../../src/metrics/metrics-server';
@@ -170,4 +174,58 @@ describe('operations hygiene: /metrics can be restricted (issue 16 item 5)', () 
       }
     });
   });
+});
+
+describe('operations hygiene: `npm start` stopped with kill -TERM <npm pid> (issue 16 item 5)', () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const until = async (check: () => boolean, ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end && !check();) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return check();
+  };
+
+  it.each(['start', 'start:dev'])(
+    'leaves no node process behind: the %s script execs node, so npm signals it',
+    async (script) => {
+      // the real script, with the build skipped and dist/main.js replaced by a stand-in that
+      // records its pid and exits on SIGTERM as main.ts does
+      const { scripts } = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8'));
+      const dir = mkdtempSync(join(tmpdir(), 'ids-npm-start-'));
+      const pidFile = join(dir, 'node.pid');
+      writeFileSync(
+        join(dir, 'main.js'),
+        `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
+         process.on('SIGTERM', () => process.exit(0));
+         setInterval(() => {}, 1000);`,
+      );
+      const command = (scripts[script] as string)
+        .replace('npm run build --silent', 'true')
+        .replace('node dist/main.js', 'node main.js');
+      expect(command).not.toBe(scripts[script]);
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({ name: 'x', private: true, scripts: { [script]: command } }),
+      );
+      const npm = spawn('npm', ['run', script, '--silent'], { cwd: dir, stdio: 'ignore' });
+      let node = 0;
+      try {
+        expect(await until(() => existsSync(pidFile), 10_000)).toBe(true);
+        node = Number(readFileSync(pidFile, 'utf8'));
+        npm.kill('SIGTERM');
+        expect(await until(() => !alive(node), 5_000)).toBe(true);
+      } finally {
+        if (node && alive(node)) process.kill(node, 'SIGKILL');
+        npm.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
