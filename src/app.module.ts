@@ -45,7 +45,7 @@ export class AppModule {
         AttestationModule,
         PasskeysModule,
         StepUpModule,
-        ...(config.metricsEnabled ? [MetricsModule] : []),
+        ...(config.metricsEnabled ? [MetricsModule.forRoot(config.metricsPort === undefined)] : []),
         ...(config.demoEnabled ? [DemoModule] : []),
         ...extraModules,
       ],

@@ -25,6 +25,10 @@ export interface AppConfig {
   readonly corsOrigins: readonly string[];
   readonly swaggerEnabled: boolean;
   readonly metricsEnabled: boolean;
+  /** When set, `/metrics` answers only `Authorization: Bearer <this token>` (never logged). */
+  readonly metricsToken: string | undefined;
+  /** When set, `/metrics` is served on this port (same HOST) instead of the API's port. */
+  readonly metricsPort: number | undefined;
   /**
    * Which hops may set X-Forwarded-For: false (none), a hop count, or the proxies' addresses or
    * CIDRs. Never "every hop": then any caller picks its own client IP.
@@ -40,6 +44,10 @@ export interface AppConfig {
   readonly auditRetentionDays: number;
   readonly rateLimitPerKey: number;
   readonly rateLimitPerIp: number;
+  /**
+   * The demo site: by default on in development, but only while HOST is a loopback address;
+   * listening beyond loopback it needs IDS_DEMO_ENABLED=true set explicitly.
+   */
   readonly demoEnabled: boolean;
   /** PEM roots a FIDO MDS BLOB must chain to (default: FIDO's, as SimpleWebAuthn ships them). */
   readonly mdsRootCertificates: readonly string[];
@@ -93,6 +101,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     corsOrigins: read.origins('IDS_CORS_ORIGINS'),
     swaggerEnabled: read.bool('IDS_SWAGGER_ENABLED', true),
     metricsEnabled: read.bool('IDS_METRICS_ENABLED', true),
+    metricsToken: read.secret('IDS_METRICS_TOKEN', 32),
+    metricsPort: read.optionalInt('IDS_METRICS_PORT', 1, 65535),
     trustProxy: read.trustProxy('IDS_TRUST_PROXY'),
     tokenTtlSeconds: read.int('IDS_TOKEN_TTL_SECONDS', 900, 60, 86400),
     transactionTtlSeconds: read.int('IDS_TRANSACTION_TTL_SECONDS', 300, 10, 3600),
@@ -127,12 +137,25 @@ export function loadConfig(env: Env = process.env): AppConfig {
       'IDS_KEK is required in production: 32 random bytes in base64 (e.g. `openssl rand -base64 32`); it encrypts the signing keys at rest',
     );
   }
+  if (config.metricsPort !== undefined && config.metricsPort === config.port) {
+    problems.push(
+      'IDS_METRICS_PORT must differ from PORT (leave it unset to serve /metrics on PORT)',
+    );
+  }
+  // the demo creates a tenant and keys anyone can use: never exposed without an explicit yes
   (config as { demoEnabled: boolean }).demoEnabled = read.bool(
     'IDS_DEMO_ENABLED',
-    config.nodeEnv === 'development',
+    config.nodeEnv === 'development' && isLoopback(config.host),
   );
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** Whether a listen address only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost' || bare === '::1') return true;
+  return isIP(bare) === 4 && bare.startsWith('127.');
 }
 
 class EnvReader {
@@ -187,6 +210,11 @@ class EnvReader {
       return this.fail(name, `must be an integer from ${min} to ${max} (got "${raw}")`, fallback);
     }
     return value;
+  }
+
+  /** An integer in [min, max], or undefined when unset. */
+  optionalInt(name: string, min: number, max: number): number | undefined {
+    return this.raw(name) === undefined ? undefined : this.int(name, min, min, max);
   }
 
   bool(name: string, fallback: boolean): boolean {

@@ -1,11 +1,16 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../auth/public.decorator';
 import { MetricsService } from './metrics.service';
+import { MetricsTokenGuard } from './metrics-token.guard';
 
-/** Prometheus scrape endpoint at `/metrics` (outside the `/api` prefix, not in the API document). */
+/**
+ * Prometheus scrape endpoint at `/metrics` (outside the `/api` prefix, not in the API document);
+ * with IDS_METRICS_TOKEN set it needs that bearer token.
+ */
 @ApiExcludeController()
 @Public()
+@UseGuards(MetricsTokenGuard)
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

@@ -1,44 +1,5 @@
+import { parse } from 'tldts';
 import type { FieldError } from '../common/errors';
-
-/**
- * Public suffixes under which anyone can register names; an rpId equal to one of them would let
- * every site below it share credentials. Not the whole Public Suffix List (which we do not ship),
- * but the common multi-label ones; single-label names are refused anyway.
- */
-const PUBLIC_SUFFIXES = new Set([
-  'co.uk',
-  'org.uk',
-  'ac.uk',
-  'gov.uk',
-  'com.au',
-  'net.au',
-  'org.au',
-  'co.jp',
-  'ne.jp',
-  'co.nz',
-  'com.br',
-  'com.cn',
-  'com.mx',
-  'co.in',
-  'co.za',
-  'com.tr',
-  'com.sg',
-  'com.hk',
-  'github.io',
-  'gitlab.io',
-  'herokuapp.com',
-  'netlify.app',
-  'vercel.app',
-  'pages.dev',
-  'workers.dev',
-  'appspot.com',
-  'web.app',
-  'firebaseapp.com',
-  'azurewebsites.net',
-  'cloudfront.net',
-  'amazonaws.com',
-  'blogspot.com',
-]);
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
@@ -56,8 +17,24 @@ export function rpIdProblem(rpId: string): string | undefined {
   if (!/^(?:[a-z]{2,63}|xn--[a-z0-9-]+)$/.test(labels[labels.length - 1])) {
     return 'must end in a top-level domain (IP addresses are not allowed)';
   }
-  if (PUBLIC_SUFFIXES.has(rpId)) return 'is a public suffix, not a registrable domain';
-  return undefined;
+  return publicSuffixProblem(rpId);
+}
+
+/**
+ * An rpId equal to a public suffix would let every site registered below it share passkeys, so
+ * both sections of the Public Suffix List count (shipped inside `tldts`, no network): ICANN's
+ * (`co.uk`) and the private one (`github.io`, where anyone can publish a site). A name under an
+ * unknown top-level domain (`shop.example`, `corp.internal`) stays allowed, as in browsers.
+ */
+function publicSuffixProblem(rpId: string): string | undefined {
+  const { domain, publicSuffix, isPrivate } = parse(rpId, {
+    allowPrivateDomains: true,
+    extractHostname: false,
+  });
+  if (domain !== null && publicSuffix !== rpId) return undefined;
+  return isPrivate
+    ? 'is a public suffix (private section of the Public Suffix List: anyone can publish sites under it); use a domain registered below it'
+    : 'is a public suffix (on the Public Suffix List), not a registrable domain; use a domain registered below it, such as example.co.uk';
 }
 
 const APK_KEY_HASH = /^android:apk-key-hash:[A-Za-z0-9_-]{16,128}$/;

@@ -222,7 +222,7 @@ describe('passkey ceremonies: flows', () => {
     const first = await registerPasskey(t.app, w, device, user.id, 'default', { alg: -7 });
     expect(first).toMatchObject({
       authenticatorName: null,
-      claimedAuthenticatorName: 'iCloud Keychain',
+      claimedAuthenticatorName: 'Apple Passwords',
       attestationTrusted: false,
     });
     const started = await start(t.app, w.key, regStartUrl(w, user.id, 'strict'), {

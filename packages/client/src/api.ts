@@ -2649,7 +2649,7 @@ export interface components {
             aaguid: string;
             /** @description From the metadata statement; only when the attestation is trusted */
             authenticatorName: string | null;
-            /** @description What the AAGUID claims to be (a built-in table); not proven */
+            /** @description What the AAGUID claims to be (the community AAGUID list); not proven: any authenticator can send any AAGUID */
             claimedAuthenticatorName: string | null;
             /** @example none */
             attestationFormat: string;
@@ -2691,8 +2691,8 @@ export interface components {
              */
             authenticatorName: string | null;
             /**
-             * @description What the AAGUID claims to be (a built-in table); not proven
-             * @example iCloud Keychain
+             * @description What the AAGUID claims to be (the community AAGUID list); not proven: any authenticator can send any AAGUID
+             * @example Apple Passwords
              */
             claimedAuthenticatorName: string | null;
             /**
@@ -2777,8 +2777,8 @@ export interface components {
              */
             authenticatorName: string | null;
             /**
-             * @description What the AAGUID claims to be (a built-in table); not proven
-             * @example iCloud Keychain
+             * @description What the AAGUID claims to be (the community AAGUID list); not proven: any authenticator can send any AAGUID
+             * @example Apple Passwords
              */
             claimedAuthenticatorName: string | null;
             /**

@@ -67,8 +67,9 @@ export class PasskeyResponseDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    example: 'iCloud Keychain',
-    description: 'What the AAGUID claims to be (a built-in table); not proven',
+    example: 'Apple Passwords',
+    description:
+      'What the AAGUID claims to be (the community AAGUID list); not proven: any authenticator can send any AAGUID',
   })
   claimedAuthenticatorName!: string | null;
   @ApiProperty({ type: [String], example: ['internal', 'hybrid'] }) transports!: string[];

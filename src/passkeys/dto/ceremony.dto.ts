@@ -161,7 +161,8 @@ export class RegistrationOutcomeDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: 'What the AAGUID claims to be (a built-in table); not proven',
+    description:
+      'What the AAGUID claims to be (the community AAGUID list); not proven: any authenticator can send any AAGUID',
   })
   claimedAuthenticatorName!: string | null;
   @ApiProperty({ example: 'none' }) attestationFormat!: string;
