@@ -1,6 +1,7 @@
 // Users list latency with a million users in one store: `npm run bench:users [-- --users N]`.
 // Starts the real app (embedded PostgreSQL under bench/.work unless DATABASE_URL is set), seeds
 // users with INSERT ... SELECT generate_series, then times list requests over HTTP.
+import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
