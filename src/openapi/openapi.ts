@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { BEFORE_ANY_ROUTE, describeFailures } from './failures';
 
 export const API_KEY_SCHEME = 'apiKey';
 export const BEARER_SCHEME = 'bearer';
@@ -9,7 +10,9 @@ const DESCRIPTION = `A self-hosted, multi-tenant passkey (WebAuthn) identity sto
 Authenticate with an API key in the \`X-Api-Key\` header, or with a bearer token obtained from
 \`POST /api/identity-store/apiKeys/issue\`. Each operation states the permission it requires,
 as \`TNT#{tenant}#IdentityStore:{operation}\` (see \`x-permission\`). Errors are
-\`application/problem+json\` (RFC 9457) with a stable \`code\`.`;
+\`application/problem+json\` (RFC 9457) with a stable \`code\`: each operation lists, per status,
+the codes it can answer. Any request can also be refused before it reaches an operation, with
+${BEFORE_ANY_ROUTE.map((code) => `\`${code}\``).join(', ')}.`;
 
 /** The OpenAPI document of an app: served at /api/docs-json and committed under openapi/. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -24,6 +27,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
   });
   describeAccess(document);
+  describeFailures(document);
   return document;
 }
 

@@ -1,16 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { RequirePermission } from '../auth/permission.decorator';
 import { Ctx, RequestContext } from '../auth/request-context';
-import { ProblemDto } from '../openapi/problem.dto';
 import { StoreParams } from '../stores/dto/store.dto';
 import {
   CreateUserDto,
@@ -23,6 +20,8 @@ import {
   UserWithSignalsDto,
 } from './dto/user.dto';
 import { UsersService } from './users.service';
+import { ErrorCode } from '../common/errors/error-code';
+import { Fails } from '../openapi/failures';
 
 @ApiTags('Users')
 @Controller('identity-store/stores/:storeName/users')
@@ -33,8 +32,7 @@ export class UsersController {
   @RequirePermission('createUser')
   @ApiOperation({ summary: 'Create a user' })
   @ApiCreatedResponse({ type: UserResponseDto })
-  @ApiConflictResponse({ type: ProblemDto, description: 'EXT_ID_NOT_UNIQUE, MAX_USERS_EXCEEDED' })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.EXT_ID_NOT_UNIQUE, ErrorCode.MAX_USERS_EXCEEDED)
   createUser(
     @Ctx() ctx: RequestContext,
     @Param() p: StoreParams,
@@ -50,6 +48,7 @@ export class UsersController {
       'List users: filters externalId, status, userName, q; sort by createdAt, userName, externalId',
   })
   @ApiOkResponse({ type: UserPageDto })
+  @Fails(ErrorCode.STORE_NOT_FOUND)
   listUsers(
     @Ctx() ctx: RequestContext,
     @Param() p: StoreParams,
@@ -62,7 +61,7 @@ export class UsersController {
   @RequirePermission('getUser')
   @ApiOperation({ summary: 'Read a user by id' })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   getUser(@Ctx() ctx: RequestContext, @Param() p: UserIdParams): Promise<UserResponseDto> {
     return this.users.get(ctx, p.storeName, { id: p.userId });
   }
@@ -74,7 +73,7 @@ export class UsersController {
     summary: 'Update a user by id (setting ACTIVE unlocks and clears the failure counters)',
   })
   @ApiOkResponse({ type: UserWithSignalsDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.EXT_ID_NOT_UNIQUE)
   updateUser(
     @Ctx() ctx: RequestContext,
     @Param() p: UserIdParams,
@@ -88,7 +87,7 @@ export class UsersController {
   @RequirePermission('deleteUser')
   @ApiOperation({ summary: 'Delete a user by id, with its passkeys and open sessions' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   deleteUser(@Ctx() ctx: RequestContext, @Param() p: UserIdParams): Promise<void> {
     return this.users.delete(ctx, p.storeName, { id: p.userId });
   }
@@ -97,7 +96,7 @@ export class UsersController {
   @RequirePermission('getUser')
   @ApiOperation({ summary: 'Read a user by external id' })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   getUserByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: UserExtIdParams,
@@ -110,7 +109,7 @@ export class UsersController {
   @RequirePermission('updateUser')
   @ApiOperation({ summary: 'Update a user by external id' })
   @ApiOkResponse({ type: UserWithSignalsDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.EXT_ID_NOT_UNIQUE)
   updateUserByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: UserExtIdParams,
@@ -124,7 +123,7 @@ export class UsersController {
   @RequirePermission('deleteUser')
   @ApiOperation({ summary: 'Delete a user by external id' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   deleteUserByExtId(@Ctx() ctx: RequestContext, @Param() p: UserExtIdParams): Promise<void> {
     return this.users.delete(ctx, p.storeName, { externalId: p.userExtId });
   }

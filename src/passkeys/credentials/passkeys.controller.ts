@@ -1,9 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiHeader,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -11,7 +9,6 @@ import {
 import { RequirePermission } from '../../auth/permission.decorator';
 import { Ctx, RequestContext } from '../../auth/request-context';
 import type { FastifyReply } from 'fastify';
-import { ProblemDto } from '../../openapi/problem.dto';
 import { SignalsResponseDto } from '../../signals/dto/signal.dto';
 import {
   ExtPasskeyParams,
@@ -23,9 +20,9 @@ import {
   UserPasskeysParams,
 } from './passkey.dto';
 import { PasskeysService } from './passkeys.service';
+import { ErrorCode } from '../../common/errors/error-code';
+import { Fails } from '../../openapi/failures';
 
-const NOT_FOUND = 'STORE_NOT_FOUND, USER_NOT_FOUND, PASSKEY_NOT_FOUND';
-const USER_NOT_FOUND = 'STORE_NOT_FOUND, USER_NOT_FOUND';
 const PREFER = {
   name: 'Prefer',
   required: false,
@@ -64,6 +61,7 @@ export class PasskeysController {
   @RequirePermission('listPasskeys')
   @ApiOperation({ summary: "List a user's passkeys (by user id)" })
   @ApiOkResponse({ type: [PasskeyResponseDto] })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   listPasskeys(
     @Ctx() ctx: RequestContext,
     @Param() p: UserPasskeysParams,
@@ -75,7 +73,7 @@ export class PasskeysController {
   @RequirePermission('getPasskey')
   @ApiOperation({ summary: 'Read a passkey (by user id)' })
   @ApiOkResponse({ type: PasskeyResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.PASSKEY_NOT_FOUND)
   getPasskey(@Ctx() ctx: RequestContext, @Param() p: PasskeyParams): Promise<PasskeyResponseDto> {
     return this.passkeys.get(ctx, p.storeName, { id: p.userId }, p.passkeyId);
   }
@@ -88,8 +86,12 @@ export class PasskeysController {
     description: REVOKED_IS_FINAL,
   })
   @ApiOkResponse({ type: PasskeyWithSignalsDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
-  @ApiConflictResponse({ type: ProblemDto, description: 'PASSKEY_REVOKED' })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.USER_NOT_FOUND,
+    ErrorCode.PASSKEY_NOT_FOUND,
+    ErrorCode.PASSKEY_REVOKED,
+  )
   updatePasskey(
     @Ctx() ctx: RequestContext,
     @Param() p: PasskeyParams,
@@ -108,7 +110,7 @@ export class PasskeysController {
     type: SignalsResponseDto,
     description: 'Deleted (Prefer: return=representation)',
   })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.PASSKEY_NOT_FOUND)
   async deletePasskey(
     @Ctx() ctx: RequestContext,
     @Param() p: PasskeyParams,
@@ -126,7 +128,7 @@ export class PasskeysController {
   @RequirePermission('listPasskeys')
   @ApiOperation({ summary: `${SIGNALS_SUMMARY} (by user id)` })
   @ApiOkResponse({ type: SignalsResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: USER_NOT_FOUND })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   passkeySignals(
     @Ctx() ctx: RequestContext,
     @Param() p: UserPasskeysParams,
@@ -138,6 +140,7 @@ export class PasskeysController {
   @RequirePermission('listPasskeys')
   @ApiOperation({ summary: "List a user's passkeys (by external id)" })
   @ApiOkResponse({ type: [PasskeyResponseDto] })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   listPasskeysByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtUserPasskeysParams,
@@ -149,7 +152,7 @@ export class PasskeysController {
   @RequirePermission('getPasskey')
   @ApiOperation({ summary: 'Read a passkey (by external id)' })
   @ApiOkResponse({ type: PasskeyResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.PASSKEY_NOT_FOUND)
   getPasskeyByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtPasskeyParams,
@@ -165,8 +168,12 @@ export class PasskeysController {
     description: REVOKED_IS_FINAL,
   })
   @ApiOkResponse({ type: PasskeyWithSignalsDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
-  @ApiConflictResponse({ type: ProblemDto, description: 'PASSKEY_REVOKED' })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.USER_NOT_FOUND,
+    ErrorCode.PASSKEY_NOT_FOUND,
+    ErrorCode.PASSKEY_REVOKED,
+  )
   updatePasskeyByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtPasskeyParams,
@@ -185,7 +192,7 @@ export class PasskeysController {
     type: SignalsResponseDto,
     description: 'Deleted (Prefer: return=representation)',
   })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.PASSKEY_NOT_FOUND)
   async deletePasskeyByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtPasskeyParams,
@@ -203,7 +210,7 @@ export class PasskeysController {
   @RequirePermission('listPasskeys')
   @ApiOperation({ summary: `${SIGNALS_SUMMARY} (by external id)` })
   @ApiOkResponse({ type: SignalsResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: USER_NOT_FOUND })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   passkeySignalsByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtUserPasskeysParams,

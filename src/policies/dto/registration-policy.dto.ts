@@ -97,6 +97,7 @@ export class CreateRegistrationPolicyDto extends HintsField {
   attestation?: AttestationConveyance;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: TIMEOUT_MIN_MS,
     maximum: TIMEOUT_MAX_MS,
     default: DEFAULT_TIMEOUT_MS,
@@ -109,7 +110,8 @@ export class CreateRegistrationPolicyDto extends HintsField {
   timeoutMs?: number;
 
   @ApiPropertyOptional({
-    type: [Number],
+    type: 'integer',
+    isArray: true,
     description: 'COSE algorithms, in order of preference: -8 EdDSA, -7 ES256, -257 RS256',
     example: [-8, -7, -257],
   })
@@ -226,8 +228,8 @@ export class RegistrationPolicyResponseDto {
   @ApiProperty({ enum: Requirement, enumName: 'Requirement' }) userVerification!: Requirement;
   @ApiProperty({ enum: AttestationConveyance, enumName: 'AttestationConveyance' })
   attestation!: AttestationConveyance;
-  @ApiProperty({ example: 300000 }) timeoutMs!: number;
-  @ApiProperty({ type: [Number], example: [-8, -7, -257] }) algorithms!: number[];
+  @ApiProperty({ type: 'integer', example: 300000 }) timeoutMs!: number;
+  @ApiProperty({ type: 'integer', isArray: true, example: [-8, -7, -257] }) algorithms!: number[];
   @ApiProperty() allowExternalChallenge!: boolean;
   @ApiProperty({ type: [String] }) aaguidAllowList!: string[];
   @ApiProperty({ type: [String] }) aaguidDenyList!: string[];
