@@ -10,7 +10,7 @@ import { observeProblems } from '../../src/common/errors/problem-observer';
 import { Answered, undocumented } from '../support/documented-codes';
 
 const answered = new Map<string, Answered>();
-observeProblems(({ method, route, problem }) => {
+const stop = observeProblems(({ method, route, problem }) => {
   if (!route) return; // refused before any route: listed in the document's description
   const key = `${method} ${route} ${problem.code}`;
   if (answered.has(key)) return;
@@ -22,7 +22,7 @@ observeProblems(({ method, route, problem }) => {
 });
 
 afterAll(() => {
-  observeProblems(undefined);
+  stop();
   const gaps = undocumented(answered.values());
   if (gaps.length > 0) {
     throw new Error(

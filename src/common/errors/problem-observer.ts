@@ -9,16 +9,19 @@ export type ProblemObserver = (answered: {
   problem: Problem;
 }) => void;
 
-let observer: ProblemObserver | undefined;
+const observers = new Set<ProblemObserver>();
 
 /**
- * Sets (or clears) the one observer. The test suites use it to check that every code a route
+ * Adds an observer; returns its removal. The test suites use it to check that every code a route
  * answers is listed in that operation of the OpenAPI document (test/setup/documented-codes.ts).
  */
-export function observeProblems(next: ProblemObserver | undefined): void {
-  observer = next;
+export function observeProblems(observer: ProblemObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
 }
 
 export function notifyProblem(request: FastifyRequest, problem: Problem): void {
-  observer?.({ method: request.method, route: request.routeOptions?.url, problem });
+  if (observers.size === 0) return;
+  const answered = { method: request.method, route: request.routeOptions?.url, problem };
+  for (const observer of observers) observer(answered);
 }
