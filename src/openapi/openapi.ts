@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { BEFORE_ANY_ROUTE, describeFailures } from './failures';
+import { ProblemDto } from './problem.dto';
 
 export const API_KEY_SCHEME = 'apiKey';
 export const BEARER_SCHEME = 'bearer';
@@ -20,18 +21,26 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Identity Store API')
     .setDescription(DESCRIPTION)
     .setVersion('0.1.0')
+    .addServer('/', 'This service (the document is served by it at /api/docs-json)')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, API_KEY_SCHEME)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SCHEME)
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
+    // referenced only by the problem responses describeFailures writes
+    extraModels: [ProblemDto],
   });
   describeAccess(document);
   describeFailures(document);
   return document;
 }
 
-type Operation = { description?: string; 'x-permission'?: string; 'x-public'?: boolean };
+type Operation = {
+  description?: string;
+  security?: unknown[];
+  'x-permission'?: string;
+  'x-public'?: boolean;
+};
 
 /** Repeats each operation's permission (from @RequirePermission / @Public) in its description. */
 function describeAccess(document: OpenAPIObject): void {
@@ -43,6 +52,8 @@ function describeAccess(document: OpenAPIObject): void {
         : operation['x-permission']
           ? `**Permission**: \`${operation['x-permission']}\``
           : undefined;
+      // no credentials, said the OpenAPI way too
+      if (operation['x-public']) operation.security = [];
       if (access) {
         operation.description = operation.description ? `${operation.description}\n\n${access}` : access;
       }

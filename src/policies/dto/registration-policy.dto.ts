@@ -56,8 +56,9 @@ export class CreateRegistrationPolicyDto extends HintsField {
   name!: string;
 
   @ApiPropertyOptional({
+    // inline, not a $ref: OpenAPI 3.0 takes `nullable` only beside a `type`
+    type: 'string',
     enum: AuthenticatorAttachment,
-    enumName: 'AuthenticatorAttachment',
     nullable: true,
     description: 'null or absent: any',
     example: AuthenticatorAttachment.PLATFORM,
@@ -219,8 +220,9 @@ export class RegistrationPolicyResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'default' }) name!: string;
   @ApiProperty({
+    // inline, not a $ref: OpenAPI 3.0 takes `nullable` only beside a `type`
+    type: 'string',
     enum: AuthenticatorAttachment,
-    enumName: 'AuthenticatorAttachment',
     nullable: true,
   })
   authenticatorAttachment!: AuthenticatorAttachment | null;
