@@ -25,6 +25,7 @@ export class StepUpController {
   @ApiOperation({
     summary:
       'Mint a register transaction for the browser client: signs up a new user, or (allowExistingUser) adds a passkey to a user your backend has signed in',
+    description: 'USER_ALREADY_EXISTS: the externalId exists and allowExistingUser is not true.',
   })
   @ApiCreatedResponse({ type: TransactionDto })
   @Fails(
@@ -64,7 +65,10 @@ export class StepUpController {
   @Post('nonces/verify')
   @HttpCode(200)
   @RequirePermission('verifyNonce')
-  @ApiOperation({ summary: 'Redeem a nonce (once): who proved presence, with which passkey' })
+  @ApiOperation({
+    summary: 'Redeem a nonce (once): who proved presence, with which passkey',
+    description: 'NONCE_NOT_FOUND also answers a nonce of another store or tenant.',
+  })
   @ApiOkResponse({ type: VerifiedNonceDto })
   @Fails(
     ErrorCode.STORE_NOT_FOUND,
