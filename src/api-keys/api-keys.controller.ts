@@ -1,17 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { RequirePermission } from '../auth/permission.decorator';
 import { Ctx, RequestContext } from '../auth/request-context';
-import { ProblemDto } from '../openapi/problem.dto';
 import { ApiKeysService } from './api-keys.service';
 import {
   ApiKeyIdParams,
@@ -22,6 +18,8 @@ import {
   CreatedApiKeyResponseDto,
   UpdateApiKeyDto,
 } from './dto/api-key.dto';
+import { ErrorCode } from '../common/errors/error-code';
+import { Fails } from '../openapi/failures';
 
 const MANAGE_RULE =
   'The caller must hold every permission the target key holds (the rule for granting), ' +
@@ -36,6 +34,7 @@ export class ApiKeysController {
   @RequirePermission('createApiKey')
   @ApiOperation({ summary: 'Create an API key (the secret is in this response only)' })
   @ApiCreatedResponse({ type: CreatedApiKeyResponseDto })
+  @Fails(ErrorCode.PERMISSION_ESCALATION)
   createApiKey(
     @Ctx() ctx: RequestContext,
     @Body() dto: CreateApiKeyDto,
@@ -58,7 +57,7 @@ export class ApiKeysController {
   @RequirePermission('getApiKey')
   @ApiOperation({ summary: 'Read an API key' })
   @ApiOkResponse({ type: ApiKeyResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'API_KEY_NOT_FOUND' })
+  @Fails(ErrorCode.API_KEY_NOT_FOUND)
   getApiKey(
     @Ctx() ctx: RequestContext,
     @Param() params: ApiKeyIdParams,
@@ -74,9 +73,7 @@ export class ApiKeysController {
     description: MANAGE_RULE + ' An ARCHIVED key keeps its status, permissions and expiry.',
   })
   @ApiOkResponse({ type: ApiKeyResponseDto })
-  @ApiForbiddenResponse({ type: ProblemDto, description: 'PERMISSION_ESCALATION' })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'API_KEY_NOT_FOUND' })
-  @ApiConflictResponse({ type: ProblemDto, description: 'API_KEY_ARCHIVED' })
+  @Fails(ErrorCode.API_KEY_NOT_FOUND, ErrorCode.API_KEY_ARCHIVED, ErrorCode.PERMISSION_ESCALATION)
   updateApiKey(
     @Ctx() ctx: RequestContext,
     @Param() params: ApiKeyIdParams,
@@ -90,8 +87,7 @@ export class ApiKeysController {
   @RequirePermission('deleteApiKey')
   @ApiOperation({ summary: 'Delete an API key', description: MANAGE_RULE })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiForbiddenResponse({ type: ProblemDto, description: 'PERMISSION_ESCALATION' })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'API_KEY_NOT_FOUND' })
+  @Fails(ErrorCode.API_KEY_NOT_FOUND, ErrorCode.PERMISSION_ESCALATION)
   deleteApiKey(@Ctx() ctx: RequestContext, @Param() params: ApiKeyIdParams): Promise<void> {
     return this.apiKeys.delete(ctx, params.apiKeyId);
   }

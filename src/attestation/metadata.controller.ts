@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '../auth/permission.decorator';
-import { ProblemDto } from '../openapi/problem.dto';
 import {
   LoadMetadataBlobDto,
   LoadMetadataStatementsDto,
@@ -9,6 +8,8 @@ import {
   MetadataStatusDto,
 } from './dto/metadata.dto';
 import { MetadataService } from './metadata.service';
+import { ErrorCode } from '../common/errors/error-code';
+import { Fails } from '../openapi/failures';
 
 /** Authenticator metadata is global (one copy for all tenants): platform keys only. */
 @ApiTags('Authenticator metadata')
@@ -35,7 +36,7 @@ export class MetadataController {
       "loaded BLOB's. It replaces the previous BLOB's entries.",
   })
   @ApiOkResponse({ type: MetadataLoadedDto })
-  @ApiBadRequestResponse({ type: ProblemDto, description: 'METADATA_INVALID, VALIDATION_FAILED' })
+  @Fails(ErrorCode.METADATA_INVALID)
   loadBlob(@Body() dto: LoadMetadataBlobDto): Promise<MetadataLoadedDto> {
     return this.metadata.loadBlob(dto.blob);
   }
@@ -50,7 +51,6 @@ export class MetadataController {
       'for the same AAGUID. The operator vouches for them: they are not signed.',
   })
   @ApiOkResponse({ type: MetadataLoadedDto })
-  @ApiBadRequestResponse({ type: ProblemDto, description: 'VALIDATION_FAILED' })
   loadStatements(@Body() dto: LoadMetadataStatementsDto): Promise<MetadataLoadedDto> {
     return this.metadata.loadStatements(dto.statements);
   }

@@ -1,15 +1,8 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiExtension,
-  ApiForbiddenResponse,
-  ApiHeader,
-  ApiSecurity,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension, ApiHeader, ApiSecurity } from '@nestjs/swagger';
+import { ErrorCode } from '../common/errors/error-code';
+import { Fails } from '../openapi/failures';
 import { API_KEY_SCHEME, BEARER_SCHEME } from '../openapi/openapi';
-import { ProblemDto } from '../openapi/problem.dto';
 import { Operation } from './operations';
 import { formatPermission } from './permissions';
 
@@ -45,8 +38,11 @@ export function RequirePermission(
     ApiSecurity(API_KEY_SCHEME),
     ApiBearerAuth(BEARER_SCHEME),
     ApiExtension('x-permission', permission),
-    ApiUnauthorizedResponse({ type: ProblemDto, description: 'UNAUTHENTICATED' }),
-    ApiForbiddenResponse({ type: ProblemDto, description: 'PERMISSION_DENIED' }),
+    Fails(ErrorCode.UNAUTHENTICATED, ErrorCode.PERMISSION_DENIED),
+    // the target tenant: a malformed X-Tenant-Id or path, no such tenant, a suspended one
+    ...(scope === 'tenant'
+      ? [Fails(ErrorCode.VALIDATION_FAILED, ErrorCode.TENANT_NOT_FOUND, ErrorCode.TENANT_SUSPENDED)]
+      : []),
     ...(scope === 'tenant' && !options.tenantInPath
       ? [
           ApiHeader({
@@ -66,7 +62,7 @@ export function RequireApiKey(): MethodDecorator {
     ApiSecurity(API_KEY_SCHEME),
     ApiExtension('x-permission', 'any active API key (X-Api-Key only)'),
     ApiExtension('x-api-key-only', true),
-    ApiUnauthorizedResponse({ type: ProblemDto, description: 'UNAUTHENTICATED' }),
+    Fails(ErrorCode.UNAUTHENTICATED),
   );
 }
 
@@ -78,10 +74,7 @@ export function RateLimited(): MethodDecorator {
   return applyDecorators(
     SetMetadata(RATE_LIMITED, true),
     ApiExtension('x-rate-limited', true),
-    ApiTooManyRequestsResponse({
-      type: ProblemDto,
-      description: 'RATE_LIMITED (Retry-After, RateLimit-* headers)',
-    }),
+    Fails(ErrorCode.RATE_LIMITED),
   );
 }
 

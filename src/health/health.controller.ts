@@ -1,12 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import {
-  ApiOkResponse,
-  ApiOperation,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/public.decorator';
-import { ProblemDto } from '../openapi/problem.dto';
 import { LiveResponseDto, ReadyResponseDto } from './health.dto';
 import { HealthService } from './health.service';
 
@@ -26,7 +20,6 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: the database answers' })
   @ApiOkResponse({ type: ReadyResponseDto })
-  @ApiServiceUnavailableResponse({ type: ProblemDto, description: 'DATABASE_UNAVAILABLE' })
   ready(): Promise<ReadyResponseDto> {
     return this.health.ready();
   }

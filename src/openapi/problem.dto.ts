@@ -21,7 +21,7 @@ export class ProblemDto {
   @ApiProperty({ example: 'Validation failed' })
   title!: string;
 
-  @ApiProperty({ example: 400 })
+  @ApiProperty({ type: 'integer', example: 400 })
   status!: number;
 
   @ApiProperty({ example: 'limits.maxStores: maxStores must not be less than 1' })

@@ -1,16 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { RequirePermission } from '../auth/permission.decorator';
 import { Ctx, RequestContext } from '../auth/request-context';
-import { ProblemDto } from '../openapi/problem.dto';
 import { RelyingPartyParams } from '../relying-parties/dto/relying-party.dto';
 import { AuthenticationPolicyParams } from './dto/policy-common.dto';
 import { PolicyListQueryDto } from './dto/registration-policy.dto';
@@ -21,8 +18,8 @@ import {
   UpdateAuthenticationPolicyDto,
 } from './dto/authentication-policy.dto';
 import { AuthenticationPoliciesService } from './policies.service';
-
-const NOT_FOUND = 'STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, AUTHENTICATION_POLICY_NOT_FOUND';
+import { ErrorCode } from '../common/errors/error-code';
+import { Fails } from '../openapi/failures';
 
 @ApiTags('Authentication policies')
 @Controller('identity-store/stores/:storeName/passkeys/relyingParties/:rpId/authenticationPolicies')
@@ -33,7 +30,11 @@ export class AuthenticationPoliciesController {
   @RequirePermission('createAuthenticationPolicy')
   @ApiOperation({ summary: 'Create a authentication policy for a relying party' })
   @ApiCreatedResponse({ type: AuthenticationPolicyResponseDto })
-  @ApiConflictResponse({ type: ProblemDto, description: 'POLICY_ALREADY_EXISTS' })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    ErrorCode.POLICY_ALREADY_EXISTS,
+  )
   createAuthenticationPolicy(
     @Ctx() ctx: RequestContext,
     @Param() p: RelyingPartyParams,
@@ -46,6 +47,7 @@ export class AuthenticationPoliciesController {
   @RequirePermission('listAuthenticationPolicies')
   @ApiOperation({ summary: 'List authentication policies (sort by name, createdAt)' })
   @ApiOkResponse({ type: AuthenticationPolicyPageDto })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.RELYING_PARTY_NOT_FOUND)
   listAuthenticationPolicies(
     @Ctx() ctx: RequestContext,
     @Param() p: RelyingPartyParams,
@@ -58,7 +60,11 @@ export class AuthenticationPoliciesController {
   @RequirePermission('getAuthenticationPolicy')
   @ApiOperation({ summary: 'Read a authentication policy' })
   @ApiOkResponse({ type: AuthenticationPolicyResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND,
+  )
   getAuthenticationPolicy(
     @Ctx() ctx: RequestContext,
     @Param() p: AuthenticationPolicyParams,
@@ -71,7 +77,11 @@ export class AuthenticationPoliciesController {
   @RequirePermission('updateAuthenticationPolicy')
   @ApiOperation({ summary: 'Update a authentication policy' })
   @ApiOkResponse({ type: AuthenticationPolicyResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND,
+  )
   updateAuthenticationPolicy(
     @Ctx() ctx: RequestContext,
     @Param() p: AuthenticationPolicyParams,
@@ -85,7 +95,11 @@ export class AuthenticationPoliciesController {
   @RequirePermission('deleteAuthenticationPolicy')
   @ApiOperation({ summary: 'Delete a authentication policy' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND,
+  )
   deleteAuthenticationPolicy(
     @Ctx() ctx: RequestContext,
     @Param() p: AuthenticationPolicyParams,

@@ -1,16 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { RequirePermission } from '../auth/permission.decorator';
 import { Ctx, RequestContext } from '../auth/request-context';
-import { ProblemDto } from '../openapi/problem.dto';
 import { RelyingPartyParams } from '../relying-parties/dto/relying-party.dto';
 import { RegistrationPolicyParams } from './dto/policy-common.dto';
 import {
@@ -21,8 +18,8 @@ import {
   UpdateRegistrationPolicyDto,
 } from './dto/registration-policy.dto';
 import { RegistrationPoliciesService } from './policies.service';
-
-const NOT_FOUND = 'STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, REGISTRATION_POLICY_NOT_FOUND';
+import { ErrorCode } from '../common/errors/error-code';
+import { Fails } from '../openapi/failures';
 
 @ApiTags('Registration policies')
 @Controller('identity-store/stores/:storeName/passkeys/relyingParties/:rpId/registrationPolicies')
@@ -33,7 +30,11 @@ export class RegistrationPoliciesController {
   @RequirePermission('createRegistrationPolicy')
   @ApiOperation({ summary: 'Create a registration policy for a relying party' })
   @ApiCreatedResponse({ type: RegistrationPolicyResponseDto })
-  @ApiConflictResponse({ type: ProblemDto, description: 'POLICY_ALREADY_EXISTS' })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    ErrorCode.POLICY_ALREADY_EXISTS,
+  )
   createRegistrationPolicy(
     @Ctx() ctx: RequestContext,
     @Param() p: RelyingPartyParams,
@@ -46,6 +47,7 @@ export class RegistrationPoliciesController {
   @RequirePermission('listRegistrationPolicies')
   @ApiOperation({ summary: 'List registration policies (sort by name, createdAt)' })
   @ApiOkResponse({ type: RegistrationPolicyPageDto })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.RELYING_PARTY_NOT_FOUND)
   listRegistrationPolicies(
     @Ctx() ctx: RequestContext,
     @Param() p: RelyingPartyParams,
@@ -58,7 +60,11 @@ export class RegistrationPoliciesController {
   @RequirePermission('getRegistrationPolicy')
   @ApiOperation({ summary: 'Read a registration policy' })
   @ApiOkResponse({ type: RegistrationPolicyResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    ErrorCode.REGISTRATION_POLICY_NOT_FOUND,
+  )
   getRegistrationPolicy(
     @Ctx() ctx: RequestContext,
     @Param() p: RegistrationPolicyParams,
@@ -71,7 +77,11 @@ export class RegistrationPoliciesController {
   @RequirePermission('updateRegistrationPolicy')
   @ApiOperation({ summary: 'Update a registration policy' })
   @ApiOkResponse({ type: RegistrationPolicyResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    ErrorCode.REGISTRATION_POLICY_NOT_FOUND,
+  )
   updateRegistrationPolicy(
     @Ctx() ctx: RequestContext,
     @Param() p: RegistrationPolicyParams,
@@ -85,7 +95,11 @@ export class RegistrationPoliciesController {
   @RequirePermission('deleteRegistrationPolicy')
   @ApiOperation({ summary: 'Delete a registration policy' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    ErrorCode.REGISTRATION_POLICY_NOT_FOUND,
+  )
   deleteRegistrationPolicy(
     @Ctx() ctx: RequestContext,
     @Param() p: RegistrationPolicyParams,

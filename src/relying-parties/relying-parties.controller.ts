@@ -1,16 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { RequirePermission } from '../auth/permission.decorator';
 import { Ctx, RequestContext } from '../auth/request-context';
-import { ProblemDto } from '../openapi/problem.dto';
 import { StoreParams } from '../stores/dto/store.dto';
 import {
   CreateRelyingPartyDto,
@@ -21,6 +18,8 @@ import {
   UpdateRelyingPartyDto,
 } from './dto/relying-party.dto';
 import { RelyingPartiesService } from './relying-parties.service';
+import { ErrorCode } from '../common/errors/error-code';
+import { Fails } from '../openapi/failures';
 
 @ApiTags('Relying parties')
 @Controller('identity-store/stores/:storeName/passkeys/relyingParties')
@@ -31,8 +30,7 @@ export class RelyingPartiesController {
   @RequirePermission('createRelyingParty')
   @ApiOperation({ summary: 'Create a relying party (passkey configuration) in a store' })
   @ApiCreatedResponse({ type: RelyingPartyResponseDto })
-  @ApiConflictResponse({ type: ProblemDto, description: 'RELYING_PARTY_ALREADY_EXISTS' })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.RELYING_PARTY_ALREADY_EXISTS)
   createRelyingParty(
     @Ctx() ctx: RequestContext,
     @Param() p: StoreParams,
@@ -45,6 +43,7 @@ export class RelyingPartiesController {
   @RequirePermission('listRelyingParties')
   @ApiOperation({ summary: 'List the relying parties of a store (sort by rpId, createdAt)' })
   @ApiOkResponse({ type: RelyingPartyPageDto })
+  @Fails(ErrorCode.STORE_NOT_FOUND)
   listRelyingParties(
     @Ctx() ctx: RequestContext,
     @Param() p: StoreParams,
@@ -57,10 +56,7 @@ export class RelyingPartiesController {
   @RequirePermission('getRelyingParty')
   @ApiOperation({ summary: 'Read a relying party' })
   @ApiOkResponse({ type: RelyingPartyResponseDto })
-  @ApiNotFoundResponse({
-    type: ProblemDto,
-    description: 'STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND',
-  })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.RELYING_PARTY_NOT_FOUND)
   getRelyingParty(
     @Ctx() ctx: RequestContext,
     @Param() p: RelyingPartyParams,
@@ -73,10 +69,7 @@ export class RelyingPartiesController {
   @RequirePermission('updateRelyingParty')
   @ApiOperation({ summary: 'Update a relying party: name, origins (the rpId is fixed)' })
   @ApiOkResponse({ type: RelyingPartyResponseDto })
-  @ApiNotFoundResponse({
-    type: ProblemDto,
-    description: 'STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND',
-  })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.RELYING_PARTY_NOT_FOUND)
   updateRelyingParty(
     @Ctx() ctx: RequestContext,
     @Param() p: RelyingPartyParams,
@@ -90,10 +83,7 @@ export class RelyingPartiesController {
   @RequirePermission('deleteRelyingParty')
   @ApiOperation({ summary: 'Delete a relying party with its policies and passkeys' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({
-    type: ProblemDto,
-    description: 'STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND',
-  })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.RELYING_PARTY_NOT_FOUND)
   deleteRelyingParty(@Ctx() ctx: RequestContext, @Param() p: RelyingPartyParams): Promise<void> {
     return this.rps.delete(ctx, p.storeName, p.rpId);
   }

@@ -1,9 +1,8 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '../auth/permission.decorator';
 import { Public } from '../auth/public.decorator';
 import { Ctx, RequestContext } from '../auth/request-context';
-import { ProblemDto } from '../openapi/problem.dto';
 import {
   JwksDto,
   JwksParams,
@@ -12,6 +11,8 @@ import {
   SigningKeyListDto,
 } from './signing.dto';
 import { TenantKeysService } from './tenant-keys.service';
+import { ErrorCode } from '../common/errors/error-code';
+import { Fails } from '../openapi/failures';
 
 /** Shorter than any overlap (MIN_SIGNING_KEY_OVERLAP_SECONDS): a cached JWKS sees a new key in time. */
 export const JWKS_MAX_AGE_SECONDS = 300;
@@ -51,7 +52,7 @@ export class SigningController {
     summary: "The tenant's public keys (JWKS) that verify its result tokens; public and cacheable",
   })
   @ApiOkResponse({ type: JwksDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'TENANT_NOT_FOUND' })
+  @Fails(ErrorCode.TENANT_NOT_FOUND)
   getTenantJwks(@Param() p: JwksParams): Promise<JwksDto> {
     return this.keys.jwks(p.tenantId);
   }

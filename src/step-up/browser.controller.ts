@@ -11,6 +11,16 @@ import {
   TransactionParams,
 } from './dto/step-up.dto';
 import { StepUpService } from './step-up.service';
+import { ErrorCode } from '../common/errors/error-code';
+import { Fails } from '../openapi/failures';
+import {
+  AUTHENTICATION_START,
+  AUTHENTICATION_START_FOR_USER,
+  AUTHENTICATION_VERIFICATION,
+  REGISTRATION_START,
+  REGISTRATION_VERIFICATION,
+  SESSION_CLAIM,
+} from '../passkeys/ceremony-failures';
 
 class BrowserFinishDto {
   @ApiProperty({
@@ -38,6 +48,25 @@ export class BrowserController {
   @HttpCode(200)
   @ApiOperation({ summary: "Start a transaction's ceremony: options for navigator.credentials" })
   @ApiOkResponse({ type: BrowserStartDto })
+  @Fails(
+    ErrorCode.RATE_LIMITED,
+    ErrorCode.TRANSACTION_NOT_FOUND,
+    ErrorCode.TRANSACTION_EXPIRED,
+    ErrorCode.TRANSACTION_ALREADY_COMPLETED,
+    ErrorCode.TENANT_NOT_FOUND,
+    ErrorCode.TENANT_SUSPENDED,
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    ErrorCode.REGISTRATION_POLICY_NOT_FOUND,
+    ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND,
+    ErrorCode.USER_NOT_FOUND,
+    ErrorCode.NO_PASSKEYS,
+    ErrorCode.EXT_ID_NOT_UNIQUE,
+    ErrorCode.USER_ALREADY_EXISTS,
+    ErrorCode.MAX_USERS_EXCEEDED,
+    ...REGISTRATION_START,
+    ...AUTHENTICATION_START_FOR_USER,
+  )
   startTransaction(
     @Param() p: TransactionParams,
     @Req() request: FastifyRequest,
@@ -51,6 +80,18 @@ export class BrowserController {
     summary: "Finish a transaction's ceremony with the credential: a single-use nonce",
   })
   @ApiOkResponse({ type: NonceDto })
+  @Fails(
+    ErrorCode.RATE_LIMITED,
+    ErrorCode.TRANSACTION_NOT_FOUND,
+    ErrorCode.TRANSACTION_EXPIRED,
+    ErrorCode.TRANSACTION_ALREADY_COMPLETED,
+    ErrorCode.TRANSACTION_NOT_STARTED,
+    ErrorCode.TENANT_NOT_FOUND,
+    ErrorCode.TENANT_SUSPENDED,
+    ...SESSION_CLAIM,
+    ...REGISTRATION_VERIFICATION,
+    ...AUTHENTICATION_VERIFICATION,
+  )
   async finishTransaction(
     @Param() p: TransactionParams,
     @Body() body: BrowserFinishDto,
@@ -66,6 +107,13 @@ export class BrowserController {
       'Start a username-less authentication (autofill / conditional UI) without a transaction',
   })
   @ApiOkResponse({ type: BrowserStartDto })
+  @Fails(
+    ErrorCode.RATE_LIMITED,
+    ErrorCode.TENANT_NOT_FOUND,
+    ErrorCode.TENANT_SUSPENDED,
+    ...AUTHENTICATION_START,
+    ErrorCode.DISCOVERABLE_NOT_ALLOWED,
+  )
   startUsernameless(
     @Param() p: BrowserUsernamelessParams,
     @Req() request: FastifyRequest,

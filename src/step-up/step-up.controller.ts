@@ -1,15 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '../auth/permission.decorator';
 import { Ctx, RequestContext } from '../auth/request-context';
-import { ProblemDto } from '../openapi/problem.dto';
 import { RelyingPartyParams } from '../relying-parties/dto/relying-party.dto';
 import { StoreParams } from '../stores/dto/store.dto';
 import {
@@ -20,6 +12,8 @@ import {
   VerifyNonceDto,
 } from './dto/step-up.dto';
 import { StepUpService } from './step-up.service';
+import { ErrorCode } from '../common/errors/error-code';
+import { Fails } from '../openapi/failures';
 
 @ApiTags('Step-up transactions')
 @Controller('identity-store/stores/:storeName/passkeys')
@@ -31,16 +25,17 @@ export class StepUpController {
   @ApiOperation({
     summary:
       'Mint a register transaction for the browser client: signs up a new user, or (allowExistingUser) adds a passkey to a user your backend has signed in',
+    description: 'USER_ALREADY_EXISTS: the externalId exists and allowExistingUser is not true.',
   })
   @ApiCreatedResponse({ type: TransactionDto })
-  @ApiNotFoundResponse({
-    type: ProblemDto,
-    description: 'STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, REGISTRATION_POLICY_NOT_FOUND',
-  })
-  @ApiConflictResponse({
-    type: ProblemDto,
-    description: 'USER_ALREADY_EXISTS (the externalId exists and allowExistingUser is not true)',
-  })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    ErrorCode.REGISTRATION_POLICY_NOT_FOUND,
+    ErrorCode.USER_ALREADY_EXISTS,
+    ErrorCode.EXT_ID_NOT_UNIQUE,
+    ErrorCode.EXTERNAL_CHALLENGE_NOT_ALLOWED,
+  )
   createRegisterTransaction(
     @Ctx() ctx: RequestContext,
     @Param() p: RelyingPartyParams,
@@ -53,11 +48,12 @@ export class StepUpController {
   @RequirePermission('createAuthenticateTransaction')
   @ApiOperation({ summary: 'Mint an authenticate (step-up) transaction for the browser client' })
   @ApiCreatedResponse({ type: TransactionDto })
-  @ApiNotFoundResponse({
-    type: ProblemDto,
-    description:
-      'STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, AUTHENTICATION_POLICY_NOT_FOUND, USER_NOT_FOUND',
-  })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND,
+    ErrorCode.USER_NOT_FOUND,
+  )
   createAuthenticateTransaction(
     @Ctx() ctx: RequestContext,
     @Param() p: RelyingPartyParams,
@@ -69,12 +65,17 @@ export class StepUpController {
   @Post('nonces/verify')
   @HttpCode(200)
   @RequirePermission('verifyNonce')
-  @ApiOperation({ summary: 'Redeem a nonce (once): who proved presence, with which passkey' })
-  @ApiOkResponse({ type: VerifiedNonceDto })
-  @ApiNotFoundResponse({
-    type: ProblemDto,
-    description: 'NONCE_NOT_FOUND (also for another store or tenant)',
+  @ApiOperation({
+    summary: 'Redeem a nonce (once): who proved presence, with which passkey',
+    description: 'NONCE_NOT_FOUND also answers a nonce of another store or tenant.',
   })
+  @ApiOkResponse({ type: VerifiedNonceDto })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.NONCE_NOT_FOUND,
+    ErrorCode.NONCE_ALREADY_USED,
+    ErrorCode.NONCE_EXPIRED,
+  )
   verifyNonce(
     @Ctx() ctx: RequestContext,
     @Param() p: StoreParams,

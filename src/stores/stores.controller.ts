@@ -1,16 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { RequirePermission } from '../auth/permission.decorator';
 import { Ctx, RequestContext } from '../auth/request-context';
-import { ProblemDto } from '../openapi/problem.dto';
 import {
   CreateStoreDto,
   StoreListQueryDto,
@@ -20,6 +17,8 @@ import {
   UpdateStoreDto,
 } from './dto/store.dto';
 import { StoresService } from './stores.service';
+import { ErrorCode } from '../common/errors/error-code';
+import { Fails } from '../openapi/failures';
 
 @ApiTags('Stores')
 @Controller('identity-store/stores')
@@ -30,10 +29,7 @@ export class StoresController {
   @RequirePermission('createStore')
   @ApiOperation({ summary: 'Create an identity store' })
   @ApiCreatedResponse({ type: StoreResponseDto })
-  @ApiConflictResponse({
-    type: ProblemDto,
-    description: 'STORE_ALREADY_EXISTS, MAX_STORES_EXCEEDED',
-  })
+  @Fails(ErrorCode.STORE_ALREADY_EXISTS, ErrorCode.MAX_STORES_EXCEEDED)
   createStore(@Ctx() ctx: RequestContext, @Body() dto: CreateStoreDto): Promise<StoreResponseDto> {
     return this.stores.create(ctx, dto);
   }
@@ -50,7 +46,7 @@ export class StoresController {
   @RequirePermission('getStore')
   @ApiOperation({ summary: 'Read an identity store' })
   @ApiOkResponse({ type: StoreResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND)
   getStore(@Ctx() ctx: RequestContext, @Param() params: StoreParams): Promise<StoreResponseDto> {
     return this.stores.get(ctx, params.storeName);
   }
@@ -60,7 +56,7 @@ export class StoresController {
   @RequirePermission('updateStore')
   @ApiOperation({ summary: 'Update an identity store' })
   @ApiOkResponse({ type: StoreResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.STORE_ALREADY_EXISTS)
   updateStore(
     @Ctx() ctx: RequestContext,
     @Param() params: StoreParams,
@@ -76,7 +72,7 @@ export class StoresController {
     summary: 'Delete an identity store with its users, passkeys and relying parties',
   })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND)
   deleteStore(@Ctx() ctx: RequestContext, @Param() params: StoreParams): Promise<void> {
     return this.stores.delete(ctx, params.storeName);
   }

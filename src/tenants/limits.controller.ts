@@ -6,8 +6,9 @@ import { TenantLimitsDto } from './dto/tenant.dto';
 import { TenantsService } from './tenants.service';
 
 export class TenantUsageDto {
-  @ApiProperty({ example: 2 }) stores!: number;
-  @ApiProperty({ example: 1234, description: 'Users across all stores' }) users!: number;
+  @ApiProperty({ type: 'integer', example: 2 }) stores!: number;
+  @ApiProperty({ type: 'integer', example: 1234, description: 'Users across all stores' })
+  users!: number;
 }
 
 export class LimitsResponseDto {

@@ -1,8 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiCreatedResponse,
   ApiOperation,
@@ -10,7 +8,6 @@ import {
 } from '@nestjs/swagger';
 import { RequirePermission } from '../auth/permission.decorator';
 import { Ctx, RequestContext } from '../auth/request-context';
-import { ProblemDto } from '../openapi/problem.dto';
 import {
   CreateTenantDto,
   TenantIdParams,
@@ -20,6 +17,8 @@ import {
   UpdateTenantDto,
 } from './dto/tenant.dto';
 import { TenantsService } from './tenants.service';
+import { ErrorCode } from '../common/errors/error-code';
+import { Fails } from '../openapi/failures';
 
 @ApiTags('Tenants')
 @Controller('identity-store/tenants')
@@ -30,7 +29,7 @@ export class TenantsController {
   @RequirePermission('createTenant', { scope: 'platform' })
   @ApiOperation({ summary: 'Create a tenant' })
   @ApiCreatedResponse({ type: TenantResponseDto })
-  @ApiConflictResponse({ type: ProblemDto, description: 'TENANT_ALREADY_EXISTS' })
+  @Fails(ErrorCode.TENANT_ALREADY_EXISTS)
   createTenant(
     @Ctx() ctx: RequestContext,
     @Body() dto: CreateTenantDto,
@@ -50,7 +49,7 @@ export class TenantsController {
   @RequirePermission('getTenant', { tenantInPath: true })
   @ApiOperation({ summary: 'Read a tenant' })
   @ApiOkResponse({ type: TenantResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'TENANT_NOT_FOUND' })
+  @Fails(ErrorCode.TENANT_NOT_FOUND)
   getTenant(@Param() params: TenantIdParams): Promise<TenantResponseDto> {
     return this.tenants.get(params.tenantId);
   }
@@ -60,7 +59,7 @@ export class TenantsController {
   @RequirePermission('updateTenant', { scope: 'platform' })
   @ApiOperation({ summary: 'Update a tenant: name, status, limits' })
   @ApiOkResponse({ type: TenantResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'TENANT_NOT_FOUND' })
+  @Fails(ErrorCode.TENANT_NOT_FOUND)
   updateTenant(
     @Ctx() ctx: RequestContext,
     @Param() params: TenantIdParams,
@@ -74,7 +73,7 @@ export class TenantsController {
   @RequirePermission('deleteTenant', { scope: 'platform' })
   @ApiOperation({ summary: 'Delete a tenant and everything in it' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'TENANT_NOT_FOUND' })
+  @Fails(ErrorCode.TENANT_NOT_FOUND)
   deleteTenant(@Ctx() ctx: RequestContext, @Param() params: TenantIdParams): Promise<void> {
     return this.tenants.delete(ctx, params.tenantId);
   }

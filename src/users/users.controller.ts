@@ -2,17 +2,14 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import {
   ApiExtraModels,
   getSchemaPath,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { RequirePermission } from '../auth/permission.decorator';
 import { Ctx, RequestContext } from '../auth/request-context';
-import { ProblemDto } from '../openapi/problem.dto';
 import { StoreParams } from '../stores/dto/store.dto';
 import {
   CreateUserDto,
@@ -26,6 +23,8 @@ import {
   UserWithSignalsDto,
 } from './dto/user.dto';
 import { UsersService } from './users.service';
+import { ErrorCode } from '../common/errors/error-code';
+import { Fails } from '../openapi/failures';
 
 @ApiTags('Users')
 @Controller('identity-store/stores/:storeName/users')
@@ -36,8 +35,7 @@ export class UsersController {
   @RequirePermission('createUser')
   @ApiOperation({ summary: 'Create a user' })
   @ApiCreatedResponse({ type: UserResponseDto })
-  @ApiConflictResponse({ type: ProblemDto, description: 'EXT_ID_NOT_UNIQUE, MAX_USERS_EXCEEDED' })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.EXT_ID_NOT_UNIQUE, ErrorCode.MAX_USERS_EXCEEDED)
   createUser(
     @Ctx() ctx: RequestContext,
     @Param() p: StoreParams,
@@ -59,6 +57,7 @@ export class UsersController {
       oneOf: [{ $ref: getSchemaPath(UserPageDto) }, { $ref: getSchemaPath(UserCursorPageDto) }],
     },
   })
+  @Fails(ErrorCode.STORE_NOT_FOUND)
   listUsers(
     @Ctx() ctx: RequestContext,
     @Param() p: StoreParams,
@@ -71,7 +70,7 @@ export class UsersController {
   @RequirePermission('getUser')
   @ApiOperation({ summary: 'Read a user by id' })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   getUser(@Ctx() ctx: RequestContext, @Param() p: UserIdParams): Promise<UserResponseDto> {
     return this.users.get(ctx, p.storeName, { id: p.userId });
   }
@@ -83,7 +82,7 @@ export class UsersController {
     summary: 'Update a user by id (setting ACTIVE unlocks and clears the failure counters)',
   })
   @ApiOkResponse({ type: UserWithSignalsDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.EXT_ID_NOT_UNIQUE)
   updateUser(
     @Ctx() ctx: RequestContext,
     @Param() p: UserIdParams,
@@ -97,7 +96,7 @@ export class UsersController {
   @RequirePermission('deleteUser')
   @ApiOperation({ summary: 'Delete a user by id, with its passkeys and open sessions' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   deleteUser(@Ctx() ctx: RequestContext, @Param() p: UserIdParams): Promise<void> {
     return this.users.delete(ctx, p.storeName, { id: p.userId });
   }
@@ -106,7 +105,7 @@ export class UsersController {
   @RequirePermission('getUser')
   @ApiOperation({ summary: 'Read a user by external id' })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   getUserByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: UserExtIdParams,
@@ -119,7 +118,7 @@ export class UsersController {
   @RequirePermission('updateUser')
   @ApiOperation({ summary: 'Update a user by external id' })
   @ApiOkResponse({ type: UserWithSignalsDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.EXT_ID_NOT_UNIQUE)
   updateUserByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: UserExtIdParams,
@@ -133,7 +132,7 @@ export class UsersController {
   @RequirePermission('deleteUser')
   @ApiOperation({ summary: 'Delete a user by external id' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'STORE_NOT_FOUND, USER_NOT_FOUND' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   deleteUserByExtId(@Ctx() ctx: RequestContext, @Param() p: UserExtIdParams): Promise<void> {
     return this.users.delete(ctx, p.storeName, { externalId: p.userExtId });
   }

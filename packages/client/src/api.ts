@@ -983,7 +983,9 @@ export interface paths {
         put?: never;
         /**
          * Mint a register transaction for the browser client: signs up a new user, or (allowExistingUser) adds a passkey to a user your backend has signed in
-         * @description **Permission**: `TNT#{tenant}#IdentityStore:createRegisterTransaction`
+         * @description USER_ALREADY_EXISTS: the externalId exists and allowExistingUser is not true.
+         *
+         *     **Permission**: `TNT#{tenant}#IdentityStore:createRegisterTransaction`
          */
         post: operations["createRegisterTransaction"];
         delete?: never;
@@ -1023,7 +1025,9 @@ export interface paths {
         put?: never;
         /**
          * Redeem a nonce (once): who proved presence, with which passkey
-         * @description **Permission**: `TNT#{tenant}#IdentityStore:verifyNonce`
+         * @description NONCE_NOT_FOUND also answers a nonce of another store or tenant.
+         *
+         *     **Permission**: `TNT#{tenant}#IdentityStore:verifyNonce`
          */
         post: operations["verifyNonce"];
         delete?: never;
@@ -1134,87 +1138,6 @@ export interface components {
              * @enum {string}
              */
             database: "up";
-        };
-        /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_REJECTED" | "UNAUTHENTICATED" | "PERMISSION_DENIED" | "RATE_LIMITED" | "PERMISSION_ESCALATION" | "TENANT_NOT_FOUND" | "TENANT_ALREADY_EXISTS" | "TENANT_SUSPENDED" | "API_KEY_NOT_FOUND" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "MAX_STORES_EXCEEDED" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "MAX_USERS_EXCEEDED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "REGISTRATION_POLICY_NOT_FOUND" | "AUTHENTICATION_POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "USER_LOCKED" | "USER_TEMP_LOCKED" | "USER_DISABLED" | "NO_PASSKEYS" | "DISCOVERABLE_NOT_ALLOWED" | "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SESSION_NOT_FOUND" | "SESSION_EXPIRED" | "SESSION_ALREADY_COMPLETED" | "ORIGIN_NOT_ALLOWED" | "RP_ID_MISMATCH" | "CHALLENGE_MISMATCH" | "CLIENT_DATA_TYPE_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "CREDENTIAL_NOT_ALLOWED" | "PASSKEY_NOT_ACTIVE" | "ALGORITHM_NOT_ALLOWED" | "AAGUID_NOT_ALLOWED" | "VERIFICATION_FAILED" | "CREDENTIAL_ALREADY_REGISTERED" | "MAX_PASSKEYS_EXCEEDED" | "PASSKEY_NOT_FOUND" | "TRANSACTION_NOT_FOUND" | "TRANSACTION_EXPIRED" | "TRANSACTION_ALREADY_COMPLETED" | "TRANSACTION_NOT_STARTED" | "NONCE_NOT_FOUND" | "NONCE_EXPIRED" | "NONCE_ALREADY_USED" | "DATABASE_UNAVAILABLE" | "INTERNAL_ERROR" | "BACKUP_ELIGIBILITY_CHANGED" | "API_KEY_ARCHIVED" | "PASSKEY_REVOKED" | "USER_ALREADY_EXISTS" | "PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "AUTHENTICATOR_COMPROMISED" | "METADATA_INVALID" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SHUTTING_DOWN" | "TRANSIENT_CONFLICT";
-        FieldErrorDto: {
-            /** @example limits.maxStores */
-            field: string;
-            /**
-             * @example body
-             * @enum {string}
-             */
-            in?: "body" | "query" | "path" | "header";
-            /** @example maxStores must not be less than 1 */
-            message: string;
-        };
-        UnknownCredentialOptionsDto: {
-            /** @example shop.example.com */
-            rpId: string;
-            /**
-             * @description base64url
-             * @example Zm9vYmFyYmF6cXV4
-             */
-            credentialId: string;
-        };
-        AllAcceptedCredentialsOptionsDto: {
-            /** @example shop.example.com */
-            rpId: string;
-            /**
-             * @description The user's WebAuthn user handle at the relying party (user.id of the registration options), base64url; not the store's user id
-             * @example q7V9pS3u0g2cS3J0b2x4Yk1mQ2k1Y2hZQ0x4d2JQeE0
-             */
-            userId: string;
-            /**
-             * @description base64url ids of the user's ACTIVE and SUSPENDED passkeys at the relying party (REVOKED ones are left out); empty when none is left
-             * @example [
-             *       "Zm9vYmFyYmF6cXV4"
-             *     ]
-             */
-            allAcceptedCredentialIds: string[];
-        };
-        CurrentUserDetailsOptionsDto: {
-            /** @example shop.example.com */
-            rpId: string;
-            /** @description The WebAuthn user handle, base64url */
-            userId: string;
-            /** @description The user's userName (user.name at registration) */
-            name: string;
-            /** @description The user's displayName */
-            displayName: string;
-        };
-        /**
-         * @description The static method of PublicKeyCredential to call
-         * @enum {string}
-         */
-        SignalMethod: "signalUnknownCredential" | "signalAllAcceptedCredentials" | "signalCurrentUserDetails";
-        SignalDto: {
-            /**
-             * @description The static method of PublicKeyCredential to call
-             * @example signalAllAcceptedCredentials
-             */
-            method: components["schemas"]["SignalMethod"];
-            /** @description Its argument, exactly as the method takes it: UnknownCredentialOptions, AllAcceptedCredentialsOptions or CurrentUserDetailsOptions (W3C WebAuthn L3) */
-            options: components["schemas"]["UnknownCredentialOptionsDto"] | components["schemas"]["AllAcceptedCredentialsOptionsDto"] | components["schemas"]["CurrentUserDetailsOptionsDto"];
-        };
-        ProblemDto: {
-            /** @example urn:identity-store:problem:validation-failed */
-            type: string;
-            /** @example Validation failed */
-            title: string;
-            /** @example 400 */
-            status: number;
-            /** @example limits.maxStores: maxStores must not be less than 1 */
-            detail: string;
-            /** @example VALIDATION_FAILED */
-            code: components["schemas"]["ErrorCode"];
-            /** @example /api/identity-store/tenants */
-            instance?: string;
-            /** @example 5f0c6f1e-2f0a-4a8e-9d7e-1c2b3a4d5e6f */
-            requestId?: string;
-            errors?: components["schemas"]["FieldErrorDto"][];
-            /** @description Only on CREDENTIAL_NOT_ALLOWED of an authentication completion whose credential id no relying party with this rpId in the tenant knows: a signalUnknownCredential payload for the page to hand to the browser (client.js does it), so the passkey manager drops it */
-            signals?: components["schemas"]["SignalDto"][];
         };
         SigningKeyDto: {
             kid: string;
@@ -1869,6 +1792,55 @@ export interface components {
                 [key: string]: string;
             };
         };
+        UnknownCredentialOptionsDto: {
+            /** @example shop.example.com */
+            rpId: string;
+            /**
+             * @description base64url
+             * @example Zm9vYmFyYmF6cXV4
+             */
+            credentialId: string;
+        };
+        AllAcceptedCredentialsOptionsDto: {
+            /** @example shop.example.com */
+            rpId: string;
+            /**
+             * @description The user's WebAuthn user handle at the relying party (user.id of the registration options), base64url; not the store's user id
+             * @example q7V9pS3u0g2cS3J0b2x4Yk1mQ2k1Y2hZQ0x4d2JQeE0
+             */
+            userId: string;
+            /**
+             * @description base64url ids of the user's ACTIVE and SUSPENDED passkeys at the relying party (REVOKED ones are left out); empty when none is left
+             * @example [
+             *       "Zm9vYmFyYmF6cXV4"
+             *     ]
+             */
+            allAcceptedCredentialIds: string[];
+        };
+        CurrentUserDetailsOptionsDto: {
+            /** @example shop.example.com */
+            rpId: string;
+            /** @description The WebAuthn user handle, base64url */
+            userId: string;
+            /** @description The user's userName (user.name at registration) */
+            name: string;
+            /** @description The user's displayName */
+            displayName: string;
+        };
+        /**
+         * @description The static method of PublicKeyCredential to call
+         * @enum {string}
+         */
+        SignalMethod: "signalUnknownCredential" | "signalAllAcceptedCredentials" | "signalCurrentUserDetails";
+        SignalDto: {
+            /**
+             * @description The static method of PublicKeyCredential to call
+             * @example signalAllAcceptedCredentials
+             */
+            method: components["schemas"]["SignalMethod"];
+            /** @description Its argument, exactly as the method takes it: UnknownCredentialOptions, AllAcceptedCredentialsOptions or CurrentUserDetailsOptions (W3C WebAuthn L3) */
+            options: components["schemas"]["UnknownCredentialOptionsDto"] | components["schemas"]["AllAcceptedCredentialsOptionsDto"] | components["schemas"]["CurrentUserDetailsOptionsDto"];
+        };
         UserWithSignalsDto: {
             /** Format: uuid */
             id: string;
@@ -1975,11 +1947,6 @@ export interface components {
          * @enum {string}
          */
         Hint: "security-key" | "client-device" | "hybrid";
-        /**
-         * @description null or absent: any
-         * @enum {string}
-         */
-        AuthenticatorAttachment: "platform" | "cross-platform";
         /** @enum {string} */
         Requirement: "discouraged" | "preferred" | "required";
         /** @enum {string} */
@@ -2010,8 +1977,9 @@ export interface components {
             /**
              * @description null or absent: any
              * @example platform
+             * @enum {string|null}
              */
-            authenticatorAttachment?: components["schemas"]["AuthenticatorAttachment"] | null;
+            authenticatorAttachment?: "platform" | "cross-platform" | null;
             /**
              * @default preferred
              * @example required
@@ -2085,7 +2053,8 @@ export interface components {
             id: string;
             /** @example default */
             name: string;
-            authenticatorAttachment: components["schemas"]["AuthenticatorAttachment"] | null;
+            /** @enum {string|null} */
+            authenticatorAttachment: "platform" | "cross-platform" | null;
             residentKey: components["schemas"]["Requirement"];
             userVerification: components["schemas"]["Requirement"];
             attestation: components["schemas"]["AttestationConveyance"];
@@ -2142,8 +2111,9 @@ export interface components {
             /**
              * @description null or absent: any
              * @example platform
+             * @enum {string|null}
              */
-            authenticatorAttachment?: components["schemas"]["AuthenticatorAttachment"] | null;
+            authenticatorAttachment?: "platform" | "cross-platform" | null;
             /**
              * @default preferred
              * @example required
@@ -2940,8 +2910,305 @@ export interface components {
             /** @description Single use; give it to your backend, which redeems it with verifyNonce */
             nonce: string;
         };
+        /** @enum {string} */
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_REJECTED" | "UNAUTHENTICATED" | "PERMISSION_DENIED" | "RATE_LIMITED" | "PERMISSION_ESCALATION" | "TENANT_NOT_FOUND" | "TENANT_ALREADY_EXISTS" | "TENANT_SUSPENDED" | "API_KEY_NOT_FOUND" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "MAX_STORES_EXCEEDED" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "MAX_USERS_EXCEEDED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "REGISTRATION_POLICY_NOT_FOUND" | "AUTHENTICATION_POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "USER_LOCKED" | "USER_TEMP_LOCKED" | "USER_DISABLED" | "NO_PASSKEYS" | "DISCOVERABLE_NOT_ALLOWED" | "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SESSION_NOT_FOUND" | "SESSION_EXPIRED" | "SESSION_ALREADY_COMPLETED" | "ORIGIN_NOT_ALLOWED" | "RP_ID_MISMATCH" | "CHALLENGE_MISMATCH" | "CLIENT_DATA_TYPE_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "CREDENTIAL_NOT_ALLOWED" | "PASSKEY_NOT_ACTIVE" | "ALGORITHM_NOT_ALLOWED" | "AAGUID_NOT_ALLOWED" | "VERIFICATION_FAILED" | "CREDENTIAL_ALREADY_REGISTERED" | "MAX_PASSKEYS_EXCEEDED" | "PASSKEY_NOT_FOUND" | "TRANSACTION_NOT_FOUND" | "TRANSACTION_EXPIRED" | "TRANSACTION_ALREADY_COMPLETED" | "TRANSACTION_NOT_STARTED" | "NONCE_NOT_FOUND" | "NONCE_EXPIRED" | "NONCE_ALREADY_USED" | "DATABASE_UNAVAILABLE" | "INTERNAL_ERROR" | "BACKUP_ELIGIBILITY_CHANGED" | "API_KEY_ARCHIVED" | "PASSKEY_REVOKED" | "USER_ALREADY_EXISTS" | "PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "AUTHENTICATOR_COMPROMISED" | "METADATA_INVALID" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SHUTTING_DOWN" | "TRANSIENT_CONFLICT";
+        FieldErrorDto: {
+            /** @example limits.maxStores */
+            field: string;
+            /**
+             * @example body
+             * @enum {string}
+             */
+            in?: "body" | "query" | "path" | "header";
+            /** @example maxStores must not be less than 1 */
+            message: string;
+        };
+        ProblemDto: {
+            /** @example urn:identity-store:problem:validation-failed */
+            type: string;
+            /** @example Validation failed */
+            title: string;
+            /** @example 400 */
+            status: number;
+            /** @example limits.maxStores: maxStores must not be less than 1 */
+            detail: string;
+            /** @example VALIDATION_FAILED */
+            code: components["schemas"]["ErrorCode"];
+            /** @example /api/identity-store/tenants */
+            instance?: string;
+            /** @example 5f0c6f1e-2f0a-4a8e-9d7e-1c2b3a4d5e6f */
+            requestId?: string;
+            errors?: components["schemas"]["FieldErrorDto"][];
+            /** @description Only on CREDENTIAL_NOT_ALLOWED of an authentication completion whose credential id no relying party with this rpId in the tenant knows: a signalUnknownCredential payload for the page to hand to the browser (client.js does it), so the passkey manager drops it */
+            signals?: components["schemas"]["SignalDto"][];
+        };
     };
-    responses: never;
+    responses: {
+        /** @description Conflict. `code`: `API_KEY_ARCHIVED` */
+        ApiKeyArchived: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "API_KEY_ARCHIVED";
+                };
+            };
+        };
+        /** @description Conflict. `code`: `EXT_ID_NOT_UNIQUE` */
+        ExtIdNotUnique: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "EXT_ID_NOT_UNIQUE";
+                };
+            };
+        };
+        /** @description Internal Server Error. `code`: `INTERNAL_ERROR` */
+        InternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "INTERNAL_ERROR";
+                };
+            };
+        };
+        /** @description Bad Request. `code`: `MALFORMED_REQUEST` */
+        MalformedRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "MALFORMED_REQUEST";
+                };
+            };
+        };
+        /** @description Conflict. `code`: `NO_PASSKEYS` */
+        NoPasskeys: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "NO_PASSKEYS";
+                };
+            };
+        };
+        /** @description Conflict. `code`: `NONCE_ALREADY_USED` */
+        NonceAlreadyUsed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "NONCE_ALREADY_USED";
+                };
+            };
+        };
+        /** @description Gone. `code`: `NONCE_EXPIRED` */
+        NonceExpired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "NONCE_EXPIRED";
+                };
+            };
+        };
+        /** @description Conflict. `code`: `PASSKEY_REVOKED` */
+        PasskeyRevoked: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "PASSKEY_REVOKED";
+                };
+            };
+        };
+        /** @description Payload Too Large. `code`: `PAYLOAD_TOO_LARGE` */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "PAYLOAD_TOO_LARGE";
+                };
+            };
+        };
+        /** @description Forbidden. `code`: `PERMISSION_DENIED` */
+        PermissionDenied: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "PERMISSION_DENIED";
+                };
+            };
+        };
+        /** @description Conflict. `code`: `POLICY_ALREADY_EXISTS` */
+        PolicyAlreadyExists: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "POLICY_ALREADY_EXISTS";
+                };
+            };
+        };
+        /** @description Too Many Requests. `code`: `RATE_LIMITED` */
+        RateLimited: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "RATE_LIMITED";
+                };
+            };
+        };
+        /** @description Conflict. `code`: `RELYING_PARTY_ALREADY_EXISTS` */
+        RelyingPartyAlreadyExists: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "RELYING_PARTY_ALREADY_EXISTS";
+                };
+            };
+        };
+        /** @description Service Unavailable. `code`: `DATABASE_UNAVAILABLE`, `SHUTTING_DOWN`, `TRANSIENT_CONFLICT` */
+        ServiceUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN" | "TRANSIENT_CONFLICT";
+                };
+            };
+        };
+        /** @description Conflict. `code`: `SESSION_ALREADY_COMPLETED` */
+        SessionAlreadyCompleted: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "SESSION_ALREADY_COMPLETED";
+                };
+            };
+        };
+        /** @description Gone. `code`: `SESSION_EXPIRED` */
+        SessionExpired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "SESSION_EXPIRED";
+                };
+            };
+        };
+        /** @description Conflict. `code`: `STORE_ALREADY_EXISTS` */
+        StoreAlreadyExists: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "STORE_ALREADY_EXISTS";
+                };
+            };
+        };
+        /** @description Conflict. `code`: `TENANT_ALREADY_EXISTS` */
+        TenantAlreadyExists: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "TENANT_ALREADY_EXISTS";
+                };
+            };
+        };
+        /** @description Not Found. `code`: `TENANT_NOT_FOUND` */
+        TenantNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "TENANT_NOT_FOUND";
+                };
+            };
+        };
+        /** @description Gone. `code`: `TRANSACTION_EXPIRED` */
+        TransactionExpired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "TRANSACTION_EXPIRED";
+                };
+            };
+        };
+        /** @description Unauthorized. `code`: `UNAUTHENTICATED` */
+        Unauthenticated: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "UNAUTHENTICATED";
+                };
+            };
+        };
+        /** @description Unsupported Media Type. `code`: `UNSUPPORTED_MEDIA_TYPE` */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "UNSUPPORTED_MEDIA_TYPE";
+                };
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -2958,6 +3225,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: liveness: the process answers */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2966,6 +3234,9 @@ export interface operations {
                     "application/json": components["schemas"]["LiveResponseDto"];
                 };
             };
+            400: components["responses"]["MalformedRequest"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ready: {
@@ -2977,6 +3248,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: readiness: the database answers */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2985,15 +3257,9 @@ export interface operations {
                     "application/json": components["schemas"]["ReadyResponseDto"];
                 };
             };
-            /** @description DATABASE_UNAVAILABLE */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            400: components["responses"]["MalformedRequest"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listSigningKeys: {
@@ -3008,6 +3274,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: list the tenant's result-token signing keys (public parts only) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3016,24 +3283,34 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeyListDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            404: components["responses"]["TenantNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     rotateSigningKey: {
@@ -3052,6 +3329,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: rotate the tenant's signing key: a new key signs from now on, the old one stays in the JWKS for the overlap */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3060,24 +3338,36 @@ export interface operations {
                     "application/json": components["schemas"]["RotatedSigningKeyDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            404: components["responses"]["TenantNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getTenantJwks: {
@@ -3092,6 +3382,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: the tenant's public keys (JWKS) that verify its result tokens; public and cacheable */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3100,15 +3391,21 @@ export interface operations {
                     "application/json": components["schemas"]["JwksDto"];
                 };
             };
-            /** @description TENANT_NOT_FOUND */
-            404: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
+            404: components["responses"]["TenantNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     jwks: {
@@ -3120,6 +3417,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: public keys that verify the bearer tokens (JWKS) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3130,6 +3428,9 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["MalformedRequest"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     issueToken: {
@@ -3141,6 +3442,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Created: exchange the X-Api-Key for a short-lived bearer token */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -3149,24 +3451,13 @@ export interface operations {
                     "application/json": components["schemas"]["IssuedTokenDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description RATE_LIMITED (Retry-After, RateLimit-* headers) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            400: components["responses"]["MalformedRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listAuditEvents: {
@@ -3206,24 +3497,34 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventPageDto"] | components["schemas"]["AuditEventCursorPageDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            404: components["responses"]["TenantNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listTenants: {
@@ -3242,6 +3543,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: list tenants (sort by id, name, createdAt) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3250,24 +3552,22 @@ export interface operations {
                     "application/json": components["schemas"]["TenantPageDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createTenant: {
@@ -3283,6 +3583,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: create a tenant */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -3291,33 +3592,25 @@ export interface operations {
                     "application/json": components["schemas"]["TenantResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description TENANT_ALREADY_EXISTS */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            409: components["responses"]["TenantAlreadyExists"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getTenant: {
@@ -3332,6 +3625,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: read a tenant */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3340,33 +3634,34 @@ export interface operations {
                     "application/json": components["schemas"]["TenantResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description TENANT_NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            404: components["responses"]["TenantNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateTenant: {
@@ -3385,6 +3680,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: update a tenant: name, status, limits */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3393,33 +3689,25 @@ export interface operations {
                     "application/json": components["schemas"]["TenantResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description TENANT_NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["TenantNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteTenant: {
@@ -3441,33 +3729,25 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description TENANT_NOT_FOUND */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["TenantNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getLimits: {
@@ -3482,6 +3762,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: the target tenant's limits and current usage */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3490,24 +3771,34 @@ export interface operations {
                     "application/json": components["schemas"]["LimitsResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            404: components["responses"]["TenantNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listApiKeys: {
@@ -3530,6 +3821,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: list API keys (sort by createdAt, name, lastUsedAt) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3538,24 +3830,34 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyPageDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            404: components["responses"]["TenantNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createApiKey: {
@@ -3574,6 +3876,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: create an API key (the secret is in this response only) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -3582,24 +3885,36 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKeyResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `PERMISSION_ESCALATION`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "PERMISSION_ESCALATION" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            404: components["responses"]["TenantNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getApiKey: {
@@ -3616,6 +3931,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: read an API key */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3624,33 +3940,45 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description API_KEY_NOT_FOUND */
+            /** @description Not Found. `code`: `API_KEY_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "API_KEY_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateApiKey: {
@@ -3671,6 +3999,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: update an API key: name, description, status, permissions, expiry */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3679,46 +4008,48 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /**
-             * @description PERMISSION_ESCALATION
-             *
-             *     PERMISSION_DENIED
-             */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `PERMISSION_ESCALATION`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "PERMISSION_ESCALATION" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description API_KEY_NOT_FOUND */
+            /** @description Not Found. `code`: `API_KEY_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "API_KEY_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
-            /** @description API_KEY_ARCHIVED */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            409: components["responses"]["ApiKeyArchived"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteApiKey: {
@@ -3742,37 +4073,47 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /**
-             * @description PERMISSION_ESCALATION
-             *
-             *     PERMISSION_DENIED
-             */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `PERMISSION_ESCALATION`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "PERMISSION_ESCALATION" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description API_KEY_NOT_FOUND */
+            /** @description Not Found. `code`: `API_KEY_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "API_KEY_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listStores: {
@@ -3794,6 +4135,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: list identity stores (sort by name, createdAt) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3802,24 +4144,34 @@ export interface operations {
                     "application/json": components["schemas"]["StorePageDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            404: components["responses"]["TenantNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createStore: {
@@ -3838,6 +4190,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: create an identity store */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -3846,33 +4199,48 @@ export interface operations {
                     "application/json": components["schemas"]["StoreResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_ALREADY_EXISTS, MAX_STORES_EXCEEDED */
+            404: components["responses"]["TenantNotFound"];
+            /** @description Conflict. `code`: `MAX_STORES_EXCEEDED`, `STORE_ALREADY_EXISTS` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MAX_STORES_EXCEEDED" | "STORE_ALREADY_EXISTS";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getStore: {
@@ -3889,6 +4257,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: read an identity store */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3897,33 +4266,45 @@ export interface operations {
                     "application/json": components["schemas"]["StoreResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND */
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateStore: {
@@ -3944,6 +4325,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: update an identity store */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3952,33 +4334,48 @@ export interface operations {
                     "application/json": components["schemas"]["StoreResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND */
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            409: components["responses"]["StoreAlreadyExists"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteStore: {
@@ -4002,33 +4399,47 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND */
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listUsers: {
@@ -4072,24 +4483,45 @@ export interface operations {
                     "application/json": components["schemas"]["UserPageDto"] | components["schemas"]["UserCursorPageDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createUser: {
@@ -4110,6 +4542,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: create a user */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -4118,42 +4551,59 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND */
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
-            /** @description EXT_ID_NOT_UNIQUE, MAX_USERS_EXCEEDED */
+            /** @description Conflict. `code`: `EXT_ID_NOT_UNIQUE`, `MAX_USERS_EXCEEDED` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "EXT_ID_NOT_UNIQUE" | "MAX_USERS_EXCEEDED";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getUser: {
@@ -4171,6 +4621,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: read a user by id */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4179,33 +4630,45 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, USER_NOT_FOUND */
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateUser: {
@@ -4227,6 +4690,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: update a user by id (setting ACTIVE unlocks and clears the failure counters) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4235,33 +4699,48 @@ export interface operations {
                     "application/json": components["schemas"]["UserWithSignalsDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, USER_NOT_FOUND */
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
+            409: components["responses"]["ExtIdNotUnique"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteUser: {
@@ -4286,33 +4765,47 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, USER_NOT_FOUND */
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getUserByExtId: {
@@ -4330,6 +4823,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: read a user by external id */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4338,33 +4832,45 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, USER_NOT_FOUND */
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateUserByExtId: {
@@ -4386,6 +4892,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: update a user by external id */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4394,33 +4901,48 @@ export interface operations {
                     "application/json": components["schemas"]["UserWithSignalsDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, USER_NOT_FOUND */
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
+            409: components["responses"]["ExtIdNotUnique"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteUserByExtId: {
@@ -4445,33 +4967,47 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, USER_NOT_FOUND */
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listRelyingParties: {
@@ -4495,6 +5031,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: list the relying parties of a store (sort by rpId, createdAt) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4503,24 +5040,45 @@ export interface operations {
                     "application/json": components["schemas"]["RelyingPartyPageDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createRelyingParty: {
@@ -4541,6 +5099,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: create a relying party (passkey configuration) in a store */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -4549,42 +5108,48 @@ export interface operations {
                     "application/json": components["schemas"]["RelyingPartyResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND */
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
-            /** @description RELYING_PARTY_ALREADY_EXISTS */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            409: components["responses"]["RelyingPartyAlreadyExists"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getRelyingParty: {
@@ -4602,6 +5167,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: read a relying party */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4610,33 +5176,45 @@ export interface operations {
                     "application/json": components["schemas"]["RelyingPartyResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND */
+            /** @description Not Found. `code`: `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateRelyingParty: {
@@ -4658,6 +5236,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: update a relying party: name, origins (the rpId is fixed) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4666,33 +5245,47 @@ export interface operations {
                     "application/json": components["schemas"]["RelyingPartyResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND */
+            /** @description Not Found. `code`: `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteRelyingParty: {
@@ -4717,33 +5310,47 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND */
+            /** @description Not Found. `code`: `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listRegistrationPolicies: {
@@ -4768,6 +5375,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: list registration policies (sort by name, createdAt) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4776,24 +5384,45 @@ export interface operations {
                     "application/json": components["schemas"]["RegistrationPolicyPageDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            /** @description Not Found. `code`: `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createRegistrationPolicy: {
@@ -4815,6 +5444,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: create a registration policy for a relying party */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -4823,33 +5453,48 @@ export interface operations {
                     "application/json": components["schemas"]["RegistrationPolicyResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description POLICY_ALREADY_EXISTS */
-            409: {
+            /** @description Not Found. `code`: `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            409: components["responses"]["PolicyAlreadyExists"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getRegistrationPolicy: {
@@ -4868,6 +5513,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: read a registration policy */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4876,33 +5522,45 @@ export interface operations {
                     "application/json": components["schemas"]["RegistrationPolicyResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, REGISTRATION_POLICY_NOT_FOUND */
+            /** @description Not Found. `code`: `REGISTRATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "REGISTRATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateRegistrationPolicy: {
@@ -4925,6 +5583,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: update a registration policy */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4933,33 +5592,47 @@ export interface operations {
                     "application/json": components["schemas"]["RegistrationPolicyResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, REGISTRATION_POLICY_NOT_FOUND */
+            /** @description Not Found. `code`: `REGISTRATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "REGISTRATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteRegistrationPolicy: {
@@ -4985,33 +5658,47 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, REGISTRATION_POLICY_NOT_FOUND */
+            /** @description Not Found. `code`: `REGISTRATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "REGISTRATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listAuthenticationPolicies: {
@@ -5036,6 +5723,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: list authentication policies (sort by name, createdAt) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5044,24 +5732,45 @@ export interface operations {
                     "application/json": components["schemas"]["AuthenticationPolicyPageDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            /** @description Not Found. `code`: `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createAuthenticationPolicy: {
@@ -5083,6 +5792,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: create a authentication policy for a relying party */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5091,33 +5801,48 @@ export interface operations {
                     "application/json": components["schemas"]["AuthenticationPolicyResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description POLICY_ALREADY_EXISTS */
-            409: {
+            /** @description Not Found. `code`: `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            409: components["responses"]["PolicyAlreadyExists"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getAuthenticationPolicy: {
@@ -5136,6 +5861,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: read a authentication policy */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5144,33 +5870,45 @@ export interface operations {
                     "application/json": components["schemas"]["AuthenticationPolicyResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, AUTHENTICATION_POLICY_NOT_FOUND */
+            /** @description Not Found. `code`: `AUTHENTICATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "AUTHENTICATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateAuthenticationPolicy: {
@@ -5193,6 +5931,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: update a authentication policy */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5201,33 +5940,47 @@ export interface operations {
                     "application/json": components["schemas"]["AuthenticationPolicyResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, AUTHENTICATION_POLICY_NOT_FOUND */
+            /** @description Not Found. `code`: `AUTHENTICATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "AUTHENTICATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteAuthenticationPolicy: {
@@ -5253,33 +6006,47 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, AUTHENTICATION_POLICY_NOT_FOUND */
+            /** @description Not Found. `code`: `AUTHENTICATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "AUTHENTICATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     status: {
@@ -5291,6 +6058,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: what FIDO metadata is loaded (the BLOB number, nextUpdate, counts) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5299,24 +6067,11 @@ export interface operations {
                     "application/json": components["schemas"]["MetadataStatusDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description PERMISSION_DENIED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            400: components["responses"]["MalformedRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     loadBlob: {
@@ -5332,6 +6087,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: load a FIDO MDS BLOB (offline) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5340,33 +6096,24 @@ export interface operations {
                     "application/json": components["schemas"]["MetadataLoadedDto"];
                 };
             };
-            /** @description METADATA_INVALID, VALIDATION_FAILED */
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `METADATA_INVALID`, `VALIDATION_FAILED` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "METADATA_INVALID" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description PERMISSION_DENIED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     loadStatements: {
@@ -5382,6 +6129,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: load FIDO2 metadata statements one by one */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5390,33 +6138,24 @@ export interface operations {
                     "application/json": components["schemas"]["MetadataLoadedDto"];
                 };
             };
-            /** @description VALIDATION_FAILED */
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description PERMISSION_DENIED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createPasskeyAuthenticationForUser: {
@@ -5440,6 +6179,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: start a passkey authentication of a user (by id) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5448,42 +6188,49 @@ export interface operations {
                     "application/json": components["schemas"]["StartedCeremonyDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `EXTERNAL_CHALLENGE_NOT_ALLOWED`, `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED`, `USER_DISABLED`, `USER_LOCKED`, `USER_TEMP_LOCKED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED" | "USER_DISABLED" | "USER_LOCKED" | "USER_TEMP_LOCKED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, AUTHENTICATION_POLICY_NOT_FOUND, USER_NOT_FOUND */
+            /** @description Not Found. `code`: `AUTHENTICATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "AUTHENTICATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
-            /** @description RATE_LIMITED (Retry-After, RateLimit-* headers) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            409: components["responses"]["NoPasskeys"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createPasskeyAuthenticationForUserByExtId: {
@@ -5505,6 +6252,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: start a passkey authentication of a user (by external id) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5513,42 +6261,49 @@ export interface operations {
                     "application/json": components["schemas"]["StartedCeremonyDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `EXTERNAL_CHALLENGE_NOT_ALLOWED`, `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED`, `USER_DISABLED`, `USER_LOCKED`, `USER_TEMP_LOCKED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED" | "USER_DISABLED" | "USER_LOCKED" | "USER_TEMP_LOCKED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, AUTHENTICATION_POLICY_NOT_FOUND, USER_NOT_FOUND */
+            /** @description Not Found. `code`: `AUTHENTICATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "AUTHENTICATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
-            /** @description RATE_LIMITED (Retry-After, RateLimit-* headers) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            409: components["responses"]["NoPasskeys"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createDiscoverablePasskeyAuthentication: {
@@ -5571,6 +6326,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: start a username-less (discoverable credential) passkey authentication */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5579,33 +6335,48 @@ export interface operations {
                     "application/json": components["schemas"]["StartedCeremonyDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `EXTERNAL_CHALLENGE_NOT_ALLOWED`, `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `DISCOVERABLE_NOT_ALLOWED`, `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "DISCOVERABLE_NOT_ALLOWED" | "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description RATE_LIMITED (Retry-After, RateLimit-* headers) */
-            429: {
+            /** @description Not Found. `code`: `AUTHENTICATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "AUTHENTICATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getPasskeyAuthentication: {
@@ -5623,6 +6394,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: read an authentication session and its outcome */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5631,24 +6403,45 @@ export interface operations {
                     "application/json": components["schemas"]["CeremonySessionDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            /** @description Not Found. `code`: `SESSION_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "SESSION_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     completePasskeyAuthentication: {
@@ -5679,42 +6472,50 @@ export interface operations {
                     "application/json": components["schemas"]["AuthenticationCompletedDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `BACKUP_ELIGIBILITY_CHANGED`, `CHALLENGE_MISMATCH`, `CLIENT_DATA_TYPE_MISMATCH`, `COUNTER_REGRESSION`, `CREDENTIAL_NOT_ALLOWED`, `MALFORMED_REQUEST`, `ORIGIN_NOT_ALLOWED`, `PASSKEY_NOT_ACTIVE`, `RP_ID_MISMATCH`, `SIGNATURE_INVALID`, `USER_PRESENCE_REQUIRED`, `USER_VERIFICATION_REQUIRED`, `VALIDATION_FAILED`, `VERIFICATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "BACKUP_ELIGIBILITY_CHANGED" | "CHALLENGE_MISMATCH" | "CLIENT_DATA_TYPE_MISMATCH" | "COUNTER_REGRESSION" | "CREDENTIAL_NOT_ALLOWED" | "MALFORMED_REQUEST" | "ORIGIN_NOT_ALLOWED" | "PASSKEY_NOT_ACTIVE" | "RP_ID_MISMATCH" | "SIGNATURE_INVALID" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "VALIDATION_FAILED" | "VERIFICATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED`, `USER_DISABLED`, `USER_LOCKED`, `USER_TEMP_LOCKED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED" | "USER_DISABLED" | "USER_LOCKED" | "USER_TEMP_LOCKED";
+                    };
                 };
             };
-            /** @description SESSION_NOT_FOUND */
+            /** @description Not Found. `code`: `SESSION_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "SESSION_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
-            /** @description RATE_LIMITED (Retry-After, RateLimit-* headers) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            409: components["responses"]["SessionAlreadyCompleted"];
+            410: components["responses"]["SessionExpired"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     cancelPasskeyAuthentication: {
@@ -5732,6 +6533,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: cancel a pending authentication (does not count as a failed attempt) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5740,33 +6542,50 @@ export interface operations {
                     "application/json": components["schemas"]["CeremonySessionDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description RATE_LIMITED (Retry-After, RateLimit-* headers) */
-            429: {
+            /** @description Not Found. `code`: `SESSION_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "SESSION_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            409: components["responses"]["SessionAlreadyCompleted"];
+            410: components["responses"]["SessionExpired"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createPasskeyRegistrationForUser: {
@@ -5790,6 +6609,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: start a passkey registration for a user (by id) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5798,42 +6618,60 @@ export interface operations {
                     "application/json": components["schemas"]["StartedCeremonyDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `EXTERNAL_CHALLENGE_NOT_ALLOWED`, `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED`, `USER_DISABLED`, `USER_LOCKED`, `USER_TEMP_LOCKED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED" | "USER_DISABLED" | "USER_LOCKED" | "USER_TEMP_LOCKED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, REGISTRATION_POLICY_NOT_FOUND, USER_NOT_FOUND */
+            /** @description Not Found. `code`: `REGISTRATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "REGISTRATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
-            /** @description RATE_LIMITED (Retry-After, RateLimit-* headers) */
-            429: {
+            /** @description Conflict. `code`: `MAX_PASSKEYS_EXCEEDED`, `USER_HANDLE_MISMATCH` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MAX_PASSKEYS_EXCEEDED" | "USER_HANDLE_MISMATCH";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createPasskeyRegistrationForUserByExtId: {
@@ -5855,6 +6693,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: start a passkey registration for a user (by external id; createUser makes the user) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5863,42 +6702,60 @@ export interface operations {
                     "application/json": components["schemas"]["StartedCeremonyDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `EXTERNAL_CHALLENGE_NOT_ALLOWED`, `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED`, `USER_DISABLED`, `USER_LOCKED`, `USER_TEMP_LOCKED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED" | "USER_DISABLED" | "USER_LOCKED" | "USER_TEMP_LOCKED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, REGISTRATION_POLICY_NOT_FOUND, USER_NOT_FOUND */
+            /** @description Not Found. `code`: `REGISTRATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "REGISTRATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
-            /** @description RATE_LIMITED (Retry-After, RateLimit-* headers) */
-            429: {
+            /** @description Conflict. `code`: `EXT_ID_NOT_UNIQUE`, `MAX_PASSKEYS_EXCEEDED`, `MAX_USERS_EXCEEDED`, `USER_HANDLE_MISMATCH` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "EXT_ID_NOT_UNIQUE" | "MAX_PASSKEYS_EXCEEDED" | "MAX_USERS_EXCEEDED" | "USER_HANDLE_MISMATCH";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getPasskeyRegistration: {
@@ -5916,6 +6773,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: read a registration session and its outcome */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5924,24 +6782,45 @@ export interface operations {
                     "application/json": components["schemas"]["CeremonySessionDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            /** @description Not Found. `code`: `SESSION_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "SESSION_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     completePasskeyRegistration: {
@@ -5972,42 +6851,61 @@ export interface operations {
                     "application/json": components["schemas"]["RegistrationCompletedDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `AAGUID_NOT_ALLOWED`, `ALGORITHM_NOT_ALLOWED`, `ATTESTATION_NOT_TRUSTED`, `AUTHENTICATOR_COMPROMISED`, `CHALLENGE_MISMATCH`, `CLIENT_DATA_TYPE_MISMATCH`, `MALFORMED_REQUEST`, `ORIGIN_NOT_ALLOWED`, `PUBLIC_KEY_INVALID`, `RP_ID_MISMATCH`, `SIGNATURE_INVALID`, `USER_PRESENCE_REQUIRED`, `USER_VERIFICATION_REQUIRED`, `VALIDATION_FAILED`, `VERIFICATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "AAGUID_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "ATTESTATION_NOT_TRUSTED" | "AUTHENTICATOR_COMPROMISED" | "CHALLENGE_MISMATCH" | "CLIENT_DATA_TYPE_MISMATCH" | "MALFORMED_REQUEST" | "ORIGIN_NOT_ALLOWED" | "PUBLIC_KEY_INVALID" | "RP_ID_MISMATCH" | "SIGNATURE_INVALID" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "VALIDATION_FAILED" | "VERIFICATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED`, `USER_DISABLED`, `USER_LOCKED`, `USER_TEMP_LOCKED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED" | "USER_DISABLED" | "USER_LOCKED" | "USER_TEMP_LOCKED";
+                    };
                 };
             };
-            /** @description SESSION_NOT_FOUND */
+            /** @description Not Found. `code`: `SESSION_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "SESSION_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
-            /** @description RATE_LIMITED (Retry-After, RateLimit-* headers) */
-            429: {
+            /** @description Conflict. `code`: `CREDENTIAL_ALREADY_REGISTERED`, `MAX_PASSKEYS_EXCEEDED`, `SESSION_ALREADY_COMPLETED` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "CREDENTIAL_ALREADY_REGISTERED" | "MAX_PASSKEYS_EXCEEDED" | "SESSION_ALREADY_COMPLETED";
+                    };
                 };
             };
+            410: components["responses"]["SessionExpired"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     cancelPasskeyRegistration: {
@@ -6025,6 +6923,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: cancel a pending registration */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6033,33 +6932,50 @@ export interface operations {
                     "application/json": components["schemas"]["CeremonySessionDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description RATE_LIMITED (Retry-After, RateLimit-* headers) */
-            429: {
+            /** @description Not Found. `code`: `SESSION_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "SESSION_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            409: components["responses"]["SessionAlreadyCompleted"];
+            410: components["responses"]["SessionExpired"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listPasskeys: {
@@ -6093,24 +7009,45 @@ export interface operations {
                     "application/json": components["schemas"]["PasskeyPageDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getPasskey: {
@@ -6129,6 +7066,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: read a passkey (by user id) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6137,33 +7075,45 @@ export interface operations {
                     "application/json": components["schemas"]["PasskeyResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, USER_NOT_FOUND, PASSKEY_NOT_FOUND */
+            /** @description Not Found. `code`: `PASSKEY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PASSKEY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updatePasskey: {
@@ -6186,6 +7136,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: rename, suspend, revoke or reactivate a passkey (by user id) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6194,42 +7145,48 @@ export interface operations {
                     "application/json": components["schemas"]["PasskeyWithSignalsDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, USER_NOT_FOUND, PASSKEY_NOT_FOUND */
+            /** @description Not Found. `code`: `PASSKEY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PASSKEY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
-            /** @description PASSKEY_REVOKED */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            409: components["responses"]["PasskeyRevoked"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deletePasskey: {
@@ -6266,33 +7223,47 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, USER_NOT_FOUND, PASSKEY_NOT_FOUND */
+            /** @description Not Found. `code`: `PASSKEY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PASSKEY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     passkeySignals: {
@@ -6310,6 +7281,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: webAuthn Signal API payloads for the user's passkey managers: for every relying party, signalAllAcceptedCredentials and signalCurrentUserDetails (by user id) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6318,33 +7290,45 @@ export interface operations {
                     "application/json": components["schemas"]["SignalsResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, USER_NOT_FOUND */
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listPasskeysByExtId: {
@@ -6378,24 +7362,45 @@ export interface operations {
                     "application/json": components["schemas"]["PasskeyPageDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getPasskeyByExtId: {
@@ -6414,6 +7419,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: read a passkey (by external id) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6422,33 +7428,45 @@ export interface operations {
                     "application/json": components["schemas"]["PasskeyResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, USER_NOT_FOUND, PASSKEY_NOT_FOUND */
+            /** @description Not Found. `code`: `PASSKEY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PASSKEY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updatePasskeyByExtId: {
@@ -6471,6 +7489,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: rename, suspend, revoke or reactivate a passkey (by external id) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6479,42 +7498,48 @@ export interface operations {
                     "application/json": components["schemas"]["PasskeyWithSignalsDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, USER_NOT_FOUND, PASSKEY_NOT_FOUND */
+            /** @description Not Found. `code`: `PASSKEY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PASSKEY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
-            /** @description PASSKEY_REVOKED */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDto"];
-                };
-            };
+            409: components["responses"]["PasskeyRevoked"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deletePasskeyByExtId: {
@@ -6551,33 +7576,47 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, USER_NOT_FOUND, PASSKEY_NOT_FOUND */
+            /** @description Not Found. `code`: `PASSKEY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PASSKEY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     passkeySignalsByExtId: {
@@ -6595,6 +7634,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: webAuthn Signal API payloads for the user's passkey managers: for every relying party, signalAllAcceptedCredentials and signalCurrentUserDetails (by external id) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6603,33 +7643,45 @@ export interface operations {
                     "application/json": components["schemas"]["SignalsResponseDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, USER_NOT_FOUND */
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createRegisterTransaction: {
@@ -6651,6 +7703,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: mint a register transaction for the browser client: signs up a new user, or (allowExistingUser) adds a passkey to a user your backend has signed in */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6659,42 +7712,59 @@ export interface operations {
                     "application/json": components["schemas"]["TransactionDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `EXTERNAL_CHALLENGE_NOT_ALLOWED`, `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, REGISTRATION_POLICY_NOT_FOUND */
+            /** @description Not Found. `code`: `REGISTRATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "REGISTRATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
-            /** @description USER_ALREADY_EXISTS (the externalId exists and allowExistingUser is not true) */
+            /** @description Conflict. `code`: `EXT_ID_NOT_UNIQUE`, `USER_ALREADY_EXISTS` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "EXT_ID_NOT_UNIQUE" | "USER_ALREADY_EXISTS";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createAuthenticateTransaction: {
@@ -6716,6 +7786,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: mint an authenticate (step-up) transaction for the browser client */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6724,33 +7795,47 @@ export interface operations {
                     "application/json": components["schemas"]["TransactionDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, AUTHENTICATION_POLICY_NOT_FOUND, USER_NOT_FOUND */
+            /** @description Not Found. `code`: `AUTHENTICATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "AUTHENTICATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     verifyNonce: {
@@ -6771,6 +7856,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: redeem a nonce (once): who proved presence, with which passkey */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6779,33 +7865,49 @@ export interface operations {
                     "application/json": components["schemas"]["VerifiedNonceDto"];
                 };
             };
-            /** @description UNAUTHENTICATED */
-            401: {
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
                 };
             };
-            /** @description PERMISSION_DENIED */
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
                 };
             };
-            /** @description NONCE_NOT_FOUND (also for another store or tenant) */
+            /** @description Not Found. `code`: `NONCE_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDto"];
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "NONCE_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
                 };
             };
+            409: components["responses"]["NonceAlreadyUsed"];
+            410: components["responses"]["NonceExpired"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     startTransaction: {
@@ -6819,6 +7921,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: start a transaction's ceremony: options for navigator.credentials */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6827,6 +7930,60 @@ export interface operations {
                     "application/json": components["schemas"]["BrowserStartDto"];
                 };
             };
+            /** @description Bad Request. `code`: `EXTERNAL_CHALLENGE_NOT_ALLOWED`, `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description Forbidden. `code`: `TENANT_SUSPENDED`, `USER_DISABLED`, `USER_LOCKED`, `USER_TEMP_LOCKED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "TENANT_SUSPENDED" | "USER_DISABLED" | "USER_LOCKED" | "USER_TEMP_LOCKED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `AUTHENTICATION_POLICY_NOT_FOUND`, `REGISTRATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `TRANSACTION_NOT_FOUND`, `USER_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "AUTHENTICATION_POLICY_NOT_FOUND" | "REGISTRATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "TRANSACTION_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `EXT_ID_NOT_UNIQUE`, `MAX_PASSKEYS_EXCEEDED`, `MAX_USERS_EXCEEDED`, `NO_PASSKEYS`, `TRANSACTION_ALREADY_COMPLETED`, `USER_ALREADY_EXISTS`, `USER_HANDLE_MISMATCH` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "EXT_ID_NOT_UNIQUE" | "MAX_PASSKEYS_EXCEEDED" | "MAX_USERS_EXCEEDED" | "NO_PASSKEYS" | "TRANSACTION_ALREADY_COMPLETED" | "USER_ALREADY_EXISTS" | "USER_HANDLE_MISMATCH";
+                    };
+                };
+            };
+            410: components["responses"]["TransactionExpired"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     finishTransaction: {
@@ -6844,6 +8001,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: finish a transaction's ceremony with the credential: a single-use nonce */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6852,6 +8010,71 @@ export interface operations {
                     "application/json": components["schemas"]["NonceDto"];
                 };
             };
+            /** @description Bad Request. `code`: `AAGUID_NOT_ALLOWED`, `ALGORITHM_NOT_ALLOWED`, `ATTESTATION_NOT_TRUSTED`, `AUTHENTICATOR_COMPROMISED`, `BACKUP_ELIGIBILITY_CHANGED`, `CHALLENGE_MISMATCH`, `CLIENT_DATA_TYPE_MISMATCH`, `COUNTER_REGRESSION`, `CREDENTIAL_NOT_ALLOWED`, `MALFORMED_REQUEST`, `ORIGIN_NOT_ALLOWED`, `PASSKEY_NOT_ACTIVE`, `PUBLIC_KEY_INVALID`, `RP_ID_MISMATCH`, `SIGNATURE_INVALID`, `USER_PRESENCE_REQUIRED`, `USER_VERIFICATION_REQUIRED`, `VALIDATION_FAILED`, `VERIFICATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "AAGUID_NOT_ALLOWED" | "ALGORITHM_NOT_ALLOWED" | "ATTESTATION_NOT_TRUSTED" | "AUTHENTICATOR_COMPROMISED" | "BACKUP_ELIGIBILITY_CHANGED" | "CHALLENGE_MISMATCH" | "CLIENT_DATA_TYPE_MISMATCH" | "COUNTER_REGRESSION" | "CREDENTIAL_NOT_ALLOWED" | "MALFORMED_REQUEST" | "ORIGIN_NOT_ALLOWED" | "PASSKEY_NOT_ACTIVE" | "PUBLIC_KEY_INVALID" | "RP_ID_MISMATCH" | "SIGNATURE_INVALID" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "VALIDATION_FAILED" | "VERIFICATION_FAILED";
+                    };
+                };
+            };
+            /** @description Forbidden. `code`: `TENANT_SUSPENDED`, `USER_DISABLED`, `USER_LOCKED`, `USER_TEMP_LOCKED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "TENANT_SUSPENDED" | "USER_DISABLED" | "USER_LOCKED" | "USER_TEMP_LOCKED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `SESSION_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `TRANSACTION_NOT_FOUND`, `USER_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "SESSION_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "TRANSACTION_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `CREDENTIAL_ALREADY_REGISTERED`, `MAX_PASSKEYS_EXCEEDED`, `SESSION_ALREADY_COMPLETED`, `TRANSACTION_ALREADY_COMPLETED`, `TRANSACTION_NOT_STARTED` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "CREDENTIAL_ALREADY_REGISTERED" | "MAX_PASSKEYS_EXCEEDED" | "SESSION_ALREADY_COMPLETED" | "TRANSACTION_ALREADY_COMPLETED" | "TRANSACTION_NOT_STARTED";
+                    };
+                };
+            };
+            /** @description Gone. `code`: `SESSION_EXPIRED`, `TRANSACTION_EXPIRED` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "SESSION_EXPIRED" | "TRANSACTION_EXPIRED";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     startUsernameless: {
@@ -6868,6 +8091,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: start a username-less authentication (autofill / conditional UI) without a transaction */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6876,6 +8100,47 @@ export interface operations {
                     "application/json": components["schemas"]["BrowserStartDto"];
                 };
             };
+            /** @description Bad Request. `code`: `EXTERNAL_CHALLENGE_NOT_ALLOWED`, `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description Forbidden. `code`: `DISCOVERABLE_NOT_ALLOWED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "DISCOVERABLE_NOT_ALLOWED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `AUTHENTICATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "AUTHENTICATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     client: {
@@ -6887,12 +8152,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: the browser client: an ES module with register() and authenticate() */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["MalformedRequest"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }

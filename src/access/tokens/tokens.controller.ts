@@ -6,7 +6,8 @@ import { TokenService } from './token.service';
 
 export class IssuedTokenDto {
   @ApiProperty({ description: 'A JWT (ES256) for `Authorization: Bearer`' }) token!: string;
-  @ApiProperty({ description: 'Seconds until it expires', example: 900 }) ttl!: number;
+  @ApiProperty({ type: 'integer', description: 'Seconds until it expires', example: 900 })
+  ttl!: number;
 }
 
 @ApiTags('API keys')

@@ -45,20 +45,26 @@ export class LoadMetadataStatementsDto {
 }
 
 export class MetadataBlobInfoDto {
-  @ApiProperty({ example: 42 }) no!: number;
+  @ApiProperty({ type: 'integer', example: 42 }) no!: number;
   @ApiProperty({ example: '2026-12-01', description: 'YYYY-MM-DD' }) nextUpdate!: string;
-  @ApiProperty({ example: 160, description: 'FIDO2 entries kept' }) entries!: number;
+  @ApiProperty({ type: 'integer', example: 160, description: 'FIDO2 entries kept' })
+  entries!: number;
   @ApiProperty({ type: String, format: 'date-time' }) loadedAt!: string;
 }
 
 export class MetadataStatusDto {
   @ApiProperty({ type: MetadataBlobInfoDto, nullable: true }) blob!: MetadataBlobInfoDto | null;
-  @ApiProperty({ example: 2, description: 'Statements loaded one by one' }) statements!: number;
+  @ApiProperty({ type: 'integer', example: 2, description: 'Statements loaded one by one' })
+  statements!: number;
 }
 
 export class MetadataLoadedDto {
-  @ApiProperty({ example: 160 }) loaded!: number;
-  @ApiProperty({ example: 3, description: 'BLOB entries left out (no AAGUID, or unusable)' })
+  @ApiProperty({ type: 'integer', example: 160 }) loaded!: number;
+  @ApiProperty({
+    type: 'integer',
+    example: 3,
+    description: 'BLOB entries left out (no AAGUID, or unusable)',
+  })
   skipped!: number;
   @ApiProperty({ type: MetadataStatusDto }) status!: MetadataStatusDto;
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { loggablePath } from '../logging/loggable-path';
+import { notifyProblem } from './problem-observer';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 /** Writes any error as problem+json: used by the Nest filter and by Fastify's error handler. */
@@ -15,6 +16,7 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
     request.log.debug({ code: problem.code, status: problem.status }, problem.detail);
   }
   if (reply.sent) return;
+  notifyProblem(request, problem);
   reply
     .status(problem.status)
     // also where no onRequest hook ran (the router's own refusals)

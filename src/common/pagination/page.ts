@@ -4,7 +4,13 @@ import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 /** `page` (0-based), `size` and `sort=field,asc|desc`: the query of every list. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ description: 'Page number, from 0', default: 0, minimum: 0, example: 0 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'Page number, from 0',
+    default: 0,
+    minimum: 0,
+    example: 0,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -13,6 +19,7 @@ export class PageQueryDto {
   page?: number;
 
   @ApiPropertyOptional({
+    type: 'integer',
     description: 'Page size',
     default: 20,
     minimum: 1,
@@ -75,10 +82,10 @@ export function toPage<T>(content: T[], totalElements: number, request: PageRequ
 
 /** Base of the page DTOs in the OpenAPI document (each list adds its own `content`). */
 export class PageMetaDto {
-  @ApiProperty({ example: 1 }) totalElements!: number;
-  @ApiProperty({ example: 1 }) totalPages!: number;
-  @ApiProperty({ example: 0, description: 'This page, from 0' }) number!: number;
-  @ApiProperty({ example: 20 }) size!: number;
+  @ApiProperty({ type: 'integer', example: 1 }) totalElements!: number;
+  @ApiProperty({ type: 'integer', example: 1 }) totalPages!: number;
+  @ApiProperty({ type: 'integer', example: 0, description: 'This page, from 0' }) number!: number;
+  @ApiProperty({ type: 'integer', example: 20 }) size!: number;
   @ApiProperty({ example: true }) first!: boolean;
   @ApiProperty({ example: true }) last!: boolean;
   @ApiProperty({ example: false }) empty!: boolean;

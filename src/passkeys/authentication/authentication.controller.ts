@@ -1,18 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   KeyCheckedByFirstRead,
   RateLimited,
   RequirePermission,
 } from '../../auth/permission.decorator';
 import { Ctx, RequestContext } from '../../auth/request-context';
-import { ProblemDto } from '../../openapi/problem.dto';
 import { AuthenticationPolicyParams } from '../../policies/dto/policy-common.dto';
 import { AuthenticationService } from './authentication.service';
 import {
@@ -25,9 +18,15 @@ import {
   UserAuthenticationParams,
 } from '../dto/ceremony.dto';
 import { CompleteAuthenticationDto } from '../dto/client-response.dto';
-
-const START_ERRORS =
-  'STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, AUTHENTICATION_POLICY_NOT_FOUND, USER_NOT_FOUND';
+import { ErrorCode } from '../../common/errors/error-code';
+import { Fails } from '../../openapi/failures';
+import {
+  AUTHENTICATION_START,
+  AUTHENTICATION_START_FOR_USER,
+  AUTHENTICATION_VERIFICATION,
+  SESSION_CLAIM,
+  SESSION_LOOKUP,
+} from '../ceremony-failures';
 
 @ApiTags('Passkey authentication')
 @Controller('identity-store')
@@ -42,7 +41,7 @@ export class AuthenticationController {
   @RequirePermission('createPasskeyAuthenticationForUser')
   @ApiOperation({ summary: 'Start a passkey authentication of a user (by id)' })
   @ApiCreatedResponse({ type: StartedCeremonyDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: START_ERRORS })
+  @Fails(...AUTHENTICATION_START_FOR_USER)
   createPasskeyAuthenticationForUser(
     @Ctx() ctx: RequestContext,
     @Param() p: UserAuthenticationParams,
@@ -59,7 +58,7 @@ export class AuthenticationController {
   @RequirePermission('createPasskeyAuthenticationForUserByExtId', { tenantInPath: true })
   @ApiOperation({ summary: 'Start a passkey authentication of a user (by external id)' })
   @ApiCreatedResponse({ type: StartedCeremonyDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: START_ERRORS })
+  @Fails(...AUTHENTICATION_START_FOR_USER)
   createPasskeyAuthenticationForUserByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtUserAuthenticationParams,
@@ -76,6 +75,7 @@ export class AuthenticationController {
     summary: 'Start a username-less (discoverable credential) passkey authentication',
   })
   @ApiCreatedResponse({ type: StartedCeremonyDto })
+  @Fails(...AUTHENTICATION_START, ErrorCode.DISCOVERABLE_NOT_ALLOWED)
   createDiscoverablePasskeyAuthentication(
     @Ctx() ctx: RequestContext,
     @Param() p: AuthenticationPolicyParams,
@@ -94,7 +94,7 @@ export class AuthenticationController {
     type: AuthenticationCompletedDto,
     description: 'The outcome, with its signed result token',
   })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'SESSION_NOT_FOUND' })
+  @Fails(...SESSION_CLAIM, ...AUTHENTICATION_VERIFICATION)
   completePasskeyAuthentication(
     @Ctx() ctx: RequestContext,
     @Param() p: SessionParams,
@@ -107,6 +107,7 @@ export class AuthenticationController {
   @RequirePermission('getPasskeyAuthentication')
   @ApiOperation({ summary: 'Read an authentication session and its outcome' })
   @ApiOkResponse({ type: CeremonySessionDto })
+  @Fails(...SESSION_LOOKUP)
   getPasskeyAuthentication(
     @Ctx() ctx: RequestContext,
     @Param() p: SessionParams,
@@ -120,6 +121,7 @@ export class AuthenticationController {
   @RequirePermission('completePasskeyAuthentication')
   @ApiOperation({ summary: 'Cancel a pending authentication (does not count as a failed attempt)' })
   @ApiOkResponse({ type: CeremonySessionDto })
+  @Fails(...SESSION_CLAIM)
   cancelPasskeyAuthentication(
     @Ctx() ctx: RequestContext,
     @Param() p: SessionParams,

@@ -55,7 +55,7 @@ export class PasskeyResponseDto {
   @ApiProperty({ example: 'localhost' }) rpId!: string;
   @ApiProperty({ example: 'Passkey' }) displayName!: string;
   @ApiProperty({ enum: PasskeyStatus, enumName: 'PasskeyStatus' }) status!: PasskeyStatus;
-  @ApiProperty({ description: 'COSE algorithm', example: -7 }) algorithm!: number;
+  @ApiProperty({ type: 'integer', description: 'COSE algorithm', example: -7 }) algorithm!: number;
   @ApiProperty({ format: 'uuid' }) aaguid!: string;
   @ApiProperty({
     type: String,
@@ -84,9 +84,9 @@ export class PasskeyResponseDto {
   attestationRootSha256!: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'CN=Yubico U2F Root CA Serial 457200631' })
   attestationRootSubject!: string | null;
-  @ApiProperty({ example: 3 }) signCount!: number;
-  @ApiProperty({ example: 3 }) useCount!: number;
-  @ApiProperty({ example: 0 }) counterRegressions!: number;
+  @ApiProperty({ type: 'integer', example: 3 }) signCount!: number;
+  @ApiProperty({ type: 'integer', example: 3 }) useCount!: number;
+  @ApiProperty({ type: 'integer', example: 0 }) counterRegressions!: number;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastUsedAt!: string | null;
 

@@ -12,10 +12,8 @@ import {
 } from '@nestjs/common';
 import { PageQueryDto } from '../../common/pagination/page';
 import {
-  ApiConflictResponse,
   ApiHeader,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -23,7 +21,6 @@ import {
 import { RequirePermission } from '../../auth/permission.decorator';
 import { Ctx, RequestContext } from '../../auth/request-context';
 import type { FastifyReply } from 'fastify';
-import { ProblemDto } from '../../openapi/problem.dto';
 import { SignalsResponseDto } from '../../signals/dto/signal.dto';
 import {
   ExtPasskeyParams,
@@ -36,9 +33,9 @@ import {
   UserPasskeysParams,
 } from './passkey.dto';
 import { PasskeysService } from './passkeys.service';
+import { ErrorCode } from '../../common/errors/error-code';
+import { Fails } from '../../openapi/failures';
 
-const NOT_FOUND = 'STORE_NOT_FOUND, USER_NOT_FOUND, PASSKEY_NOT_FOUND';
-const USER_NOT_FOUND = 'STORE_NOT_FOUND, USER_NOT_FOUND';
 const PREFER = {
   name: 'Prefer',
   required: false,
@@ -79,6 +76,7 @@ export class PasskeysController {
     summary: "List a user's passkeys (by user id); sort by createdAt, lastUsedAt, displayName",
   })
   @ApiOkResponse({ type: PasskeyPageDto, description: 'A page of the passkeys' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   listPasskeys(
     @Ctx() ctx: RequestContext,
     @Param() p: UserPasskeysParams,
@@ -91,7 +89,7 @@ export class PasskeysController {
   @RequirePermission('getPasskey')
   @ApiOperation({ summary: 'Read a passkey (by user id)' })
   @ApiOkResponse({ type: PasskeyResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.PASSKEY_NOT_FOUND)
   getPasskey(@Ctx() ctx: RequestContext, @Param() p: PasskeyParams): Promise<PasskeyResponseDto> {
     return this.passkeys.get(ctx, p.storeName, { id: p.userId }, p.passkeyId);
   }
@@ -104,8 +102,12 @@ export class PasskeysController {
     description: REVOKED_IS_FINAL,
   })
   @ApiOkResponse({ type: PasskeyWithSignalsDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
-  @ApiConflictResponse({ type: ProblemDto, description: 'PASSKEY_REVOKED' })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.USER_NOT_FOUND,
+    ErrorCode.PASSKEY_NOT_FOUND,
+    ErrorCode.PASSKEY_REVOKED,
+  )
   updatePasskey(
     @Ctx() ctx: RequestContext,
     @Param() p: PasskeyParams,
@@ -124,7 +126,7 @@ export class PasskeysController {
     type: SignalsResponseDto,
     description: 'Deleted (Prefer: return=representation)',
   })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.PASSKEY_NOT_FOUND)
   async deletePasskey(
     @Ctx() ctx: RequestContext,
     @Param() p: PasskeyParams,
@@ -142,7 +144,7 @@ export class PasskeysController {
   @RequirePermission('listPasskeys')
   @ApiOperation({ summary: `${SIGNALS_SUMMARY} (by user id)` })
   @ApiOkResponse({ type: SignalsResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: USER_NOT_FOUND })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   passkeySignals(
     @Ctx() ctx: RequestContext,
     @Param() p: UserPasskeysParams,
@@ -156,6 +158,7 @@ export class PasskeysController {
     summary: "List a user's passkeys (by external id); sort by createdAt, lastUsedAt, displayName",
   })
   @ApiOkResponse({ type: PasskeyPageDto, description: 'A page of the passkeys' })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   listPasskeysByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtUserPasskeysParams,
@@ -168,7 +171,7 @@ export class PasskeysController {
   @RequirePermission('getPasskey')
   @ApiOperation({ summary: 'Read a passkey (by external id)' })
   @ApiOkResponse({ type: PasskeyResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.PASSKEY_NOT_FOUND)
   getPasskeyByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtPasskeyParams,
@@ -184,8 +187,12 @@ export class PasskeysController {
     description: REVOKED_IS_FINAL,
   })
   @ApiOkResponse({ type: PasskeyWithSignalsDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
-  @ApiConflictResponse({ type: ProblemDto, description: 'PASSKEY_REVOKED' })
+  @Fails(
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.USER_NOT_FOUND,
+    ErrorCode.PASSKEY_NOT_FOUND,
+    ErrorCode.PASSKEY_REVOKED,
+  )
   updatePasskeyByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtPasskeyParams,
@@ -204,7 +211,7 @@ export class PasskeysController {
     type: SignalsResponseDto,
     description: 'Deleted (Prefer: return=representation)',
   })
-  @ApiNotFoundResponse({ type: ProblemDto, description: NOT_FOUND })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.PASSKEY_NOT_FOUND)
   async deletePasskeyByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtPasskeyParams,
@@ -222,7 +229,7 @@ export class PasskeysController {
   @RequirePermission('listPasskeys')
   @ApiOperation({ summary: `${SIGNALS_SUMMARY} (by external id)` })
   @ApiOkResponse({ type: SignalsResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: USER_NOT_FOUND })
+  @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
   passkeySignalsByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtUserPasskeysParams,

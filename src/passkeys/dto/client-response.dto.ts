@@ -103,7 +103,7 @@ export class AttestationResponseDto {
   @IsIn(TRANSPORTS, { each: true })
   transports?: string[];
 
-  @ApiPropertyOptional({ example: -7 })
+  @ApiPropertyOptional({ type: 'integer', example: -7 })
   @IsOptional()
   @IsInt()
   publicKeyAlgorithm?: number;

@@ -1,18 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   KeyCheckedByFirstRead,
   RateLimited,
   RequirePermission,
 } from '../../auth/permission.decorator';
 import { Ctx, RequestContext } from '../../auth/request-context';
-import { ProblemDto } from '../../openapi/problem.dto';
 import {
   CeremonySessionDto,
   ExtUserRegistrationParams,
@@ -25,9 +18,14 @@ import {
 } from '../dto/ceremony.dto';
 import { CompleteRegistrationDto } from '../dto/client-response.dto';
 import { RegistrationService } from './registration.service';
-
-const START_ERRORS =
-  'STORE_NOT_FOUND, RELYING_PARTY_NOT_FOUND, REGISTRATION_POLICY_NOT_FOUND, USER_NOT_FOUND';
+import { ErrorCode } from '../../common/errors/error-code';
+import { Fails } from '../../openapi/failures';
+import {
+  REGISTRATION_START,
+  REGISTRATION_VERIFICATION,
+  SESSION_CLAIM,
+  SESSION_LOOKUP,
+} from '../ceremony-failures';
 
 @ApiTags('Passkey registration')
 @Controller('identity-store')
@@ -42,7 +40,7 @@ export class RegistrationController {
   @RequirePermission('createPasskeyRegistrationForUser')
   @ApiOperation({ summary: 'Start a passkey registration for a user (by id)' })
   @ApiCreatedResponse({ type: StartedCeremonyDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: START_ERRORS })
+  @Fails(...REGISTRATION_START)
   createPasskeyRegistrationForUser(
     @Ctx() ctx: RequestContext,
     @Param() p: UserRegistrationParams,
@@ -61,7 +59,7 @@ export class RegistrationController {
     summary: 'Start a passkey registration for a user (by external id; createUser makes the user)',
   })
   @ApiCreatedResponse({ type: StartedCeremonyDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: START_ERRORS })
+  @Fails(...REGISTRATION_START, ErrorCode.MAX_USERS_EXCEEDED, ErrorCode.EXT_ID_NOT_UNIQUE)
   createPasskeyRegistrationForUserByExtId(
     @Ctx() ctx: RequestContext,
     @Param() p: ExtUserRegistrationParams,
@@ -80,7 +78,7 @@ export class RegistrationController {
     type: RegistrationCompletedDto,
     description: 'The outcome, with its signed result token',
   })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'SESSION_NOT_FOUND' })
+  @Fails(...SESSION_CLAIM, ...REGISTRATION_VERIFICATION)
   completePasskeyRegistration(
     @Ctx() ctx: RequestContext,
     @Param() p: SessionParams,
@@ -93,6 +91,7 @@ export class RegistrationController {
   @RequirePermission('getPasskeyRegistration')
   @ApiOperation({ summary: 'Read a registration session and its outcome' })
   @ApiOkResponse({ type: CeremonySessionDto })
+  @Fails(...SESSION_LOOKUP)
   getPasskeyRegistration(
     @Ctx() ctx: RequestContext,
     @Param() p: SessionParams,
@@ -106,6 +105,7 @@ export class RegistrationController {
   @RequirePermission('completePasskeyRegistration')
   @ApiOperation({ summary: 'Cancel a pending registration' })
   @ApiOkResponse({ type: CeremonySessionDto })
+  @Fails(...SESSION_CLAIM)
   cancelPasskeyRegistration(
     @Ctx() ctx: RequestContext,
     @Param() p: SessionParams,

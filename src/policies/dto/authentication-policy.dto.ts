@@ -36,6 +36,7 @@ export class CreateAuthenticationPolicyDto extends HintsField {
   userVerification?: Requirement;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: TIMEOUT_MIN_MS,
     maximum: TIMEOUT_MAX_MS,
     default: DEFAULT_TIMEOUT_MS,
@@ -85,7 +86,7 @@ export class AuthenticationPolicyResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'default' }) name!: string;
   @ApiProperty({ enum: Requirement, enumName: 'Requirement' }) userVerification!: Requirement;
-  @ApiProperty({ example: 300000 }) timeoutMs!: number;
+  @ApiProperty({ type: 'integer', example: 300000 }) timeoutMs!: number;
   @ApiProperty() allowExternalChallenge!: boolean;
   @ApiProperty({ enum: CounterPolicy, enumName: 'CounterPolicy' }) counterPolicy!: CounterPolicy;
   @ApiProperty() allowDiscoverable!: boolean;

@@ -56,8 +56,9 @@ export class CreateRegistrationPolicyDto extends HintsField {
   name!: string;
 
   @ApiPropertyOptional({
+    // inline, not a $ref: OpenAPI 3.0 takes `nullable` only beside a `type`
+    type: 'string',
     enum: AuthenticatorAttachment,
-    enumName: 'AuthenticatorAttachment',
     nullable: true,
     description: 'null or absent: any',
     example: AuthenticatorAttachment.PLATFORM,
@@ -97,6 +98,7 @@ export class CreateRegistrationPolicyDto extends HintsField {
   attestation?: AttestationConveyance;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: TIMEOUT_MIN_MS,
     maximum: TIMEOUT_MAX_MS,
     default: DEFAULT_TIMEOUT_MS,
@@ -109,7 +111,8 @@ export class CreateRegistrationPolicyDto extends HintsField {
   timeoutMs?: number;
 
   @ApiPropertyOptional({
-    type: [Number],
+    type: 'integer',
+    isArray: true,
     description: 'COSE algorithms, in order of preference: -8 EdDSA, -7 ES256, -257 RS256',
     example: [-8, -7, -257],
   })
@@ -217,8 +220,9 @@ export class RegistrationPolicyResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'default' }) name!: string;
   @ApiProperty({
+    // inline, not a $ref: OpenAPI 3.0 takes `nullable` only beside a `type`
+    type: 'string',
     enum: AuthenticatorAttachment,
-    enumName: 'AuthenticatorAttachment',
     nullable: true,
   })
   authenticatorAttachment!: AuthenticatorAttachment | null;
@@ -226,8 +230,8 @@ export class RegistrationPolicyResponseDto {
   @ApiProperty({ enum: Requirement, enumName: 'Requirement' }) userVerification!: Requirement;
   @ApiProperty({ enum: AttestationConveyance, enumName: 'AttestationConveyance' })
   attestation!: AttestationConveyance;
-  @ApiProperty({ example: 300000 }) timeoutMs!: number;
-  @ApiProperty({ type: [Number], example: [-8, -7, -257] }) algorithms!: number[];
+  @ApiProperty({ type: 'integer', example: 300000 }) timeoutMs!: number;
+  @ApiProperty({ type: 'integer', isArray: true, example: [-8, -7, -257] }) algorithms!: number[];
   @ApiProperty() allowExternalChallenge!: boolean;
   @ApiProperty({ type: [String] }) aaguidAllowList!: string[];
   @ApiProperty({ type: [String] }) aaguidDenyList!: string[];

@@ -28,6 +28,7 @@ export const NEW_USER_STATUSES = [
 
 export class LockConfigurationDto {
   @ApiProperty({
+    type: 'integer',
     description: 'Failed authentications that temp-lock a user',
     minimum: 1,
     maximum: 100,
@@ -39,6 +40,7 @@ export class LockConfigurationDto {
   maxFailedAttempts!: number;
 
   @ApiProperty({
+    type: 'integer',
     description: 'How long a temp lock lasts',
     minimum: 1,
     maximum: 604800,
@@ -50,6 +52,7 @@ export class LockConfigurationDto {
   tempLockSeconds!: number;
 
   @ApiProperty({
+    type: 'integer',
     description: 'Temp locks after which the user is LOCKED until unlocked by an admin (0: never)',
     minimum: 0,
     maximum: 100,
@@ -121,7 +124,7 @@ export class StoreResponseDto {
   @ApiProperty({ example: 'Europe/Berlin' }) defaultTimeZone!: string;
   @ApiProperty({ enum: UserStatus, enumName: 'UserStatus' }) defaultUserStatus!: UserStatus;
   @ApiProperty({ type: LockConfigurationDto }) lockConfiguration!: LockConfigurationDto;
-  @ApiProperty({ example: 42 }) userCount!: number;
+  @ApiProperty({ type: 'integer', example: 42 }) userCount!: number;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: string;
 

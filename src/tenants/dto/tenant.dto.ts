@@ -32,6 +32,7 @@ export const DEFAULT_LIMITS = { maxStores: 10, maxUsers: 100_000, maxPasskeysPer
 
 export class TenantLimitsDto {
   @ApiProperty({
+    type: 'integer',
     description: 'Identity stores in the tenant',
     minimum: 1,
     maximum: 10000,
@@ -43,6 +44,7 @@ export class TenantLimitsDto {
   maxStores!: number;
 
   @ApiProperty({
+    type: 'integer',
     description: 'Users across all stores of the tenant',
     minimum: 1,
     maximum: 100_000_000,
@@ -53,7 +55,13 @@ export class TenantLimitsDto {
   @Max(100_000_000)
   maxUsers!: number;
 
-  @ApiProperty({ description: 'Passkeys per user', minimum: 1, maximum: 100, example: 10 })
+  @ApiProperty({
+    type: 'integer',
+    description: 'Passkeys per user',
+    minimum: 1,
+    maximum: 100,
+    example: 10,
+  })
   @IsInt()
   @Min(1)
   @Max(100)
@@ -64,7 +72,7 @@ export class PartialTenantLimitsDto extends PartialType(TenantLimitsDto) {}
 
 export class TenantRateLimitsDto {
   @ApiPropertyOptional({
-    type: Number,
+    type: 'integer',
     nullable: true,
     description:
       'Requests per minute per API key on ceremony and token routes; null: server default (IDS_RATE_LIMIT_PER_KEY), 0: off',
@@ -77,7 +85,7 @@ export class TenantRateLimitsDto {
   perApiKeyPerMinute?: number | null;
 
   @ApiPropertyOptional({
-    type: Number,
+    type: 'integer',
     nullable: true,
     description:
       'Requests per minute per client IP on those routes; null: server default (IDS_RATE_LIMIT_PER_IP), 0: off',

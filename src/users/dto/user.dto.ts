@@ -151,8 +151,8 @@ export class UserListQueryDto extends CursorPageQueryDto {
 }
 
 export class UserLockStateDto {
-  @ApiProperty({ example: 0 }) failedAttempts!: number;
-  @ApiProperty({ example: 0 }) lockCount!: number;
+  @ApiProperty({ type: 'integer', example: 0 }) failedAttempts!: number;
+  @ApiProperty({ type: 'integer', example: 0 }) lockCount!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) tempLockedUntil!:
     string | null;
 }
