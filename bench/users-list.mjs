@@ -129,6 +129,11 @@ for (const [label, query] of cases) {
     `| ${label} | ${pct(times, 50).toFixed(1)} | ${pct(times, 95).toFixed(1)} | ${total.toLocaleString('en')} |`,
   );
 }
-await api('DELETE', `/tenants/${tenant}`);
+try {
+  await api('DELETE', `/tenants/${tenant}`);
+} catch (error) {
+  // a known limit: one DELETE cascading over a million users outlasts the statement timeout
+  console.log(`\ncleanup: ${error.message.slice(0, 120)}`);
+}
 await app.close();
 await db.stop();

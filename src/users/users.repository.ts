@@ -166,13 +166,24 @@ export class UsersRepository {
     if (filter.userName)
       qb.andWhere(`${USER_NAME_KEY} = lower(:userName)`, { userName: filter.userName });
     if (filter.q) {
-      const prefix = `${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      // A prefix as a range, besides the LIKE: statements run with generic plans
+      // (plan_cache_mode), where `LIKE $1` cannot use an index but `>= $1 AND < $2` can.
+      const lower = filter.q.toLowerCase();
+      const range = { from: lower, below: `${lower}\u{10FFFF}` };
+      const like = `${lower.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       qb.andWhere(
         new Brackets((or) =>
           or
-            .where(`${USER_NAME_KEY} LIKE :prefix`, { prefix })
-            .orWhere('lower(u.display_name) LIKE :prefix')
-            .orWhere('lower(u.email) LIKE :prefix')
+            .where(
+              `(${USER_NAME_KEY} >= :from AND ${USER_NAME_KEY} < :below AND ${USER_NAME_KEY} LIKE :like)`,
+              { ...range, like },
+            )
+            .orWhere(
+              '(lower(u.display_name) ~>=~ :from AND lower(u.display_name) ~<~ :below AND lower(u.display_name) LIKE :like)',
+            )
+            .orWhere(
+              '(lower(u.email) ~>=~ :from AND lower(u.email) ~<~ :below AND lower(u.email) LIKE :like)',
+            )
             .orWhere('u.external_id = :q', { q: filter.q }),
         ),
       );
