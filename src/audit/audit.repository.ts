@@ -3,6 +3,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { Page, PageQueryDto, pageRequest, toPage } from '../common/pagination/page';
 import { decodeCursor } from '../common/pagination/cursor';
 import { resolveKeysetSort, resolveSort } from '../common/pagination/sort';
+import { keysetPage } from '../database/keyset';
 import { TransactionHost } from '../database/transaction-host';
 import { AuditEventEntity } from './audit-event.entity';
 
@@ -70,23 +71,8 @@ export class AuditRepository {
       ['occurredAt', 'DESC'],
     );
     const cursor = decodeCursor(page.after, sort.name);
-    const qb = this.filtered(tenantId, filter).addSelect(`(${sort.column})::text`, 'cursor_value');
-    if (cursor) {
-      const op = sort.direction === 'DESC' ? '<' : '>';
-      qb.andWhere(`(${sort.column}, e.id) ${op} (CAST(:cursorValue AS ${sort.cast}), :cursorId)`, {
-        cursorValue: cursor.value,
-        cursorId: cursor.id,
-      });
-    }
-    const { entities, raw } = await qb
-      .orderBy(sort.column, sort.direction)
-      .addOrderBy('e.id', sort.direction)
-      .limit(limit + 1)
-      .getRawAndEntities<{ cursor_value: string }>();
-    return {
-      rows: entities.map((event, i) => ({ event, value: raw[i].cursor_value })),
-      sort: sort.name,
-    };
+    const rows = await keysetPage(this.filtered(tenantId, filter), 'e', sort, cursor, limit);
+    return { rows: rows.map(({ entity, value }) => ({ event: entity, value })), sort: sort.name };
   }
 
   private filtered(tenantId: string, filter: AuditEventFilter) {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, Repository } from 'typeorm';
 import { changedFields } from '../database/changes';
+import { keysetPage } from '../database/keyset';
 import { TransactionHost } from '../database/transaction-host';
 import { PageRequest } from '../common/pagination/page';
 import { decodeCursor } from '../common/pagination/cursor';
@@ -134,23 +135,8 @@ export class UsersRepository {
     const sort = resolveKeysetSort(page.sort, USER_KEYSET_SORTS, ['createdAt', 'DESC']);
     const cursor = decodeCursor(page.after, sort.name);
     const { qb } = this.filtered(tenantId, storeId, filter);
-    qb.addSelect(`(${sort.column})::text`, 'cursor_value');
-    if (cursor) {
-      const op = sort.direction === 'DESC' ? '<' : '>';
-      qb.andWhere(`(${sort.column}, u.id) ${op} (CAST(:cursorValue AS ${sort.cast}), :cursorId)`, {
-        cursorValue: cursor.value,
-        cursorId: cursor.id,
-      });
-    }
-    const { entities, raw } = await qb
-      .orderBy(sort.column, sort.direction)
-      .addOrderBy('u.id', sort.direction)
-      .limit(limit + 1)
-      .getRawAndEntities<{ cursor_value: string }>();
-    return {
-      rows: entities.map((user, i) => ({ user, value: raw[i].cursor_value })),
-      sort: sort.name,
-    };
+    const rows = await keysetPage(qb, 'u', sort, cursor, limit);
+    return { rows: rows.map(({ entity, value }) => ({ user: entity, value })), sort: sort.name };
   }
 
   /** The store's users narrowed by the list's filters. */

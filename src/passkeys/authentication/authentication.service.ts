@@ -39,6 +39,7 @@ import {
   Completed,
   Proven,
   StepUpHook,
+  withResultToken,
 } from '../sessions/settle';
 import { ResultTokenService } from '../../signing/result-tokens';
 import {
@@ -154,13 +155,7 @@ export class AuthenticationService {
     sessionId: string,
     dto: CompleteAuthenticationDto,
   ): Promise<AuthenticationCompletedDto> {
-    const { dto: outcome, proof, signer } = await this.settle(ctx, storeName, sessionId, dto);
-    const resultToken = await signer!.sign({
-      ...proof,
-      transactionId: null,
-      transactionDataHash: null,
-    });
-    return { ...outcome, resultToken };
+    return withResultToken(await this.settle(ctx, storeName, sessionId, dto));
   }
 
   /** Completes the session of a step-up transaction (its hook writes the nonce). */

@@ -32,6 +32,7 @@ import {
   Completed,
   Proven,
   StepUpHook,
+  withResultToken,
 } from '../sessions/settle';
 import { ResultTokenService } from '../../signing/result-tokens';
 import { RegistrationRepository, RegistrationStartContext } from './registration.repository';
@@ -198,13 +199,7 @@ export class RegistrationService {
     sessionId: string,
     dto: CompleteRegistrationDto,
   ): Promise<RegistrationCompletedDto> {
-    const { dto: outcome, proof, signer } = await this.settle(ctx, storeName, sessionId, dto);
-    const resultToken = await signer!.sign({
-      ...proof,
-      transactionId: null,
-      transactionDataHash: null,
-    });
-    return { ...outcome, resultToken };
+    return withResultToken(await this.settle(ctx, storeName, sessionId, dto));
   }
 
   /** Completes the session of a step-up transaction (its hook writes the nonce). */

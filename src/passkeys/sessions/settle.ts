@@ -51,6 +51,21 @@ export interface Proven<T> {
   signer?: ResultSigner;
 }
 
+/** The API completion's answer: the outcome and its result token (no step-up transaction). */
+export async function withResultToken<T>({
+  dto,
+  proof,
+  signer,
+}: Proven<T>): Promise<T & { resultToken: string }> {
+  if (!signer) throw new Error('an API completion settles with its signer loaded');
+  const resultToken = await signer.sign({
+    ...proof,
+    transactionId: null,
+    transactionDataHash: null,
+  });
+  return { ...dto, resultToken };
+}
+
 /** How a step-up transaction completes a ceremony. */
 export interface StepUpHook<T> {
   /** SHA-256 of the transaction data the challenge commits to (null: the transaction has none). */

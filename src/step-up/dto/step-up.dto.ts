@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { TENANT_ID_PATTERN } from '../../auth/permissions';
@@ -7,6 +8,23 @@ import { RESULT_TOKEN_DOC } from '../../passkeys/dto/ceremony.dto';
 import { AuthenticationPolicyParams } from '../../policies/dto/policy-common.dto';
 import { EXTERNAL_ID } from '../../users/dto/user.dto';
 import { IsTransactionData, MAX_TRANSACTION_DATA_BYTES } from '../transaction-data';
+
+/** The optional `transactionData` of both kinds of transaction: documented and validated once. */
+const TransactionDataProperty = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      type: 'object',
+      additionalProperties: true,
+      description:
+        'What the user approves, e.g. {"amount": "100.00", "currency": "EUR", "payee": "ACME"}: a JSON object ' +
+        `of at most ${MAX_TRANSACTION_DATA_BYTES} bytes. The challenge commits to it (32 random bytes, then the SHA-256 ` +
+        'of its RFC 8785 canonical JSON), so the signed assertion proves this data and no other; the browser ' +
+        'start returns it for display, verifyNonce returns it, and the result token carries its hash',
+      example: { amount: '100.00', currency: 'EUR', payee: 'ACME' },
+    }),
+    IsOptional(),
+    IsTransactionData(),
+  );
 
 export class CreateRegisterTransactionDto {
   @ApiProperty({
@@ -45,18 +63,7 @@ export class CreateRegisterTransactionDto {
   @IsBoolean()
   allowExistingUser?: boolean;
 
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: true,
-    description:
-      'What the user approves, e.g. {"amount": "100.00", "currency": "EUR", "payee": "ACME"}: a JSON object ' +
-      `of at most ${MAX_TRANSACTION_DATA_BYTES} bytes. The challenge commits to it (32 random bytes, then the SHA-256 ` +
-      'of its RFC 8785 canonical JSON), so the signed assertion proves this data and no other; the browser ' +
-      'start returns it for display, verifyNonce returns it, and the result token carries its hash',
-    example: { amount: '100.00', currency: 'EUR', payee: 'ACME' },
-  })
-  @IsOptional()
-  @IsTransactionData()
+  @TransactionDataProperty()
   transactionData?: Record<string, unknown>;
 }
 
@@ -74,18 +81,7 @@ export class CreateAuthenticateTransactionDto {
   @IsPathName('authenticationPolicy')
   authenticationPolicy?: string;
 
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: true,
-    description:
-      'What the user approves, e.g. {"amount": "100.00", "currency": "EUR", "payee": "ACME"}: a JSON object ' +
-      `of at most ${MAX_TRANSACTION_DATA_BYTES} bytes. The challenge commits to it (32 random bytes, then the SHA-256 ` +
-      'of its RFC 8785 canonical JSON), so the signed assertion proves this data and no other; the browser ' +
-      'start returns it for display, verifyNonce returns it, and the result token carries its hash',
-    example: { amount: '100.00', currency: 'EUR', payee: 'ACME' },
-  })
-  @IsOptional()
-  @IsTransactionData()
+  @TransactionDataProperty()
   transactionData?: Record<string, unknown>;
 }
 
