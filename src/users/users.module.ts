@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { SignalsModule } from '../signals/signals.module';
 import { StoresModule } from '../stores/stores.module';
 import { UsersController } from './users.controller';
@@ -6,7 +7,7 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [StoresModule, SignalsModule],
+  imports: [StoresModule, SignalsModule, AuditModule],
   controllers: [UsersController],
   providers: [UsersService, UsersRepository],
   exports: [UsersService],

@@ -3,6 +3,8 @@ import type { RequestContext } from '../auth/request-context';
 import { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
 import { SignalsService } from '../signals/signals.service';
+import { AuditEventType } from '../audit/audit-event-type';
+import { AuditService } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/errors/db-errors';
 import { pageRequest, toPage } from '../common/pagination/page';
 import { cursorMode, toCursorPage } from '../common/pagination/cursor';
@@ -33,6 +35,7 @@ export class UsersService {
     private readonly stores: StoresService,
     private readonly repository: UsersRepository,
     private readonly signals: SignalsService,
+    private readonly audit: AuditService,
   ) {}
 
   /** The user in that store of the request's tenant, or USER_NOT_FOUND. */
@@ -145,7 +148,11 @@ export class UsersService {
       const store = await this.stores.find(ctx, storeName);
       const current = await this.repository.find(ctx.tenantId, store.id, ref, { lock: true });
       if (!current) throw userNotFound(ref);
-      const before = { userName: current.userName, displayName: current.displayName };
+      const before = {
+        userName: current.userName,
+        displayName: current.displayName,
+        status: current.status,
+      };
       const { status, ...fields } = dto;
       const changes = {
         ...fields,
@@ -158,6 +165,13 @@ export class UsersService {
         throw isUniqueViolation(error) ? extIdNotUnique(dto.externalId ?? '') : error;
       }
       if (!found) throw userNotFound(ref);
+      if (status !== undefined && leavesLock(before.status, status)) {
+        // who lifted a lock, in the same transaction as the change
+        await this.audit.record(ctx, {
+          type: AuditEventType.USER_UNLOCKED,
+          details: { userId: current.id, from: before.status, to: status },
+        });
+      }
       // a new name reaches the passkey managers through signalCurrentUserDetails
       const renamed =
         current.userName !== before.userName || current.displayName !== before.displayName;
@@ -182,12 +196,15 @@ export class UsersService {
 
 /** Setting a status by update; leaving a lock clears the failure counters. */
 function statusChanges(user: UserEntity, status: UserStatus, store: StoreEntity): UserChanges {
-  const leavesLock = LOCKED_STATES.includes(user.status) && !LOCKED_STATES.includes(status);
   return {
-    ...(leavesLock ? { failedAttempts: 0, lockCount: 0 } : {}),
+    ...(leavesLock(user.status, status) ? { failedAttempts: 0, lockCount: 0 } : {}),
     tempLockedUntil: status === UserStatus.TEMP_LOCKED ? tempLockEnd(store) : null,
     status,
   };
+}
+
+function leavesLock(from: UserStatus, to: UserStatus): boolean {
+  return LOCKED_STATES.includes(from) && !LOCKED_STATES.includes(to);
 }
 
 function tempLockEnd(store: StoreEntity): Date {

@@ -219,6 +219,31 @@ describe('stores and users', () => {
       expect(Date.parse(temp.json().lock.tempLockedUntil)).toBeGreaterThan(Date.now() + 200_000);
     });
 
+    it('an administrator lifting a lock writes USER_UNLOCKED with who did it; other updates do not', async () => {
+      const user = (await post(users, { externalId: 'locked-2', userName: 'l' })).json();
+      const db = new Client({ connectionString: t.database.url });
+      await db.connect();
+      await db.query("UPDATE users SET status = 'LOCKED' WHERE id = $1", [user.id]);
+      await db.end();
+      const unlockedEvents = async () =>
+        (await get('/api/identity-store/auditEvents?type=USER_UNLOCKED&size=100'))
+          .json()
+          .content.filter((e: { details: { userId: string } }) => e.details.userId === user.id);
+      expectStatus(await post(`${users}/${user.id}`, { displayName: 'Still locked' }), 200);
+      expect(await unlockedEvents()).toEqual([]);
+      expectStatus(await post(`${users}/${user.id}`, { status: 'ACTIVE' }), 200);
+      expect(await unlockedEvents()).toEqual([
+        expect.objectContaining({
+          type: 'USER_UNLOCKED',
+          actorKeyId: expect.any(String),
+          details: { userId: user.id, from: 'LOCKED', to: 'ACTIVE' },
+        }),
+      ]);
+      // an ACTIVE user set ACTIVE again lifts nothing
+      expectStatus(await post(`${users}/${user.id}`, { status: 'ACTIVE' }), 200);
+      expect(await unlockedEvents()).toHaveLength(1);
+    });
+
     it('lists a documented page with filters on externalId, status, userName and free text', async () => {
       expectStatus(await post(stores, { name: 'listing' }), 201);
       const u = `${stores}/listing/users`;
