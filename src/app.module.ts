@@ -14,6 +14,7 @@ import { PasskeysModule } from './passkeys/passkeys.module';
 import { PoliciesModule } from './policies/policies.module';
 import { RelyingPartiesModule } from './relying-parties/relying-parties.module';
 import { StepUpModule } from './step-up/step-up.module';
+import { PassageModule } from './passage/passage.module';
 import { StoresModule } from './stores/stores.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
@@ -45,6 +46,7 @@ export class AppModule {
         AttestationModule,
         PasskeysModule,
         StepUpModule,
+        PassageModule,
         ...(config.metricsEnabled ? [MetricsModule.forRoot(config.metricsPort === undefined)] : []),
         ...(config.demoEnabled ? [DemoModule] : []),
         ...extraModules,

@@ -9,6 +9,7 @@ import { loggablePath } from './common/logging/loggable-path';
 import { AppValidationPipe } from './common/validation/validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
 import { BrowserGateway } from './step-up/browser-gateway';
+import { PassageGateway } from './passage/passage-gateway';
 import { setupSwagger } from './openapi/openapi';
 
 /** Routes that live outside `/api`. */
@@ -17,6 +18,8 @@ const UNPREFIXED = [
   { path: '.well-known/jwks.json', method: RequestMethod.GET },
   { path: 'demo', method: RequestMethod.ALL },
   { path: 'demo/*path', method: RequestMethod.ALL },
+  // Passage's two bases (https://auth.passage.id/v1, https://api.passage.id/v1) map here
+  { path: 'passage/v1/*path', method: RequestMethod.ALL },
 ];
 
 /** Routing shared by the running app and the OpenAPI generator, so both see the same paths. */
@@ -80,6 +83,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   fastify.server.on('connect', (_request, socket: Socket) => answerConnect(fastify.log, socket));
   if (config.metricsEnabled) app.get(MetricsService).instrument(fastify);
   app.get(BrowserGateway).register(fastify);
+  app.get(PassageGateway).register(fastify);
 
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: [...config.corsOrigins], credentials: false });

@@ -15,6 +15,7 @@ import { StoreEntity } from './stores/store.entity';
 import { TenantEntity } from './tenants/tenant.entity';
 import { UserEntity } from './users/user.entity';
 import { TenantSigningKeyEntity } from './signing/tenant-signing-key.entity';
+import { PassageAppEntity } from './passage/passage-app.entity';
 
 import type { EntityClass } from './database/data-source-options';
 
@@ -38,4 +39,5 @@ export const ENTITIES: EntityClass[] = [
   RateLimitEntity,
   AuthenticatorMetadataEntity,
   MetadataBlobEntity,
+  PassageAppEntity,
 ];

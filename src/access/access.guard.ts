@@ -12,6 +12,7 @@ import { assertTenantAdmits } from '../tenants/tenant-rules';
 import { ApiKeyVerifier } from './api-key-verifier';
 import {
   API_KEY_ONLY,
+  BEARER_API_KEY,
   KEY_CHECK_DEFERRED,
   PermissionRequirement,
   RATE_LIMITED,
@@ -95,7 +96,8 @@ export class AccessGuard implements CanActivate {
         return true;
       }
     }
-    const principal = await this.apiKeys.verify(request);
+    const bearerApiKey = this.reflector.getAllAndOverride<boolean>(BEARER_API_KEY, targets);
+    const principal = await this.apiKeys.verify(request, false, bearerApiKey === true);
     request.ctx = await this.authorize(context, request, requirement, principal, limited);
     return true;
   }

@@ -28,7 +28,15 @@ export class ApiKeyVerifier {
     private readonly tokens: TokenService,
   ) {}
 
-  async verify(request: FastifyRequest, apiKeyOnly = false): Promise<Principal> {
+  /**
+   * `bearerApiKey`: a bearer that is not a JWT (no dots) is taken as an API key (the
+   * `@BearerApiKey()` routes); a JWT is still a token.
+   */
+  async verify(
+    request: FastifyRequest,
+    apiKeyOnly = false,
+    bearerApiKey = false,
+  ): Promise<Principal> {
     const apiKey = request.headers['x-api-key'];
     const authorization = request.headers.authorization;
     if (typeof apiKey === 'string' && authorization) {
@@ -39,6 +47,7 @@ export class ApiKeyVerifier {
       if (apiKeyOnly) throw unauthenticated('This operation takes an X-Api-Key, not a token');
       const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization);
       if (!match) throw unauthenticated('Authorization must be "Bearer <token>"');
+      if (bearerApiKey && !match[1].includes('.')) return this.byApiKey(match[1]);
       return this.byToken(match[1]);
     }
     throw unauthenticated();

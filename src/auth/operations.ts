@@ -71,6 +71,11 @@ export const OPERATIONS = {
   // result-token signing keys
   listSigningKeys: "List the tenant's result-token signing keys (public parts)",
   rotateSigningKey: "Rotate the tenant's result-token signing key",
+  // Passage (Passkey Flex) apps of a relying party
+  createPassageApp: 'Map a Passage app id to a relying party and its policies',
+  listPassageApps: 'List Passage apps',
+  getPassageApp: 'Read a Passage app',
+  deletePassageApp: 'Delete a Passage app',
   // authenticator metadata (global: platform scope)
   getAuthenticatorMetadata: 'Read what FIDO metadata is loaded (platform)',
   loadAuthenticatorMetadata: 'Load a FIDO MDS BLOB or metadata statements (platform)',

@@ -10,6 +10,7 @@ export const REQUIRED_PERMISSION = 'ids:requiredPermission';
 export const API_KEY_ONLY = 'ids:apiKeyOnly';
 export const RATE_LIMITED = 'ids:rateLimited';
 export const KEY_CHECK_DEFERRED = 'ids:keyCheckDeferred';
+export const BEARER_API_KEY = 'ids:bearerApiKey';
 
 /**
  * Where the target tenant comes from: `tenant` = path `{tenantId}`, else `X-Tenant-Id`, else the
@@ -86,4 +87,13 @@ export function RateLimited(): MethodDecorator {
  */
 export function KeyCheckedByFirstRead(): MethodDecorator {
   return SetMetadata(KEY_CHECK_DEFERRED, true);
+}
+
+/**
+ * The route also takes the API key itself as `Authorization: Bearer <key>` (what Passage's
+ * backend SDK sends), besides `X-Api-Key` and a bearer token. Only for the routes of an API kept
+ * compatible with another vendor's: elsewhere a bearer is always a token.
+ */
+export function BearerApiKey(): MethodDecorator & ClassDecorator {
+  return applyDecorators(SetMetadata(BEARER_API_KEY, true), ApiExtension('x-bearer-api-key', true));
 }

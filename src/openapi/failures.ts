@@ -62,6 +62,7 @@ interface ResponseLike {
   $ref?: string;
   description?: string;
   content?: Record<string, { schema?: unknown }>;
+  [extension: `x-${string}`]: unknown;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
@@ -100,9 +101,11 @@ export function describeFailures(document: OpenAPIObject): void {
   const shared = sharedResponses();
   const used = new Set<string>();
   for (const { method, operation } of operationsOf(document)) {
+    const body = operation[ERROR_BODY] as ErrorBody | undefined;
+    delete operation[ERROR_BODY];
     const byStatus = new Map<number, ErrorCode[]>();
     for (const code of codesOf(method, operation)) {
-      const status = statusOf(code);
+      const status = body ? body.codes[code].status : statusOf(code);
       byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
     }
     for (const key of Object.keys(operation)) {
@@ -112,6 +115,10 @@ export function describeFailures(document: OpenAPIObject): void {
       if (Number(status) >= 400) delete operation.responses[status];
     }
     for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+      if (body) {
+        operation.responses[String(status)] = shapedResponse(status, codes.sort(), body);
+        continue;
+      }
       const name = shared.names.get(`${status} ${codes.sort().join(' ')}`);
       if (name) used.add(name);
       operation.responses[String(status)] = name
@@ -125,9 +132,48 @@ export function describeFailures(document: OpenAPIObject): void {
     }
   }
   const components = (document.components ??= {});
-  const responses: Record<string, ResponseLike> = { ...components.responses };
+  const responses = { ...components.responses } as Record<string, ResponseLike>;
   for (const name of [...used].sort()) responses[name] = shared.responses[name];
   components.responses = responses as NonNullable<OpenAPIObject['components']>['responses'];
+}
+
+/**
+ * An operation whose errors leave in another body than problem+json (`shapeProblemsUnder`): the
+ * component schema of that body, and each of our codes with the status and code it answers there.
+ */
+export interface ErrorBody {
+  schema: string;
+  codes: Record<string, { status: number; code: string }>;
+}
+const ERROR_BODY = 'x-error-body';
+/** On a shaped response: our codes behind it (what the undocumented-code check reads). */
+const IDS_CODES = 'x-ids-codes';
+
+/** Errors of the operation (or controller) in another body: see `ErrorBody`. */
+export function ErrorsShapedAs(body: ErrorBody): MethodDecorator & ClassDecorator {
+  return ApiExtension(ERROR_BODY, body);
+}
+
+function shapedResponse(status: number, codes: ErrorCode[], body: ErrorBody): ResponseLike {
+  const theirs = [...new Set(codes.map((c) => body.codes[c].code))].sort();
+  return {
+    description: `${STATUS_CODES[status]}. \`code\`: ${theirs.map((c) => `\`${c}\``).join(', ')}`,
+    content: {
+      'application/json': {
+        schema: {
+          allOf: [
+            { $ref: `#/components/schemas/${body.schema}` },
+            {
+              type: 'object',
+              required: ['code'],
+              properties: { code: { type: 'string', enum: theirs } },
+            },
+          ],
+        },
+      },
+    },
+    [IDS_CODES]: codes,
+  };
 }
 
 /**
@@ -192,6 +238,7 @@ export function documentedCodes(
       | { allOf?: { properties?: { code?: { enum?: string[] } } }[] }
       | undefined;
     for (const part of schema?.allOf ?? []) part.properties?.code?.enum?.forEach((c) => codes.add(c));
+    (response[IDS_CODES] as string[] | undefined)?.forEach((c) => codes.add(c));
   }
   return codes;
 }

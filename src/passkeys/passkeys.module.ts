@@ -39,6 +39,6 @@ import { RegistrationService } from './registration/registration.service';
     PasskeysService,
     PasskeysRepository,
   ],
-  exports: [AuthenticationService, RegistrationService, CeremonyResolver],
+  exports: [AuthenticationService, RegistrationService, CeremonyResolver, PasskeysService],
 })
 export class PasskeysModule {}

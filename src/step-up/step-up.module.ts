@@ -24,6 +24,6 @@ import { StepUpService } from './step-up.service';
     PurgeService,
     PurgeRepository,
   ],
-  exports: [StepUpService, BrowserGateway, PurgeService],
+  exports: [StepUpService, BrowserGateway, PurgeService, RateLimiter],
 })
 export class StepUpModule {}

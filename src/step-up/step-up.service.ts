@@ -48,6 +48,25 @@ const BROWSER: Principal = {
   via: 'apiKey',
 };
 
+/**
+ * Where a transaction must belong when a route reaches it through something narrower than its
+ * id alone (a Passage app: one tenant and relying party, and the route says register or
+ * authenticate).
+ */
+export interface TransactionScope {
+  tenantId: string;
+  relyingPartyId: string;
+  kind: TransactionKind;
+}
+
+function inScope(tx: StepUpTransactionEntity, scope: TransactionScope): boolean {
+  return (
+    tx.tenantId === scope.tenantId &&
+    tx.relyingPartyId === scope.relyingPartyId &&
+    tx.kind === scope.kind
+  );
+}
+
 export interface BrowserRequest {
   requestId: string;
   ip: string;
@@ -177,8 +196,12 @@ export class StepUpService {
 
   // ---- browser (the transaction id is the capability) ----
 
-  async browserStart(transactionId: string, request: BrowserRequest): Promise<BrowserStartDto> {
-    return this.startCeremony(await this.pending(transactionId), request);
+  async browserStart(
+    transactionId: string,
+    request: BrowserRequest,
+    scope?: TransactionScope,
+  ): Promise<BrowserStartDto> {
+    return this.startCeremony(await this.pending(transactionId, scope), request);
   }
 
   /** Starts (or restarts) the ceremony of a pending transaction. */
@@ -262,8 +285,9 @@ export class StepUpService {
     transactionId: string,
     credential: object,
     request: BrowserRequest,
+    scope?: TransactionScope,
   ): Promise<NonceDto> {
-    const tx = await this.pending(transactionId);
+    const tx = await this.pending(transactionId, scope);
     // the body's shape depends on the transaction's kind: validated once that is known
     const body =
       tx.kind === TransactionKind.REGISTER
@@ -389,9 +413,12 @@ export class StepUpService {
     return tx;
   }
 
-  private async pending(id: string): Promise<StepUpTransactionEntity> {
+  private async pending(id: string, scope?: TransactionScope): Promise<StepUpTransactionEntity> {
     const tx = await this.repository.findTransaction(id);
-    if (!tx) throw new DomainError(ErrorCode.TRANSACTION_NOT_FOUND, 'No such transaction');
+    // another app's (tenant's, relying party's) transaction is as unknown as a made-up id
+    if (!tx || (scope && !inScope(tx, scope))) {
+      throw new DomainError(ErrorCode.TRANSACTION_NOT_FOUND, 'No such transaction');
+    }
     await this.assertTenantActive(tx.tenantId);
     if (tx.status !== TransactionStatus.PENDING) throw alreadyCompleted();
     if (tx.expiresAt.getTime() <= Date.now()) {

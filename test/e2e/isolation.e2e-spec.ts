@@ -131,7 +131,13 @@ describe('tenant isolation over every operation of the OpenAPI document', () => 
       );
       return;
     }
-    if (!/^application\/problem\+json/.test(String(res.headers['content-type']))) {
+    if (op.path.startsWith('/passage/')) {
+      // the Passage-compatible routes answer in Passage's shape: {code, error}
+      const body = JSON.parse(res.body) as Record<string, unknown>;
+      if (typeof body.code !== 'string' || typeof body.error !== 'string') {
+        failures.push(`${where}: not a Passage error`);
+      }
+    } else if (!/^application\/problem\+json/.test(String(res.headers['content-type']))) {
       failures.push(`${where}: not problem+json`);
     }
     // Ids the caller itself put in the URL may be echoed (instance, detail); anything else of A may not.
@@ -167,6 +173,12 @@ describe('tenant isolation over every operation of the OpenAPI document', () => 
         'POST /api/identity-store/browser/{tenantId}/stores/{storeName}/relyingParties/{rpId}/authentications/{authPolicyName}',
         // a tenant's result-token public keys: public by nature (verifiers need no key)
         'GET /api/identity-store/{tenantId}/.well-known/jwks.json',
+        // Passage's browser SDK: the transaction id (or, username-less, the public app id) is
+        // the capability, as on /api/identity-store/browser (docs/security.md)
+        'POST /passage/v1/apps/{appId}/authenticate/transactions/webauthn/finish',
+        'POST /passage/v1/apps/{appId}/authenticate/transactions/webauthn/start',
+        'POST /passage/v1/apps/{appId}/register/transactions/webauthn/finish',
+        'POST /passage/v1/apps/{appId}/register/transactions/webauthn/start',
       ].sort(),
     );
   });

@@ -50,6 +50,12 @@ export async function seedTenantResources(
   const where = { key: adminKey, store: storeName, rpId, origin: `https://${rpId}` };
   const passkey = await registerPasskey(app, where, new SoftAuthenticator(), user.id, 'reg-a');
   const session = await start(app, adminKey, authStartUrl(where, user.id, 'auth-a'));
+  const appId = `app-${marker}`;
+  await ok(`${rp}/passageApps`, {
+    appId,
+    registrationPolicy: 'reg-a',
+    authenticationPolicy: 'auth-a',
+  });
 
   return {
     params: {
@@ -63,6 +69,9 @@ export async function seedTenantResources(
       authPolicyName: 'auth-a',
       passkeyId: passkey.passkeyId,
       sessionId: session.sessionId,
+      // the Passage routes: an app of A, A's user, A's passkey as the Passage "device"
+      appId,
+      deviceId: passkey.passkeyId,
     },
     markers: [
       `${marker}-key`,
@@ -86,6 +95,7 @@ export async function seedTenantResources(
       `${rp}/authenticationPolicies/auth-a`,
       `${store}/users/${user.id}/passkeys/${passkey.passkeyId}`,
       `${store}/passkeys/authentications/sessions/${session.sessionId}`,
+      `${rp}/passageApps/${appId}`,
     ],
   };
 }

@@ -1116,6 +1116,276 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity-store/stores/{storeName}/passkeys/relyingParties/{rpId}/passageApps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the Passage apps of a relying party
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:listPassageApps`
+         */
+        get: operations["listPassageApps"];
+        put?: never;
+        /**
+         * Map a Passage (Passkey Flex) app id to this relying party and two of its policies
+         * @description Give the integrator's old Passage app id so nothing else in their code changes; the app then answers on /passage/v1/apps/{appId}.
+         *
+         *     **Permission**: `TNT#{tenant}#IdentityStore:createPassageApp`
+         */
+        post: operations["createPassageApp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/passkeys/relyingParties/{rpId}/passageApps/{appId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a Passage app
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:getPassageApp`
+         */
+        get: operations["getPassageApp"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a Passage app: its /passage/v1 routes stop answering (users and passkeys stay)
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:deletePassageApp`
+         */
+        delete: operations["deletePassageApp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passage/v1/apps/{appId}/register/transactions/webauthn/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a register transaction's ceremony (passkey.register)
+         * @description **Public**: no credentials.
+         */
+        post: operations["registerStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passage/v1/apps/{appId}/register/transactions/webauthn/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish the registration: a single-use nonce for the backend
+         * @description **Public**: no credentials.
+         */
+        post: operations["registerFinish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passage/v1/apps/{appId}/authenticate/transactions/webauthn/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an authentication (passkey.authenticate): of the transaction's user, or username-less without one
+         * @description **Public**: no credentials.
+         */
+        post: operations["authenticateStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passage/v1/apps/{appId}/authenticate/transactions/webauthn/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish the authentication (the handshake id alone names it): a single-use nonce
+         * @description **Public**: no credentials.
+         */
+        post: operations["authenticateFinish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passage/v1/apps/{appId}/transactions/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * createRegisterTransaction: a register transaction for a new or existing user
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:createRegisterTransaction`
+         */
+        post: operations["createRegisterTransaction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passage/v1/apps/{appId}/transactions/authenticate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * createAuthenticateTransaction: a step-up of a user with a passkey
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:createAuthenticateTransaction`
+         */
+        post: operations["createAuthenticateTransaction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passage/v1/apps/{appId}/authenticate/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * verifyNonce: redeem a nonce (once) for the external id
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:verifyNonce`
+         */
+        post: operations["verifyNonce"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passage/v1/apps/{appId}/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Users of the app (identifier = an external id), newest first
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:listUsers`
+         */
+        get: operations["listUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passage/v1/apps/{appId}/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user with its devices (passkeys at the app)
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:getUser`
+         */
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passage/v1/apps/{appId}/users/{userId}/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's devices (passkeys at the app)
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:listPasskeys`
+         */
+        get: operations["listDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passage/v1/apps/{appId}/users/{userId}/devices/{deviceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a device: the passkey is deleted
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:deletePasskey`
+         */
+        delete: operations["deleteDevice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1189,7 +1459,7 @@ export interface components {
             ttl: number;
         };
         /** @enum {string} */
-        AuditEventType: "TENANT_CREATED" | "TENANT_UPDATED" | "TENANT_DELETED" | "API_KEY_CREATED" | "API_KEY_UPDATED" | "API_KEY_BLOCKED" | "API_KEY_ARCHIVED" | "API_KEY_DELETED" | "PERMISSION_DENIED" | "PASSKEY_REGISTRATION_STARTED" | "PASSKEY_REGISTRATION_SUCCEEDED" | "PASSKEY_REGISTRATION_FAILED" | "PASSKEY_AUTHENTICATION_STARTED" | "PASSKEY_AUTHENTICATION_SUCCEEDED" | "PASSKEY_AUTHENTICATION_FAILED" | "PASSKEY_UPDATED" | "PASSKEY_DELETED" | "USER_TEMP_LOCKED" | "USER_LOCKED" | "USER_UNLOCKED" | "TRANSACTION_CREATED" | "NONCE_REDEEMED" | "SIGNING_KEY_ROTATED";
+        AuditEventType: "TENANT_CREATED" | "TENANT_UPDATED" | "TENANT_DELETED" | "API_KEY_CREATED" | "API_KEY_UPDATED" | "API_KEY_BLOCKED" | "API_KEY_ARCHIVED" | "API_KEY_DELETED" | "PERMISSION_DENIED" | "PASSKEY_REGISTRATION_STARTED" | "PASSKEY_REGISTRATION_SUCCEEDED" | "PASSKEY_REGISTRATION_FAILED" | "PASSKEY_AUTHENTICATION_STARTED" | "PASSKEY_AUTHENTICATION_SUCCEEDED" | "PASSKEY_AUTHENTICATION_FAILED" | "PASSKEY_UPDATED" | "PASSKEY_DELETED" | "USER_TEMP_LOCKED" | "USER_LOCKED" | "USER_UNLOCKED" | "TRANSACTION_CREATED" | "NONCE_REDEEMED" | "SIGNING_KEY_ROTATED" | "PASSAGE_APP_CREATED" | "PASSAGE_APP_DELETED";
         AuditEventDto: {
             /** Format: uuid */
             id: string;
@@ -2910,8 +3180,239 @@ export interface components {
             /** @description Single use; give it to your backend, which redeems it with verifyNonce */
             nonce: string;
         };
+        CreatePassageAppDto: {
+            /**
+             * @description The app id to answer to: the integrator's old Passage app id (so nothing else in their code changes), or none for a new random one. Global: unique across all tenants.
+             * @example cJjFaJ8nwHQA3mxVhR9g1bGk
+             */
+            appId?: string;
+            /** @example Shop (moved from Passage) */
+            name?: string;
+            /**
+             * @description The registration policy of the relying party the app uses
+             * @example default
+             */
+            registrationPolicy: string;
+            /**
+             * @description The authentication policy the app uses; it must allow username-less starts for the SDK's passkey.authenticate() without a transaction
+             * @example default
+             */
+            authenticationPolicy: string;
+        };
+        PassageAppDto: {
+            /** @example cJjFaJ8nwHQA3mxVhR9g1bGk */
+            appId: string;
+            /** @example Shop (moved from Passage) */
+            name: string;
+            /** @example shop */
+            storeName: string;
+            /** @example localhost */
+            rpId: string;
+            /** @example default */
+            registrationPolicy: string;
+            /** @example default */
+            authenticationPolicy: string;
+            /**
+             * @description What replaces both of Passage's bases (https://auth.passage.id/v1 and https://api.passage.id/v1)
+             * @example https://ids.example.com/passage/v1
+             */
+            baseUrl: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        PassageAppPageDto: {
+            /** @example 1 */
+            totalElements: number;
+            /** @example 1 */
+            totalPages: number;
+            /**
+             * @description This page, from 0
+             * @example 0
+             */
+            number: number;
+            /** @example 20 */
+            size: number;
+            /** @example true */
+            first: boolean;
+            /** @example true */
+            last: boolean;
+            /** @example false */
+            empty: boolean;
+            content: components["schemas"]["PassageAppDto"][];
+        };
+        PassageErrorDto: {
+            /** @description Passage's code where it had one, else ours in lower case */
+            code: string;
+            /** @description What went wrong (the SDKs show this) */
+            error: string;
+        };
+        PassageRegisterStartDto: {
+            /** @description From the backend: POST /apps/{appId}/transactions/register */
+            transaction_id: string;
+            /**
+             * @description Sent by the SDK; the registration policy decides (it is not applied)
+             * @enum {string}
+             */
+            authenticator_attachment?: "platform" | "cross-platform" | "any";
+        };
+        PassageChallengeDto: {
+            /** @description PublicKeyCredentialCreationOptionsJSON or PublicKeyCredentialRequestOptionsJSON */
+            publicKey: {
+                [key: string]: unknown;
+            };
+        };
+        PassageHandshakeDto: {
+            /** @description Send it back to finish; it names the ceremony on its own */
+            id: string;
+            challenge: components["schemas"]["PassageChallengeDto"];
+        };
+        PassageStartResponseDto: {
+            handshake: components["schemas"]["PassageHandshakeDto"];
+            transaction_id: string;
+        };
+        PassageFinishDto: {
+            /** @description handshake.id of the start */
+            handshake_id: string;
+            /** @description The credential as the SDK sends it (transports at the top level, no clientExtensionResults, userHandle "" when absent) or as PublicKeyCredential.toJSON() */
+            handshake_response: {
+                [key: string]: unknown;
+            };
+            /** @description The transaction, when the start had one */
+            transaction_id?: string;
+        };
+        PassageNonceDto: {
+            /** @description Single use; the backend redeems it with POST /apps/{appId}/authenticate/verify */
+            nonce: string;
+        };
+        PassageAuthenticateStartDto: {
+            /** @description From the backend; absent: a username-less (or autofill) sign-in */
+            transaction_id?: string;
+        };
+        PassageRegisterTransactionDto: {
+            /**
+             * @description Your id of the user; created when new
+             * @example user-42
+             */
+            external_id: string;
+            /**
+             * @description The name authenticators show
+             * @example jane@example.com
+             */
+            passkey_display_name: string;
+        };
+        PassageTransactionDto: {
+            transaction_id: string;
+        };
+        PassageAuthenticateTransactionDto: {
+            /** @example user-42 */
+            external_id: string;
+        };
+        PassageVerifyNonceDto: {
+            nonce: string;
+        };
+        PassageVerifiedDto: {
+            /** @example user-42 */
+            external_id: string;
+            /** @description Identity Store's signed result token (ES256, the tenant's JWKS): what the ceremony proved. Passage had none */
+            result_token: string;
+        };
+        PassageLinkDto: {
+            href: string;
+        };
+        PassageLinksDto: {
+            first: components["schemas"]["PassageLinkDto"];
+            last: components["schemas"]["PassageLinkDto"];
+            next: components["schemas"]["PassageLinkDto"];
+            previous: components["schemas"]["PassageLinkDto"];
+            self: components["schemas"]["PassageLinkDto"];
+        };
+        PassageUserItemDto: {
+            id: string;
+            external_id: string;
+            email: string;
+            email_verified: boolean;
+            phone: string;
+            phone_verified: boolean;
+            /** @enum {string} */
+            status: "active" | "inactive" | "pending";
+            login_count: number;
+            /** Format: date-time */
+            last_login_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            user_metadata: {
+                [key: string]: unknown;
+            } | null;
+        };
+        PassageUserListDto: {
+            _links: components["schemas"]["PassageLinksDto"];
+            created_before: number;
+            limit: number;
+            page: number;
+            total_users: number;
+            users: components["schemas"]["PassageUserItemDto"][];
+        };
+        PassageIconsDto: {
+            light: string | null;
+            dark: string | null;
+        };
+        PassageDeviceDto: {
+            id: string;
+            /** @description The credential id, base64url */
+            cred_id: string;
+            friendly_name: string;
+            /** @enum {string} */
+            type: "passkey" | "security_key" | "platform";
+            usage_count: number;
+            /** Format: date-time */
+            last_login_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            icons: components["schemas"]["PassageIconsDto"];
+        };
+        PassageUserInfoDto: {
+            id: string;
+            external_id: string;
+            email: string;
+            email_verified: boolean;
+            phone: string;
+            phone_verified: boolean;
+            /** @enum {string} */
+            status: "active" | "inactive" | "pending";
+            login_count: number;
+            /** Format: date-time */
+            last_login_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            user_metadata: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The user has a passkey at the app */
+            webauthn: boolean;
+            webauthn_devices: components["schemas"]["PassageDeviceDto"][];
+            webauthn_types: ("passkey" | "security_key" | "platform")[];
+            /** @description Always empty: read the audit log (GET /api/identity-store/auditEvents) */
+            recent_events: {
+                [key: string]: unknown;
+            }[];
+            social_connections: {
+                [key: string]: unknown;
+            };
+        };
+        PassageUserDto: {
+            user: components["schemas"]["PassageUserInfoDto"];
+        };
+        PassageDeviceListDto: {
+            devices: components["schemas"]["PassageDeviceDto"][];
+        };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_REJECTED" | "UNAUTHENTICATED" | "PERMISSION_DENIED" | "RATE_LIMITED" | "PERMISSION_ESCALATION" | "TENANT_NOT_FOUND" | "TENANT_ALREADY_EXISTS" | "TENANT_SUSPENDED" | "API_KEY_NOT_FOUND" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "MAX_STORES_EXCEEDED" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "MAX_USERS_EXCEEDED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "REGISTRATION_POLICY_NOT_FOUND" | "AUTHENTICATION_POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "USER_LOCKED" | "USER_TEMP_LOCKED" | "USER_DISABLED" | "NO_PASSKEYS" | "DISCOVERABLE_NOT_ALLOWED" | "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SESSION_NOT_FOUND" | "SESSION_EXPIRED" | "SESSION_ALREADY_COMPLETED" | "ORIGIN_NOT_ALLOWED" | "RP_ID_MISMATCH" | "CHALLENGE_MISMATCH" | "CLIENT_DATA_TYPE_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "CREDENTIAL_NOT_ALLOWED" | "PASSKEY_NOT_ACTIVE" | "ALGORITHM_NOT_ALLOWED" | "AAGUID_NOT_ALLOWED" | "VERIFICATION_FAILED" | "CREDENTIAL_ALREADY_REGISTERED" | "MAX_PASSKEYS_EXCEEDED" | "PASSKEY_NOT_FOUND" | "TRANSACTION_NOT_FOUND" | "TRANSACTION_EXPIRED" | "TRANSACTION_ALREADY_COMPLETED" | "TRANSACTION_NOT_STARTED" | "NONCE_NOT_FOUND" | "NONCE_EXPIRED" | "NONCE_ALREADY_USED" | "DATABASE_UNAVAILABLE" | "INTERNAL_ERROR" | "BACKUP_ELIGIBILITY_CHANGED" | "API_KEY_ARCHIVED" | "PASSKEY_REVOKED" | "USER_ALREADY_EXISTS" | "PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "AUTHENTICATOR_COMPROMISED" | "METADATA_INVALID" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SHUTTING_DOWN" | "TRANSIENT_CONFLICT";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_REJECTED" | "UNAUTHENTICATED" | "PERMISSION_DENIED" | "RATE_LIMITED" | "PERMISSION_ESCALATION" | "TENANT_NOT_FOUND" | "TENANT_ALREADY_EXISTS" | "TENANT_SUSPENDED" | "API_KEY_NOT_FOUND" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "MAX_STORES_EXCEEDED" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "MAX_USERS_EXCEEDED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "REGISTRATION_POLICY_NOT_FOUND" | "AUTHENTICATION_POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "USER_LOCKED" | "USER_TEMP_LOCKED" | "USER_DISABLED" | "NO_PASSKEYS" | "DISCOVERABLE_NOT_ALLOWED" | "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SESSION_NOT_FOUND" | "SESSION_EXPIRED" | "SESSION_ALREADY_COMPLETED" | "ORIGIN_NOT_ALLOWED" | "RP_ID_MISMATCH" | "CHALLENGE_MISMATCH" | "CLIENT_DATA_TYPE_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "CREDENTIAL_NOT_ALLOWED" | "PASSKEY_NOT_ACTIVE" | "ALGORITHM_NOT_ALLOWED" | "AAGUID_NOT_ALLOWED" | "VERIFICATION_FAILED" | "CREDENTIAL_ALREADY_REGISTERED" | "MAX_PASSKEYS_EXCEEDED" | "PASSKEY_NOT_FOUND" | "TRANSACTION_NOT_FOUND" | "TRANSACTION_EXPIRED" | "TRANSACTION_ALREADY_COMPLETED" | "TRANSACTION_NOT_STARTED" | "NONCE_NOT_FOUND" | "NONCE_EXPIRED" | "NONCE_ALREADY_USED" | "DATABASE_UNAVAILABLE" | "INTERNAL_ERROR" | "BACKUP_ELIGIBILITY_CHANGED" | "API_KEY_ARCHIVED" | "PASSKEY_REVOKED" | "USER_ALREADY_EXISTS" | "PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "AUTHENTICATOR_COMPROMISED" | "METADATA_INVALID" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SHUTTING_DOWN" | "TRANSIENT_CONFLICT" | "PASSAGE_APP_NOT_FOUND" | "PASSAGE_APP_ID_TAKEN";
         FieldErrorDto: {
             /** @example limits.maxStores */
             field: string;
@@ -3025,6 +3526,18 @@ export interface components {
                 "application/problem+json": components["schemas"]["ProblemDto"] & {
                     /** @enum {string} */
                     code: "NONCE_EXPIRED";
+                };
+            };
+        };
+        /** @description Conflict. `code`: `PASSAGE_APP_ID_TAKEN` */
+        PassageAppIdTaken: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "PASSAGE_APP_ID_TAKEN";
                 };
             };
         };
@@ -8162,6 +8675,1682 @@ export interface operations {
             400: components["responses"]["MalformedRequest"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listPassageApps: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 0 */
+                page?: number;
+                /** @description Page size */
+                size?: number;
+            };
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                storeName: string;
+                rpId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: list the Passage apps of a relying party */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageAppPageDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createPassageApp: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                storeName: string;
+                rpId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePassageAppDto"];
+            };
+        };
+        responses: {
+            /** @description Created: map a Passage (Passkey Flex) app id to this relying party and two of its policies */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageAppDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `AUTHENTICATION_POLICY_NOT_FOUND`, `REGISTRATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "AUTHENTICATION_POLICY_NOT_FOUND" | "REGISTRATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
+                };
+            };
+            409: components["responses"]["PassageAppIdTaken"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPassageApp: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                storeName: string;
+                rpId: string;
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: read a Passage app */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageAppDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `PASSAGE_APP_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PASSAGE_APP_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deletePassageApp: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                storeName: string;
+                rpId: string;
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content: delete a Passage app: its /passage/v1 routes stop answering (users and passkeys stay) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `PASSAGE_APP_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PASSAGE_APP_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    registerStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PassageRegisterStartDto"];
+            };
+        };
+        responses: {
+            /** @description OK: start a register transaction's ceremony (passkey.register) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageStartResponseDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `external_challenge_not_allowed`, `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "external_challenge_not_allowed" | "invalid_request";
+                    };
+                };
+            };
+            /** @description Forbidden. `code`: `tenant_suspended`, `user_disabled`, `user_locked`, `user_temp_locked` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "tenant_suspended" | "user_disabled" | "user_locked" | "user_temp_locked";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `app_not_found`, `registration_policy_not_found`, `relying_party_not_found`, `store_not_found`, `tenant_not_found`, `transaction_not_found`, `user_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "app_not_found" | "registration_policy_not_found" | "relying_party_not_found" | "store_not_found" | "tenant_not_found" | "transaction_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `max_passkeys_exceeded`, `transaction_already_completed`, `user_handle_mismatch` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "max_passkeys_exceeded" | "transaction_already_completed" | "user_handle_mismatch";
+                    };
+                };
+            };
+            /** @description Gone. `code`: `transaction_expired` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "transaction_expired";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `code`: `invalid_request` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `code`: `invalid_request` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Too Many Requests. `code`: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
+                };
+            };
+            /** @description Internal Server Error. `code`: `internal_server_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "internal_server_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `code`: `database_unavailable`, `shutting_down`, `transient_conflict` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "database_unavailable" | "shutting_down" | "transient_conflict";
+                    };
+                };
+            };
+        };
+    };
+    registerFinish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PassageFinishDto"];
+            };
+        };
+        responses: {
+            /** @description OK: finish the registration: a single-use nonce for the backend */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageNonceDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `aaguid_not_allowed`, `algorithm_not_allowed`, `attestation_not_trusted`, `authenticator_compromised`, `challenge_mismatch`, `client_data_type_mismatch`, `invalid_request`, `origin_not_allowed`, `public_key_invalid`, `rp_id_mismatch`, `signature_invalid`, `user_presence_required`, `user_verification_required`, `verification_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "aaguid_not_allowed" | "algorithm_not_allowed" | "attestation_not_trusted" | "authenticator_compromised" | "challenge_mismatch" | "client_data_type_mismatch" | "invalid_request" | "origin_not_allowed" | "public_key_invalid" | "rp_id_mismatch" | "signature_invalid" | "user_presence_required" | "user_verification_required" | "verification_failed";
+                    };
+                };
+            };
+            /** @description Forbidden. `code`: `tenant_suspended`, `user_disabled`, `user_locked`, `user_temp_locked` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "tenant_suspended" | "user_disabled" | "user_locked" | "user_temp_locked";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `app_not_found`, `session_not_found`, `store_not_found`, `tenant_not_found`, `transaction_not_found`, `user_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "app_not_found" | "session_not_found" | "store_not_found" | "tenant_not_found" | "transaction_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `credential_already_registered`, `max_passkeys_exceeded`, `session_already_completed`, `transaction_already_completed`, `transaction_not_started` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "credential_already_registered" | "max_passkeys_exceeded" | "session_already_completed" | "transaction_already_completed" | "transaction_not_started";
+                    };
+                };
+            };
+            /** @description Gone. `code`: `session_expired`, `transaction_expired` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "session_expired" | "transaction_expired";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `code`: `invalid_request` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `code`: `invalid_request` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Too Many Requests. `code`: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
+                };
+            };
+            /** @description Internal Server Error. `code`: `internal_server_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "internal_server_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `code`: `database_unavailable`, `shutting_down`, `transient_conflict` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "database_unavailable" | "shutting_down" | "transient_conflict";
+                    };
+                };
+            };
+        };
+    };
+    authenticateStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PassageAuthenticateStartDto"];
+            };
+        };
+        responses: {
+            /** @description OK: start an authentication (passkey.authenticate): of the transaction's user, or username-less without one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageStartResponseDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `external_challenge_not_allowed`, `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "external_challenge_not_allowed" | "invalid_request";
+                    };
+                };
+            };
+            /** @description Forbidden. `code`: `discoverable_not_allowed`, `tenant_suspended`, `user_disabled`, `user_locked`, `user_temp_locked` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "discoverable_not_allowed" | "tenant_suspended" | "user_disabled" | "user_locked" | "user_temp_locked";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `app_not_found`, `authentication_policy_not_found`, `relying_party_not_found`, `store_not_found`, `tenant_not_found`, `transaction_not_found`, `user_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "app_not_found" | "authentication_policy_not_found" | "relying_party_not_found" | "store_not_found" | "tenant_not_found" | "transaction_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `transaction_already_completed`, `user_has_no_passkeys` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "transaction_already_completed" | "user_has_no_passkeys";
+                    };
+                };
+            };
+            /** @description Gone. `code`: `transaction_expired` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "transaction_expired";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `code`: `invalid_request` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `code`: `invalid_request` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Too Many Requests. `code`: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
+                };
+            };
+            /** @description Internal Server Error. `code`: `internal_server_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "internal_server_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `code`: `database_unavailable`, `shutting_down`, `transient_conflict` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "database_unavailable" | "shutting_down" | "transient_conflict";
+                    };
+                };
+            };
+        };
+    };
+    authenticateFinish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PassageFinishDto"];
+            };
+        };
+        responses: {
+            /** @description OK: finish the authentication (the handshake id alone names it): a single-use nonce */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageNonceDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `backup_eligibility_changed`, `challenge_mismatch`, `client_data_type_mismatch`, `counter_regression`, `credential_not_allowed`, `invalid_request`, `origin_not_allowed`, `passkey_not_active`, `rp_id_mismatch`, `signature_invalid`, `user_presence_required`, `user_verification_required`, `verification_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "backup_eligibility_changed" | "challenge_mismatch" | "client_data_type_mismatch" | "counter_regression" | "credential_not_allowed" | "invalid_request" | "origin_not_allowed" | "passkey_not_active" | "rp_id_mismatch" | "signature_invalid" | "user_presence_required" | "user_verification_required" | "verification_failed";
+                    };
+                };
+            };
+            /** @description Forbidden. `code`: `tenant_suspended`, `user_disabled`, `user_locked`, `user_temp_locked` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "tenant_suspended" | "user_disabled" | "user_locked" | "user_temp_locked";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `app_not_found`, `session_not_found`, `store_not_found`, `tenant_not_found`, `transaction_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "app_not_found" | "session_not_found" | "store_not_found" | "tenant_not_found" | "transaction_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `session_already_completed`, `transaction_already_completed`, `transaction_not_started` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "session_already_completed" | "transaction_already_completed" | "transaction_not_started";
+                    };
+                };
+            };
+            /** @description Gone. `code`: `session_expired`, `transaction_expired` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "session_expired" | "transaction_expired";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `code`: `invalid_request` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `code`: `invalid_request` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Too Many Requests. `code`: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
+                };
+            };
+            /** @description Internal Server Error. `code`: `internal_server_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "internal_server_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `code`: `database_unavailable`, `shutting_down`, `transient_conflict` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "database_unavailable" | "shutting_down" | "transient_conflict";
+                    };
+                };
+            };
+        };
+    };
+    createRegisterTransaction: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PassageRegisterTransactionDto"];
+            };
+        };
+        responses: {
+            /** @description Created: createRegisterTransaction: a register transaction for a new or existing user */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageTransactionDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `code`: `invalid_access_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_access_token";
+                    };
+                };
+            };
+            /** @description Forbidden. `code`: `operation_not_allowed`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "operation_not_allowed" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `app_not_found`, `registration_policy_not_found`, `relying_party_not_found`, `store_not_found`, `tenant_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "app_not_found" | "registration_policy_not_found" | "relying_party_not_found" | "store_not_found" | "tenant_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `ext_id_not_unique`, `max_users_exceeded` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "ext_id_not_unique" | "max_users_exceeded";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `code`: `invalid_request` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `code`: `invalid_request` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Internal Server Error. `code`: `internal_server_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "internal_server_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `code`: `database_unavailable`, `shutting_down`, `transient_conflict` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "database_unavailable" | "shutting_down" | "transient_conflict";
+                    };
+                };
+            };
+        };
+    };
+    createAuthenticateTransaction: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PassageAuthenticateTransactionDto"];
+            };
+        };
+        responses: {
+            /** @description Created: createAuthenticateTransaction: a step-up of a user with a passkey */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageTransactionDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `code`: `invalid_access_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_access_token";
+                    };
+                };
+            };
+            /** @description Forbidden. `code`: `operation_not_allowed`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "operation_not_allowed" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `app_not_found`, `authentication_policy_not_found`, `relying_party_not_found`, `store_not_found`, `tenant_not_found`, `user_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "app_not_found" | "authentication_policy_not_found" | "relying_party_not_found" | "store_not_found" | "tenant_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `user_has_no_passkeys` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "user_has_no_passkeys";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `code`: `invalid_request` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `code`: `invalid_request` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Internal Server Error. `code`: `internal_server_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "internal_server_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `code`: `database_unavailable`, `shutting_down`, `transient_conflict` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "database_unavailable" | "shutting_down" | "transient_conflict";
+                    };
+                };
+            };
+        };
+    };
+    verifyNonce: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PassageVerifyNonceDto"];
+            };
+        };
+        responses: {
+            /** @description OK: verifyNonce: redeem a nonce (once) for the external id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageVerifiedDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `code`: `invalid_access_token`, `invalid_nonce` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_access_token" | "invalid_nonce";
+                    };
+                };
+            };
+            /** @description Forbidden. `code`: `operation_not_allowed`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "operation_not_allowed" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `app_not_found`, `store_not_found`, `tenant_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "app_not_found" | "store_not_found" | "tenant_not_found";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `code`: `invalid_request` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `code`: `invalid_request` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Internal Server Error. `code`: `internal_server_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "internal_server_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `code`: `database_unavailable`, `shutting_down`, `transient_conflict` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "database_unavailable" | "shutting_down" | "transient_conflict";
+                    };
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description An external id (exact match; Passage's operators are not supported) */
+                identifier?: string;
+                limit?: number;
+                page?: number;
+            };
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: users of the app (identifier = an external id), newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageUserListDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `code`: `invalid_access_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_access_token";
+                    };
+                };
+            };
+            /** @description Forbidden. `code`: `operation_not_allowed`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "operation_not_allowed" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `app_not_found`, `tenant_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "app_not_found" | "tenant_not_found";
+                    };
+                };
+            };
+            /** @description Internal Server Error. `code`: `internal_server_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "internal_server_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `code`: `database_unavailable`, `shutting_down`, `transient_conflict` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "database_unavailable" | "shutting_down" | "transient_conflict";
+                    };
+                };
+            };
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                appId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: a user with its devices (passkeys at the app) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageUserDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `code`: `invalid_access_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_access_token";
+                    };
+                };
+            };
+            /** @description Forbidden. `code`: `operation_not_allowed`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "operation_not_allowed" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `app_not_found`, `tenant_not_found`, `user_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "app_not_found" | "tenant_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description Internal Server Error. `code`: `internal_server_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "internal_server_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `code`: `database_unavailable`, `shutting_down`, `transient_conflict` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "database_unavailable" | "shutting_down" | "transient_conflict";
+                    };
+                };
+            };
+        };
+    };
+    listDevices: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                appId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: a user's devices (passkeys at the app) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageDeviceListDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `code`: `invalid_access_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_access_token";
+                    };
+                };
+            };
+            /** @description Forbidden. `code`: `operation_not_allowed`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "operation_not_allowed" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `app_not_found`, `tenant_not_found`, `user_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "app_not_found" | "tenant_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description Internal Server Error. `code`: `internal_server_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "internal_server_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `code`: `database_unavailable`, `shutting_down`, `transient_conflict` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "database_unavailable" | "shutting_down" | "transient_conflict";
+                    };
+                };
+            };
+        };
+    };
+    deleteDevice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                appId: string;
+                userId: string;
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (empty body) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request. `code`: `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unauthorized. `code`: `invalid_access_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_access_token";
+                    };
+                };
+            };
+            /** @description Forbidden. `code`: `operation_not_allowed`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "operation_not_allowed" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `app_not_found`, `device_not_found`, `tenant_not_found`, `user_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "app_not_found" | "device_not_found" | "tenant_not_found" | "user_not_found";
+                    };
+                };
+            };
+            /** @description Payload Too Large. `code`: `invalid_request` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Unsupported Media Type. `code`: `invalid_request` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                    };
+                };
+            };
+            /** @description Internal Server Error. `code`: `internal_server_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "internal_server_error";
+                    };
+                };
+            };
+            /** @description Service Unavailable. `code`: `database_unavailable`, `shutting_down`, `transient_conflict` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageErrorDto"] & {
+                        /** @enum {string} */
+                        code: "database_unavailable" | "shutting_down" | "transient_conflict";
+                    };
+                };
+            };
         };
     };
 }

@@ -52,9 +52,11 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.PASSKEY_NOT_FOUND:
     case ErrorCode.TRANSACTION_NOT_FOUND:
     case ErrorCode.NONCE_NOT_FOUND:
+    case ErrorCode.PASSAGE_APP_NOT_FOUND:
       return 404;
     case ErrorCode.METHOD_NOT_ALLOWED:
       return 405;
+    case ErrorCode.PASSAGE_APP_ID_TAKEN:
     case ErrorCode.TENANT_ALREADY_EXISTS:
     case ErrorCode.STORE_ALREADY_EXISTS:
     case ErrorCode.MAX_STORES_EXCEEDED:

@@ -1,0 +1,134 @@
+import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Public } from '../auth/public.decorator';
+import { ErrorCode } from '../common/errors/error-code';
+import { Fails } from '../openapi/failures';
+import {
+  AUTHENTICATION_START,
+  AUTHENTICATION_START_FOR_USER,
+  AUTHENTICATION_VERIFICATION,
+  REGISTRATION_START,
+  REGISTRATION_VERIFICATION,
+  SESSION_CLAIM,
+} from '../passkeys/ceremony-failures';
+import {
+  PassageAppIdParams,
+  PassageAuthenticateStartDto,
+  PassageFinishDto,
+  PassageNonceDto,
+  PassageRegisterStartDto,
+  PassageStartResponseDto,
+} from './dto/passage-wire.dto';
+import { PassageErrors } from './passage-errors.decorator';
+import { PassageService } from './passage.service';
+
+const from = (request: FastifyRequest) => ({ requestId: String(request.id), ip: request.ip });
+
+/** What every browser route answers about the transaction and its tenant. */
+const TRANSACTION = [
+  ErrorCode.RATE_LIMITED,
+  ErrorCode.PASSAGE_APP_NOT_FOUND,
+  ErrorCode.TRANSACTION_NOT_FOUND,
+  ErrorCode.TRANSACTION_EXPIRED,
+  ErrorCode.TRANSACTION_ALREADY_COMPLETED,
+  ErrorCode.TENANT_NOT_FOUND,
+  ErrorCode.TENANT_SUSPENDED,
+];
+
+/**
+ * The four calls of the Passkey Flex browser SDK (`https://auth.passage.id/v1` → here). No API
+ * key: the transaction id (or, username-less, the public app id) is the capability, as on
+ * `/api/identity-store/browser`. CORS answers the app's relying party's origins only.
+ */
+@ApiTags('Passage compatibility (browser)')
+@PassageErrors()
+@Public()
+@Controller('passage/v1/apps/:appId')
+export class PassageBrowserController {
+  constructor(private readonly passage: PassageService) {}
+
+  @Post('register/transactions/webauthn/start')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Start a register transaction's ceremony (passkey.register)" })
+  @ApiOkResponse({ type: PassageStartResponseDto })
+  @Fails(
+    ...TRANSACTION,
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    ErrorCode.REGISTRATION_POLICY_NOT_FOUND,
+    ErrorCode.USER_NOT_FOUND,
+    ...REGISTRATION_START,
+  )
+  registerStart(
+    @Param() p: PassageAppIdParams,
+    @Body() body: PassageRegisterStartDto,
+    @Req() request: FastifyRequest,
+  ): Promise<PassageStartResponseDto> {
+    return this.passage.registerStart(p.appId, body, from(request));
+  }
+
+  @Post('register/transactions/webauthn/finish')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Finish the registration: a single-use nonce for the backend' })
+  @ApiOkResponse({ type: PassageNonceDto })
+  @Fails(
+    ...TRANSACTION,
+    ErrorCode.TRANSACTION_NOT_STARTED,
+    ...SESSION_CLAIM,
+    ...REGISTRATION_VERIFICATION,
+  )
+  registerFinish(
+    @Param() p: PassageAppIdParams,
+    @Body() body: PassageFinishDto,
+    @Req() request: FastifyRequest,
+  ): Promise<PassageNonceDto> {
+    return this.passage.registerFinish(p.appId, body, from(request));
+  }
+
+  @Post('authenticate/transactions/webauthn/start')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Start an authentication (passkey.authenticate): of the transaction's user, or username-less without one",
+  })
+  @ApiOkResponse({ type: PassageStartResponseDto })
+  @Fails(
+    ...TRANSACTION,
+    ErrorCode.STORE_NOT_FOUND,
+    ErrorCode.RELYING_PARTY_NOT_FOUND,
+    ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND,
+    ErrorCode.USER_NOT_FOUND,
+    ErrorCode.NO_PASSKEYS,
+    ErrorCode.DISCOVERABLE_NOT_ALLOWED,
+    ...AUTHENTICATION_START,
+    ...AUTHENTICATION_START_FOR_USER,
+  )
+  authenticateStart(
+    @Param() p: PassageAppIdParams,
+    @Body() body: PassageAuthenticateStartDto,
+    @Req() request: FastifyRequest,
+  ): Promise<PassageStartResponseDto> {
+    return this.passage.authenticateStart(p.appId, body, from(request));
+  }
+
+  @Post('authenticate/transactions/webauthn/finish')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Finish the authentication (the handshake id alone names it): a single-use nonce',
+  })
+  @ApiOkResponse({ type: PassageNonceDto })
+  @Fails(
+    ...TRANSACTION,
+    ErrorCode.TRANSACTION_NOT_STARTED,
+    ...SESSION_CLAIM,
+    ...AUTHENTICATION_VERIFICATION,
+  )
+  authenticateFinish(
+    @Param() p: PassageAppIdParams,
+    @Body() body: PassageFinishDto,
+    @Req() request: FastifyRequest,
+  ): Promise<PassageNonceDto> {
+    return this.passage.authenticateFinish(p.appId, body, from(request));
+  }
+}
