@@ -47,7 +47,7 @@ export class PassageBackendController {
     ErrorCode.EXT_ID_NOT_UNIQUE,
     ErrorCode.MAX_USERS_EXCEEDED,
   )
-  createRegisterTransaction(
+  passageCreateRegisterTransaction(
     @Ctx() ctx: RequestContext,
     @Param() p: PassageAppIdParams,
     @Body() dto: PassageRegisterTransactionDto,
@@ -67,7 +67,7 @@ export class PassageBackendController {
     ErrorCode.USER_NOT_FOUND,
     ErrorCode.NO_PASSKEYS,
   )
-  createAuthenticateTransaction(
+  passageCreateAuthenticateTransaction(
     @Ctx() ctx: RequestContext,
     @Param() p: PassageAppIdParams,
     @Body() dto: PassageAuthenticateTransactionDto,
@@ -87,7 +87,7 @@ export class PassageBackendController {
     ErrorCode.NONCE_ALREADY_USED,
     ErrorCode.NONCE_EXPIRED,
   )
-  verifyNonce(
+  passageVerifyNonce(
     @Ctx() ctx: RequestContext,
     @Param() p: PassageAppIdParams,
     @Body() dto: PassageVerifyNonceDto,
@@ -100,7 +100,7 @@ export class PassageBackendController {
   @ApiOperation({ summary: 'Users of the app (identifier = an external id), newest first' })
   @ApiOkResponse({ type: PassageUserListDto })
   @Fails(ErrorCode.PASSAGE_APP_NOT_FOUND)
-  listUsers(
+  passageListUsers(
     @Ctx() ctx: RequestContext,
     @Param() p: PassageAppIdParams,
     @Query() query: PassageUsersQueryDto,
@@ -113,7 +113,10 @@ export class PassageBackendController {
   @ApiOperation({ summary: 'A user with its devices (passkeys at the app)' })
   @ApiOkResponse({ type: PassageUserDto })
   @Fails(ErrorCode.PASSAGE_APP_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
-  getUser(@Ctx() ctx: RequestContext, @Param() p: PassageUserParams): Promise<PassageUserDto> {
+  passageGetUser(
+    @Ctx() ctx: RequestContext,
+    @Param() p: PassageUserParams,
+  ): Promise<PassageUserDto> {
     return this.passage.getUser(ctx, p.appId, p.userId);
   }
 
@@ -122,7 +125,7 @@ export class PassageBackendController {
   @ApiOperation({ summary: "A user's devices (passkeys at the app)" })
   @ApiOkResponse({ type: PassageDeviceListDto })
   @Fails(ErrorCode.PASSAGE_APP_NOT_FOUND, ErrorCode.USER_NOT_FOUND)
-  listDevices(
+  passageListDevices(
     @Ctx() ctx: RequestContext,
     @Param() p: PassageUserParams,
   ): Promise<PassageDeviceListDto> {
@@ -135,7 +138,7 @@ export class PassageBackendController {
   @ApiOperation({ summary: 'Revoke a device: the passkey is deleted' })
   @ApiOkResponse({ description: 'Deleted (empty body)' })
   @Fails(ErrorCode.PASSAGE_APP_NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.PASSKEY_NOT_FOUND)
-  deleteDevice(@Ctx() ctx: RequestContext, @Param() p: PassageDeviceParams): Promise<void> {
+  passageDeleteDevice(@Ctx() ctx: RequestContext, @Param() p: PassageDeviceParams): Promise<void> {
     return this.passage.deleteDevice(ctx, p.appId, p.userId, p.deviceId);
   }
 }

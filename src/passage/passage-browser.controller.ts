@@ -60,7 +60,7 @@ export class PassageBrowserController {
     ErrorCode.USER_NOT_FOUND,
     ...REGISTRATION_START,
   )
-  registerStart(
+  passageRegisterStart(
     @Param() p: PassageAppIdParams,
     @Body() body: PassageRegisterStartDto,
     @Req() request: FastifyRequest,
@@ -78,7 +78,7 @@ export class PassageBrowserController {
     ...SESSION_CLAIM,
     ...REGISTRATION_VERIFICATION,
   )
-  registerFinish(
+  passageRegisterFinish(
     @Param() p: PassageAppIdParams,
     @Body() body: PassageFinishDto,
     @Req() request: FastifyRequest,
@@ -104,7 +104,7 @@ export class PassageBrowserController {
     ...AUTHENTICATION_START,
     ...AUTHENTICATION_START_FOR_USER,
   )
-  authenticateStart(
+  passageAuthenticateStart(
     @Param() p: PassageAppIdParams,
     @Body() body: PassageAuthenticateStartDto,
     @Req() request: FastifyRequest,
@@ -124,7 +124,7 @@ export class PassageBrowserController {
     ...SESSION_CLAIM,
     ...AUTHENTICATION_VERIFICATION,
   )
-  authenticateFinish(
+  passageAuthenticateFinish(
     @Param() p: PassageAppIdParams,
     @Body() body: PassageFinishDto,
     @Req() request: FastifyRequest,

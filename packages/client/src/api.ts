@@ -1179,7 +1179,7 @@ export interface paths {
          * Start a register transaction's ceremony (passkey.register)
          * @description **Public**: no credentials.
          */
-        post: operations["registerStart"];
+        post: operations["passageRegisterStart"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1199,7 +1199,7 @@ export interface paths {
          * Finish the registration: a single-use nonce for the backend
          * @description **Public**: no credentials.
          */
-        post: operations["registerFinish"];
+        post: operations["passageRegisterFinish"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1219,7 +1219,7 @@ export interface paths {
          * Start an authentication (passkey.authenticate): of the transaction's user, or username-less without one
          * @description **Public**: no credentials.
          */
-        post: operations["authenticateStart"];
+        post: operations["passageAuthenticateStart"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1239,7 +1239,7 @@ export interface paths {
          * Finish the authentication (the handshake id alone names it): a single-use nonce
          * @description **Public**: no credentials.
          */
-        post: operations["authenticateFinish"];
+        post: operations["passageAuthenticateFinish"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1259,7 +1259,7 @@ export interface paths {
          * createRegisterTransaction: a register transaction for a new or existing user
          * @description **Permission**: `TNT#{tenant}#IdentityStore:createRegisterTransaction`
          */
-        post: operations["createRegisterTransaction"];
+        post: operations["passageCreateRegisterTransaction"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1279,7 +1279,7 @@ export interface paths {
          * createAuthenticateTransaction: a step-up of a user with a passkey
          * @description **Permission**: `TNT#{tenant}#IdentityStore:createAuthenticateTransaction`
          */
-        post: operations["createAuthenticateTransaction"];
+        post: operations["passageCreateAuthenticateTransaction"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1299,7 +1299,7 @@ export interface paths {
          * verifyNonce: redeem a nonce (once) for the external id
          * @description **Permission**: `TNT#{tenant}#IdentityStore:verifyNonce`
          */
-        post: operations["verifyNonce"];
+        post: operations["passageVerifyNonce"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1317,7 +1317,7 @@ export interface paths {
          * Users of the app (identifier = an external id), newest first
          * @description **Permission**: `TNT#{tenant}#IdentityStore:listUsers`
          */
-        get: operations["listUsers"];
+        get: operations["passageListUsers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1337,7 +1337,7 @@ export interface paths {
          * A user with its devices (passkeys at the app)
          * @description **Permission**: `TNT#{tenant}#IdentityStore:getUser`
          */
-        get: operations["getUser"];
+        get: operations["passageGetUser"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1357,7 +1357,7 @@ export interface paths {
          * A user's devices (passkeys at the app)
          * @description **Permission**: `TNT#{tenant}#IdentityStore:listPasskeys`
          */
-        get: operations["listDevices"];
+        get: operations["passageListDevices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1380,7 +1380,7 @@ export interface paths {
          * Revoke a device: the passkey is deleted
          * @description **Permission**: `TNT#{tenant}#IdentityStore:deletePasskey`
          */
-        delete: operations["deleteDevice"];
+        delete: operations["passageDeleteDevice"];
         options?: never;
         head?: never;
         patch?: never;
@@ -8951,7 +8951,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    registerStart: {
+    passageRegisterStart: {
         parameters: {
             query?: never;
             header?: never;
@@ -9097,7 +9097,7 @@ export interface operations {
             };
         };
     };
-    registerFinish: {
+    passageRegisterFinish: {
         parameters: {
             query?: never;
             header?: never;
@@ -9243,7 +9243,7 @@ export interface operations {
             };
         };
     };
-    authenticateStart: {
+    passageAuthenticateStart: {
         parameters: {
             query?: never;
             header?: never;
@@ -9389,7 +9389,7 @@ export interface operations {
             };
         };
     };
-    authenticateFinish: {
+    passageAuthenticateFinish: {
         parameters: {
             query?: never;
             header?: never;
@@ -9535,7 +9535,7 @@ export interface operations {
             };
         };
     };
-    createRegisterTransaction: {
+    passageCreateRegisterTransaction: {
         parameters: {
             query?: never;
             header?: {
@@ -9672,7 +9672,7 @@ export interface operations {
             };
         };
     };
-    createAuthenticateTransaction: {
+    passageCreateAuthenticateTransaction: {
         parameters: {
             query?: never;
             header?: {
@@ -9809,7 +9809,7 @@ export interface operations {
             };
         };
     };
-    verifyNonce: {
+    passageVerifyNonce: {
         parameters: {
             query?: never;
             header?: {
@@ -9934,7 +9934,7 @@ export interface operations {
             };
         };
     };
-    listUsers: {
+    passageListUsers: {
         parameters: {
             query?: {
                 /** @description An external id (exact match; Passage's operators are not supported) */
@@ -10036,7 +10036,7 @@ export interface operations {
             };
         };
     };
-    getUser: {
+    passageGetUser: {
         parameters: {
             query?: never;
             header?: {
@@ -10134,7 +10134,7 @@ export interface operations {
             };
         };
     };
-    listDevices: {
+    passageListDevices: {
         parameters: {
             query?: never;
             header?: {
@@ -10232,7 +10232,7 @@ export interface operations {
             };
         };
     };
-    deleteDevice: {
+    passageDeleteDevice: {
         parameters: {
             query?: never;
             header?: {
