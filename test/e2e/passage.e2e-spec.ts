@@ -434,3 +434,35 @@ describe('Passage-compatible routes (/passage/v1)', () => {
     });
   });
 });
+
+describe('Passage browser routes rate limit', () => {
+  it("shares the browser routes' per-IP counters and answers 429 rate_limited in Passage shape", async () => {
+    const t = await createTestApp({
+      config: { browserRateLimit: 3, browserRateLimitWindowSeconds: 60 },
+    });
+    try {
+      const native = () =>
+        t.app.inject({
+          method: 'POST',
+          url: `/api/identity-store/browser/transactions/${'B'.repeat(43)}/start`,
+          payload: {},
+        });
+      const passage = () =>
+        t.app.inject({
+          method: 'POST',
+          url: '/passage/v1/apps/someApp/register/transactions/webauthn/start',
+          payload: { transaction_id: 'B'.repeat(43) },
+        });
+      expect([(await native()).statusCode, (await passage()).statusCode]).toEqual([404, 404]);
+      expect((await native()).statusCode).toBe(404);
+      const limited = await passage();
+      expect({ status: limited.statusCode, body: limited.json() }).toEqual({
+        status: 429,
+        body: { code: 'rate_limited', error: expect.any(String) },
+      });
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await t.close();
+    }
+  });
+});
