@@ -43,12 +43,13 @@ export function passageCodeOf(code: ErrorCode): string {
   return PASSAGE_CODES[code] ?? code.toLowerCase();
 }
 
-export function passageStatusOf(code: ErrorCode): number {
-  return NONCE_CODES.has(code) ? 401 : statusOf(code);
+export function passageStatusOf(code: ErrorCode, status = statusOf(code)): number {
+  return NONCE_CODES.has(code) ? 401 : status;
 }
 
-export function toPassageError(code: ErrorCode, detail: string): PassageError {
-  return { status: passageStatusOf(code), code: passageCodeOf(code), error: detail };
+/** `status`: the one the problem carries (e.g. 414 for a too-long URL), else the code's. */
+export function toPassageError(code: ErrorCode, detail: string, status?: number): PassageError {
+  return { status: passageStatusOf(code, status), code: passageCodeOf(code), error: detail };
 }
 
 /** Every code with its Passage code, for the OpenAPI document's Passage error responses. */

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem, shapeProblemsUnder } from '../common/errors/problem-responder';
+import { routingPath } from '../common/http/routing-path';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { originAllowed } from '../passkeys/webauthn/origins';
 import { RateLimiter } from '../rate-limit/rate-limiter';
@@ -12,6 +13,9 @@ export const PASSAGE_PREFIX = '/passage/v1/';
 /** The four routes the browser SDK calls (no key): CORS for the app's relying party only. */
 const BROWSER_ROUTE =
   /^\/passage\/v1\/apps\/([A-Za-z0-9_-]{1,64})\/(?:register|authenticate)\/transactions\/webauthn\/(?:start|finish)$/;
+
+/** Everything that may reach one of those routes (counted against the per-IP limit). */
+const BROWSER_PREFIX = /^\/passage\/v1\/apps\/[^/]*\/(?:register|authenticate)\//;
 
 /** What the SDK sends with every call, so every call is a preflight that must allow it. */
 const ALLOWED_HEADERS = 'content-type, passage-flex-version';
@@ -32,17 +36,18 @@ export class PassageGateway {
 
   register(fastify: FastifyInstance): void {
     shapeProblemsUnder('/passage/', (problem) => {
-      const { status, code, error } = toPassageError(problem.code, problem.detail);
+      const { status, code, error } = toPassageError(problem.code, problem.detail, problem.status);
       return { status, body: JSON.stringify({ code, error }) };
     });
     fastify.addHook('onRequest', async (request, reply) => {
-      const path = request.url.split('?')[0];
-      const browser = BROWSER_ROUTE.exec(path);
-      if (!browser) return;
+      // as the router sees it: an encoded path (`/passage/v1/%61pps/…`) is counted too
+      const path = routingPath(request.url);
+      if (!BROWSER_PREFIX.test(path)) return;
       // the limit first, preflights included: no anonymous request reads the database past it
       if (!(await this.withinLimit(request, reply))) return reply;
+      const browser = BROWSER_ROUTE.exec(path);
       const origin = request.headers.origin;
-      const target = origin ? await this.rows.corsOfApp(browser[1]) : undefined;
+      const target = origin && browser ? await this.rows.corsOfApp(browser[1]) : undefined;
       const allowed = target !== undefined && originAllowed(target.rpId, target.origins, origin!);
       if (allowed) {
         reply.header('access-control-allow-origin', origin!);

@@ -28,6 +28,8 @@ export interface PassageUserRow {
   updatedAt: Date;
   lastLoginAt: Date | null;
   loginCount: number;
+  /** Passkeys at the app's relying party that are not revoked. */
+  passkeyCount: number;
 }
 
 export interface PassageDeviceRow {
@@ -71,7 +73,10 @@ const USER_COLUMNS = `u.id, u.external_id, u.email, u.status, u.created_at, u.up
   (SELECT max(p.last_used_at) FROM passkeys p
     WHERE p.tenant_id = u.tenant_id AND p.user_id = u.id AND p.relying_party_id = $3) AS last_login_at,
   (SELECT coalesce(sum(p.use_count), 0)::int FROM passkeys p
-    WHERE p.tenant_id = u.tenant_id AND p.user_id = u.id AND p.relying_party_id = $3) AS login_count`;
+    WHERE p.tenant_id = u.tenant_id AND p.user_id = u.id AND p.relying_party_id = $3) AS login_count,
+  (SELECT count(*)::int FROM passkeys p
+    WHERE p.tenant_id = u.tenant_id AND p.user_id = u.id AND p.relying_party_id = $3
+      AND p.status <> 'REVOKED') AS passkey_count`;
 
 function toUser(row: Row): PassageUserRow {
   return {
@@ -83,6 +88,7 @@ function toUser(row: Row): PassageUserRow {
     updatedAt: row.updated_at as Date,
     lastLoginAt: row.last_login_at as Date | null,
     loginCount: row.login_count as number,
+    passkeyCount: row.passkey_count as number,
   };
 }
 

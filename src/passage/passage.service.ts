@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { allows } from '../auth/permissions';
 import type { RequestContext } from '../auth/request-context';
 import { DomainError, ErrorCode } from '../common/errors';
 import { PasskeysService } from '../passkeys/credentials/passkeys.service';
@@ -159,7 +160,13 @@ export class PassageService {
     nonce: string,
   ): Promise<PassageVerifiedDto> {
     const app = await this.apps.inTenant(ctx, appId);
-    const verified = await this.stepUp.verifyNonce(ctx, app.storeName, nonce);
+    // only nonces of this app's relying party and policies: a nonce from a weaker policy of the
+    // same store (say, without user verification) is not this app's proof
+    const verified = await this.stepUp.verifyNonce(ctx, app.storeName, nonce, {
+      relyingPartyId: app.relyingPartyId,
+      registrationPolicy: app.registrationPolicy,
+      authenticationPolicy: app.authenticationPolicy,
+    });
     return { external_id: verified.externalId, result_token: verified.resultToken };
   }
 
@@ -203,11 +210,14 @@ export class PassageService {
   async getUser(ctx: RequestContext, appId: string, userId: string): Promise<PassageUserDto> {
     const app = await this.apps.inTenant(ctx, appId);
     const user = await this.user(ctx, app, userId);
-    const devices = (await this.rows.devices(ctx.tenantId, app, user.id)).map(device);
+    // the devices are passkeys: shown only to a key that may also list passkeys
+    const devices = mayListPasskeys(ctx)
+      ? (await this.rows.devices(ctx.tenantId, app, user.id)).map(device)
+      : [];
     return {
       user: {
         ...userItem(user),
-        webauthn: devices.length > 0,
+        webauthn: user.passkeyCount > 0,
         webauthn_devices: devices,
         webauthn_types: [...new Set(devices.map((d) => d.type))],
         recent_events: [],
@@ -252,6 +262,10 @@ export class PassageService {
     if (!user) throw userNotFound();
     return user;
   }
+}
+
+function mayListPasskeys(ctx: RequestContext): boolean {
+  return ctx.principal.permissions.some((held) => allows(held, ctx.tenantId, 'listPasskeys'));
 }
 
 function scopeOf(app: PassageApp, kind: TransactionKind) {

@@ -50,6 +50,13 @@ export class NonceEntity {
   @Column({ type: 'jsonb', nullable: true })
   proof!: ProvenResult | null;
 
+  /** The relying party and policy the ceremony ran under (null: minted before they were kept). */
+  @Column({ name: 'relying_party_id', type: 'uuid', nullable: true })
+  relyingPartyId!: string | null;
+
+  @Column({ name: 'policy_name', type: 'varchar', length: 63, nullable: true })
+  policyName!: string | null;
+
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
 

@@ -25,6 +25,27 @@ export interface RedeemedNonce {
   proof: ProvenResult | null;
 }
 
+/**
+ * Narrower than the store: only nonces of this relying party whose ceremony ran under the
+ * registration policy (register) or the authentication policy (authenticate). Nonces minted
+ * before the policy was recorded never match.
+ */
+export interface NonceScope {
+  relyingPartyId: string;
+  registrationPolicy: string;
+  authenticationPolicy: string;
+}
+
+/** The SQL condition of a scope, with its parameters from `$first` on ('' and none without). */
+function scopeCondition(scope: NonceScope | undefined, first: number): [string, unknown[]] {
+  if (!scope) return ['', []];
+  return [
+    ` AND n.relying_party_id = $${first} AND ((n.kind = 'register' AND n.policy_name = $${first + 1})
+        OR (n.kind = 'authenticate' AND n.policy_name = $${first + 2}))`,
+    [scope.relyingPartyId, scope.registrationPolicy, scope.authenticationPolicy],
+  ];
+}
+
 /** Where a browser route's CORS may point: the relying party's id and origins. */
 export interface CorsTarget {
   rpId: string;
@@ -103,15 +124,17 @@ export class StepUpRepository {
     tenantId: string,
     storeName: string,
     hash: Buffer,
+    scope?: NonceScope,
   ): Promise<RedeemedNonce | undefined> {
+    const [inScope, scopeParams] = scopeCondition(scope, 4);
     const [rows] = (await this.host.manager.query(
       `UPDATE nonces n SET redeemed_at = now()
          FROM stores s
         WHERE n.hash = $1 AND n.tenant_id = $2 AND s.id = n.store_id AND s.tenant_id = $2 AND s.name = $3
-          AND n.redeemed_at IS NULL AND n.expires_at > now()
+          AND n.redeemed_at IS NULL AND n.expires_at > now()${inScope}
         RETURNING n.external_id, n.user_id, n.passkey_id, n.kind, n.user_verified, n.backed_up,
                   n.transaction_id, n.redeemed_at, n.transaction_data, n.result_token, n.proof`,
-      [hash, tenantId, storeName],
+      [hash, tenantId, storeName, ...scopeParams],
     )) as [Record<string, unknown>[], number];
     const row = rows[0];
     if (!row) return undefined;
@@ -135,11 +158,13 @@ export class StepUpRepository {
     tenantId: string,
     storeName: string,
     hash: Buffer,
+    scope?: NonceScope,
   ): Promise<{ redeemedAt: Date | null; expiresAt: Date } | undefined> {
+    const [inScope, scopeParams] = scopeCondition(scope, 4);
     const [row] = (await this.host.manager.query(
       `SELECT n.redeemed_at, n.expires_at FROM nonces n JOIN stores s ON s.id = n.store_id
-        WHERE n.hash = $1 AND n.tenant_id = $2 AND s.tenant_id = $2 AND s.name = $3`,
-      [hash, tenantId, storeName],
+        WHERE n.hash = $1 AND n.tenant_id = $2 AND s.tenant_id = $2 AND s.name = $3${inScope}`,
+      [hash, tenantId, storeName, ...scopeParams],
     )) as { redeemed_at: Date | null; expires_at: Date }[];
     return row ? { redeemedAt: row.redeemed_at, expiresAt: row.expires_at } : undefined;
   }

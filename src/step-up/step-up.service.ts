@@ -27,7 +27,7 @@ import {
   VerifiedNonceDto,
 } from './dto/step-up.dto';
 import { assertTenantAdmits } from '../tenants/tenant-rules';
-import { StepUpRepository } from './step-up.repository';
+import { NonceScope, StepUpRepository } from './step-up.repository';
 import { ResultTokenService } from '../signing/result-tokens';
 import { canonicalTransactionData, transactionDataHash } from './transaction-data';
 import {
@@ -173,9 +173,10 @@ export class StepUpService {
     ctx: RequestContext,
     storeName: string,
     nonce: string,
+    scope?: NonceScope,
   ): Promise<VerifiedNonceDto> {
-    const redeemed = await this.repository.redeemNonce(ctx.tenantId, storeName, hash(nonce));
-    if (!redeemed) throw await this.whyNotRedeemable(ctx, storeName, nonce);
+    const redeemed = await this.repository.redeemNonce(ctx.tenantId, storeName, hash(nonce), scope);
+    if (!redeemed) throw await this.whyNotRedeemable(ctx, storeName, nonce, scope);
     await this.audit.record(ctx, {
       type: AuditEventType.NONCE_REDEEMED,
       details: {
@@ -340,6 +341,8 @@ export class StepUpService {
         transactionData: tx.transactionData,
         resultToken,
         proof: null,
+        relyingPartyId: tx.relyingPartyId,
+        policyName: tx.policyName,
         expiresAt: new Date(Date.now() + this.config.nonceTtlSeconds * 1000),
       });
     };
@@ -434,8 +437,9 @@ export class StepUpService {
     ctx: RequestContext,
     storeName: string,
     nonce: string,
+    scope?: NonceScope,
   ): Promise<DomainError> {
-    const state = await this.repository.nonceState(ctx.tenantId, storeName, hash(nonce));
+    const state = await this.repository.nonceState(ctx.tenantId, storeName, hash(nonce), scope);
     // another tenant's or store's nonce is indistinguishable from an unknown one
     if (!state) return new DomainError(ErrorCode.NONCE_NOT_FOUND, 'Unknown nonce for this store');
     if (state.redeemedAt)

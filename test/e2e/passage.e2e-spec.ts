@@ -372,6 +372,62 @@ describe('Passage-compatible routes (/passage/v1)', () => {
       expect(api.headers['access-control-allow-origin']).toBeUndefined();
     });
 
+    it("a nonce of a weaker policy of the same store is not this app's proof (and is not spent)", async () => {
+      const device = new SoftAuthenticator();
+      await sdkRegister(device, await transaction('register', 'flex-downgrade'));
+      // the native route, with the store's 'lenient' policy (no user verification)
+      const minted = await call(t.app, 'POST', `${w.rpUrl}/transactions/authenticate`, {
+        key: w.key,
+        body: { externalId: 'flex-downgrade', authenticationPolicy: 'lenient' },
+      });
+      const txId = minted.json().transactionId;
+      const native = (path: string, body: unknown) =>
+        call(t.app, 'POST', `/api/identity-store/browser/transactions/${txId}/${path}`, {
+          body,
+          headers: { origin: ORIGIN },
+        });
+      const options = (await native('start', {})).json().clientRequest;
+      const finished = await native('finish', {
+        clientResponse: device.authenticate(options, ORIGIN),
+      });
+      expectStatus(finished, 200);
+      const nonce = finished.json().nonce;
+      expectPassageError(await verify(nonce), 401, 'invalid_nonce');
+      // the native redemption, store-wide, still has it
+      const redeemed = await call(t.app, 'POST', `${w.storeUrl}/passkeys/nonces/verify`, {
+        key: w.key,
+        body: { nonce },
+      });
+      expectStatus(redeemed, 200);
+    });
+
+    it('refuses external ids the rest of the API refuses (control characters, spaces, slashes)', async () => {
+      for (const externalId of ['line\nbreak\u001b[31m', 'a b', 'a/b?c#d%e', ' ']) {
+        expectPassageError(
+          await backend('POST', '/transactions/register', {
+            external_id: externalId,
+            passkey_display_name: 'x',
+          }),
+          400,
+          'invalid_request',
+        );
+      }
+    });
+
+    it('shows devices in a user only to a key that may list passkeys', async () => {
+      await sdkRegister(new SoftAuthenticator(), await transaction('register', 'flex-devices'));
+      const reader = await createKey(t.app, w.tenant, [
+        `TNT#${w.tenant}#IdentityStore:listUsers`,
+        `TNT#${w.tenant}#IdentityStore:getUser`,
+      ]);
+      const list = await backend('GET', '/users?identifier=flex-devices', undefined, reader.key);
+      const userId = list.json().users[0].id;
+      const limited = (await backend('GET', `/users/${userId}`, undefined, reader.key)).json().user;
+      expect(limited).toMatchObject({ webauthn: true, webauthn_devices: [], webauthn_types: [] });
+      const full = (await backend('GET', `/users/${userId}`)).json().user;
+      expect(full.webauthn_devices).toHaveLength(1);
+    });
+
     it('a finish whose transaction_id differs from its handshake is refused', async () => {
       const a = await transaction('register', 'flex-mismatch');
       const b = await transaction('register', 'flex-mismatch-2');
@@ -461,6 +517,14 @@ describe('Passage browser routes rate limit', () => {
         body: { code: 'rate_limited', error: expect.any(String) },
       });
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      // a percent-encoded path reaches the same routes: it is counted (and refused) too
+      for (const url of [
+        '/passage/v1/%61pps/someApp/authenticate/transactions/webauthn/st%61rt',
+        `/api/identity-store/%62rowser/transactions/${'B'.repeat(43)}/start`,
+      ]) {
+        const encoded = await t.app.inject({ method: 'POST', url, payload: {} });
+        expect({ url, status: encoded.statusCode }).toEqual({ url, status: 429 });
+      }
     } finally {
       await t.close();
     }

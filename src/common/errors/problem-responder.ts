@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { routingPath } from '../http/routing-path';
 import { loggablePath } from '../logging/loggable-path';
 import { notifyProblem } from './problem-observer';
 import { PROBLEM_CONTENT_TYPE, Problem, toProblem } from './problem';
@@ -35,7 +36,7 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
   }
   if (reply.sent) return;
   notifyProblem(request, problem);
-  const shape = shapeOf(request.url);
+  const shape = shapeOf(routingPath(request.url));
   if (shape) {
     const shaped = shape(problem);
     reply

@@ -3,7 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Passage apps: a Passkey Flex app id (the integrator's old one, or a new one) mapped to one
  * tenant, store, relying party and a registration and an authentication policy. The app id is
- * global: the keyless browser routes find the tenant by it.
+ * global: the keyless browser routes find the tenant by it. Nonces record the relying party and
+ * policy of their ceremony (null for nonces minted before).
  */
 export class PassageApps1795500000000 implements MigrationInterface {
   name = 'PassageApps1795500000000';
@@ -30,9 +31,14 @@ export class PassageApps1795500000000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX "ix_passage_apps_tenant_rp" ON "passage_apps" ("tenant_id", "relying_party_id")`,
     );
+    // what a nonce's ceremony ran under, so that an app redeems only its own policies' nonces
+    await queryRunner.query(
+      `ALTER TABLE "nonces" ADD "relying_party_id" uuid, ADD "policy_name" character varying(63)`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "nonces" DROP "relying_party_id", DROP "policy_name"`);
     await queryRunner.query(`DROP TABLE "passage_apps"`);
   }
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { EXTERNAL_ID } from '../../users/dto/user.dto';
 import { APP_ID_PATTERN } from './passage-app.dto';
 
 /**
@@ -116,6 +117,9 @@ export class PassageRegisterTransactionDto {
   @ApiProperty({ example: 'user-42', description: 'Your id of the user; created when new' })
   @IsString()
   @Length(1, 255)
+  @Matches(EXTERNAL_ID, {
+    message: 'external_id must have no whitespace, / \\ ? # % or control characters',
+  })
   external_id!: string;
 
   @ApiProperty({ example: 'jane@example.com', description: 'The name authenticators show' })
@@ -128,6 +132,9 @@ export class PassageAuthenticateTransactionDto {
   @ApiProperty({ example: 'user-42' })
   @IsString()
   @Length(1, 255)
+  @Matches(EXTERNAL_ID, {
+    message: 'external_id must have no whitespace, / \\ ? # % or control characters',
+  })
   external_id!: string;
 }
 
