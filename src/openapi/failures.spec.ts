@@ -39,7 +39,10 @@ function failures(operationId: string): Record<string, string[]> {
 
 describe('failures in the OpenAPI document', () => {
   it('every error response is application/problem+json with the problem schema and a code list', () => {
-    for (const { method, path, operation: op } of operationsOf(doc)) {
+    // the Passage-compatible routes answer in Passage's shape (the next test)
+    for (const { method, path, operation: op } of operationsOf(doc).filter(
+      (o) => !o.path.startsWith('/passage/'),
+    )) {
       for (const [status, listed] of Object.entries(op.responses)) {
         if (Number(status) < 400) continue;
         const response = resolve(listed);
@@ -60,6 +63,35 @@ describe('failures in the OpenAPI document', () => {
         for (const code of codes) expect(`${code} ${statusOf(code as ErrorCode)}`).toBe(`${code} ${status}`);
       }
     }
+  });
+
+  it("the Passage routes' errors are Passage's {code, error}, listing Passage's codes and ours", () => {
+    const passage = operationsOf(doc).filter((o) => o.path.startsWith('/passage/'));
+    expect(passage.length).toBe(11);
+    for (const { method, path, operation: op } of passage) {
+      for (const [status, listed] of Object.entries(op.responses)) {
+        if (Number(status) < 400) continue;
+        const where = `${method} ${path} ${status}`;
+        const response = resolve(listed) as Response & { 'x-ids-codes'?: string[] };
+        expect({ where, types: Object.keys(response.content ?? {}) }).toEqual({
+          where,
+          types: ['application/json'],
+        });
+        const schema = (response.content!['application/json'] as { schema: { allOf: unknown[] } })
+          .schema;
+        expect(schema.allOf[0]).toEqual({ $ref: '#/components/schemas/PassageErrorDto' });
+        expect(response['x-ids-codes']?.length).toBeGreaterThan(0);
+      }
+    }
+    expect(failures('passageVerifyNonce')['401']).toEqual([
+      'NONCE_ALREADY_USED',
+      'NONCE_EXPIRED',
+      'NONCE_NOT_FOUND',
+      'UNAUTHENTICATED',
+    ]);
+    const unauthorized = resolve(operation('passageVerifyNonce').responses['401']) as Response;
+    expect(JSON.stringify(unauthorized.content)).toContain('"enum":["invalid_access_token","invalid_nonce"]');
+    expect(failures('passageCreateAuthenticateTransaction')['409']).toEqual(['NO_PASSKEYS']);
   });
 
   it('every operation answers 500 INTERNAL_ERROR and the 503s, and a success with a description', () => {

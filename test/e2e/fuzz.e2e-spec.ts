@@ -7,6 +7,7 @@
  */
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { Response } from 'light-my-request';
+import { routingPath } from '../../src/common/http/routing-path';
 import { buildOpenApiDocument } from '../../src/openapi/openapi';
 import { call, expectStatus, tenantWithAdmin } from '../support/api';
 import {
@@ -107,10 +108,21 @@ function deep(depth: number): string {
 
 type Op = { method: string; path: string; fields: string[] };
 
-/** What is wrong with an answer: a 5xx, or an error that is not problem+json with a code. */
-function broken(res: Response): string | undefined {
+/**
+ * What is wrong with an answer: a 5xx, or an error that is not problem+json with a code (under
+ * `/passage/`, Passage's `{code, error}` as application/json instead).
+ */
+function broken(res: Response, url = ''): string | undefined {
   if (res.statusCode >= 500) return `${res.statusCode} ${res.body.slice(0, 200)}`;
   if (res.statusCode < 400) return undefined;
+  if (routingPath(url).startsWith('/passage/')) {
+    const json = /^application\/json/.test(String(res.headers['content-type']))
+      ? (res.json() as { code?: unknown; error?: unknown })
+      : {};
+    return typeof json.code === 'string' && typeof json.error === 'string'
+      ? undefined
+      : `${res.statusCode} without a Passage {code, error}`;
+  }
   const isProblem = /^application\/problem\+json/.test(String(res.headers['content-type']));
   const code = isProblem ? (res.json() as { code?: unknown }).code : undefined;
   return isProblem && typeof code === 'string'
@@ -242,7 +254,7 @@ describe('fuzzed input over every operation', () => {
             payload,
           });
           sent++;
-          const fault = broken(res as unknown as Response);
+          const fault = broken(res as unknown as Response, url);
           if (fault)
             failures.push(`${op.method} ${url.slice(0, 120)}${query} [kind ${kind}]: ${fault}`);
         }
@@ -283,7 +295,7 @@ describe('fuzzed input over every operation', () => {
           const fault =
             res.statusCode < 400
               ? `${res.statusCode} accepted`
-              : broken(res as unknown as Response);
+              : broken(res as unknown as Response, mutated);
           if (fault)
             failures.push(`${op.method} ${mutated.slice(0, 160)} origin=${origin}: ${fault}`);
         }
@@ -449,7 +461,9 @@ describe('fuzzed input over every operation', () => {
         });
         // any 4xx problem will do (today VERIFICATION_FAILED); a success or a 5xx will not
         const fault =
-          res.statusCode === 400 ? broken(res) : `${res.statusCode} ${res.body.slice(0, 160)}`;
+          res.statusCode === 400
+            ? broken(res, ceremony.url)
+            : `${res.statusCode} ${res.body.slice(0, 160)}`;
         if (fault) failures.push(`${name} clientDataJSON=${JSON.stringify(clientData)}: ${fault}`);
       }
     }
