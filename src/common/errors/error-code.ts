@@ -91,4 +91,6 @@ export enum ErrorCode {
   HEADERS_TOO_LARGE = 'HEADERS_TOO_LARGE',
   SHUTTING_DOWN = 'SHUTTING_DOWN',
   TRANSIENT_CONFLICT = 'TRANSIENT_CONFLICT',
+  // credential import (issue 15): rows that clash with what the store holds; nothing imported
+  IMPORT_CONFLICT = 'IMPORT_CONFLICT',
 }
