@@ -1,12 +1,15 @@
 import { DomainError, ErrorCode, FieldError } from '../../common/errors';
+import { validateBody } from '../../common/validation/validation.pipe';
 import { PasskeyStatus } from '../credentials/passkey.entity';
 import { assertImportableKey } from '../webauthn/credential-key';
 import {
   ImportConflictReason,
   ImportedUserDto,
   ImportOutcome,
+  ImportPasskeysDto,
   ImportReportDto,
   MAX_IMPORT_PASSKEYS,
+  MAX_IMPORT_USERS,
   TransferUserDto,
 } from './dto/transfer.dto';
 
@@ -69,26 +72,89 @@ function canonicalBytes(value: string): Buffer | undefined {
   return bytes.toString('base64url') === value ? bytes : undefined;
 }
 
+/** What the route's body is before the import reads it: JSON, not yet validated. */
+export type ImportBody = Record<string, unknown> | null | undefined;
+
 /**
- * The batch's shape beyond the DTO: its size, no user or credential twice, canonical ids, flags
- * that agree (400 VALIDATION_FAILED), then every public key (400 PUBLIC_KEY_INVALID). Each
- * refusal lists the rows by their path (`users.3.passkeys.0.publicKey`).
+ * The body's own members (ImportPasskeysDto's rules) and the `users` array's size. The users
+ * themselves are left to `checkBatch`: class-transformer walking thousands of rows at once would
+ * hold the event loop for hundreds of milliseconds.
  */
-export function checkBatch(users: TransferUserDto[]): CheckedUser[] {
-  const total = users.reduce((sum, user) => sum + user.passkeys.length, 0);
+export async function readBatch(body: ImportBody): Promise<{ dryRun: boolean; users: unknown[] }> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw DomainError.invalidField('(root)', 'must be a JSON object');
+  const { users, ...rest } = body;
+  const header = await validateBody(ImportPasskeysDto, { ...rest, users: [] });
+  if (!Array.isArray(users)) throw DomainError.invalidField('users', 'users must be an array');
+  if (users.length > MAX_IMPORT_USERS)
+    throw DomainError.invalidField(
+      'users',
+      `users must contain no more than ${MAX_IMPORT_USERS} elements`,
+    );
+  return { dryRun: header.dryRun ?? false, users };
+}
+
+/** Rows validated or keys parsed between two turns of the event loop (each a few ms). */
+const ROWS_PER_TURN = 100;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The raw batch's passkeys, counted before anything else is looked at. */
+function countPasskeys(users: unknown[]): number {
+  return users.reduce<number>((sum, user) => {
+    const passkeys = (user as { passkeys?: unknown } | null)?.passkeys;
+    return sum + (Array.isArray(passkeys) ? passkeys.length : 0);
+  }, 0);
+}
+
+/**
+ * Each user against the DTO's rules (TransferUserDto), a few at a time: a full batch takes a
+ * second or two of CPU, which must not stall the sign-ins this instance serves meanwhile.
+ */
+async function validateUsers(raw: unknown[]): Promise<TransferUserDto[]> {
+  const users: TransferUserDto[] = [];
+  const errors: FieldError[] = [];
+  let since = 0;
+  for (const [u, value] of raw.entries()) {
+    try {
+      users.push(await validateBody(TransferUserDto, value));
+    } catch (error) {
+      if (!(error instanceof DomainError) || !error.errors) throw error;
+      for (const e of error.errors)
+        errors.push({ ...e, field: e.field === '(root)' ? pathOf(u) : `${pathOf(u)}.${e.field}` });
+    }
+    since += countPasskeys([value]) + 1;
+    if (since >= ROWS_PER_TURN) {
+      since = 0;
+      await nextTurn();
+    }
+  }
+  if (errors.length > 0) throw listed(ErrorCode.VALIDATION_FAILED, 'fields are invalid', errors);
+  return users;
+}
+
+/**
+ * The batch: its size, each user against the DTO, no user or credential twice, canonical ids,
+ * flags that agree (400 VALIDATION_FAILED), then every public key (400 PUBLIC_KEY_INVALID). Each
+ * refusal lists the rows by their path (`users.3.passkeys.0.publicKey`), as the DTO's are.
+ */
+export async function checkBatch(raw: unknown[]): Promise<CheckedUser[]> {
+  const total = countPasskeys(raw);
   if (total > MAX_IMPORT_PASSKEYS) {
     throw DomainError.invalidField(
       'users',
       `holds ${total} passkeys; one import takes at most ${MAX_IMPORT_PASSKEYS}`,
     );
   }
+  const users = await validateUsers(raw);
   const invalid: FieldError[] = [];
   const badKeys: FieldError[] = [];
   const fail = (list: FieldError[], field: string, message: string) =>
     list.push({ field, in: 'body', message });
   const externalIds = new Map<string, number>();
   const credentials = new Map<string, string>();
-  const checked = users.map((user, u): CheckedUser => {
+  const checked: CheckedUser[] = [];
+  let since = 0;
+  for (const [u, user] of users.entries()) {
     const twin = externalIds.get(user.externalId);
     if (twin !== undefined)
       fail(invalid, pathOf(u, undefined, 'externalId'), `is also users.${twin}.externalId`);
@@ -140,14 +206,19 @@ export function checkBatch(users: TransferUserDto[]): CheckedUser[] {
         lastUsedAt: k.lastUsedAt ? new Date(k.lastUsedAt) : null,
       };
     });
-    return {
+    checked.push({
       index: u,
       externalId: user.externalId,
       userName: user.userName,
       displayName: user.displayName ?? user.userName,
       passkeys,
-    };
-  });
+    });
+    since += passkeys.length + 1;
+    if (since >= ROWS_PER_TURN) {
+      since = 0;
+      await nextTurn();
+    }
+  }
   if (invalid.length > 0) throw listed(ErrorCode.VALIDATION_FAILED, 'rows are invalid', invalid);
   if (badKeys.length > 0)
     throw listed(ErrorCode.PUBLIC_KEY_INVALID, 'public keys are unusable', badKeys);

@@ -9,8 +9,16 @@ import { TransactionHost } from '../../database/transaction-host';
 import { StoreEntity } from '../../stores/store.entity';
 import { StoresService } from '../../stores/stores.service';
 import { maxUsersExceeded } from '../../tenants/tenant-rules';
-import { ImportPasskeysDto, ImportReportDto } from './dto/transfer.dto';
-import { assertRelyingParties, checkBatch, ImportPlan, listed, planImport } from './import-plan';
+import { ImportReportDto } from './dto/transfer.dto';
+import {
+  assertRelyingParties,
+  checkBatch,
+  ImportBody,
+  ImportPlan,
+  listed,
+  planImport,
+  readBatch,
+} from './import-plan';
 import { TransferRepository } from './transfer.repository';
 
 /**
@@ -26,15 +34,12 @@ export class ImportService {
     private readonly audit: AuditService,
   ) {}
 
-  async import(
-    ctx: RequestContext,
-    storeName: string,
-    dto: ImportPasskeysDto,
-  ): Promise<ImportReportDto> {
+  async import(ctx: RequestContext, storeName: string, body: ImportBody): Promise<ImportReportDto> {
     const store = await this.stores.find(ctx, storeName);
-    const users = checkBatch(dto.users);
+    const batch = await readBatch(body);
+    const users = await checkBatch(batch.users);
     const rpIds = [...new Set(users.flatMap((u) => u.passkeys.map((k) => k.rpId)))];
-    const dryRun = dto.dryRun ?? false;
+    const { dryRun } = batch;
     try {
       return await this.host.run(async () => {
         const relyingParties = await this.repository.relyingParties(ctx.tenantId, store.id, rpIds);

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '../../auth/permission.decorator';
 import { Ctx, RequestContext } from '../../auth/request-context';
 import { ErrorCode } from '../../common/errors/error-code';
@@ -17,6 +17,7 @@ import {
   PasskeyExportPageDto,
 } from './dto/transfer.dto';
 import { ExportService } from './export.service';
+import type { ImportBody } from './import-plan';
 import { ImportService } from './import.service';
 
 const IMPORT_DESCRIPTION = `Imports users (matched by \`externalId\`, made when missing) with their passkeys: public keys,
@@ -56,6 +57,7 @@ export class TransferController {
     summary: 'Import users and their passkeys (all or nothing, idempotent)',
     description: IMPORT_DESCRIPTION,
   })
+  @ApiBody({ type: ImportPasskeysDto })
   @ApiOkResponse({ type: ImportReportDto, description: 'What happened to every user and passkey' })
   @Fails(
     ErrorCode.STORE_NOT_FOUND,
@@ -68,9 +70,10 @@ export class TransferController {
   importPasskeys(
     @Ctx() ctx: RequestContext,
     @Param() p: StoreParams,
-    @Body() dto: ImportPasskeysDto,
+    // validated by the import, row by row (ImportPasskeysDto describes it)
+    @Body() body: ImportBody,
   ): Promise<ImportReportDto> {
-    return this.imports.import(ctx, p.storeName, dto);
+    return this.imports.import(ctx, p.storeName, body);
   }
 
   @Get('passkeys/exports')

@@ -187,7 +187,14 @@ export class TransferRepository {
         defaults.status,
         defaults.locale,
         defaults.timeZone,
-        JSON.stringify(users),
+        JSON.stringify(
+          users.map((u) => ({
+            id: u.id,
+            external_id: u.externalId,
+            user_name: u.userName,
+            display_name: u.displayName,
+          })),
+        ),
       ],
     );
   }
