@@ -419,7 +419,13 @@ describe('passkey import and export', () => {
         userCounts: { created: 2, unchanged: 0 },
         passkeyCounts: { created: 2, unchanged: 0, conflict: 1 },
         users: [
-          { index: 0, outcome: 'created', passkeys: [{ outcome: 'created' }] },
+          // nothing was made: no ids
+          {
+            index: 0,
+            outcome: 'created',
+            userId: null,
+            passkeys: [{ outcome: 'created', passkeyId: null }],
+          },
           {
             index: 1,
             outcome: 'created',
@@ -712,6 +718,11 @@ describe('passkey import and export', () => {
       expect(await usersInTenant(b.app, key)).toBe(1);
       const two = [userRow([]), userRow([])];
       expectProblem(await importInto(b.app, key, { users: two }), 409, 'MAX_USERS_EXCEEDED');
+      expectProblem(
+        await importInto(b.app, key, { users: two, dryRun: true }),
+        409,
+        'MAX_USERS_EXCEEDED',
+      );
       expect(await usersInTenant(b.app, key)).toBe(1);
       for (const u of two) expect(await userExists(b.app, key, u.externalId)).toBe(false);
       // an existing user takes no slot

@@ -48,12 +48,12 @@ export class ImportService {
         const maxPasskeysPerUser = await this.repository.maxPasskeysPerUser(ctx.tenantId);
         const plan = planImport(users, { ...state, maxPasskeysPerUser }, randomUUID);
         if (plan.conflicts.length > 0) {
-          if (dryRun) return dryRunReport(plan);
+          if (dryRun) return unwritten(plan, true);
           throw listed(
             ErrorCode.IMPORT_CONFLICT,
             'rows conflict with the store',
             plan.conflicts,
-          ).withExtensions({ report: { dryRun: false, ...plan.report } });
+          ).withExtensions({ report: unwritten(plan, false) });
         }
         if (plan.overQuota.length > 0)
           throw listed(
@@ -61,7 +61,12 @@ export class ImportService {
             'users would exceed maxPasskeysPerUser',
             plan.overQuota,
           );
-        if (dryRun) return dryRunReport(plan);
+        if (dryRun) {
+          // what the write's atomic reservation would say, as of now
+          if ((await this.repository.userSlotsLeft(ctx.tenantId)) < plan.users.length)
+            throw maxUsersExceeded(ctx.tenantId);
+          return unwritten(plan, true);
+        }
         await this.write(ctx, store, plan);
         return { dryRun: false, ...plan.report };
       });
@@ -106,12 +111,12 @@ export class ImportService {
   }
 }
 
-/** The report of a dry run: what exists keeps its id, what would be made has none yet. */
-function dryRunReport(plan: ImportPlan): ImportReportDto {
+/** The report of what was not written: what exists keeps its id, what would be made has none. */
+function unwritten(plan: ImportPlan, dryRun: boolean): ImportReportDto {
   const made = new Set([...plan.users.map((u) => u.id), ...plan.passkeys.map((k) => k.id)]);
   const unlessMade = (id: string | null) => (id !== null && made.has(id) ? null : id);
   return {
-    dryRun: true,
+    dryRun,
     ...plan.report,
     users: plan.report.users.map((u) => ({
       ...u,

@@ -152,6 +152,15 @@ export class TransferRepository {
     };
   }
 
+  /** How many more users the tenant may have now (a dry run's answer; the write reserves). */
+  async userSlotsLeft(tenantId: string): Promise<number> {
+    const [row] = await this.query(
+      'SELECT max_users - user_count AS n FROM tenants WHERE id = $1',
+      [tenantId],
+    );
+    return Number(row.n);
+  }
+
   /**
    * Counts `n` more users in the tenant and the store, only while the tenant stays within
    * max_users (one atomic UPDATE). False, with nothing moved, when they do not fit.
