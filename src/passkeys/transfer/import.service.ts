@@ -80,8 +80,6 @@ export class ImportService {
     const { tenantId } = ctx;
     const storeId = store.id;
     if (plan.users.length > 0) {
-      if (!(await this.repository.reserveUserSlots(tenantId, storeId, plan.users.length)))
-        throw maxUsersExceeded(tenantId);
       await this.repository.insertUsers(
         tenantId,
         storeId,
@@ -98,6 +96,12 @@ export class ImportService {
       await this.repository.insertPasskeys(tenantId, storeId, plan.passkeys);
     if (plan.touchedUserIds.length > 0)
       await this.repository.touchUsers(tenantId, plan.touchedUserIds);
+    // last: the tenant's row stays locked until the commit, holding up user creation meanwhile
+    if (
+      plan.users.length > 0 &&
+      !(await this.repository.reserveUserSlots(tenantId, storeId, plan.users.length))
+    )
+      throw maxUsersExceeded(tenantId);
     await this.audit.record(ctx, {
       type: AuditEventType.PASSKEYS_IMPORTED,
       details: {
