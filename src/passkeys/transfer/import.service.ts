@@ -10,20 +10,14 @@ import { StoreEntity } from '../../stores/store.entity';
 import { StoresService } from '../../stores/stores.service';
 import { maxUsersExceeded } from '../../tenants/tenant-rules';
 import { ImportReportDto } from './dto/transfer.dto';
-import {
-  assertRelyingParties,
-  checkBatch,
-  ImportBody,
-  ImportPlan,
-  listed,
-  planImport,
-  readBatch,
-} from './import-plan';
+import { assertRelyingParties, checkBatch, ImportBody, listed, readBatch } from './import-batch';
+import { ImportPlan, planImport } from './import-plan';
 import { TransferRepository } from './transfer.repository';
 
 /**
  * Credential import: a batch of users with their passkeys, all or nothing, in one transaction.
- * The rules are import-plan.ts's; this service reads the store's state, refuses or writes.
+ * The rules are import-batch.ts's and import-plan.ts's; this service reads the store's state,
+ * refuses or writes.
  */
 @Injectable()
 export class ImportService {

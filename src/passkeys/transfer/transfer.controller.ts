@@ -17,7 +17,7 @@ import {
   PasskeyExportPageDto,
 } from './dto/transfer.dto';
 import { ExportService } from './export.service';
-import type { ImportBody } from './import-plan';
+import type { ImportBody } from './import-batch';
 import { ImportService } from './import.service';
 
 const IMPORT_DESCRIPTION = `Imports users (matched by \`externalId\`, made when missing) with their passkeys: public keys,

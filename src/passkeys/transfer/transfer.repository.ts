@@ -7,13 +7,8 @@ import { UserEntity } from '../../users/user.entity';
 import { UserStatus } from '../../stores/user-status';
 import { PasskeyStatus } from '../credentials/passkey.entity';
 import type { RawRow } from '../sessions/rows';
-import type {
-  CheckedUser,
-  NewHandleRow,
-  NewPasskeyRow,
-  NewUserRow,
-  StoreState,
-} from './import-plan';
+import type { CheckedUser } from './import-batch';
+import type { NewHandleRow, NewPasskeyRow, NewUserRow, StoreState } from './import-plan';
 
 /** Imported passkeys have no attestation to verify: this format says where they came from. */
 export const IMPORTED_ATTESTATION_FORMAT = 'imported';

@@ -213,7 +213,7 @@ export class ImportPasskeysDto {
     maxItems: MAX_IMPORT_USERS,
     description: `At most ${MAX_IMPORT_USERS} users and ${MAX_IMPORT_PASSKEYS} passkeys in all (an export page's \`users\` as it is)`,
   })
-  // each user is validated by the import itself, a few at a time (import-plan.ts: checkBatch)
+  // each user is validated by the import itself, a few at a time (import-batch.ts: checkBatch)
   @IsArray()
   @ArrayMaxSize(MAX_IMPORT_USERS)
   users!: unknown[];

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { generateKeyPairSync } from 'node:crypto';
 import { isoCBOR } from '@simplewebauthn/server/helpers';
 import { DomainError, ErrorCode } from '../../common/errors';
-import { checkBatch, CheckedPasskey, CheckedUser, planImport, StoreState } from './import-plan';
+import { checkBatch, CheckedPasskey, CheckedUser } from './import-batch';
+import { planImport, StoreState } from './import-plan';
 
 const bin = (s?: string) => new Uint8Array(Buffer.from(s ?? '', 'base64url'));
 function es256(): Buffer {
