@@ -5,6 +5,7 @@ import type { AppConfig } from './config/app-config';
 import { DomainError, ErrorCode } from './common/errors';
 import { answerConnect } from './common/errors/client-error';
 import { ProblemFilter } from './common/errors/problem.filter';
+import { LARGE_BODY } from './common/http/large-body';
 import { loggablePath } from './common/logging/loggable-path';
 import { AppValidationPipe } from './common/validation/validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
@@ -39,6 +40,12 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only (Fastify's secure parser; Nest's parsers are off): any other body type is a 415.
   fastify.removeContentTypeParser(['text/plain']);
+  // routes marked @LargeBody() (credential import) have their own body limit; Nest adds the
+  // routes at init, after this hook
+  fastify.addHook('onRoute', (route) => {
+    if ((route.config as Record<string, unknown> | undefined)?.[LARGE_BODY] === true)
+      route.bodyLimit = config.importBodyLimitBytes;
+  });
   let closing = false;
   fastify.addHook('preClose', async () => {
     closing = true;

@@ -64,6 +64,9 @@ export const OPERATIONS = {
   getPasskey: 'Read a passkey',
   updatePasskey: 'Rename, suspend, revoke a passkey',
   deletePasskey: 'Delete a passkey',
+  // credential import and export (moving passkeys between servers)
+  importPasskeys: 'Import users and their passkeys (public keys) into a store',
+  exportPasskeys: "Export a store's or a user's passkeys (public keys) in the import format",
   // step-up transactions
   createRegisterTransaction: 'Mint a register transaction for the browser',
   createAuthenticateTransaction: 'Mint an authenticate (step-up) transaction for the browser',

@@ -19,6 +19,8 @@ export interface AppConfig {
   readonly dataDir: string;
   readonly embeddedPgPort: number;
   readonly bodyLimitBytes: number;
+  /** The body limit of the credential import route alone (a batch is bigger than any other body). */
+  readonly importBodyLimitBytes: number;
   readonly dbPoolSize: number;
   readonly dbConnectTimeoutMs: number;
   readonly dbStatementTimeoutMs: number;
@@ -95,6 +97,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir: resolve(read.string('IDS_DATA_DIR', '.data')),
     embeddedPgPort: read.int('IDS_EMBEDDED_PG_PORT', 54329, 1, 65535),
     bodyLimitBytes: read.int('IDS_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    importBodyLimitBytes: read.int(
+      'IDS_IMPORT_BODY_LIMIT_BYTES',
+      16 * 1024 * 1024,
+      1024,
+      64 * 1024 * 1024,
+    ),
     dbPoolSize: read.int('IDS_DB_POOL_SIZE', 20, 1, 500),
     dbConnectTimeoutMs: read.int('IDS_DB_CONNECT_TIMEOUT_MS', 2000, 100, 60000),
     dbStatementTimeoutMs: read.int('IDS_DB_STATEMENT_TIMEOUT_MS', 10000, 100, 600000),

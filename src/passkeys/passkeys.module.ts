@@ -17,6 +17,10 @@ import { PasskeysRepository } from './credentials/passkeys.repository';
 import { PasskeysService } from './credentials/passkeys.service';
 import { RegistrationController } from './registration/registration.controller';
 import { RegistrationService } from './registration/registration.service';
+import { ExportService } from './transfer/export.service';
+import { ImportService } from './transfer/import.service';
+import { TransferController } from './transfer/transfer.controller';
+import { TransferRepository } from './transfer/transfer.repository';
 
 @Module({
   imports: [
@@ -28,7 +32,12 @@ import { RegistrationService } from './registration/registration.service';
     PoliciesModule,
     SignalsModule,
   ],
-  controllers: [AuthenticationController, RegistrationController, PasskeysController],
+  controllers: [
+    AuthenticationController,
+    RegistrationController,
+    PasskeysController,
+    TransferController,
+  ],
   providers: [
     AuthenticationRepository,
     RegistrationRepository,
@@ -38,6 +47,9 @@ import { RegistrationService } from './registration/registration.service';
     RegistrationService,
     PasskeysService,
     PasskeysRepository,
+    ImportService,
+    ExportService,
+    TransferRepository,
   ],
   exports: [AuthenticationService, RegistrationService, CeremonyResolver, PasskeysService],
 })

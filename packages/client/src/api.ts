@@ -972,6 +972,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity-store/stores/{storeName}/passkeys/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import users and their passkeys (all or nothing, idempotent)
+         * @description Imports users (matched by `externalId`, made when missing) with their passkeys: public keys,
+         *     counters, flags and the WebAuthn user handle each was created with, so that they sign in here
+         *     without registering again, username-less included. The format is an export's
+         *     (docs/import-export.md, docs/schemas/passkey-export.schema.json).
+         *
+         *     - **All or nothing**: one transaction; any refusal writes nothing.
+         *     - **Idempotent**: a credential id the user already has with the same public key is `unchanged`
+         *       (nothing of it is updated); an existing user's profile is kept.
+         *     - **Conflicts** (409 `IMPORT_CONFLICT`, nothing written): a credential id of another user, the
+         *       same credential id with another key, a user handle that differs from the user's at that relying
+         *       party or is another user's. `errors[]` names the rows (`users.3.passkeys.0.credentialId`),
+         *       `report` says what every row would have been. With `dryRun: true` the report is the answer
+         *       (200) and nothing is written.
+         *     - **Refused rows** (400): every public key is parsed; an unusable one (not COSE, an unsupported
+         *       algorithm, a point off the curve, an `algorithm` that is not the key's) is
+         *       `PUBLIC_KEY_INVALID` with the rows in `errors[]`. Unknown `rpId`s are 404.
+         *     - **Caps**: 1000 users and 5000 passkeys per batch, a body of at most
+         *       IDS_IMPORT_BODY_LIMIT_BYTES (16 MiB by default); the tenant's maxUsers and maxPasskeysPerUser
+         *       hold (409).
+         *     - Imported passkeys record `attestationFormat: imported`, not verified, not trusted.
+         *
+         *     **Permission**: `TNT#{tenant}#IdentityStore:importPasskeys`
+         */
+        post: operations["importPasskeys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/passkeys/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the store's users and passkeys, a page at a time, in the import format
+         * @description Users oldest first; pass `next` as `after` for the next page. Every page is a batch that `POST .../passkeys/imports` takes as it is (`{"users": page.users}`): it ends early rather than hold more than 5000 passkeys. Public keys only; the export is audited.
+         *
+         *     **Permission**: `TNT#{tenant}#IdentityStore:exportPasskeys`
+         */
+        get: operations["exportPasskeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/users/{userId}/passkeys/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a user's passkeys in the import format (by user id)
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:exportPasskeys`
+         */
+        get: operations["exportUserPasskeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/stores/{storeName}/users/{userExtId}/passkeys/export/ext": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a user's passkeys in the import format (by external id)
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:exportPasskeys`
+         */
+        get: operations["exportUserPasskeysByExtId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity-store/stores/{storeName}/passkeys/relyingParties/{rpId}/transactions/register": {
         parameters: {
             query?: never;
@@ -1459,7 +1562,7 @@ export interface components {
             ttl: number;
         };
         /** @enum {string} */
-        AuditEventType: "TENANT_CREATED" | "TENANT_UPDATED" | "TENANT_DELETED" | "API_KEY_CREATED" | "API_KEY_UPDATED" | "API_KEY_BLOCKED" | "API_KEY_ARCHIVED" | "API_KEY_DELETED" | "PERMISSION_DENIED" | "PASSKEY_REGISTRATION_STARTED" | "PASSKEY_REGISTRATION_SUCCEEDED" | "PASSKEY_REGISTRATION_FAILED" | "PASSKEY_AUTHENTICATION_STARTED" | "PASSKEY_AUTHENTICATION_SUCCEEDED" | "PASSKEY_AUTHENTICATION_FAILED" | "PASSKEY_UPDATED" | "PASSKEY_DELETED" | "USER_TEMP_LOCKED" | "USER_LOCKED" | "USER_UNLOCKED" | "TRANSACTION_CREATED" | "NONCE_REDEEMED" | "SIGNING_KEY_ROTATED" | "PASSAGE_APP_CREATED" | "PASSAGE_APP_DELETED";
+        AuditEventType: "TENANT_CREATED" | "TENANT_UPDATED" | "TENANT_DELETED" | "API_KEY_CREATED" | "API_KEY_UPDATED" | "API_KEY_BLOCKED" | "API_KEY_ARCHIVED" | "API_KEY_DELETED" | "PERMISSION_DENIED" | "PASSKEY_REGISTRATION_STARTED" | "PASSKEY_REGISTRATION_SUCCEEDED" | "PASSKEY_REGISTRATION_FAILED" | "PASSKEY_AUTHENTICATION_STARTED" | "PASSKEY_AUTHENTICATION_SUCCEEDED" | "PASSKEY_AUTHENTICATION_FAILED" | "PASSKEY_UPDATED" | "PASSKEY_DELETED" | "USER_TEMP_LOCKED" | "USER_LOCKED" | "USER_UNLOCKED" | "TRANSACTION_CREATED" | "NONCE_REDEEMED" | "SIGNING_KEY_ROTATED" | "PASSAGE_APP_CREATED" | "PASSAGE_APP_DELETED" | "PASSKEYS_IMPORTED" | "PASSKEYS_EXPORTED";
         AuditEventDto: {
             /** Format: uuid */
             id: string;
@@ -3057,6 +3160,188 @@ export interface components {
             /** @description WebAuthn Signal API payloads for every relying party at which the user has a user handle: hand them to the user's browser (client.js applySignals) to keep the passkey manager in sync */
             signals: components["schemas"]["SignalDto"][];
         };
+        TransferPasskeyDto: {
+            /**
+             * @description The relying party the credential is bound to: an rpId of this store
+             * @example localhost
+             */
+            rpId: string;
+            /**
+             * @description Credential id, base64url without padding (1-1023 bytes), as browsers send it
+             * @example YZf8odqKZoU_-KOIIx5RNv0OKnSMxK7dybSD4eTdqYM
+             */
+            credentialId: string;
+            /**
+             * @description The credential public key as a COSE_Key (RFC 9052), base64url: ES256 (P-256), EdDSA (Ed25519) or RS256 (≥ 2048 bits)
+             * @example pQECAyYgASFYIN-7YCqc-zYPbu7sLll_Z2foJ65ZndrL0TnREO-f6GXUIlggpNolqtc2CrhCNl7E8A8ig2QaGs0iToUsBFFR42EPicU
+             */
+            publicKey: string;
+            /**
+             * @description COSE algorithm; must be the key's own `alg` (-7, -8 or -257)
+             * @example -7
+             */
+            algorithm: number;
+            /**
+             * @description The last sign counter seen (0: counter-less, as synced passkeys are)
+             * @default 0
+             * @example 0
+             */
+            signCounter?: number;
+            /**
+             * @description Transports the authenticator reported (hints for allowCredentials)
+             * @example [
+             *       "internal",
+             *       "hybrid"
+             *     ]
+             */
+            transports?: string[];
+            /**
+             * Format: uuid
+             * @description The authenticator model as claimed at registration (default all zeros)
+             * @example 00000000-0000-0000-0000-000000000000
+             */
+            aaguid?: string;
+            /**
+             * @description BE flag: the credential can be synced
+             * @example true
+             */
+            backupEligible?: boolean;
+            /**
+             * @description BS flag: the credential is synced (only with backupEligible)
+             * @example true
+             */
+            backedUp?: boolean;
+            /**
+             * @description The WebAuthn user handle (user.id) the credential was created with, base64url of 1-64 bytes. Authenticators return it on every username-less sign-in, so it must be exactly the original; a user has one handle per relying party
+             * @example 0JsEG688qfnzgF9XzTtN2g
+             */
+            userHandle: string;
+            /**
+             * @description Default "Passkey"
+             * @example Passkey
+             */
+            displayName?: string;
+            /**
+             * @description Default ACTIVE
+             * @example ACTIVE
+             */
+            status?: components["schemas"]["PasskeyStatus"];
+            /**
+             * Format: date-time
+             * @description When it was registered (default: the import)
+             * @example 2025-03-01T12:00:00.000Z
+             */
+            createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When it last signed in (null: never)
+             * @example 2025-12-24T08:30:00.000Z
+             */
+            lastUsedAt?: string | null;
+        };
+        TransferUserDto: {
+            /**
+             * @description Your system's id for the user: matches users of the store
+             * @example cust-1001
+             */
+            externalId: string;
+            /** @example jane@example.com */
+            userName: string;
+            /**
+             * @description Defaults to userName
+             * @example Jane Doe
+             */
+            displayName?: string;
+            passkeys: components["schemas"]["TransferPasskeyDto"][];
+        };
+        ImportPasskeysDto: {
+            /**
+             * @description The format version (an export says which it wrote)
+             * @example 1
+             * @enum {integer}
+             */
+            version?: 1;
+            /** @description At most 1000 users and 5000 passkeys in all (an export page's `users` as it is) */
+            users: components["schemas"]["TransferUserDto"][];
+            /**
+             * @description Check and report without writing anything: the answer is 200 with the report, conflicts included
+             * @default false
+             * @example false
+             */
+            dryRun?: boolean;
+        };
+        ImportedUserCountsDto: {
+            created: number;
+            unchanged: number;
+        };
+        ImportedPasskeyCountsDto: {
+            created: number;
+            unchanged: number;
+            conflict: number;
+        };
+        /** @enum {string} */
+        ImportOutcome: "created" | "unchanged" | "conflict";
+        /** @enum {string} */
+        ImportConflictReason: "CREDENTIAL_OF_ANOTHER_USER" | "PUBLIC_KEY_MISMATCH" | "USER_HANDLE_MISMATCH" | "USER_HANDLE_TAKEN";
+        ImportedPasskeyDto: {
+            /** @description Index in the user’s `passkeys` */
+            index: number;
+            /** @example localhost */
+            rpId: string;
+            /** @description base64url */
+            credentialId: string;
+            outcome: components["schemas"]["ImportOutcome"];
+            /**
+             * Format: uuid
+             * @description The passkey (created or already there); null for a conflict and in a dry run
+             */
+            passkeyId: string | null;
+            conflict?: components["schemas"]["ImportConflictReason"];
+        };
+        ImportedUserDto: {
+            /** @description Index in `users` */
+            index: number;
+            /** @example cust-1001 */
+            externalId: string;
+            /**
+             * Format: uuid
+             * @description The user (created or already there); null for a new user in a dry run
+             */
+            userId: string | null;
+            /**
+             * @description unchanged: a user of the store with this external id (its profile is kept)
+             * @enum {string}
+             */
+            outcome: "created" | "unchanged";
+            passkeys: components["schemas"]["ImportedPasskeyDto"][];
+        };
+        ImportReportDto: {
+            /** @description true: nothing was written */
+            dryRun: boolean;
+            userCounts: components["schemas"]["ImportedUserCountsDto"];
+            passkeyCounts: components["schemas"]["ImportedPasskeyCountsDto"];
+            users: components["schemas"]["ImportedUserDto"][];
+        };
+        PasskeyExportPageDto: {
+            /**
+             * @example 1
+             * @enum {integer}
+             */
+            version: 1;
+            users: components["schemas"]["TransferUserDto"][];
+            /** @description Pass as `after` for the next page; null: this was the last */
+            next: string | null;
+            /** @example 100 */
+            limit: number;
+        };
+        PasskeyExportDto: {
+            /**
+             * @example 1
+             * @enum {integer}
+             */
+            version: 1;
+            users: components["schemas"]["TransferUserDto"][];
+        };
         CreateRegisterTransactionDto: {
             /**
              * @description The user; created (userName = externalId) when missing. When a user with this externalId exists, the answer is 409 USER_ALREADY_EXISTS unless `allowExistingUser` is true
@@ -3412,7 +3697,7 @@ export interface components {
             devices: components["schemas"]["PassageDeviceDto"][];
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_REJECTED" | "UNAUTHENTICATED" | "PERMISSION_DENIED" | "RATE_LIMITED" | "PERMISSION_ESCALATION" | "TENANT_NOT_FOUND" | "TENANT_ALREADY_EXISTS" | "TENANT_SUSPENDED" | "API_KEY_NOT_FOUND" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "MAX_STORES_EXCEEDED" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "MAX_USERS_EXCEEDED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "REGISTRATION_POLICY_NOT_FOUND" | "AUTHENTICATION_POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "USER_LOCKED" | "USER_TEMP_LOCKED" | "USER_DISABLED" | "NO_PASSKEYS" | "DISCOVERABLE_NOT_ALLOWED" | "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SESSION_NOT_FOUND" | "SESSION_EXPIRED" | "SESSION_ALREADY_COMPLETED" | "ORIGIN_NOT_ALLOWED" | "RP_ID_MISMATCH" | "CHALLENGE_MISMATCH" | "CLIENT_DATA_TYPE_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "CREDENTIAL_NOT_ALLOWED" | "PASSKEY_NOT_ACTIVE" | "ALGORITHM_NOT_ALLOWED" | "AAGUID_NOT_ALLOWED" | "VERIFICATION_FAILED" | "CREDENTIAL_ALREADY_REGISTERED" | "MAX_PASSKEYS_EXCEEDED" | "PASSKEY_NOT_FOUND" | "TRANSACTION_NOT_FOUND" | "TRANSACTION_EXPIRED" | "TRANSACTION_ALREADY_COMPLETED" | "TRANSACTION_NOT_STARTED" | "NONCE_NOT_FOUND" | "NONCE_EXPIRED" | "NONCE_ALREADY_USED" | "DATABASE_UNAVAILABLE" | "INTERNAL_ERROR" | "BACKUP_ELIGIBILITY_CHANGED" | "API_KEY_ARCHIVED" | "PASSKEY_REVOKED" | "USER_ALREADY_EXISTS" | "PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "AUTHENTICATOR_COMPROMISED" | "METADATA_INVALID" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SHUTTING_DOWN" | "TRANSIENT_CONFLICT" | "PASSAGE_APP_NOT_FOUND" | "PASSAGE_APP_ID_TAKEN";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_REJECTED" | "UNAUTHENTICATED" | "PERMISSION_DENIED" | "RATE_LIMITED" | "PERMISSION_ESCALATION" | "TENANT_NOT_FOUND" | "TENANT_ALREADY_EXISTS" | "TENANT_SUSPENDED" | "API_KEY_NOT_FOUND" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "MAX_STORES_EXCEEDED" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "MAX_USERS_EXCEEDED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "REGISTRATION_POLICY_NOT_FOUND" | "AUTHENTICATION_POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "USER_LOCKED" | "USER_TEMP_LOCKED" | "USER_DISABLED" | "NO_PASSKEYS" | "DISCOVERABLE_NOT_ALLOWED" | "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SESSION_NOT_FOUND" | "SESSION_EXPIRED" | "SESSION_ALREADY_COMPLETED" | "ORIGIN_NOT_ALLOWED" | "RP_ID_MISMATCH" | "CHALLENGE_MISMATCH" | "CLIENT_DATA_TYPE_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "CREDENTIAL_NOT_ALLOWED" | "PASSKEY_NOT_ACTIVE" | "ALGORITHM_NOT_ALLOWED" | "AAGUID_NOT_ALLOWED" | "VERIFICATION_FAILED" | "CREDENTIAL_ALREADY_REGISTERED" | "MAX_PASSKEYS_EXCEEDED" | "PASSKEY_NOT_FOUND" | "TRANSACTION_NOT_FOUND" | "TRANSACTION_EXPIRED" | "TRANSACTION_ALREADY_COMPLETED" | "TRANSACTION_NOT_STARTED" | "NONCE_NOT_FOUND" | "NONCE_EXPIRED" | "NONCE_ALREADY_USED" | "DATABASE_UNAVAILABLE" | "INTERNAL_ERROR" | "BACKUP_ELIGIBILITY_CHANGED" | "API_KEY_ARCHIVED" | "PASSKEY_REVOKED" | "USER_ALREADY_EXISTS" | "PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "AUTHENTICATOR_COMPROMISED" | "METADATA_INVALID" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SHUTTING_DOWN" | "TRANSIENT_CONFLICT" | "PASSAGE_APP_NOT_FOUND" | "PASSAGE_APP_ID_TAKEN" | "IMPORT_CONFLICT";
         FieldErrorDto: {
             /** @example limits.maxStores */
             field: string;
@@ -8154,6 +8439,287 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SignalsResponseDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    importPasskeys: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                storeName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportPasskeysDto"];
+            };
+        };
+        responses: {
+            /** @description What happened to every user and passkey */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReportDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `PUBLIC_KEY_INVALID`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "PUBLIC_KEY_INVALID" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict. `code`: `IMPORT_CONFLICT`, `MAX_PASSKEYS_EXCEEDED`, `MAX_USERS_EXCEEDED` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "IMPORT_CONFLICT" | "MAX_PASSKEYS_EXCEEDED" | "MAX_USERS_EXCEEDED";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportPasskeys: {
+        parameters: {
+            query?: {
+                /** @description The `next` of the previous page (opaque) */
+                after?: string;
+                /** @description Users per page. A page also ends before it would hold more passkeys than one import takes */
+                limit?: number;
+            };
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                storeName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: export the store's users and passkeys, a page at a time, in the import format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyExportPageDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportUserPasskeys: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                storeName: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: export a user's passkeys in the import format (by user id) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyExportDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportUserPasskeysByExtId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                storeName: string;
+                userExtId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: export a user's passkeys in the import format (by external id) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyExportDto"];
                 };
             };
             /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */

@@ -94,4 +94,6 @@ export enum ErrorCode {
   // Passage apps (the /passage/v1 routes)
   PASSAGE_APP_NOT_FOUND = 'PASSAGE_APP_NOT_FOUND',
   PASSAGE_APP_ID_TAKEN = 'PASSAGE_APP_ID_TAKEN',
+  // credential import (issue 15): rows that clash with what the store holds; nothing imported
+  IMPORT_CONFLICT = 'IMPORT_CONFLICT',
 }

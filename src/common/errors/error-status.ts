@@ -75,6 +75,7 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.API_KEY_ARCHIVED:
     case ErrorCode.PASSKEY_REVOKED:
     case ErrorCode.USER_ALREADY_EXISTS:
+    case ErrorCode.IMPORT_CONFLICT:
       return 409;
     case ErrorCode.SESSION_EXPIRED:
     case ErrorCode.TRANSACTION_EXPIRED:

@@ -1,5 +1,6 @@
 import { createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
 import { cose, decodeCredentialPublicKey } from '@simplewebauthn/server/helpers';
+import { decodeCBOR } from '@levischuck/tiny-cbor';
 import { DomainError, ErrorCode } from '../../common/errors';
 
 /** RSA moduli shorter than this are refused (NIST SP 800-131A: 2048 bits since 2014). */
@@ -67,4 +68,20 @@ export function importCredentialKey(coseKey: Uint8Array): KeyObject {
   if (wanted.kty === COSEKTY.RSA && (bits === undefined || bits < MIN_RSA_MODULUS_BITS))
     throw invalid(`RSA modulus of ${bits ?? 0} bits, at least ${MIN_RSA_MODULUS_BITS} required`);
   return imported;
+}
+
+/**
+ * A public key brought in by an import (no attestation to extract it from): exactly one CBOR
+ * item, usable as {@link importCredentialKey} requires, and of the algorithm the row states.
+ */
+export function assertImportableKey(coseKey: Uint8Array, algorithm: number): void {
+  let whole: unknown;
+  try {
+    whole = decodeCBOR(new Uint8Array(coseKey));
+  } catch {
+    throw invalid('not exactly one CBOR item (or trailing bytes)');
+  }
+  importCredentialKey(coseKey);
+  const alg = (whole as Map<number, unknown>).get(COSEKEYS.alg);
+  if (alg !== algorithm) throw invalid(`its algorithm is ${String(alg)}, not ${algorithm}`);
 }
