@@ -9,6 +9,7 @@ import { HotUpdates1795328352715 } from './1795328352715-HotUpdates';
 import { TenantRateLimits1795328980296 } from './1795328980296-TenantRateLimits';
 import { AttestationTrust1795331000000 } from './1795331000000-AttestationTrust';
 import { SigningKeys1795400000000 } from './1795400000000-SigningKeys';
+import { AuditChain1795500000000 } from './1795500000000-AuditChain';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Tenancy1795324672655,
@@ -19,4 +20,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   TenantRateLimits1795328980296,
   AttestationTrust1795331000000,
   SigningKeys1795400000000,
+  AuditChain1795500000000,
 ];
