@@ -30,7 +30,7 @@ const content = (
 /** A chain of `n` events sealed from the genesis, as the sealer writes them. */
 function chain(n: number): SealedEvent[] {
   const out: SealedEvent[] = [];
-  let previous = GENESIS_HASH;
+  let previous: Buffer = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {
     const c = content(seq, { n: seq });
     const hashes = seal(c, previous);

@@ -24,7 +24,8 @@ export class AuditVerifyQueryDto {
   from?: string;
 
   @ApiPropertyOptional({
-    description: 'End at the last event (in chain order) that occurred before this instant, ISO 8601',
+    description:
+      'End at the last event (in chain order) that occurred before this instant, ISO 8601',
     example: '2027-01-01T00:00:00Z',
   })
   @IsOptional()
