@@ -1,12 +1,11 @@
 import { Controller, Get, Header, Query, Req, Res } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequirePermission } from '../auth/permission.decorator';
 import { Ctx, RequestContext } from '../auth/request-context';
 import { AuditChainService, ExportPage } from './audit-chain.service';
 import {
   AuditChainVerificationDto,
-  AuditExportLineDto,
   AuditExportQueryDto,
   AuditVerifyQueryDto,
 } from './dto/audit-chain.dto';
@@ -15,9 +14,13 @@ const NDJSON = 'application/x-ndjson';
 
 const EXPORT_RESPONSE = {
   description:
-    'JSON lines (one sealed event per line, in chain order, each an `AuditExportLineDto` with its ' +
-    'seq and hashes, so a SIEM can re-verify the chain: docs/audit.md)',
-  content: { [NDJSON]: { schema: { type: 'string', example: '{"id":"…","seq":1,…}\n' } } },
+    'JSON lines: one sealed event per line, in chain order, `{id, tenantId, seq, type, ' +
+    'actorKeyId, requestId, ip, occurredAt, details, contentHash, chainHash, previousHash}` ' +
+    '(`occurredAt` UTC with microseconds, hashes in hex), so a SIEM can re-verify the chain ' +
+    '(docs/audit.md)',
+  content: {
+    [NDJSON]: { schema: { type: 'string', example: '{"id":"…","seq":1,…}\n' } },
+  },
   headers: {
     'X-Next-Cursor': {
       description:
@@ -42,7 +45,6 @@ function ndjson(request: FastifyRequest, reply: FastifyReply, page: ExportPage):
 }
 
 @ApiTags('Audit')
-@ApiExtraModels(AuditExportLineDto)
 @Controller('identity-store')
 export class AuditChainController {
   constructor(private readonly chains: AuditChainService) {}

@@ -1324,31 +1324,6 @@ export interface components {
             limit: number;
             content: components["schemas"]["AuditEventDto"][];
         };
-        AuditExportLineDto: {
-            /** Format: uuid */
-            id: string;
-            tenantId: string | null;
-            seq: number;
-            type: string;
-            /** Format: uuid */
-            actorKeyId: string | null;
-            requestId: string | null;
-            ip: string | null;
-            /**
-             * @description UTC with microseconds
-             * @example 2026-01-02T03:04:05.123456Z
-             */
-            occurredAt: string;
-            details: {
-                [key: string]: unknown;
-            };
-            /** @description SHA-256 (hex) of the JCS form of the content */
-            contentHash: string;
-            /** @description SHA-256 (hex) of previousHash ‖ contentHash (raw bytes) */
-            chainHash: string;
-            /** @description The predecessor's chainHash (the anchor's, 64 zeros at the start) */
-            previousHash: string | null;
-        };
         AuditChainLinkDto: {
             /** @example 4711 */
             seq: number;
@@ -3766,7 +3741,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description JSON lines (one sealed event per line, in chain order, each an `AuditExportLineDto` with its seq and hashes, so a SIEM can re-verify the chain: docs/audit.md) */
+            /** @description JSON lines: one sealed event per line, in chain order, `{id, tenantId, seq, type, actorKeyId, requestId, ip, occurredAt, details, contentHash, chainHash, previousHash}` (`occurredAt` UTC with microseconds, hashes in hex), so a SIEM can re-verify the chain (docs/audit.md) */
             200: {
                 headers: {
                     /** @description Always: pass as `cursor` to continue after the last line (also later, for what is sealed since) */
@@ -3868,7 +3843,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description JSON lines (one sealed event per line, in chain order, each an `AuditExportLineDto` with its seq and hashes, so a SIEM can re-verify the chain: docs/audit.md) */
+            /** @description JSON lines: one sealed event per line, in chain order, `{id, tenantId, seq, type, actorKeyId, requestId, ip, occurredAt, details, contentHash, chainHash, previousHash}` (`occurredAt` UTC with microseconds, hashes in hex), so a SIEM can re-verify the chain (docs/audit.md) */
             200: {
                 headers: {
                     /** @description Always: pass as `cursor` to continue after the last line (also later, for what is sealed since) */

@@ -118,31 +118,27 @@ export class AuditChainVerificationDto {
   detail?: string;
 }
 
-/** One line of an export (documentation of the JSON lines; `exportLine` writes them). */
-export class AuditExportLineDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ type: String, nullable: true }) tenantId!: string | null;
-  @ApiProperty({ type: 'integer' }) seq!: number;
-  @ApiProperty() type!: string;
-  @ApiProperty({ type: String, nullable: true, format: 'uuid' }) actorKeyId!: string | null;
-  @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
-  @ApiProperty({ type: String, nullable: true }) ip!: string | null;
-  @ApiProperty({ description: 'UTC with microseconds', example: '2026-01-02T03:04:05.123456Z' })
-  occurredAt!: string;
-  @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
-  @ApiProperty({ description: 'SHA-256 (hex) of the JCS form of the content' })
-  contentHash!: string;
-  @ApiProperty({ description: 'SHA-256 (hex) of previousHash ‖ contentHash (raw bytes)' })
-  chainHash!: string;
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: "The predecessor's chainHash (the anchor's, 64 zeros at the start)",
-  })
-  previousHash!: string | null;
+/** One line of an export (the fields docs/audit.md documents). */
+export interface AuditExportLine {
+  id: string;
+  tenantId: string | null;
+  seq: number;
+  type: string;
+  actorKeyId: string | null;
+  requestId: string | null;
+  ip: string | null;
+  /** UTC with microseconds */
+  occurredAt: string;
+  details: Record<string, unknown>;
+  /** SHA-256 (hex) of the JCS form of the content */
+  contentHash: string;
+  /** SHA-256 (hex) of previousHash ‖ contentHash (raw bytes) */
+  chainHash: string;
+  /** the predecessor's chainHash (the anchor's, 64 zeros at the start; null: it is missing) */
+  previousHash: string | null;
 }
 
-export function exportLine(row: ExportedRow): AuditExportLineDto {
+export function exportLine(row: ExportedRow): AuditExportLine {
   return {
     id: row.id,
     tenantId: row.tenantId,
