@@ -232,17 +232,20 @@ export class AuditChainRepository {
   /**
    * Retention, under the seal lock: in every chain, deletes the sealed events before the first
    * one that occurred within the last `days` days (a prefix of the chain, so what is kept still
-   * links up) and records the last deleted one as the chain's anchor, in one statement.
+   * links up; at most `batch` per chain and call) and records the last deleted one as the
+   * chain's anchor, in one statement.
    */
-  async purgeBefore(days: number): Promise<number> {
+  async purgeBefore(days: number, batch: number): Promise<number> {
     const [row]: Row[] = await this.host.manager.query(
       `WITH b AS (
-         SELECT c.chain, c.anchor_seq, coalesce(
-                  (SELECT e.seq FROM audit_events e
-                    WHERE e.chain = c.chain AND e.seq > c.anchor_seq
-                      AND e.occurred_at >= now() - make_interval(days => $1)
-                    ORDER BY e.seq LIMIT 1) - 1,
-                  c.head_seq) AS upto
+         SELECT c.chain, c.anchor_seq, least(
+                  coalesce(
+                    (SELECT e.seq FROM audit_events e
+                      WHERE e.chain = c.chain AND e.seq > c.anchor_seq
+                        AND e.occurred_at >= now() - make_interval(days => $1)
+                      ORDER BY e.seq LIMIT 1) - 1,
+                    c.head_seq),
+                  c.anchor_seq + $2) AS upto
            FROM audit_chains c),
        t AS (
          SELECT b.chain, b.upto, e.chain_hash FROM b
@@ -254,7 +257,7 @@ export class AuditChainRepository {
          UPDATE audit_chains c SET anchor_seq = t.upto, anchor_hash = t.chain_hash, anchored_at = now()
            FROM t WHERE c.chain = t.chain)
        SELECT count(*)::int AS deleted FROM d`,
-      [days],
+      [days, batch],
     );
     return row.deleted;
   }

@@ -25,6 +25,8 @@ const SEAL_BATCH = 1000;
 const WALK_PAGE = 1000;
 /** An on-demand seal stops after this many batches (a write storm cannot hold a verify forever). */
 const MAX_BATCHES = 1000;
+/** Events retention deletes per chain and transaction (each round stays within the statement timeout). */
+const PURGE_BATCH = 10_000;
 
 export interface ExportPage {
   /** JSON lines, one event each */
@@ -91,10 +93,22 @@ export class AuditChainService implements OnApplicationBootstrap, BeforeApplicat
     return this.repository.snapshot(() => this.walk(chain, query));
   }
 
-  /** Retention: seals, then deletes what is older than `days` per chain, leaving anchors. */
-  async purge(days: number): Promise<number> {
+  /**
+   * Retention: seals, then deletes what is older than `days` per chain, leaving anchors, in
+   * transactions of at most `batch` events per chain.
+   */
+  async purge(days: number, batch = PURGE_BATCH): Promise<number> {
     await this.sealCommitted(true);
-    return (await this.repository.withSealLock(true, () => this.repository.purgeBefore(days))) ?? 0;
+    let total = 0;
+    for (let round = 0; round < MAX_BATCHES; round++) {
+      const deleted =
+        (await this.repository.withSealLock(true, () =>
+          this.repository.purgeBefore(days, batch),
+        )) ?? 0;
+      total += deleted;
+      if (deleted === 0) break;
+    }
+    return total;
   }
 
   async export(ctx: RequestContext, query: AuditExportQueryDto): Promise<ExportPage> {

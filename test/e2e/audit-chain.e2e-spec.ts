@@ -295,6 +295,32 @@ describe('the tamper-evident audit log', () => {
     });
   });
 
+  it('purges a long prefix in batches (each its own transaction), ending at the same anchor', async () => {
+    const { tenant, admin } = await tenantWithEvents(6);
+    await db.query(
+      `UPDATE audit_events SET occurred_at = occurred_at - interval '400 days'
+        WHERE id IN (SELECT id FROM audit_events WHERE tenant_id = $1 ORDER BY occurred_at, id LIMIT 5)`,
+      [tenant],
+    );
+    await verify(admin.key);
+    const { AuditChainService } = await import('../../src/audit/audit-chain.service');
+    const { AuditChainRepository } = await import('../../src/audit/audit-chain.repository');
+    const rounds = jest.spyOn(AuditChainRepository.prototype, 'purgeBefore');
+    try {
+      expect(await t.app.get(AuditChainService).purge(365, 2)).toBeGreaterThanOrEqual(5);
+      const deleted = await Promise.all(rounds.mock.results.map((r) => r.value as Promise<number>));
+      expect(deleted.slice(0, 3)).toEqual([2, 2, 1]);
+    } finally {
+      rounds.mockRestore();
+    }
+    expect(await verify(admin.key)).toMatchObject({
+      ok: true,
+      anchor: { seq: 5 },
+      firstSeq: 6,
+      events: 3,
+    });
+  });
+
   describe('export as JSON lines', () => {
     const exportPage = async (key: string, query: string) => {
       const res = await call(t.app, 'GET', `${EXPORT}${query}`, { key });
