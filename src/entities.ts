@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { AuditEventEntity } from './audit/audit-event.entity';
+import { AuditChainEntity } from './audit/audit-chain.entity';
 import { AuthenticatorMetadataEntity, MetadataBlobEntity } from './attestation/metadata.entity';
 import { SigningKeyEntity } from './access/tokens/signing-key.entity';
 import { CeremonySessionEntity } from './passkeys/sessions/ceremony-session.entity';
@@ -26,6 +27,7 @@ export const ENTITIES: EntityClass[] = [
   SigningKeyEntity,
   TenantSigningKeyEntity,
   AuditEventEntity,
+  AuditChainEntity,
   StoreEntity,
   UserEntity,
   RelyingPartyEntity,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { auditChanges, auditSummary } from '../audit/audit-details';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import { generateApiKey } from '../auth/api-key-secret';
@@ -22,6 +23,15 @@ const STATUS_EVENT: Record<ApiKeyStatus, AuditEventType> = {
   [ApiKeyStatus.BLOCKED]: AuditEventType.API_KEY_BLOCKED,
   [ApiKeyStatus.ARCHIVED]: AuditEventType.API_KEY_ARCHIVED,
 };
+
+/** What the audit log shows of a key: never its secret or hash. */
+const AUDITED: (keyof ApiKeyEntity & string)[] = [
+  'name',
+  'description',
+  'status',
+  'permissions',
+  'expiresAt',
+];
 
 @Injectable()
 export class ApiKeysService {
@@ -50,7 +60,11 @@ export class ApiKeysService {
       });
       await this.audit.record(ctx, {
         type: AuditEventType.API_KEY_CREATED,
-        details: { keyId: created.id, permissions: created.permissions },
+        details: {
+          keyId: created.id,
+          permissions: created.permissions,
+          after: auditSummary(created, AUDITED),
+        },
       });
       return created;
     });
@@ -86,6 +100,7 @@ export class ApiKeysService {
       checkManageable(current, ctx.principal);
       checkNotArchived(current, dto);
       if (dto.permissions) checkGrantable(dto.permissions, ctx.tenantId, ctx.principal);
+      const before = auditSummary(current, AUDITED);
       const found = await this.repository.update(ctx.tenantId, current, {
         name: dto.name,
         description: dto.description,
@@ -96,7 +111,7 @@ export class ApiKeysService {
       if (!found) throw notFound(keyId);
       await this.audit.record(ctx, {
         type: dto.status ? STATUS_EVENT[dto.status] : AuditEventType.API_KEY_UPDATED,
-        details: { keyId, changes: Object.keys(dto) },
+        details: { keyId, ...auditChanges(before, auditSummary(current, AUDITED)) },
       });
       return current;
     });
@@ -109,7 +124,10 @@ export class ApiKeysService {
       if (!current) throw notFound(keyId);
       checkManageable(current, ctx.principal);
       await this.repository.delete(ctx.tenantId, keyId);
-      await this.audit.record(ctx, { type: AuditEventType.API_KEY_DELETED, details: { keyId } });
+      await this.audit.record(ctx, {
+        type: AuditEventType.API_KEY_DELETED,
+        details: { keyId, before: auditSummary(current, AUDITED) },
+      });
     });
   }
 }

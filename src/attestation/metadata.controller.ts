@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Ctx, RequestContext } from '../auth/request-context';
 import { RequirePermission } from '../auth/permission.decorator';
 import {
   LoadMetadataBlobDto,
@@ -37,8 +38,11 @@ export class MetadataController {
   })
   @ApiOkResponse({ type: MetadataLoadedDto })
   @Fails(ErrorCode.METADATA_INVALID)
-  loadBlob(@Body() dto: LoadMetadataBlobDto): Promise<MetadataLoadedDto> {
-    return this.metadata.loadBlob(dto.blob);
+  loadBlob(
+    @Ctx() ctx: RequestContext,
+    @Body() dto: LoadMetadataBlobDto,
+  ): Promise<MetadataLoadedDto> {
+    return this.metadata.loadBlob(ctx, dto.blob);
   }
 
   @Post('statements')
@@ -51,7 +55,10 @@ export class MetadataController {
       'for the same AAGUID. The operator vouches for them: they are not signed.',
   })
   @ApiOkResponse({ type: MetadataLoadedDto })
-  loadStatements(@Body() dto: LoadMetadataStatementsDto): Promise<MetadataLoadedDto> {
-    return this.metadata.loadStatements(dto.statements);
+  loadStatements(
+    @Ctx() ctx: RequestContext,
+    @Body() dto: LoadMetadataStatementsDto,
+  ): Promise<MetadataLoadedDto> {
+    return this.metadata.loadStatements(ctx, dto.statements);
   }
 }

@@ -3,6 +3,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Entity('audit_events')
 @Index('ix_audit_events_tenant_time', ['tenantId', 'occurredAt'])
 @Index('ix_audit_events_tenant_type_time', ['tenantId', 'type', 'occurredAt'])
+@Index('ux_audit_events_chain_seq', { synchronize: false })
+@Index('ix_audit_events_unsealed', { synchronize: false })
 export class AuditEventEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -28,4 +30,18 @@ export class AuditEventEntity {
 
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   details!: Record<string, unknown>;
+
+  /** The chain it was sealed into (its tenant, `*` for the platform scope); null until sealed. */
+  @Column({ type: 'varchar', length: 63, nullable: true })
+  chain!: string | null;
+
+  /** Its place in the chain (1, 2, …); null until the sealer reaches it (docs/audit.md). */
+  @Column({ type: 'bigint', nullable: true })
+  seq!: string | null;
+
+  @Column({ name: 'content_hash', type: 'bytea', nullable: true })
+  contentHash!: Buffer | null;
+
+  @Column({ name: 'chain_hash', type: 'bytea', nullable: true })
+  chainHash!: Buffer | null;
 }

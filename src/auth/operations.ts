@@ -19,6 +19,8 @@ export const OPERATIONS = {
   deleteApiKey: 'Delete an API key',
   // audit
   listAuditEvents: 'Read the audit log',
+  verifyAuditEvents: "Verify the audit log's hash chain",
+  exportAuditEvents: 'Export the audit log as JSON lines with its hashes (for a SIEM)',
   // stores
   createStore: 'Create an identity store',
   listStores: 'List identity stores',

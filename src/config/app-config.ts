@@ -44,6 +44,8 @@ export interface AppConfig {
   readonly purgeIntervalSeconds: number;
   readonly purgeGraceSeconds: number;
   readonly auditRetentionDays: number;
+  /** How often each instance seals new audit events into their chains (ms; 0: only on demand). */
+  readonly auditSealIntervalMs: number;
   readonly rateLimitPerKey: number;
   readonly rateLimitPerIp: number;
   /**
@@ -120,6 +122,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     purgeIntervalSeconds: read.int('IDS_PURGE_INTERVAL_SECONDS', 60, 0, 86400),
     purgeGraceSeconds: read.int('IDS_PURGE_GRACE_SECONDS', 3600, 0, 30 * 86400),
     auditRetentionDays: read.int('IDS_AUDIT_RETENTION_DAYS', 365, 1, 36500),
+    auditSealIntervalMs: read.int('IDS_AUDIT_SEAL_INTERVAL_MS', 1000, 0, 600_000),
     rateLimitPerKey: read.int('IDS_RATE_LIMIT_PER_KEY', 60000, 0, 10_000_000),
     rateLimitPerIp: read.int('IDS_RATE_LIMIT_PER_IP', 30000, 0, 10_000_000),
     demoEnabled: false,

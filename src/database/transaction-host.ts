@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 
 /**
  * The one transaction mechanism of the app. `run` opens a transaction and carries its
@@ -17,10 +18,16 @@ export class TransactionHost {
 
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Runs `work` in a transaction: commits when it resolves, rolls back when it throws. */
-  run<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a transaction: commits when it resolves, rolls back when it throws.
+   * `isolation` applies to a new transaction (e.g. one snapshot for a long read), not a joined one.
+   */
+  run<T>(work: () => Promise<T>, isolation?: IsolationLevel): Promise<T> {
     if (this.current()) return work();
-    return this.dataSource.transaction((manager) => this.storage.run(manager, work));
+    const inside = (manager: EntityManager) => this.storage.run(manager, work);
+    return isolation
+      ? this.dataSource.transaction(isolation, inside)
+      : this.dataSource.transaction(inside);
   }
 
   /** The current transaction's manager, else the DataSource's default manager. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { auditSummary } from '../audit/audit-details';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import type { RequestContext } from '../auth/request-context';
@@ -30,6 +31,9 @@ function newAppId(): string {
   }
   return id;
 }
+
+/** What an app's audit events show of it. */
+const AUDITED = ['appId', 'name', 'registrationPolicy', 'authenticationPolicy'] as const;
 
 /** Passage apps under a relying party: create, list, read, delete. */
 @Injectable()
@@ -79,10 +83,7 @@ export class PassageAppsService {
         type: AuditEventType.PASSAGE_APP_CREATED,
         details: {
           appId,
-          storeName,
-          rpId,
-          registrationPolicy: dto.registrationPolicy,
-          authenticationPolicy: dto.authenticationPolicy,
+          after: { ...auditSummary(row, AUDITED), storeName, rpId },
         },
       });
     });
@@ -118,12 +119,12 @@ export class PassageAppsService {
   }
 
   async delete(ctx: RequestContext, storeName: string, rpId: string, appId: string): Promise<void> {
-    await this.under(ctx, storeName, rpId, appId);
+    const app = await this.under(ctx, storeName, rpId, appId);
     await this.host.run(async () => {
       if (!(await this.apps.delete(ctx.tenantId, appId))) throw appNotFound();
       await this.audit.record(ctx, {
         type: AuditEventType.PASSAGE_APP_DELETED,
-        details: { appId, storeName, rpId },
+        details: { appId, before: { ...auditSummary(app, AUDITED), storeName, rpId } },
       });
     });
   }

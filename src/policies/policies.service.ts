@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityTarget } from 'typeorm';
+import { auditChanges, auditSummary } from '../audit/audit-details';
+import { AuditEventType } from '../audit/audit-event-type';
+import { AuditService } from '../audit/audit.service';
 import type { RequestContext } from '../auth/request-context';
 import { TransactionHost } from '../database/transaction-host';
 import { ErrorCode } from '../common/errors';
@@ -30,6 +33,9 @@ export interface PolicyKind<E, R> {
   /** What a create fills in for the fields it leaves out. */
   defaults: Partial<E>;
   toResponse: (policy: E) => R;
+  /** Its settings, as the audit log shows them (all of them are configuration). */
+  audited: (keyof E & string)[];
+  events: { created: AuditEventType; updated: AuditEventType; deleted: AuditEventType };
 }
 
 export const REGISTRATION_POLICY: PolicyKind<
@@ -41,6 +47,27 @@ export const REGISTRATION_POLICY: PolicyKind<
   notFound: ErrorCode.REGISTRATION_POLICY_NOT_FOUND,
   defaults: REGISTRATION_DEFAULTS,
   toResponse: (policy) => RegistrationPolicyResponseDto.from(policy),
+  audited: [
+    'name',
+    'authenticatorAttachment',
+    'residentKey',
+    'userVerification',
+    'attestation',
+    'timeoutMs',
+    'algorithms',
+    'allowExternalChallenge',
+    'aaguidAllowList',
+    'aaguidDenyList',
+    'attestationRequirement',
+    'untrustedAttestation',
+    'excludeExistingCredentials',
+    'hints',
+  ],
+  events: {
+    created: AuditEventType.REGISTRATION_POLICY_CREATED,
+    updated: AuditEventType.REGISTRATION_POLICY_UPDATED,
+    deleted: AuditEventType.REGISTRATION_POLICY_DELETED,
+  },
 };
 
 export const AUTHENTICATION_POLICY: PolicyKind<
@@ -52,6 +79,20 @@ export const AUTHENTICATION_POLICY: PolicyKind<
   notFound: ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND,
   defaults: AUTHENTICATION_DEFAULTS,
   toResponse: (policy) => AuthenticationPolicyResponseDto.from(policy),
+  audited: [
+    'name',
+    'userVerification',
+    'timeoutMs',
+    'allowExternalChallenge',
+    'counterPolicy',
+    'allowDiscoverable',
+    'hints',
+  ],
+  events: {
+    created: AuditEventType.AUTHENTICATION_POLICY_CREATED,
+    updated: AuditEventType.AUTHENTICATION_POLICY_UPDATED,
+    deleted: AuditEventType.AUTHENTICATION_POLICY_DELETED,
+  },
 };
 
 /**
@@ -63,18 +104,26 @@ export class PoliciesService<E extends PolicyRow, C extends Partial<E>, U extend
   readonly policies: PolicyRepository<E>;
 
   constructor(
-    host: TransactionHost,
+    private readonly host: TransactionHost,
     private readonly rps: RelyingPartiesService,
+    private readonly audit: AuditService,
     private readonly kind: PolicyKind<E, R>,
   ) {
     this.policies = new PolicyRepository(host, kind.entity, kind.notFound, kind.name);
   }
 
   async create(ctx: RequestContext, storeName: string, rpId: string, dto: C): Promise<R> {
-    const { rp } = await this.rps.resolve(ctx, storeName, rpId);
-    const created = await this.policies.create(ctx, rp, {
-      ...this.kind.defaults,
-      ...withoutUndefined(dto),
+    const created = await this.host.run(async () => {
+      const { rp } = await this.rps.resolve(ctx, storeName, rpId);
+      const policy = await this.policies.create(ctx, rp, {
+        ...this.kind.defaults,
+        ...withoutUndefined(dto),
+      });
+      await this.audit.record(ctx, {
+        type: this.kind.events.created,
+        details: { policyId: policy.id, rpId, after: auditSummary(policy, this.kind.audited) },
+      });
+      return policy;
     });
     return this.kind.toResponse(created);
   }
@@ -102,14 +151,34 @@ export class PoliciesService<E extends PolicyRow, C extends Partial<E>, U extend
     name: string,
     dto: U,
   ): Promise<R> {
-    const { rp } = await this.rps.resolve(ctx, storeName, rpId);
-    const policy = await this.policies.find(ctx, rp, name);
-    return this.kind.toResponse(await this.policies.update(policy, dto));
+    const updated = await this.host.run(async () => {
+      const { rp } = await this.rps.resolve(ctx, storeName, rpId);
+      const policy = await this.policies.find(ctx, rp, name);
+      const before = auditSummary(policy, this.kind.audited);
+      const saved = await this.policies.update(policy, dto);
+      await this.audit.record(ctx, {
+        type: this.kind.events.updated,
+        details: {
+          policyId: saved.id,
+          rpId,
+          ...auditChanges(before, auditSummary(saved, this.kind.audited)),
+        },
+      });
+      return saved;
+    });
+    return this.kind.toResponse(updated);
   }
 
   async delete(ctx: RequestContext, storeName: string, rpId: string, name: string): Promise<void> {
-    const { rp } = await this.rps.resolve(ctx, storeName, rpId);
-    await this.policies.delete(await this.policies.find(ctx, rp, name));
+    await this.host.run(async () => {
+      const { rp } = await this.rps.resolve(ctx, storeName, rpId);
+      const policy = await this.policies.find(ctx, rp, name);
+      await this.policies.delete(policy);
+      await this.audit.record(ctx, {
+        type: this.kind.events.deleted,
+        details: { policyId: policy.id, rpId, before: auditSummary(policy, this.kind.audited) },
+      });
+    });
   }
 }
 
@@ -121,8 +190,8 @@ export class RegistrationPoliciesService extends PoliciesService<
   UpdateRegistrationPolicyDto,
   RegistrationPolicyResponseDto
 > {
-  constructor(host: TransactionHost, rps: RelyingPartiesService) {
-    super(host, rps, REGISTRATION_POLICY);
+  constructor(host: TransactionHost, rps: RelyingPartiesService, audit: AuditService) {
+    super(host, rps, audit, REGISTRATION_POLICY);
   }
 }
 
@@ -134,8 +203,8 @@ export class AuthenticationPoliciesService extends PoliciesService<
   UpdateAuthenticationPolicyDto,
   AuthenticationPolicyResponseDto
 > {
-  constructor(host: TransactionHost, rps: RelyingPartiesService) {
-    super(host, rps, AUTHENTICATION_POLICY);
+  constructor(host: TransactionHost, rps: RelyingPartiesService, audit: AuditService) {
+    super(host, rps, audit, AUTHENTICATION_POLICY);
   }
 }
 

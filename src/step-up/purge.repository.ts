@@ -25,11 +25,11 @@ export class PurgeRepository {
   constructor(private readonly host: TransactionHost) {}
 
   /**
-   * Deletes expired rows older than `graceSeconds`, rate-limit windows older than an hour and
-   * audit events older than `auditRetentionDays`; `ran: false` when another instance holds the
-   * lock.
+   * Deletes expired rows older than `graceSeconds` and rate-limit windows older than an hour;
+   * `ran: false` when another instance holds the lock. (Audit events go by retention through
+   * their chains: AuditChainService.purge.)
    */
-  async purge(graceSeconds: number, auditRetentionDays: number): Promise<PurgeResult> {
+  async purge(graceSeconds: number): Promise<PurgeResult> {
     const runner = this.host.manager.dataSource.createQueryRunner();
     await runner.connect();
     try {
@@ -50,11 +50,6 @@ export class PurgeRepository {
           `DELETE FROM rate_limits WHERE window_start < now() - interval '1 hour'`,
         );
         deleted.rate_limits = windows;
-        const [, events] = await runner.query(
-          'DELETE FROM audit_events WHERE occurred_at < now() - make_interval(days => $1)',
-          [auditRetentionDays],
-        );
-        deleted.audit_events = events;
         return { ran: true, deleted };
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1)', [PURGE_LOCK]);

@@ -7,13 +7,15 @@ import {
 } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { loggableMessage } from '../common/logging/error-serializer';
+import { AuditChainService } from '../audit/audit-chain.service';
 import { PurgeRepository, PurgeResult } from './purge.repository';
 
 /**
  * Deletes expired ceremony sessions, transactions, nonces, rate-limit windows and audit events
  * past IDS_AUDIT_RETENTION_DAYS (expired rows after a grace
- * period, so late callers still get a precise "expired"). Several instances may run it: a
- * try-lock lets one do the work per round and the others skip.
+ * period, so late callers still get a precise "expired"; audit events as a prefix of each hash
+ * chain, leaving an anchor). Several instances may run it: a try-lock lets one do the work per
+ * round and the others skip.
  */
 @Injectable()
 export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -22,6 +24,7 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(
     private readonly rows: PurgeRepository,
+    private readonly auditChains: AuditChainService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -39,7 +42,11 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     clearInterval(this.timer);
   }
 
-  purge(): Promise<PurgeResult> {
-    return this.rows.purge(this.config.purgeGraceSeconds, this.config.auditRetentionDays);
+  async purge(): Promise<PurgeResult> {
+    const result = await this.rows.purge(this.config.purgeGraceSeconds);
+    if (result.ran) {
+      result.deleted.audit_events = await this.auditChains.purge(this.config.auditRetentionDays);
+    }
+    return result;
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { AuditRow } from '../passkeys/sessions/rows';
 import { prepared, runPrepared } from '../database/prepared';
 import { TransactionHost } from '../database/transaction-host';
 import { NonceEntity } from './nonce.entity';
@@ -119,23 +120,44 @@ export class StepUpRepository {
     await this.host.manager.insert(NonceEntity, nonce);
   }
 
-  /** Redeems a nonce once, atomically, in its tenant and store; undefined when it cannot be. */
+  /**
+   * Redeems a nonce once, atomically, in its tenant and store, with its audit event in the same
+   * statement; undefined when it cannot be.
+   */
   async redeemNonce(
     tenantId: string,
     storeName: string,
     hash: Buffer,
+    audit: Pick<AuditRow, 'type' | 'actorKeyId' | 'requestId' | 'ip'>,
     scope?: NonceScope,
   ): Promise<RedeemedNonce | undefined> {
-    const [inScope, scopeParams] = scopeCondition(scope, 4);
-    const [rows] = (await this.host.manager.query(
-      `UPDATE nonces n SET redeemed_at = now()
-         FROM stores s
-        WHERE n.hash = $1 AND n.tenant_id = $2 AND s.id = n.store_id AND s.tenant_id = $2 AND s.name = $3
-          AND n.redeemed_at IS NULL AND n.expires_at > now()${inScope}
-        RETURNING n.external_id, n.user_id, n.passkey_id, n.kind, n.user_verified, n.backed_up,
-                  n.transaction_id, n.redeemed_at, n.transaction_data, n.result_token, n.proof`,
-      [hash, tenantId, storeName, ...scopeParams],
-    )) as [Record<string, unknown>[], number];
+    const [inScope, scopeParams] = scopeCondition(scope, 8);
+    const rows = (await this.host.manager.query(
+      `WITH r AS (
+         UPDATE nonces n SET redeemed_at = now()
+           FROM stores s
+          WHERE n.hash = $1 AND n.tenant_id = $2 AND s.id = n.store_id AND s.tenant_id = $2 AND s.name = $3
+            AND n.redeemed_at IS NULL AND n.expires_at > now()${inScope}
+          RETURNING n.external_id, n.user_id, n.passkey_id, n.kind, n.user_verified, n.backed_up,
+                    n.transaction_id, n.redeemed_at, n.transaction_data, n.result_token, n.proof),
+       a AS (
+         INSERT INTO audit_events (tenant_id, type, actor_key_id, request_id, ip, details)
+         SELECT $2, $4, $5, $6, $7,
+                jsonb_build_object('transactionId', r.transaction_id, 'userId', r.user_id, 'kind', r.kind)
+           FROM r)
+       SELECT external_id, user_id, passkey_id, kind, user_verified, backed_up, transaction_id,
+              redeemed_at, transaction_data, result_token, proof FROM r`,
+      [
+        hash,
+        tenantId,
+        storeName,
+        audit.type,
+        audit.actorKeyId,
+        audit.requestId,
+        audit.ip,
+        ...scopeParams,
+      ],
+    )) as Record<string, unknown>[];
     const row = rows[0];
     if (!row) return undefined;
     return {

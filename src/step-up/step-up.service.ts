@@ -15,6 +15,7 @@ import {
 } from '../passkeys/dto/client-response.dto';
 import { RegistrationService } from '../passkeys/registration/registration.service';
 import type { CeremonyProof } from '../passkeys/sessions/settle';
+import { auditRow } from '../passkeys/sessions/rows';
 import { StoreEntity } from '../stores/store.entity';
 import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
@@ -139,7 +140,7 @@ export class StepUpService {
     if (existing && !dto.allowExistingUser) throw taken();
     if (existing) return existing;
     try {
-      return await this.users.insert(store, { ...ref, userName: dto.externalId });
+      return await this.users.insert(ctx, store, { ...ref, userName: dto.externalId });
     } catch (error) {
       // a concurrent sign-up took the name between the read and the insert
       const race = error instanceof DomainError && error.code === ErrorCode.EXT_ID_NOT_UNIQUE;
@@ -175,16 +176,14 @@ export class StepUpService {
     nonce: string,
     scope?: NonceScope,
   ): Promise<VerifiedNonceDto> {
-    const redeemed = await this.repository.redeemNonce(ctx.tenantId, storeName, hash(nonce), scope);
+    const redeemed = await this.repository.redeemNonce(
+      ctx.tenantId,
+      storeName,
+      hash(nonce),
+      auditRow(ctx, AuditEventType.NONCE_REDEEMED, {}),
+      scope,
+    );
     if (!redeemed) throw await this.whyNotRedeemable(ctx, storeName, nonce, scope);
-    await this.audit.record(ctx, {
-      type: AuditEventType.NONCE_REDEEMED,
-      details: {
-        transactionId: redeemed.transactionId,
-        userId: redeemed.userId,
-        kind: redeemed.kind,
-      },
-    });
     const { proof, transactionData, resultToken, ...fields } = redeemed;
     return {
       ...fields,
@@ -406,13 +405,18 @@ export class StepUpService {
       sessionId: null,
       expiresAt: new Date(Date.now() + this.config.transactionTtlSeconds * 1000),
     });
-    await this.repository.insertTransaction(tx);
-    if (ctx.principal.keyId) {
+    // a browser's username-less start mints one too: its ceremony's events tell that story
+    if (!ctx.principal.keyId) {
+      await this.repository.insertTransaction(tx);
+      return tx;
+    }
+    await this.host.run(async () => {
+      await this.repository.insertTransaction(tx);
       await this.audit.record(ctx, {
         type: AuditEventType.TRANSACTION_CREATED,
         details: { kind: t.kind, userId: t.userId, rpId: t.rp.rpId },
       });
-    }
+    });
     return tx;
   }
 

@@ -98,18 +98,21 @@ export class StoresRepository {
 
   /**
    * Deletes the store (its users, passkeys, relying parties and sessions go by cascade) and takes
-   * its users off the tenant's counter; false when there was no such store.
+   * its users off the tenant's counter; undefined when there was no such store.
    */
-  async delete(tenantId: string, name: string): Promise<boolean> {
+  async delete(
+    tenantId: string,
+    name: string,
+  ): Promise<{ id: string; userCount: number } | undefined> {
     const [rows] = (await this.host.manager.query(
-      'DELETE FROM stores WHERE tenant_id = $1 AND name = $2 RETURNING user_count',
+      'DELETE FROM stores WHERE tenant_id = $1 AND name = $2 RETURNING id, user_count',
       [tenantId, name],
-    )) as [{ user_count: number }[], number];
-    if (rows.length === 0) return false;
+    )) as [{ id: string; user_count: number }[], number];
+    if (rows.length === 0) return undefined;
     await this.host.manager.query('UPDATE tenants SET user_count = user_count - $2 WHERE id = $1', [
       tenantId,
       rows[0].user_count,
     ]);
-    return true;
+    return { id: rows[0].id, userCount: rows[0].user_count };
   }
 }

@@ -1,4 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { auditChanges, auditSummary } from '../audit/audit-details';
+import { AuditEventType } from '../audit/audit-event-type';
+import { AuditService } from '../audit/audit.service';
 import type { RequestContext } from '../auth/request-context';
 import { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
@@ -16,11 +19,24 @@ import {
 import { StoreEntity } from './store.entity';
 import { StoresRepository } from './stores.repository';
 
+/** What the audit log keeps of a store (all of it is configuration). */
+const AUDITED: (keyof StoreEntity & string)[] = [
+  'name',
+  'description',
+  'defaultLocale',
+  'defaultTimeZone',
+  'defaultUserStatus',
+  'maxFailedAttempts',
+  'tempLockSeconds',
+  'maxTempLocksBeforeLock',
+];
+
 @Injectable()
 export class StoresService {
   constructor(
     private readonly host: TransactionHost,
     private readonly repository: StoresRepository,
+    private readonly audit: AuditService,
   ) {}
 
   /** The store `name` of the request's tenant, or STORE_NOT_FOUND (also for other tenants' stores). */
@@ -34,8 +50,9 @@ export class StoresService {
     const store = await this.host.run(async () => {
       const quota = await this.repository.lockStoreQuota(ctx.tenantId);
       if (quota) assertStoreQuota(ctx.tenantId, quota.storeCount, quota.maxStores);
+      let created: StoreEntity;
       try {
-        return await this.repository.insert(ctx.tenantId, {
+        created = await this.repository.insert(ctx.tenantId, {
           name: dto.name,
           description: dto.description ?? null,
           defaultLocale: dto.defaultLocale ?? 'en-US',
@@ -48,6 +65,11 @@ export class StoresService {
       } catch (error) {
         throw isUniqueViolation(error) ? alreadyExists(dto.name) : error;
       }
+      await this.audit.record(ctx, {
+        type: AuditEventType.STORE_CREATED,
+        details: { storeId: created.id, after: auditSummary(created, AUDITED) },
+      });
+      return created;
     });
     return StoreResponseDto.from(store);
   }
@@ -63,25 +85,38 @@ export class StoresService {
   }
 
   async update(ctx: RequestContext, name: string, dto: UpdateStoreDto): Promise<StoreResponseDto> {
-    const store = await this.find(ctx, name);
-    const { lockConfiguration, ...fields } = dto;
-    let found: boolean;
-    try {
-      found = await this.repository.update(ctx.tenantId, store, {
-        ...fields,
-        ...lockConfiguration,
+    const store = await this.host.run(async () => {
+      const current = await this.find(ctx, name);
+      const before = auditSummary(current, AUDITED);
+      const { lockConfiguration, ...fields } = dto;
+      let found: boolean;
+      try {
+        found = await this.repository.update(ctx.tenantId, current, {
+          ...fields,
+          ...lockConfiguration,
+        });
+      } catch (error) {
+        throw isUniqueViolation(error) ? alreadyExists(dto.name ?? name) : error;
+      }
+      if (!found) throw notFound(name);
+      await this.audit.record(ctx, {
+        type: AuditEventType.STORE_UPDATED,
+        details: { storeId: current.id, ...auditChanges(before, auditSummary(current, AUDITED)) },
       });
-    } catch (error) {
-      throw isUniqueViolation(error) ? alreadyExists(dto.name ?? name) : error;
-    }
-    if (!found) throw notFound(name);
+      return current;
+    });
     return StoreResponseDto.from(store);
   }
 
   /** Deletes the store and, by cascade, its users, passkeys, relying parties and sessions. */
   async delete(ctx: RequestContext, name: string): Promise<void> {
     await this.host.run(async () => {
-      if (!(await this.repository.delete(ctx.tenantId, name))) throw notFound(name);
+      const deleted = await this.repository.delete(ctx.tenantId, name);
+      if (!deleted) throw notFound(name);
+      await this.audit.record(ctx, {
+        type: AuditEventType.STORE_DELETED,
+        details: { storeId: deleted.id, before: { name, userCount: deleted.userCount } },
+      });
     });
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { auditChanges, auditSummary } from '../audit/audit-details';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import type { RequestContext } from '../auth/request-context';
@@ -16,6 +17,17 @@ import {
 import { TenantEntity } from './tenant.entity';
 import { TenantStatus } from './tenant-rules';
 import { TenantsRepository } from './tenants.repository';
+
+/** What the audit log keeps of a tenant. */
+const AUDITED: (keyof TenantEntity & string)[] = [
+  'name',
+  'status',
+  'maxStores',
+  'maxUsers',
+  'maxPasskeysPerUser',
+  'rateLimitPerKey',
+  'rateLimitPerIp',
+];
 
 @Injectable()
 export class TenantsService {
@@ -46,7 +58,7 @@ export class TenantsService {
       await this.audit.record(ctx, {
         type: AuditEventType.TENANT_CREATED,
         tenantId: dto.id,
-        details: { tenantId: dto.id },
+        details: { tenantId: dto.id, after: auditSummary(created, AUDITED) },
       });
       return created;
     });
@@ -71,6 +83,7 @@ export class TenantsService {
     const tenant = await this.host.run(async () => {
       const current = await this.repository.find(tenantId, { lock: true });
       if (!current) throw notFound(tenantId);
+      const before = auditSummary(current, AUDITED);
       const found = await this.repository.update(tenantId, current, {
         name: dto.name,
         status: dto.status,
@@ -82,7 +95,7 @@ export class TenantsService {
       await this.audit.record(ctx, {
         type: AuditEventType.TENANT_UPDATED,
         tenantId,
-        details: { changes: dto },
+        details: { tenantId, ...auditChanges(before, auditSummary(current, AUDITED)) },
       });
       return current;
     });
@@ -92,11 +105,12 @@ export class TenantsService {
   /** Deletes the tenant and, by cascade, everything in it. */
   async delete(ctx: RequestContext, tenantId: string): Promise<void> {
     await this.host.run(async () => {
-      if (!(await this.repository.delete(tenantId))) throw notFound(tenantId);
+      const current = await this.repository.find(tenantId, { lock: true });
+      if (!current || !(await this.repository.delete(tenantId))) throw notFound(tenantId);
       await this.audit.record(ctx, {
         type: AuditEventType.TENANT_DELETED,
         tenantId,
-        details: { tenantId },
+        details: { tenantId, before: auditSummary(current, AUDITED) },
       });
     });
   }

@@ -201,9 +201,30 @@ export class UsersRepository {
     return true;
   }
 
-  /** Deletes the user (passkeys and open sessions go by cascade); false when there was none. */
-  async delete(tenantId: string, storeId: string, ref: UserRef): Promise<boolean> {
-    const result = await this.users.delete({ tenantId, storeId, ...ref });
-    return !!result.affected;
+  /**
+   * Deletes the user (passkeys and open sessions go by cascade); what it was, for the audit log,
+   * or undefined when there was none.
+   */
+  async delete(
+    tenantId: string,
+    storeId: string,
+    ref: UserRef,
+  ): Promise<Pick<UserEntity, 'id' | 'externalId' | 'userName' | 'status'> | undefined> {
+    const result = await this.users
+      .createQueryBuilder()
+      .delete()
+      .where('tenant_id = :tenantId AND store_id = :storeId', { tenantId, storeId })
+      .andWhere('id' in ref ? 'id = :id' : 'external_id = :externalId', ref)
+      .returning(['id', 'externalId', 'userName', 'status'])
+      .execute();
+    const [row] = result.raw as {
+      id: string;
+      external_id: string;
+      user_name: string;
+      status: UserEntity['status'];
+    }[];
+    return row
+      ? { id: row.id, externalId: row.external_id, userName: row.user_name, status: row.status }
+      : undefined;
   }
 }

@@ -4,6 +4,7 @@ import { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
 import { SignalsService } from '../signals/signals.service';
 import { AuditEventType } from '../audit/audit-event-type';
+import { auditChanges, auditSummary } from '../audit/audit-details';
 import { AuditService } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/errors/db-errors';
 import { pageRequest, toPage } from '../common/pagination/page';
@@ -27,6 +28,19 @@ import { UserChanges, UserRef, UsersRepository } from './users.repository';
 export type { UserRef };
 
 const LOCKED_STATES = [UserStatus.LOCKED, UserStatus.TEMP_LOCKED];
+
+/** What the audit log shows of a user: names, status, settings. */
+const AUDITED: (keyof UserEntity & string)[] = [
+  'externalId',
+  'userName',
+  'displayName',
+  'status',
+  'type',
+  'locale',
+  'timeZone',
+];
+/** Personal data: an update records that it changed, never the values. */
+const PRIVATE: (keyof UserEntity & string)[] = ['firstName', 'lastName', 'email', 'attributes'];
 
 @Injectable()
 export class UsersService {
@@ -52,18 +66,26 @@ export class UsersService {
   ): Promise<UserResponseDto> {
     const user = await this.host.run(async () => {
       const store = await this.stores.find(ctx, storeName);
-      return this.insert(store, dto);
+      return this.insert(ctx, store, dto);
     });
     return UserResponseDto.from(user);
   }
 
   /**
-   * Adds a user: the counters and the row commit together, in the caller's transaction when there
-   * is one. The tenant's user counter moves only while below maxUsers (one atomic UPDATE), so the
-   * limit holds across stores and instances.
+   * Adds a user: the counters, the row and its audit event commit together, in the caller's
+   * transaction when there is one (a registration start that creates its user). The tenant's user
+   * counter moves only while below maxUsers (one atomic UPDATE), so the limit holds across
+   * stores and instances.
    */
-  insert(store: StoreEntity, dto: CreateUserDto): Promise<UserEntity> {
-    return this.host.run(() => this.insertRow(store, dto));
+  insert(ctx: RequestContext, store: StoreEntity, dto: CreateUserDto): Promise<UserEntity> {
+    return this.host.run(async () => {
+      const user = await this.insertRow(store, dto);
+      await this.audit.record(ctx, {
+        type: AuditEventType.USER_CREATED,
+        details: { userId: user.id, storeId: store.id, after: auditSummary(user, AUDITED) },
+      });
+      return user;
+    });
   }
 
   private async insertRow(store: StoreEntity, dto: CreateUserDto): Promise<UserEntity> {
@@ -148,11 +170,7 @@ export class UsersService {
       const store = await this.stores.find(ctx, storeName);
       const current = await this.repository.find(ctx.tenantId, store.id, ref, { lock: true });
       if (!current) throw userNotFound(ref);
-      const before = {
-        userName: current.userName,
-        displayName: current.displayName,
-        status: current.status,
-      };
+      const before = auditSummary(current, [...AUDITED, ...PRIVATE]);
       const { status, ...fields } = dto;
       const changes = {
         ...fields,
@@ -165,11 +183,17 @@ export class UsersService {
         throw isUniqueViolation(error) ? extIdNotUnique(dto.externalId ?? '') : error;
       }
       if (!found) throw userNotFound(ref);
-      if (status !== undefined && leavesLock(before.status, status)) {
-        // who lifted a lock, in the same transaction as the change
+      const after = auditSummary(current, [...AUDITED, ...PRIVATE]);
+      await this.audit.record(ctx, {
+        type: AuditEventType.USER_UPDATED,
+        details: { userId: current.id, ...auditChanges(before, after, PRIVATE) },
+      });
+      const lockEvent = lockTransition(before.status as UserStatus, current.status);
+      if (lockEvent) {
+        // who locked or lifted a lock, in the same transaction as the change
         await this.audit.record(ctx, {
-          type: AuditEventType.USER_UNLOCKED,
-          details: { userId: current.id, from: before.status, to: status },
+          type: lockEvent,
+          details: { userId: current.id, from: before.status, to: current.status },
         });
       }
       // a new name reaches the passkey managers through signalCurrentUserDetails
@@ -188,8 +212,21 @@ export class UsersService {
   async delete(ctx: RequestContext, storeName: string, ref: UserRef): Promise<void> {
     await this.host.run(async () => {
       const store = await this.stores.find(ctx, storeName);
-      if (!(await this.repository.delete(ctx.tenantId, store.id, ref))) throw userNotFound(ref);
+      const deleted = await this.repository.delete(ctx.tenantId, store.id, ref);
+      if (!deleted) throw userNotFound(ref);
       await this.repository.releaseUserSlot(ctx.tenantId, store.id);
+      await this.audit.record(ctx, {
+        type: AuditEventType.USER_DELETED,
+        details: {
+          userId: deleted.id,
+          storeId: store.id,
+          before: {
+            externalId: deleted.externalId,
+            userName: deleted.userName,
+            status: deleted.status,
+          },
+        },
+      });
     });
   }
 }
@@ -205,6 +242,14 @@ function statusChanges(user: UserEntity, status: UserStatus, store: StoreEntity)
 
 function leavesLock(from: UserStatus, to: UserStatus): boolean {
   return LOCKED_STATES.includes(from) && !LOCKED_STATES.includes(to);
+}
+
+/** The lock event of a status change made by an administrator, if it is one. */
+function lockTransition(from: UserStatus, to: UserStatus): AuditEventType | undefined {
+  if (from === to) return undefined;
+  if (to === UserStatus.LOCKED) return AuditEventType.USER_LOCKED;
+  if (to === UserStatus.TEMP_LOCKED) return AuditEventType.USER_TEMP_LOCKED;
+  return leavesLock(from, to) ? AuditEventType.USER_UNLOCKED : undefined;
 }
 
 function tempLockEnd(store: StoreEntity): Date {

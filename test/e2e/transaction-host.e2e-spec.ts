@@ -52,7 +52,7 @@ describe('TransactionHost: one transaction across repositories', () => {
 
   /** A user (users, stores and tenants rows) and an audit event (audit_events), both marked. */
   const writeBoth = async (marker: string) => {
-    await users.insert(store, { externalId: marker, userName: marker });
+    await users.insert(ctx, store, { externalId: marker, userName: marker });
     await audit.record(ctx, { type: AuditEventType.TENANT_UPDATED, details: { marker } });
   };
   const written = async (marker: string) => {

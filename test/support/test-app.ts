@@ -82,6 +82,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     logLevel: process.env.LOG_LEVEL ? base.logLevel : 'silent',
     platformApiKey: PLATFORM_KEY,
     kek: base.kek ?? TEST_KEK,
+    // audit events are sealed on demand (verify, export, purge) unless a test turns the timer on
+    auditSealIntervalMs: 0,
     ...options.config,
     databaseUrl: database.url,
   };

@@ -164,6 +164,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity-store/auditEvents/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify the tenant's audit hash chain (or the part covering from..to): ok, or the first event where it breaks and why
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:verifyAuditEvents`
+         */
+        get: operations["verifyAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/auditEvents/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the tenant's sealed audit events as JSON lines for a SIEM, paged by cursor
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:exportAuditEvents`
+         */
+        get: operations["exportAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/platform/auditEvents/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify the audit hash chain of the platform scope (events of no tenant)
+         * @description **Permission**: `TNT#*#IdentityStore:verifyAuditEvents`
+         */
+        get: operations["verifyPlatformAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/platform/auditEvents/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the sealed audit events of the platform scope as JSON lines, paged by cursor
+         * @description **Permission**: `TNT#*#IdentityStore:exportAuditEvents`
+         */
+        get: operations["exportPlatformAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity-store/tenants": {
         parameters: {
             query?: never;
@@ -1562,7 +1642,7 @@ export interface components {
             ttl: number;
         };
         /** @enum {string} */
-        AuditEventType: "TENANT_CREATED" | "TENANT_UPDATED" | "TENANT_DELETED" | "API_KEY_CREATED" | "API_KEY_UPDATED" | "API_KEY_BLOCKED" | "API_KEY_ARCHIVED" | "API_KEY_DELETED" | "PERMISSION_DENIED" | "PASSKEY_REGISTRATION_STARTED" | "PASSKEY_REGISTRATION_SUCCEEDED" | "PASSKEY_REGISTRATION_FAILED" | "PASSKEY_AUTHENTICATION_STARTED" | "PASSKEY_AUTHENTICATION_SUCCEEDED" | "PASSKEY_AUTHENTICATION_FAILED" | "PASSKEY_UPDATED" | "PASSKEY_DELETED" | "USER_TEMP_LOCKED" | "USER_LOCKED" | "USER_UNLOCKED" | "TRANSACTION_CREATED" | "NONCE_REDEEMED" | "SIGNING_KEY_ROTATED" | "PASSAGE_APP_CREATED" | "PASSAGE_APP_DELETED" | "PASSKEYS_IMPORTED" | "PASSKEYS_EXPORTED";
+        AuditEventType: "TENANT_CREATED" | "TENANT_UPDATED" | "TENANT_DELETED" | "API_KEY_CREATED" | "API_KEY_UPDATED" | "API_KEY_BLOCKED" | "API_KEY_ARCHIVED" | "API_KEY_DELETED" | "PERMISSION_DENIED" | "PASSKEY_REGISTRATION_STARTED" | "PASSKEY_REGISTRATION_SUCCEEDED" | "PASSKEY_REGISTRATION_FAILED" | "PASSKEY_AUTHENTICATION_STARTED" | "PASSKEY_AUTHENTICATION_SUCCEEDED" | "PASSKEY_AUTHENTICATION_FAILED" | "PASSKEY_UPDATED" | "PASSKEY_DELETED" | "USER_TEMP_LOCKED" | "USER_LOCKED" | "USER_UNLOCKED" | "TRANSACTION_CREATED" | "NONCE_REDEEMED" | "SIGNING_KEY_ROTATED" | "PASSAGE_APP_CREATED" | "PASSAGE_APP_DELETED" | "PASSKEYS_IMPORTED" | "PASSKEYS_EXPORTED" | "STORE_CREATED" | "STORE_UPDATED" | "STORE_DELETED" | "USER_CREATED" | "USER_UPDATED" | "USER_DELETED" | "RELYING_PARTY_CREATED" | "RELYING_PARTY_UPDATED" | "RELYING_PARTY_DELETED" | "REGISTRATION_POLICY_CREATED" | "REGISTRATION_POLICY_UPDATED" | "REGISTRATION_POLICY_DELETED" | "AUTHENTICATION_POLICY_CREATED" | "AUTHENTICATION_POLICY_UPDATED" | "AUTHENTICATION_POLICY_DELETED" | "PASSKEY_REGISTRATION_CANCELLED" | "PASSKEY_AUTHENTICATION_CANCELLED" | "AUTHENTICATOR_METADATA_LOADED";
         AuditEventDto: {
             /** Format: uuid */
             id: string;
@@ -1587,6 +1667,8 @@ export interface components {
             details: {
                 [key: string]: unknown;
             };
+            /** @description Its place in the tenant's hash chain; null until sealed (within about a second) */
+            seq: number | null;
         };
         AuditEventPageDto: {
             /** @example 1 */
@@ -1614,6 +1696,61 @@ export interface components {
             /** @example 20 */
             limit: number;
             content: components["schemas"]["AuditEventDto"][];
+        };
+        AuditChainLinkDto: {
+            /** @example 4711 */
+            seq: number;
+            /**
+             * @description SHA-256, hex
+             * @example 9f86d081884c7d65…
+             */
+            chainHash: string;
+        };
+        AuditChainAnchorDto: {
+            /** @example 4711 */
+            seq: number;
+            /**
+             * @description SHA-256, hex
+             * @example 9f86d081884c7d65…
+             */
+            chainHash: string;
+            /**
+             * Format: date-time
+             * @description When retention last moved it
+             */
+            anchoredAt: string | null;
+        };
+        AuditChainBreakDto: {
+            /**
+             * Format: uuid
+             * @description The event where the chain breaks (null when that event is missing)
+             */
+            id: string | null;
+            /** @example 17 */
+            seq: number;
+        };
+        /** @enum {string} */
+        AuditChainBreakReason: "content_mismatch" | "link_mismatch" | "gap" | "missing_tail" | "head_mismatch" | "beyond_head";
+        AuditChainVerificationDto: {
+            /** @description Every event walked hashes and links as sealed */
+            ok: boolean;
+            /** @description Events verified (before the break, if any) */
+            events: number;
+            /** @description Events of the tenant committed after the seal that preceded the walk */
+            unsealed: number;
+            /** @description First seq of the walk */
+            firstSeq: number | null;
+            /** @description Last seq of the walk */
+            lastSeq: number | null;
+            /** @description The last sealed event: keep it outside (a SIEM) to detect a rewritten tail */
+            head: components["schemas"]["AuditChainLinkDto"] | null;
+            /** @description The last event retention deleted: the kept part links to it (null: none yet) */
+            anchor: components["schemas"]["AuditChainAnchorDto"] | null;
+            /** @description Where the chain breaks */
+            brokenAt?: components["schemas"]["AuditChainBreakDto"];
+            reason?: components["schemas"]["AuditChainBreakReason"];
+            /** @example the content does not match its content hash */
+            detail?: string;
         };
         PartialTenantLimitsDto: {
             /**
@@ -4321,6 +4458,216 @@ export interface operations {
                 };
             };
             404: components["responses"]["TenantNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    verifyAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description Start at the first event (in chain order) that occurred at or after this instant, ISO 8601 */
+                from?: string;
+                /** @description End at the last event (in chain order) that occurred before this instant, ISO 8601 */
+                to?: string;
+            };
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: verify the tenant's audit hash chain (or the part covering from..to): ok, or the first event where it breaks and why */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditChainVerificationDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            404: components["responses"]["TenantNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description Start at the first event (in chain order) that occurred at or after this instant, ISO 8601 */
+                from?: string;
+                /** @description End at the last event (in chain order) that occurred before this instant, ISO 8601 */
+                to?: string;
+                /** @description Resume after the previous page: its `X-Next-Cursor` (opaque). It carries the range, so `from`/`to` only shape the first page */
+                cursor?: string;
+                /** @description Events per answer */
+                limit?: number;
+            };
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON lines: one sealed event per line, in chain order, `{id, tenantId, seq, type, actorKeyId, requestId, ip, occurredAt, details, contentHash, chainHash, previousHash}` (`occurredAt` UTC with microseconds, hashes in hex), so a SIEM can re-verify the chain (docs/audit.md) */
+            200: {
+                headers: {
+                    /** @description Always: pass as `cursor` to continue after the last line (also later, for what is sealed since) */
+                    "X-Next-Cursor"?: string;
+                    /** @description Only when more events are ready now: `<…?cursor=…&limit=…>; rel="next"` */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            404: components["responses"]["TenantNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    verifyPlatformAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description Start at the first event (in chain order) that occurred at or after this instant, ISO 8601 */
+                from?: string;
+                /** @description End at the last event (in chain order) that occurred before this instant, ISO 8601 */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: verify the audit hash chain of the platform scope (events of no tenant) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditChainVerificationDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportPlatformAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description Start at the first event (in chain order) that occurred at or after this instant, ISO 8601 */
+                from?: string;
+                /** @description End at the last event (in chain order) that occurred before this instant, ISO 8601 */
+                to?: string;
+                /** @description Resume after the previous page: its `X-Next-Cursor` (opaque). It carries the range, so `from`/`to` only shape the first page */
+                cursor?: string;
+                /** @description Events per answer */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON lines: one sealed event per line, in chain order, `{id, tenantId, seq, type, actorKeyId, requestId, ip, occurredAt, details, contentHash, chainHash, previousHash}` (`occurredAt` UTC with microseconds, hashes in hex), so a SIEM can re-verify the chain (docs/audit.md) */
+            200: {
+                headers: {
+                    /** @description Always: pass as `cursor` to continue after the last line (also later, for what is sealed since) */
+                    "X-Next-Cursor"?: string;
+                    /** @description Only when more events are ready now: `<…?cursor=…&limit=…>; rel="next"` */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["PermissionDenied"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -48,6 +48,12 @@ export class AuditEventDto {
   @ApiProperty({ type: String, format: 'date-time' }) occurredAt!: string;
   @ApiProperty({ type: 'object', additionalProperties: true, example: { keyId: '…' } })
   details!: Record<string, unknown>;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: "Its place in the tenant's hash chain; null until sealed (within about a second)",
+  })
+  seq!: number | null;
 
   static from(e: AuditEventEntity): AuditEventDto {
     return {
@@ -59,6 +65,7 @@ export class AuditEventDto {
       ip: e.ip,
       occurredAt: e.occurredAt.toISOString(),
       details: e.details,
+      seq: e.seq === null ? null : Number(e.seq),
     };
   }
 }

@@ -348,7 +348,13 @@ export class AuthenticationService {
   }
 
   cancel(ctx: RequestContext, storeName: string, sessionId: string): Promise<CeremonySessionDto> {
-    return this.sessions.cancel(ctx.tenantId, storeName, sessionId, CeremonyKind.AUTHENTICATION);
+    return this.sessions.cancel(
+      ctx.tenantId,
+      storeName,
+      sessionId,
+      CeremonyKind.AUTHENTICATION,
+      auditRow(ctx, AuditEventType.PASSKEY_AUTHENTICATION_CANCELLED, {}),
+    );
   }
 
   /**

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { auditChanges, auditSummary } from '../../audit/audit-details';
 import { AuditEventType } from '../../audit/audit-event-type';
 import { AuditService } from '../../audit/audit.service';
 import type { RequestContext } from '../../auth/request-context';
 import { DomainError, ErrorCode } from '../../common/errors';
+import { TransactionHost } from '../../database/transaction-host';
 import { StoresService } from '../../stores/stores.service';
 import { SignalsResponseDto } from '../../signals/dto/signal.dto';
 import { SignalsService } from '../../signals/signals.service';
@@ -17,10 +19,19 @@ import { PageQueryDto } from '../../common/pagination/page';
 import { PasskeyEntity, PasskeyStatus } from './passkey.entity';
 import { PasskeyChanges, PasskeysRepository } from './passkeys.repository';
 
+/** What the audit log shows of a passkey: no key material, no credential id. */
+const AUDITED: (keyof PasskeyEntity & string)[] = [
+  'displayName',
+  'status',
+  'aaguid',
+  'authenticatorName',
+];
+
 /** A user's passkeys: list, read, rename, suspend / revoke, delete. Never any key material out. */
 @Injectable()
 export class PasskeysService {
   constructor(
+    private readonly host: TransactionHost,
     private readonly passkeys: PasskeysRepository,
     private readonly stores: StoresService,
     private readonly users: UsersService,
@@ -55,21 +66,29 @@ export class PasskeysService {
     passkeyId: string,
     dto: UpdatePasskeyDto,
   ): Promise<PasskeyWithSignalsDto> {
-    const passkey = await this.find(ctx, await this.userId(ctx, storeName, ref), passkeyId);
-    // REVOKED is an end state; the condition sits in the UPDATE so a concurrent revoke wins.
-    // Only the fields asked for are written: a rename never rewrites a status read earlier.
-    const revives = dto.status !== undefined && dto.status !== PasskeyStatus.REVOKED;
-    const changes: PasskeyChanges = {};
-    if (dto.displayName !== undefined) changes.displayName = dto.displayName;
-    if (dto.status !== undefined) changes.status = dto.status;
-    if (Object.keys(changes).length > 0) {
-      const updated = await this.passkeys.update(ctx.tenantId, passkey.id, changes, revives);
-      if (!updated) throw revives ? revoked(passkeyId) : notFound(passkeyId);
-      Object.assign(passkey, changes);
-    }
-    await this.audit.record(ctx, {
-      type: AuditEventType.PASSKEY_UPDATED,
-      details: { passkeyId, changes: dto },
+    const passkey = await this.host.run(async () => {
+      const current = await this.find(ctx, await this.userId(ctx, storeName, ref), passkeyId);
+      const before = auditSummary(current, AUDITED);
+      // REVOKED is an end state; the condition sits in the UPDATE so a concurrent revoke wins.
+      // Only the fields asked for are written: a rename never rewrites a status read earlier.
+      const revives = dto.status !== undefined && dto.status !== PasskeyStatus.REVOKED;
+      const changes: PasskeyChanges = {};
+      if (dto.displayName !== undefined) changes.displayName = dto.displayName;
+      if (dto.status !== undefined) changes.status = dto.status;
+      if (Object.keys(changes).length > 0) {
+        const updated = await this.passkeys.update(ctx.tenantId, current.id, changes, revives);
+        if (!updated) throw revives ? revoked(passkeyId) : notFound(passkeyId);
+        Object.assign(current, changes);
+      }
+      await this.audit.record(ctx, {
+        type: AuditEventType.PASSKEY_UPDATED,
+        details: {
+          passkeyId,
+          userId: current.userId,
+          ...auditChanges(before, auditSummary(current, AUDITED)),
+        },
+      });
+      return current;
     });
     return { ...toDto(passkey), signals: await this.signals.forUser(ctx.tenantId, passkey.userId) };
   }
@@ -80,11 +99,19 @@ export class PasskeysService {
     ref: UserRef,
     passkeyId: string,
   ): Promise<SignalsResponseDto> {
-    const passkey = await this.find(ctx, await this.userId(ctx, storeName, ref), passkeyId);
-    await this.passkeys.delete(ctx.tenantId, passkey.id);
-    await this.audit.record(ctx, {
-      type: AuditEventType.PASSKEY_DELETED,
-      details: { passkeyId, userId: passkey.userId },
+    const passkey = await this.host.run(async () => {
+      const current = await this.find(ctx, await this.userId(ctx, storeName, ref), passkeyId);
+      await this.passkeys.delete(ctx.tenantId, current.id);
+      await this.audit.record(ctx, {
+        type: AuditEventType.PASSKEY_DELETED,
+        details: {
+          passkeyId,
+          userId: current.userId,
+          rpId: current.relyingParty?.rpId ?? null,
+          before: auditSummary(current, AUDITED),
+        },
+      });
+      return current;
     });
     return { signals: await this.signals.forUser(ctx.tenantId, passkey.userId) };
   }

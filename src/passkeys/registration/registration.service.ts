@@ -109,7 +109,7 @@ export class RegistrationService {
     // The user, its handle and the session commit together: a refused start creates no user.
     return this.host.run(async () => {
       const store = await this.stores.find(ctx, target.storeName);
-      const user = await this.users.insert(store, {
+      const user = await this.users.insert(ctx, store, {
         externalId: ref.externalId,
         userName: dto.userName ?? ref.externalId,
         displayName: dto.displayName,
@@ -359,7 +359,13 @@ export class RegistrationService {
   }
 
   cancel(ctx: RequestContext, storeName: string, sessionId: string): Promise<CeremonySessionDto> {
-    return this.sessions.cancel(ctx.tenantId, storeName, sessionId, CeremonyKind.REGISTRATION);
+    return this.sessions.cancel(
+      ctx.tenantId,
+      storeName,
+      sessionId,
+      CeremonyKind.REGISTRATION,
+      auditRow(ctx, AuditEventType.PASSKEY_REGISTRATION_CANCELLED, {}),
+    );
   }
 
   /**

@@ -136,31 +136,31 @@ export class SessionsRepository {
     return toDto(session);
   }
 
-  /** A pending session can be cancelled; cancelled sessions never count as failed attempts. */
+  /**
+   * A pending session can be cancelled; cancelled sessions never count as failed attempts. The
+   * cancellation and its audit event (which gets the session and user ids) are one statement.
+   */
   async cancel(
     tenantId: string,
     storeName: string,
     id: string,
     kind: CeremonyKind,
+    audit: AuditRow,
   ): Promise<CeremonySessionDto> {
     const store = await this.storeOrThrow(tenantId, storeName);
-    const result = await this.sessions
-      .createQueryBuilder()
-      .update()
-      .set({ status: SessionStatus.CANCELLED, completedAt: () => 'now()' })
-      .where(
-        'id = :id AND store_id = :storeId AND tenant_id = :tenantId AND kind = :kind AND status = :pending',
-        {
-          id,
-          storeId: store.id,
-          tenantId: store.tenantId,
-          kind,
-          pending: SessionStatus.PENDING,
-        },
-      )
-      .execute();
+    const [row] = await runPrepared<{ cancelled: number }[]>(this.host.executor, CANCEL_PENDING, [
+      store.tenantId,
+      id,
+      store.id,
+      kind,
+      audit.type,
+      audit.actorKeyId,
+      audit.requestId,
+      audit.ip,
+      JSON.stringify(audit.details),
+    ]);
     const session = await this.getIn(store, id, kind);
-    if (!result.affected) {
+    if (row.cancelled === 0) {
       throw new DomainError(
         ErrorCode.SESSION_ALREADY_COMPLETED,
         `Session ${id} is already ${session.status}`,
@@ -221,6 +221,18 @@ export interface NewSession {
   snapshot: object;
   expiresAt: Date;
 }
+
+const CANCEL_PENDING = prepared(
+  'ceremony_cancel_pending',
+  `WITH c AS (
+     UPDATE ceremony_sessions SET status = 'CANCELLED', completed_at = now()
+      WHERE tenant_id = $1 AND id = $2 AND store_id = $3 AND kind = $4 AND status = 'PENDING'
+      RETURNING id, user_id),
+   a AS (
+     INSERT INTO audit_events (tenant_id, type, actor_key_id, request_id, ip, details)
+     SELECT $1, $5, $6, $7, $8, $9::jsonb || jsonb_build_object('sessionId', c.id, 'userId', c.user_id) FROM c)
+   SELECT count(*)::int AS cancelled FROM c`,
+);
 
 /** A failed completion claims its session (only a pending one: a concurrent completion won). */
 const FAIL_PENDING = prepared(

@@ -1,0 +1,278 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { RequestContext } from '../auth/request-context';
+import { PeriodicTask } from '../common/background/periodic-task';
+import { DomainError } from '../common/errors';
+import { loggableMessage } from '../common/logging/error-serializer';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ChainWalk, chainOf, GENESIS_HASH, PLATFORM_CHAIN, seal } from './audit-chain';
+import { AuditChainRepository, ChainState, SealedRow } from './audit-chain.repository';
+import {
+  AuditChainVerificationDto,
+  AuditExportQueryDto,
+  AuditVerifyQueryDto,
+  exportLine,
+} from './dto/audit-chain.dto';
+
+/** Events sealed per transaction. */
+const SEAL_BATCH = 1000;
+/** Sealed events read per query of a walk. */
+const WALK_PAGE = 1000;
+/** An on-demand seal stops after this many batches (a write storm cannot hold a verify forever). */
+const MAX_BATCHES = 1000;
+/** Events retention deletes per chain and transaction (each round stays within the statement timeout). */
+const PURGE_BATCH = 10_000;
+
+export interface ExportPage {
+  /** JSON lines, one event each */
+  body: string;
+  /** where the next export resumes (also when nothing more is sealed yet) */
+  cursor: string;
+  /** more events are ready now */
+  more: boolean;
+  limit: number;
+}
+
+/**
+ * The tamper-evident side of the audit log (docs/audit.md). Events are inserted by whoever
+ * records them, unsealed; every instance runs a sealer (one at a time, by advisory lock) that
+ * gives each committed event its place in its tenant's chain and its hashes. Verification and
+ * export seal first, so they cover every event committed before the call.
+ */
+@Injectable()
+export class AuditChainService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(AuditChainService.name);
+  private readonly sealer: PeriodicTask;
+
+  constructor(
+    private readonly repository: AuditChainRepository,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.sealer = new PeriodicTask(
+      config.auditSealIntervalMs,
+      () => this.sealCommitted(false),
+      (error) => this.logger.warn(`audit sealing failed: ${loggableMessage(error)}`),
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.sealer.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.sealer.stop();
+  }
+
+  /**
+   * Seals the committed events no sealer has reached; returns how many. `wait`: queue behind a
+   * sealer of another instance (then everything committed before the call is sealed); else
+   * leave the round to it.
+   */
+  async sealCommitted(wait: boolean): Promise<number> {
+    let total = 0;
+    for (let batch = 0; batch < MAX_BATCHES; batch++) {
+      const sealed = await this.repository.withSealLock(wait, () => this.sealBatch());
+      if (sealed === undefined) break;
+      total += sealed;
+      if (sealed < SEAL_BATCH) break;
+    }
+    return total;
+  }
+
+  async verify(
+    ctx: RequestContext,
+    query: AuditVerifyQueryDto,
+  ): Promise<AuditChainVerificationDto> {
+    const chain = chainFor(ctx);
+    await this.sealCommitted(true);
+    return this.repository.snapshot(() => this.walk(chain, query));
+  }
+
+  /**
+   * Retention: seals, then deletes what is older than `days` per chain, leaving anchors, in
+   * transactions of at most `batch` events per chain.
+   */
+  async purge(days: number, batch = PURGE_BATCH): Promise<number> {
+    await this.sealCommitted(true);
+    let total = 0;
+    for (let round = 0; round < MAX_BATCHES; round++) {
+      const deleted =
+        (await this.repository.withSealLock(true, () =>
+          this.repository.purgeBefore(days, batch),
+        )) ?? 0;
+      total += deleted;
+      if (deleted === 0) break;
+    }
+    return total;
+  }
+
+  async export(ctx: RequestContext, query: AuditExportQueryDto): Promise<ExportPage> {
+    const chain = chainFor(ctx);
+    const limit = query.limit ?? 1000;
+    await this.sealCommitted(true);
+    const position = query.cursor
+      ? decodeCursor(query.cursor)
+      : await this.repository.snapshot(() => this.exportStart(chain, query));
+    const rows = await this.repository.exportPage(chain, position.after, position.until, limit + 1);
+    const page = rows.slice(0, limit);
+    const after = page.length > 0 ? page[page.length - 1].seq : position.after;
+    return {
+      body: page.map((row) => `${JSON.stringify(exportLine(row))}\n`).join(''),
+      cursor: encodeCursor({ after, until: position.until }),
+      more: rows.length > limit,
+      limit,
+    };
+  }
+
+  private async sealBatch(): Promise<number> {
+    const events = await this.repository.unsealed(SEAL_BATCH);
+    if (events.length === 0) return 0;
+    const stored = await this.repository.heads([
+      ...new Set(events.map((e) => chainOf(e.tenantId))),
+    ]);
+    const heads = new Map<string, { seq: number; hash: Buffer }>();
+    const sealed: SealedRow[] = events.map((event) => {
+      const chain = chainOf(event.tenantId);
+      const head = heads.get(chain) ?? stored.get(chain) ?? { seq: 0, hash: GENESIS_HASH };
+      const seq = head.seq + 1;
+      const { contentHash, chainHash } = seal({ ...event, seq }, head.hash);
+      heads.set(chain, { seq, hash: chainHash });
+      return { chain, seq, id: event.id, contentHash, chainHash };
+    });
+    await this.repository.writeSeals(sealed, heads);
+    return sealed.length;
+  }
+
+  /** Where an export without a cursor starts and ends: the chain's run that covers from..to. */
+  private async exportStart(
+    chain: string,
+    query: AuditExportQueryDto,
+  ): Promise<{ after: number; until: number | null }> {
+    const state = await this.repository.state(chain);
+    if (!state) return { after: 0, until: query.to ? 0 : null };
+    const range = await this.range(chain, state, query);
+    return { after: range.first - 1, until: query.to ? range.last : null };
+  }
+
+  /** The seqs a walk covers: the kept part of the chain, narrowed to a time range. */
+  private async range(
+    chain: string,
+    state: ChainState,
+    query: { from?: string; to?: string },
+  ): Promise<{ first: number; last: number }> {
+    let first = state.anchorSeq + 1;
+    let last = state.headSeq;
+    if (query.from) {
+      first = (await this.repository.firstSeqFrom(chain, state.anchorSeq, query.from)) ?? last + 1;
+    }
+    if (query.to)
+      last = Math.min(last, (await this.repository.lastSeqBefore(chain, query.to)) ?? 0);
+    return { first, last };
+  }
+
+  private async walk(
+    chain: string,
+    query: AuditVerifyQueryDto,
+  ): Promise<AuditChainVerificationDto> {
+    const state = await this.repository.state(chain);
+    const unsealed = await this.repository.countUnsealed(chain);
+    if (!state) {
+      return {
+        ok: true,
+        events: 0,
+        unsealed,
+        firstSeq: null,
+        lastSeq: null,
+        head: null,
+        anchor: null,
+      };
+    }
+    const { first, last } = await this.range(chain, state, query);
+    const summary = {
+      unsealed,
+      firstSeq: first <= last ? first : null,
+      lastSeq: first <= last ? last : null,
+      head: { seq: state.headSeq, chainHash: state.headHash.toString('hex') },
+      anchor:
+        state.anchorSeq > 0
+          ? {
+              seq: state.anchorSeq,
+              chainHash: state.anchorHash.toString('hex'),
+              anchoredAt: state.anchoredAt?.toISOString() ?? null,
+            }
+          : null,
+    };
+    if (first > last) return { ok: true, events: 0, ...summary };
+
+    const previous =
+      first === state.anchorSeq + 1
+        ? state.anchorHash
+        : await this.repository.chainHashAt(chain, first - 1);
+    if (!previous) {
+      return {
+        ok: false,
+        events: 0,
+        ...summary,
+        brokenAt: { id: null, seq: first - 1 },
+        reason: 'gap',
+        detail: `event ${first - 1}, which the range links to, is missing`,
+      };
+    }
+    const walk = new ChainWalk({ seq: first, previous });
+    for (let from = first; from <= last;) {
+      const rows = await this.repository.sealedRange(chain, from, last, WALK_PAGE);
+      if (rows.length === 0) break;
+      if (!rows.every((row) => walk.add(row))) break;
+      from = rows[rows.length - 1].seq + 1;
+    }
+    const reachesHead = last === state.headSeq;
+    let broken = walk.end({ seq: last, chainHash: reachesHead ? state.headHash : undefined });
+    if (!broken && reachesHead) {
+      const beyond = await this.repository.firstAfter(chain, state.headSeq);
+      if (beyond) {
+        broken = {
+          reason: 'beyond_head',
+          ...beyond,
+          detail: `seq ${beyond.seq} is after the head ${state.headSeq}`,
+        };
+      }
+    }
+    if (!broken) return { ok: true, events: walk.events, ...summary };
+    return {
+      ok: false,
+      events: walk.events,
+      ...summary,
+      brokenAt: { id: broken.id, seq: broken.seq },
+      reason: broken.reason,
+      detail: broken.detail,
+    };
+  }
+}
+
+/** The chain a request reads: its tenant's, or the platform scope's on the platform routes. */
+function chainFor(ctx: RequestContext): string {
+  return ctx.tenantId === '*' ? PLATFORM_CHAIN : ctx.tenantId;
+}
+
+function encodeCursor(position: { after: number; until: number | null }): string {
+  return Buffer.from(JSON.stringify({ a: position.after, u: position.until })).toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(cursor: string): { after: number; until: number | null } {
+  try {
+    const { a, u } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Number.isSafeInteger(a) && a >= 0 && (u === null || (Number.isSafeInteger(u) && u >= 0))) {
+      return { after: a, until: u };
+    }
+  } catch {
+    // refused below
+  }
+  throw DomainError.invalidField('cursor', 'must be the X-Next-Cursor of an export', 'query');
+}
