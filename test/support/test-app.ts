@@ -82,6 +82,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     logLevel: process.env.LOG_LEVEL ? base.logLevel : 'silent',
     platformApiKey: PLATFORM_KEY,
     kek: base.kek ?? TEST_KEK,
+    // the webhook sender polls the database: on only where a test turns it on
+    webhookPollMs: 0,
     ...options.config,
     databaseUrl: database.url,
   };

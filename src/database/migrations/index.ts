@@ -10,6 +10,7 @@ import { TenantRateLimits1795328980296 } from './1795328980296-TenantRateLimits'
 import { AttestationTrust1795331000000 } from './1795331000000-AttestationTrust';
 import { SigningKeys1795400000000 } from './1795400000000-SigningKeys';
 import { PassageApps1795500000000 } from './1795500000000-PassageApps';
+import { Webhooks1795600000000 } from './1795600000000-Webhooks';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Tenancy1795324672655,
@@ -21,4 +22,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AttestationTrust1795331000000,
   SigningKeys1795400000000,
   PassageApps1795500000000,
+  Webhooks1795600000000,
 ];
