@@ -68,6 +68,7 @@ export class WebhookEndpointsController {
   }
 
   @Post(':endpointId')
+  @HttpCode(200)
   @RequirePermission('updateWebhookEndpoint')
   @ApiOperation({
     summary: 'Change the URL, events, description or activity of a webhook endpoint',

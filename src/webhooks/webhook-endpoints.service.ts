@@ -100,6 +100,7 @@ export class WebhookEndpointsService {
     endpointId: string,
     dto: UpdateWebhookEndpointDto,
   ): Promise<WebhookEndpointDto> {
+    await this.find(ctx, endpointId); // another tenant's id is a 404 whatever the body says
     const changes: EndpointChanges = {};
     if (dto.url !== undefined) changes.url = (await this.checkedUrl(dto.url)).href;
     if (dto.events !== undefined) changes.events = dto.events;
