@@ -3,6 +3,7 @@
  * the delivery log's pages. The sender is off here unless a test turns it on.
  */
 import { Client } from 'pg';
+import { OutboxRepository } from '../../src/webhooks/outbox.repository';
 import { call, createKey, expectStatus, tenantWithAdmin } from '../support/api';
 import { expectProblem } from '../support/problem';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -225,6 +226,36 @@ describe('webhook endpoints: the API', () => {
       404,
       'WEBHOOK_ENDPOINT_NOT_FOUND',
     );
+  });
+
+  it('finished deliveries past IDS_WEBHOOK_RETENTION_DAYS are deleted; pending and recent ones stay', async () => {
+    const endpoint = (await create({ url: PUBLIC, events: ['USER_LOCKED'] })).json();
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      ids.push((await call(t.app, 'POST', `${ENDPOINTS}/${endpoint.id}/ping`, { key })).json().id);
+    }
+    const client = new Client({ connectionString: t.database.url });
+    await client.connect();
+    try {
+      const set = (id: string, status: string, daysAgo: number) =>
+        client.query(
+          `UPDATE webhook_deliveries SET status = $2, created_at = now() - make_interval(days => $3)
+            WHERE id = $1`,
+          [id, status, daysAgo],
+        );
+      await set(ids[0], 'SUCCEEDED', 31);
+      await set(ids[1], 'FAILED', 31);
+      await set(ids[2], 'PENDING', 31); // still being retried: kept whatever its age
+      await set(ids[3], 'SUCCEEDED', 29);
+      expect(await t.app.get(OutboxRepository).purgeFinished(30)).toBe(2);
+      const { rows } = await client.query(
+        'SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY created_at',
+        [endpoint.id],
+      );
+      expect(rows.map((r) => r.id)).toEqual([ids[2], ids[3]]);
+    } finally {
+      await client.end();
+    }
   });
 
   it('needs its permissions: a key with only listWebhookEndpoints reads but cannot create', async () => {
