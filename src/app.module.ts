@@ -20,6 +20,7 @@ import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SigningModule } from './signing/signing.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -47,6 +48,7 @@ export class AppModule {
         PasskeysModule,
         StepUpModule,
         PassageModule,
+        WebhooksModule,
         ...(config.metricsEnabled ? [MetricsModule.forRoot(config.metricsPort === undefined)] : []),
         ...(config.demoEnabled ? [DemoModule] : []),
         ...extraModules,

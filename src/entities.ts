@@ -17,6 +17,8 @@ import { TenantEntity } from './tenants/tenant.entity';
 import { UserEntity } from './users/user.entity';
 import { TenantSigningKeyEntity } from './signing/tenant-signing-key.entity';
 import { PassageAppEntity } from './passage/passage-app.entity';
+import { WebhookDeliveryEntity } from './webhooks/webhook-delivery.entity';
+import { WebhookEndpointEntity } from './webhooks/webhook-endpoint.entity';
 
 import type { EntityClass } from './database/data-source-options';
 
@@ -42,4 +44,6 @@ export const ENTITIES: EntityClass[] = [
   AuthenticatorMetadataEntity,
   MetadataBlobEntity,
   PassageAppEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
 ];

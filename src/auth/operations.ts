@@ -84,6 +84,15 @@ export const OPERATIONS = {
   // authenticator metadata (global: platform scope)
   getAuthenticatorMetadata: 'Read what FIDO metadata is loaded (platform)',
   loadAuthenticatorMetadata: 'Load a FIDO MDS BLOB or metadata statements (platform)',
+  // webhooks
+  createWebhookEndpoint: 'Create a webhook endpoint (its secret is shown once)',
+  listWebhookEndpoints: 'List webhook endpoints',
+  getWebhookEndpoint: 'Read a webhook endpoint',
+  updateWebhookEndpoint: 'Change the URL, events or activity of a webhook endpoint',
+  deleteWebhookEndpoint: 'Delete a webhook endpoint and its delivery log',
+  listWebhookDeliveries: "Read a webhook endpoint's delivery log",
+  redeliverWebhook: 'Send a webhook delivery again',
+  pingWebhookEndpoint: 'Send a test event to a webhook endpoint',
 } as const;
 
 export type Operation = keyof typeof OPERATIONS;

@@ -70,6 +70,26 @@ export interface AppConfig {
   readonly resultTokenTtlSeconds: number;
   /** How long a rotated-out tenant key stays published by default (seconds). */
   readonly signingKeyOverlapSeconds: number;
+  /** Webhooks: how often each instance looks for due deliveries (ms); 0 turns its sender off. */
+  readonly webhookPollMs: number;
+  /** Webhooks: deliveries one instance sends at once. */
+  readonly webhookConcurrency: number;
+  /** Webhooks: the whole of one request (connect, send, answer), ms. */
+  readonly webhookTimeoutMs: number;
+  /** Webhooks: how long a claimed delivery is an instance's before another may send it (ms). */
+  readonly webhookLeaseMs: number;
+  /** Webhooks: attempts of a delivery before it is FAILED (the defaults span over 24 hours). */
+  readonly webhookMaxAttempts: number;
+  /** Webhooks: the first retry's delay (ms); it doubles per attempt up to the cap. */
+  readonly webhookRetryBaseMs: number;
+  readonly webhookRetryCapMs: number;
+  /** Webhooks: how long finished deliveries stay in the delivery log (days). */
+  readonly webhookRetentionDays: number;
+  /**
+   * Webhooks (SSRF): private, loopback and link-local targets are refused unless allowed here:
+   * `true` (all of them) or a list of CIDRs.
+   */
+  readonly webhookAllowPrivateTargets: boolean | readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -138,6 +158,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
       MIN_SIGNING_KEY_OVERLAP_SECONDS,
       365 * 86400,
     ),
+    webhookPollMs: read.int('IDS_WEBHOOK_POLL_MS', 1000, 0, 60_000),
+    webhookConcurrency: read.int('IDS_WEBHOOK_CONCURRENCY', 16, 1, 256),
+    webhookTimeoutMs: read.int('IDS_WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+    webhookLeaseMs: read.int('IDS_WEBHOOK_LEASE_MS', 60_000, 1000, 3_600_000),
+    webhookMaxAttempts: read.int('IDS_WEBHOOK_MAX_ATTEMPTS', 35, 1, 1000),
+    webhookRetryBaseMs: read.int('IDS_WEBHOOK_RETRY_BASE_MS', 5000, 10, 3_600_000),
+    webhookRetryCapMs: read.int('IDS_WEBHOOK_RETRY_CAP_MS', 7_200_000, 10, 86_400_000),
+    webhookRetentionDays: read.int('IDS_WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
+    webhookAllowPrivateTargets: read.targets('IDS_WEBHOOK_ALLOW_PRIVATE_TARGETS'),
   };
   (config as { publicUrl: string }).publicUrl = read.publicUrl(
     'IDS_PUBLIC_URL',
@@ -146,6 +175,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (config.nodeEnv === 'production' && !config.kek && !env.IDS_KEK?.trim()) {
     problems.push(
       'IDS_KEK is required in production: 32 random bytes in base64 (e.g. `openssl rand -base64 32`); it encrypts the signing keys at rest',
+    );
+  }
+  if (config.webhookLeaseMs <= config.webhookTimeoutMs) {
+    problems.push(
+      'IDS_WEBHOOK_LEASE_MS must be longer than IDS_WEBHOOK_TIMEOUT_MS (a claimed delivery must outlive its request)',
     );
   }
   if (config.metricsPort !== undefined && config.metricsPort === config.port) {
@@ -205,6 +239,28 @@ class EnvReader {
     return this.fail(
       name,
       `must be false, a hop count (1-10) or a comma-separated list of proxy IPs or CIDRs, e.g. "1" or "10.0.0.0/8" (got "${raw}"; "true" would let any caller choose its own client IP)`,
+      false,
+    );
+  }
+
+  /** `false` (default) / `true`, or a comma-separated list of CIDRs (`127.0.0.0/8,fd00::/8`). */
+  targets(name: string): boolean | string[] {
+    const raw = this.raw(name);
+    if (raw === undefined || raw.toLowerCase() === 'false') return false;
+    if (raw.toLowerCase() === 'true') return true;
+    const list = raw.split(',').map((item) => item.trim());
+    const bad = list.filter((item) => {
+      const [address, bits, extra] = item.split('/');
+      const family = isIP(address);
+      const max = family === 6 ? 128 : 32;
+      return (
+        family === 0 || extra !== undefined || !(/^\d+$/.test(bits ?? '') && Number(bits) <= max)
+      );
+    });
+    if (bad.length === 0) return list;
+    return this.fail(
+      name,
+      `must be false, true or a comma-separated list of CIDRs, e.g. "127.0.0.0/8" (bad: ${bad.join(', ')})`,
       false,
     );
   }

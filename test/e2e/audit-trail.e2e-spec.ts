@@ -40,6 +40,10 @@ const MUTATING = documentedOperations(DOC).filter((op) => op.method !== 'GET');
 const ALLOW_LIST: Record<string, string> = {
   issueToken:
     'exchanges a key for a stateless JWT: nothing is written (the key use is in lastUsedAt)',
+  pingWebhookEndpoint:
+    'queues a test delivery (the delivery log shows it); an event for it would itself go to every "*" subscriber',
+  redeliverWebhook:
+    'sends an existing event again (the delivery log shows the attempt); nothing of the tenant changes',
 };
 
 /** What each known operation records; `shape`: the before/after summary its details carry. */
@@ -89,6 +93,9 @@ const EXPECTED: Record<string, { type: string; shape?: 'created' | 'updated' | '
   startTransaction: { type: 'PASSKEY_AUTHENTICATION_STARTED' },
   finishTransaction: { type: 'PASSKEY_AUTHENTICATION_SUCCEEDED' },
   startUsernameless: { type: 'PASSKEY_AUTHENTICATION_STARTED' },
+  createWebhookEndpoint: { type: 'WEBHOOK_ENDPOINT_CREATED' },
+  updateWebhookEndpoint: { type: 'WEBHOOK_ENDPOINT_UPDATED' },
+  deleteWebhookEndpoint: { type: 'WEBHOOK_ENDPOINT_DELETED' },
   createPassageApp: { type: 'PASSAGE_APP_CREATED', shape: 'created' },
   deletePassageApp: { type: 'PASSAGE_APP_DELETED', shape: 'deleted' },
   passageCreateRegisterTransaction: { type: 'TRANSACTION_CREATED' },
@@ -171,6 +178,11 @@ const PERFORMERS: Record<string, (p: Performance) => Promise<Response>> = {
     return send({ params: { transactionId }, body: { clientResponse } });
   },
   startUsernameless: ({ send }) => send({ body: {} }),
+  // a public address: the test app sends nothing (its webhook sender is off)
+  createWebhookEndpoint: ({ send }) =>
+    send({ body: { url: 'https://93.184.215.14/audited-hook', events: ['*'] } }),
+  updateWebhookEndpoint: ({ send }) =>
+    send({ body: { events: ['PASSKEY_DELETED'], active: false } }),
   // the Passage-compatible routes (their app id comes with the fixture)
   createPassageApp: ({ send }) =>
     send({ body: { registrationPolicy: 'default', authenticationPolicy: 'default' } }),
@@ -277,6 +289,10 @@ async function fixture(): Promise<Fixture> {
   const passkey = await registerPasskey(t.app, w, device, user.id);
   const spare = await createKey(t.app, w.tenant, []);
   const session = await start(t.app, w.key, authStartUrl(w, user.id, 'default'));
+  const endpoint = await w.post('/api/identity-store/webhooks/endpoints', {
+    url: 'https://93.184.215.14/fixture-hook',
+    events: ['*'],
+  });
   const app = await w.post(`${w.rpUrl}/passageApps`, {
     registrationPolicy: 'default',
     authenticationPolicy: 'default',
@@ -297,6 +313,7 @@ async function fixture(): Promise<Fixture> {
       passkeyId: passkey.passkeyId,
       sessionId: session.sessionId,
       appId: app.appId as string,
+      endpointId: endpoint.id as string,
       deviceId: passkey.passkeyId,
     },
   };

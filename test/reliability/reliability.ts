@@ -6,6 +6,8 @@
  * 2. Outage: stop PostgreSQL while registrations flow; requests answer 503 DATABASE_UNAVAILABLE
  *    within 2 s, readiness turns false, nothing hangs; start it again; the service recovers by
  *    itself within 5 s; every registration answered 2xx is in the database.
+ * 3. Webhooks (webhooks-phase.ts): two instances, a receiver down then slow, one instance
+ *    SIGKILLed mid-delivery; every event reaches the receiver at least once, signed.
  * Exits non-zero when a promise is broken.
  */
 import { ChildProcess, fork } from 'node:child_process';
@@ -18,6 +20,7 @@ import { Client } from 'pg';
 import { freePort, postJson } from '../../bench/http';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { SoftAuthenticator } from '../support/soft-authenticator';
+import { webhookPhase } from './webhooks-phase';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const ORIGIN = 'http://localhost:3000';
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
         IDS_KEK: KEK,
         IDS_DB_CONNECT_TIMEOUT_MS: '1000',
         IDS_DEMO_ENABLED: 'false',
+        IDS_WEBHOOK_POLL_MS: '0', // the webhook phase runs its own instances
       },
       stdio: 'inherit',
     });
@@ -247,6 +251,17 @@ async function main(): Promise<void> {
       rows.length === answered2xx.length,
       `outage: every registration answered 2xx is in the database (${rows.length}/${answered2xx.length})`,
     );
+
+    // ---- 3. webhooks: two instances, receiver down, a sender killed mid-delivery ----
+    await webhookPhase({
+      root: ROOT,
+      dir,
+      databaseUrl: cluster.url,
+      platformKey: PLATFORM_KEY,
+      kek: KEK,
+      origin: ORIGIN,
+      check,
+    });
   } finally {
     service?.kill('SIGTERM');
     await sleep(500);

@@ -56,6 +56,21 @@ export async function seedTenantResources(
     registrationPolicy: 'reg-a',
     authenticationPolicy: 'auth-a',
   });
+  // a webhook endpoint (a public address: the isolation app sends nothing) and one delivery
+  const endpoint = await ok('/api/identity-store/webhooks/endpoints', {
+    url: `https://93.184.215.14/${marker}-hook`,
+    events: ['*'],
+    description: `${marker}-endpoint`,
+  });
+  const ping = await call(
+    app,
+    'POST',
+    `/api/identity-store/webhooks/endpoints/${endpoint.id}/ping`,
+    {
+      key: adminKey,
+    },
+  );
+  expectStatus(ping, 202);
 
   return {
     params: {
@@ -72,6 +87,8 @@ export async function seedTenantResources(
       // the Passage routes: an app of A, A's user, A's passkey as the Passage "device"
       appId,
       deviceId: passkey.passkeyId,
+      endpointId: endpoint.id,
+      deliveryId: ping.json().id,
     },
     markers: [
       `${marker}-key`,
@@ -84,6 +101,9 @@ export async function seedTenantResources(
       user.id,
       passkey.credentialId,
       String(session.clientRequest.challenge),
+      `${marker}-hook`,
+      `${marker}-endpoint`,
+      endpoint.secret,
     ],
     survivors: [
       `/api/identity-store/apiKeys/${apiKeyId}`,
@@ -96,6 +116,8 @@ export async function seedTenantResources(
       `${store}/users/${user.id}/passkeys/${passkey.passkeyId}`,
       `${store}/passkeys/authentications/sessions/${session.sessionId}`,
       `${rp}/passageApps/${appId}`,
+      `/api/identity-store/webhooks/endpoints/${endpoint.id}`,
+      `/api/identity-store/webhooks/endpoints/${endpoint.id}/deliveries`,
     ],
   };
 }

@@ -84,6 +84,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     kek: base.kek ?? TEST_KEK,
     // audit events are sealed on demand (verify, export, purge) unless a test turns the timer on
     auditSealIntervalMs: 0,
+    // the webhook sender polls the database: on only where a test turns it on
+    webhookPollMs: 0,
     ...options.config,
     databaseUrl: database.url,
   };

@@ -1569,6 +1569,122 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity-store/webhooks/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's webhook endpoints (never their secrets)
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:listWebhookEndpoints`
+         */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Subscribe a URL to audit events (the signing secret is in this answer only)
+         * @description Each event is POSTed as JSON `{type, timestamp, data}` and signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-signature` headers): verify it with any Standard Webhooks library and the secret. At least once: deduplicate by `webhook-id`.
+         *
+         *     **Permission**: `TNT#{tenant}#IdentityStore:createWebhookEndpoint`
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/webhooks/endpoints/{endpointId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a webhook endpoint (never its secret)
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:getWebhookEndpoint`
+         */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        /**
+         * Change the URL, events, description or activity of a webhook endpoint
+         * @description Deactivating ends the deliveries still waiting for a retry (FAILED, "endpoint deactivated"); no deliveries are made while inactive. Redeliver after reactivating if needed.
+         *
+         *     **Permission**: `TNT#{tenant}#IdentityStore:updateWebhookEndpoint`
+         */
+        post: operations["updateWebhookEndpoint"];
+        /**
+         * Delete a webhook endpoint with its delivery log
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:deleteWebhookEndpoint`
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/webhooks/endpoints/{endpointId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An endpoint's delivery log, newest first: status, attempts, last error
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:listWebhookDeliveries`
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/webhooks/endpoints/{endpointId}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again now (same webhook-id; the retry schedule starts over)
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:redeliverWebhook`
+         */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity-store/webhooks/endpoints/{endpointId}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a `webhook.ping` test event to this endpoint (through the outbox, signed)
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:pingWebhookEndpoint`
+         */
+        post: operations["pingWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1642,7 +1758,7 @@ export interface components {
             ttl: number;
         };
         /** @enum {string} */
-        AuditEventType: "TENANT_CREATED" | "TENANT_UPDATED" | "TENANT_DELETED" | "API_KEY_CREATED" | "API_KEY_UPDATED" | "API_KEY_BLOCKED" | "API_KEY_ARCHIVED" | "API_KEY_DELETED" | "PERMISSION_DENIED" | "PASSKEY_REGISTRATION_STARTED" | "PASSKEY_REGISTRATION_SUCCEEDED" | "PASSKEY_REGISTRATION_FAILED" | "PASSKEY_AUTHENTICATION_STARTED" | "PASSKEY_AUTHENTICATION_SUCCEEDED" | "PASSKEY_AUTHENTICATION_FAILED" | "PASSKEY_UPDATED" | "PASSKEY_DELETED" | "USER_TEMP_LOCKED" | "USER_LOCKED" | "USER_UNLOCKED" | "TRANSACTION_CREATED" | "NONCE_REDEEMED" | "SIGNING_KEY_ROTATED" | "PASSAGE_APP_CREATED" | "PASSAGE_APP_DELETED" | "PASSKEYS_IMPORTED" | "PASSKEYS_EXPORTED" | "STORE_CREATED" | "STORE_UPDATED" | "STORE_DELETED" | "USER_CREATED" | "USER_UPDATED" | "USER_DELETED" | "RELYING_PARTY_CREATED" | "RELYING_PARTY_UPDATED" | "RELYING_PARTY_DELETED" | "REGISTRATION_POLICY_CREATED" | "REGISTRATION_POLICY_UPDATED" | "REGISTRATION_POLICY_DELETED" | "AUTHENTICATION_POLICY_CREATED" | "AUTHENTICATION_POLICY_UPDATED" | "AUTHENTICATION_POLICY_DELETED" | "PASSKEY_REGISTRATION_CANCELLED" | "PASSKEY_AUTHENTICATION_CANCELLED" | "AUTHENTICATOR_METADATA_LOADED";
+        AuditEventType: "TENANT_CREATED" | "TENANT_UPDATED" | "TENANT_DELETED" | "API_KEY_CREATED" | "API_KEY_UPDATED" | "API_KEY_BLOCKED" | "API_KEY_ARCHIVED" | "API_KEY_DELETED" | "PERMISSION_DENIED" | "PASSKEY_REGISTRATION_STARTED" | "PASSKEY_REGISTRATION_SUCCEEDED" | "PASSKEY_REGISTRATION_FAILED" | "PASSKEY_AUTHENTICATION_STARTED" | "PASSKEY_AUTHENTICATION_SUCCEEDED" | "PASSKEY_AUTHENTICATION_FAILED" | "PASSKEY_UPDATED" | "PASSKEY_DELETED" | "USER_TEMP_LOCKED" | "USER_LOCKED" | "USER_UNLOCKED" | "TRANSACTION_CREATED" | "NONCE_REDEEMED" | "SIGNING_KEY_ROTATED" | "PASSAGE_APP_CREATED" | "PASSAGE_APP_DELETED" | "PASSKEYS_IMPORTED" | "PASSKEYS_EXPORTED" | "STORE_CREATED" | "STORE_UPDATED" | "STORE_DELETED" | "USER_CREATED" | "USER_UPDATED" | "USER_DELETED" | "RELYING_PARTY_CREATED" | "RELYING_PARTY_UPDATED" | "RELYING_PARTY_DELETED" | "REGISTRATION_POLICY_CREATED" | "REGISTRATION_POLICY_UPDATED" | "REGISTRATION_POLICY_DELETED" | "AUTHENTICATION_POLICY_CREATED" | "AUTHENTICATION_POLICY_UPDATED" | "AUTHENTICATION_POLICY_DELETED" | "PASSKEY_REGISTRATION_CANCELLED" | "PASSKEY_AUTHENTICATION_CANCELLED" | "AUTHENTICATOR_METADATA_LOADED" | "WEBHOOK_ENDPOINT_CREATED" | "WEBHOOK_ENDPOINT_UPDATED" | "WEBHOOK_ENDPOINT_DELETED";
         AuditEventDto: {
             /** Format: uuid */
             id: string;
@@ -3833,8 +3949,158 @@ export interface components {
         PassageDeviceListDto: {
             devices: components["schemas"]["PassageDeviceDto"][];
         };
+        CreateWebhookEndpointDto: {
+            /**
+             * @description Where events are POSTed. `https` only in production; loopback, link-local, private and other non-public addresses (also behind a host name) are refused unless `IDS_WEBHOOK_ALLOW_PRIVATE_TARGETS` allows them. Redirects are never followed.
+             * @example https://hooks.example.com/identity
+             */
+            url: string;
+            /**
+             * @description Audit event types to receive (`GET /auditEvents` shows them), or `*` for every one. Events of the platform scope are never sent.
+             * @example [
+             *       "PASSKEY_REGISTRATION_SUCCEEDED",
+             *       "USER_LOCKED"
+             *     ]
+             */
+            events: ("TENANT_CREATED" | "TENANT_UPDATED" | "TENANT_DELETED" | "API_KEY_CREATED" | "API_KEY_UPDATED" | "API_KEY_BLOCKED" | "API_KEY_ARCHIVED" | "API_KEY_DELETED" | "PERMISSION_DENIED" | "PASSKEY_REGISTRATION_STARTED" | "PASSKEY_REGISTRATION_SUCCEEDED" | "PASSKEY_REGISTRATION_FAILED" | "PASSKEY_AUTHENTICATION_STARTED" | "PASSKEY_AUTHENTICATION_SUCCEEDED" | "PASSKEY_AUTHENTICATION_FAILED" | "PASSKEY_UPDATED" | "PASSKEY_DELETED" | "USER_TEMP_LOCKED" | "USER_LOCKED" | "USER_UNLOCKED" | "TRANSACTION_CREATED" | "NONCE_REDEEMED" | "SIGNING_KEY_ROTATED" | "PASSAGE_APP_CREATED" | "PASSAGE_APP_DELETED" | "PASSKEYS_IMPORTED" | "PASSKEYS_EXPORTED" | "STORE_CREATED" | "STORE_UPDATED" | "STORE_DELETED" | "USER_CREATED" | "USER_UPDATED" | "USER_DELETED" | "RELYING_PARTY_CREATED" | "RELYING_PARTY_UPDATED" | "RELYING_PARTY_DELETED" | "REGISTRATION_POLICY_CREATED" | "REGISTRATION_POLICY_UPDATED" | "REGISTRATION_POLICY_DELETED" | "AUTHENTICATION_POLICY_CREATED" | "AUTHENTICATION_POLICY_UPDATED" | "AUTHENTICATION_POLICY_DELETED" | "PASSKEY_REGISTRATION_CANCELLED" | "PASSKEY_AUTHENTICATION_CANCELLED" | "AUTHENTICATOR_METADATA_LOADED" | "WEBHOOK_ENDPOINT_CREATED" | "WEBHOOK_ENDPOINT_UPDATED" | "WEBHOOK_ENDPOINT_DELETED" | "*")[];
+            /** @example CRM sync */
+            description?: string;
+            /**
+             * @description An inactive endpoint is sent nothing: no deliveries are made for it meanwhile
+             * @default true
+             * @example true
+             */
+            active?: boolean;
+        };
+        CreatedWebhookEndpointDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example https://hooks.example.com/identity */
+            url: string;
+            /**
+             * @example [
+             *       "PASSKEY_REGISTRATION_SUCCEEDED"
+             *     ]
+             */
+            events: string[];
+            /** @example CRM sync */
+            description: string | null;
+            /** @example true */
+            active: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * @description The signing secret (Standard Webhooks: `whsec_` + base64). Shown in this answer only: store it now; it is never shown again (delete the endpoint and make a new one to replace it)
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        WebhookEndpointDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example https://hooks.example.com/identity */
+            url: string;
+            /**
+             * @example [
+             *       "PASSKEY_REGISTRATION_SUCCEEDED"
+             *     ]
+             */
+            events: string[];
+            /** @example CRM sync */
+            description: string | null;
+            /** @example true */
+            active: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookEndpointPageDto: {
+            /** @example 1 */
+            totalElements: number;
+            /** @example 1 */
+            totalPages: number;
+            /**
+             * @description This page, from 0
+             * @example 0
+             */
+            number: number;
+            /** @example 20 */
+            size: number;
+            /** @example true */
+            first: boolean;
+            /** @example true */
+            last: boolean;
+            /** @example false */
+            empty: boolean;
+            content: components["schemas"]["WebhookEndpointDto"][];
+        };
+        UpdateWebhookEndpointDto: {
+            /**
+             * @description Where events are POSTed. `https` only in production; loopback, link-local, private and other non-public addresses (also behind a host name) are refused unless `IDS_WEBHOOK_ALLOW_PRIVATE_TARGETS` allows them. Redirects are never followed.
+             * @example https://hooks.example.com/identity
+             */
+            url?: string;
+            /**
+             * @description Audit event types to receive (`GET /auditEvents` shows them), or `*` for every one. Events of the platform scope are never sent.
+             * @example [
+             *       "*"
+             *     ]
+             */
+            events?: ("TENANT_CREATED" | "TENANT_UPDATED" | "TENANT_DELETED" | "API_KEY_CREATED" | "API_KEY_UPDATED" | "API_KEY_BLOCKED" | "API_KEY_ARCHIVED" | "API_KEY_DELETED" | "PERMISSION_DENIED" | "PASSKEY_REGISTRATION_STARTED" | "PASSKEY_REGISTRATION_SUCCEEDED" | "PASSKEY_REGISTRATION_FAILED" | "PASSKEY_AUTHENTICATION_STARTED" | "PASSKEY_AUTHENTICATION_SUCCEEDED" | "PASSKEY_AUTHENTICATION_FAILED" | "PASSKEY_UPDATED" | "PASSKEY_DELETED" | "USER_TEMP_LOCKED" | "USER_LOCKED" | "USER_UNLOCKED" | "TRANSACTION_CREATED" | "NONCE_REDEEMED" | "SIGNING_KEY_ROTATED" | "PASSAGE_APP_CREATED" | "PASSAGE_APP_DELETED" | "PASSKEYS_IMPORTED" | "PASSKEYS_EXPORTED" | "STORE_CREATED" | "STORE_UPDATED" | "STORE_DELETED" | "USER_CREATED" | "USER_UPDATED" | "USER_DELETED" | "RELYING_PARTY_CREATED" | "RELYING_PARTY_UPDATED" | "RELYING_PARTY_DELETED" | "REGISTRATION_POLICY_CREATED" | "REGISTRATION_POLICY_UPDATED" | "REGISTRATION_POLICY_DELETED" | "AUTHENTICATION_POLICY_CREATED" | "AUTHENTICATION_POLICY_UPDATED" | "AUTHENTICATION_POLICY_DELETED" | "PASSKEY_REGISTRATION_CANCELLED" | "PASSKEY_AUTHENTICATION_CANCELLED" | "AUTHENTICATOR_METADATA_LOADED" | "WEBHOOK_ENDPOINT_CREATED" | "WEBHOOK_ENDPOINT_UPDATED" | "WEBHOOK_ENDPOINT_DELETED" | "*")[];
+            /** @example CRM sync */
+            description?: string | null;
+            /** @example false */
+            active?: boolean;
+        };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_REJECTED" | "UNAUTHENTICATED" | "PERMISSION_DENIED" | "RATE_LIMITED" | "PERMISSION_ESCALATION" | "TENANT_NOT_FOUND" | "TENANT_ALREADY_EXISTS" | "TENANT_SUSPENDED" | "API_KEY_NOT_FOUND" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "MAX_STORES_EXCEEDED" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "MAX_USERS_EXCEEDED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "REGISTRATION_POLICY_NOT_FOUND" | "AUTHENTICATION_POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "USER_LOCKED" | "USER_TEMP_LOCKED" | "USER_DISABLED" | "NO_PASSKEYS" | "DISCOVERABLE_NOT_ALLOWED" | "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SESSION_NOT_FOUND" | "SESSION_EXPIRED" | "SESSION_ALREADY_COMPLETED" | "ORIGIN_NOT_ALLOWED" | "RP_ID_MISMATCH" | "CHALLENGE_MISMATCH" | "CLIENT_DATA_TYPE_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "CREDENTIAL_NOT_ALLOWED" | "PASSKEY_NOT_ACTIVE" | "ALGORITHM_NOT_ALLOWED" | "AAGUID_NOT_ALLOWED" | "VERIFICATION_FAILED" | "CREDENTIAL_ALREADY_REGISTERED" | "MAX_PASSKEYS_EXCEEDED" | "PASSKEY_NOT_FOUND" | "TRANSACTION_NOT_FOUND" | "TRANSACTION_EXPIRED" | "TRANSACTION_ALREADY_COMPLETED" | "TRANSACTION_NOT_STARTED" | "NONCE_NOT_FOUND" | "NONCE_EXPIRED" | "NONCE_ALREADY_USED" | "DATABASE_UNAVAILABLE" | "INTERNAL_ERROR" | "BACKUP_ELIGIBILITY_CHANGED" | "API_KEY_ARCHIVED" | "PASSKEY_REVOKED" | "USER_ALREADY_EXISTS" | "PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "AUTHENTICATOR_COMPROMISED" | "METADATA_INVALID" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SHUTTING_DOWN" | "TRANSIENT_CONFLICT" | "PASSAGE_APP_NOT_FOUND" | "PASSAGE_APP_ID_TAKEN" | "IMPORT_CONFLICT";
+        WebhookDeliveryStatus: "PENDING" | "SUCCEEDED" | "FAILED";
+        WebhookDeliveryDto: {
+            /**
+             * Format: uuid
+             * @description Also the `webhook-id` header of every attempt
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The audit event (a ping: a random id)
+             */
+            eventId: string;
+            /** @example PASSKEY_REGISTRATION_SUCCEEDED */
+            eventType: string;
+            status: components["schemas"]["WebhookDeliveryStatus"];
+            /** @example 1 */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When a PENDING delivery is tried next (null once finished)
+             */
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            lastAttemptAt: string | null;
+            /** @example 503 */
+            lastStatusCode: number | null;
+            /**
+             * @description Why the last attempt failed (no answer body is kept)
+             * @example HTTP 503
+             */
+            lastError: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deliveredAt: string | null;
+        };
+        WebhookDeliveryPageDto: {
+            /** @description Pass as `after` for the next items; null: there are none */
+            next: string | null;
+            /** @example 20 */
+            limit: number;
+            content: components["schemas"]["WebhookDeliveryDto"][];
+        };
+        /** @enum {string} */
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_REJECTED" | "UNAUTHENTICATED" | "PERMISSION_DENIED" | "RATE_LIMITED" | "PERMISSION_ESCALATION" | "TENANT_NOT_FOUND" | "TENANT_ALREADY_EXISTS" | "TENANT_SUSPENDED" | "API_KEY_NOT_FOUND" | "STORE_NOT_FOUND" | "STORE_ALREADY_EXISTS" | "MAX_STORES_EXCEEDED" | "USER_NOT_FOUND" | "EXT_ID_NOT_UNIQUE" | "MAX_USERS_EXCEEDED" | "RELYING_PARTY_NOT_FOUND" | "RELYING_PARTY_ALREADY_EXISTS" | "REGISTRATION_POLICY_NOT_FOUND" | "AUTHENTICATION_POLICY_NOT_FOUND" | "POLICY_ALREADY_EXISTS" | "USER_LOCKED" | "USER_TEMP_LOCKED" | "USER_DISABLED" | "NO_PASSKEYS" | "DISCOVERABLE_NOT_ALLOWED" | "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "USER_HANDLE_MISMATCH" | "SESSION_NOT_FOUND" | "SESSION_EXPIRED" | "SESSION_ALREADY_COMPLETED" | "ORIGIN_NOT_ALLOWED" | "RP_ID_MISMATCH" | "CHALLENGE_MISMATCH" | "CLIENT_DATA_TYPE_MISMATCH" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "SIGNATURE_INVALID" | "COUNTER_REGRESSION" | "CREDENTIAL_NOT_ALLOWED" | "PASSKEY_NOT_ACTIVE" | "ALGORITHM_NOT_ALLOWED" | "AAGUID_NOT_ALLOWED" | "VERIFICATION_FAILED" | "CREDENTIAL_ALREADY_REGISTERED" | "MAX_PASSKEYS_EXCEEDED" | "PASSKEY_NOT_FOUND" | "TRANSACTION_NOT_FOUND" | "TRANSACTION_EXPIRED" | "TRANSACTION_ALREADY_COMPLETED" | "TRANSACTION_NOT_STARTED" | "NONCE_NOT_FOUND" | "NONCE_EXPIRED" | "NONCE_ALREADY_USED" | "DATABASE_UNAVAILABLE" | "INTERNAL_ERROR" | "BACKUP_ELIGIBILITY_CHANGED" | "API_KEY_ARCHIVED" | "PASSKEY_REVOKED" | "USER_ALREADY_EXISTS" | "PUBLIC_KEY_INVALID" | "ATTESTATION_NOT_TRUSTED" | "AUTHENTICATOR_COMPROMISED" | "METADATA_INVALID" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SHUTTING_DOWN" | "TRANSIENT_CONFLICT" | "PASSAGE_APP_NOT_FOUND" | "PASSAGE_APP_ID_TAKEN" | "IMPORT_CONFLICT" | "WEBHOOK_URL_NOT_ALLOWED" | "WEBHOOK_ENDPOINT_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "WEBHOOK_ENDPOINT_INACTIVE" | "MAX_WEBHOOK_ENDPOINTS_EXCEEDED";
         FieldErrorDto: {
             /** @example limits.maxStores */
             field: string;
@@ -3912,6 +4178,18 @@ export interface components {
                 "application/problem+json": components["schemas"]["ProblemDto"] & {
                     /** @enum {string} */
                     code: "MALFORMED_REQUEST";
+                };
+            };
+        };
+        /** @description Conflict. `code`: `MAX_WEBHOOK_ENDPOINTS_EXCEEDED` */
+        MaxWebhookEndpointsExceeded: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "MAX_WEBHOOK_ENDPOINTS_EXCEEDED";
                 };
             };
         };
@@ -4140,6 +4418,18 @@ export interface components {
                 "application/problem+json": components["schemas"]["ProblemDto"] & {
                     /** @enum {string} */
                     code: "UNSUPPORTED_MEDIA_TYPE";
+                };
+            };
+        };
+        /** @description Conflict. `code`: `WEBHOOK_ENDPOINT_INACTIVE` */
+        WebhookEndpointInactive: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "WEBHOOK_ENDPOINT_INACTIVE";
                 };
             };
         };
@@ -11264,6 +11554,523 @@ export interface operations {
                     };
                 };
             };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 0 */
+                page?: number;
+                /** @description Page size */
+                size?: number;
+            };
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: list the tenant's webhook endpoints (never their secrets) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointPageDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            404: components["responses"]["TenantNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookEndpointDto"];
+            };
+        };
+        responses: {
+            /** @description Created: subscribe a URL to audit events (the signing secret is in this answer only) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpointDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED`, `WEBHOOK_URL_NOT_ALLOWED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED" | "WEBHOOK_URL_NOT_ALLOWED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            404: components["responses"]["TenantNotFound"];
+            409: components["responses"]["MaxWebhookEndpointsExceeded"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: read a webhook endpoint (never its secret) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `TENANT_NOT_FOUND`, `WEBHOOK_ENDPOINT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "TENANT_NOT_FOUND" | "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookEndpointDto"];
+            };
+        };
+        responses: {
+            /** @description OK: change the URL, events, description or activity of a webhook endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED`, `WEBHOOK_URL_NOT_ALLOWED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED" | "WEBHOOK_URL_NOT_ALLOWED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `TENANT_NOT_FOUND`, `WEBHOOK_ENDPOINT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "TENANT_NOT_FOUND" | "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content: delete a webhook endpoint with its delivery log */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `TENANT_NOT_FOUND`, `WEBHOOK_ENDPOINT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "TENANT_NOT_FOUND" | "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Cursor mode: the `next` of the previous answer (opaque). With `after` or `limit` the answer is `{content, next, limit}` (no totals); `page`/`size` do not combine with them */
+                after?: string;
+                /** @description Cursor mode: items per answer */
+                limit?: number;
+                status?: components["schemas"]["WebhookDeliveryStatus"];
+            };
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: an endpoint's delivery log, newest first: status, attempts, last error */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPageDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `TENANT_NOT_FOUND`, `WEBHOOK_ENDPOINT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "TENANT_NOT_FOUND" | "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                endpointId: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: send a delivery again now (same webhook-id; the retry schedule starts over) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `TENANT_NOT_FOUND`, `WEBHOOK_DELIVERY_NOT_FOUND`, `WEBHOOK_ENDPOINT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "TENANT_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
+                };
+            };
+            409: components["responses"]["WebhookEndpointInactive"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    pingWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: send a `webhook.ping` test event to this endpoint (through the outbox, signed) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDto"];
+                };
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `TENANT_NOT_FOUND`, `WEBHOOK_ENDPOINT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "TENANT_NOT_FOUND" | "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
+                };
+            };
+            409: components["responses"]["WebhookEndpointInactive"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }

@@ -98,6 +98,14 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.SHUTTING_DOWN:
     case ErrorCode.TRANSIENT_CONFLICT:
       return 503;
+    case ErrorCode.WEBHOOK_URL_NOT_ALLOWED:
+      return 400;
+    case ErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND:
+    case ErrorCode.WEBHOOK_DELIVERY_NOT_FOUND:
+      return 404;
+    case ErrorCode.WEBHOOK_ENDPOINT_INACTIVE:
+    case ErrorCode.MAX_WEBHOOK_ENDPOINTS_EXCEEDED:
+      return 409;
     default:
       return assertNever(code);
   }

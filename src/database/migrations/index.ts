@@ -11,6 +11,7 @@ import { AttestationTrust1795331000000 } from './1795331000000-AttestationTrust'
 import { SigningKeys1795400000000 } from './1795400000000-SigningKeys';
 import { PassageApps1795500000000 } from './1795500000000-PassageApps';
 import { AuditChain1795550000000 } from './1795550000000-AuditChain';
+import { Webhooks1795600000000 } from './1795600000000-Webhooks';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Tenancy1795324672655,
@@ -23,4 +24,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   SigningKeys1795400000000,
   PassageApps1795500000000,
   AuditChain1795550000000,
+  Webhooks1795600000000,
 ];

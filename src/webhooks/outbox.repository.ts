@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionHost } from '../database/transaction-host';
+
+/** A delivery an instance has claimed: what it needs to send it and to record the outcome. */
+export interface ClaimedDelivery {
+  tenantId: string;
+  id: string;
+  endpointId: string;
+  payload: string;
+  /** This attempt's number (1 for the first). */
+  attempt: number;
+  claimToken: string;
+  url: string;
+  secretSealed: string;
+}
+
+/**
+ * The senders' SQL over every tenant's outbox (a platform job, like the purge: no tenant
+ * parameter). Each statement is a transaction of its own: nothing is held open while a request
+ * is on the wire.
+ */
+@Injectable()
+export class OutboxRepository {
+  constructor(private readonly host: TransactionHost) {}
+
+  /**
+   * Claims up to `limit` due deliveries of active endpoints (`FOR UPDATE SKIP LOCKED`: instances
+   * never wait for or take each other's rows), counting the attempt and moving `next_attempt_at`
+   * a lease ahead: if this instance dies before it records the outcome, another one sends the
+   * delivery again once the lease is over. A delivery whose last allowed attempt never recorded
+   * an outcome is given up (FAILED) instead.
+   */
+  async claim(limit: number, leaseMs: number, maxAttempts: number): Promise<ClaimedDelivery[]> {
+    const [rows] = (await this.host.manager.query(
+      `WITH given_up AS (
+         UPDATE webhook_deliveries SET status = 'FAILED', claim_token = NULL,
+                last_error = 'no outcome recorded for the last attempt (its instance stopped?)'
+          WHERE status = 'PENDING' AND attempts >= $3 AND next_attempt_at <= now()),
+       due AS (
+         SELECT d.tenant_id, d.id FROM webhook_deliveries d
+           JOIN webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
+          WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND d.attempts < $3 AND e.active
+          ORDER BY d.next_attempt_at
+          LIMIT $1
+          FOR UPDATE OF d SKIP LOCKED)
+       UPDATE webhook_deliveries d
+          SET attempts = d.attempts + 1, claim_token = gen_random_uuid(), last_attempt_at = now(),
+              next_attempt_at = now() + $2 * interval '1 millisecond'
+         FROM due, webhook_endpoints e
+        WHERE d.tenant_id = due.tenant_id AND d.id = due.id
+          AND e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
+       RETURNING d.tenant_id, d.id, d.endpoint_id, d.payload, d.attempts, d.claim_token,
+                 e.url, e.secret_sealed`,
+      [limit, leaseMs, maxAttempts],
+    )) as [Record<string, unknown>[], number];
+    return rows.map((row) => ({
+      tenantId: row.tenant_id as string,
+      id: row.id as string,
+      endpointId: row.endpoint_id as string,
+      payload: row.payload as string,
+      attempt: row.attempts as number,
+      claimToken: row.claim_token as string,
+      url: row.url as string,
+      secretSealed: row.secret_sealed as string,
+    }));
+  }
+
+  /** Records a delivered attempt, if the claim still holds (false: superseded). */
+  async succeeded(claim: ClaimedDelivery, statusCode: number): Promise<boolean> {
+    const [, count] = (await this.host.manager.query(
+      `UPDATE webhook_deliveries
+          SET status = 'SUCCEEDED', delivered_at = now(), last_status_code = $4, last_error = NULL,
+              claim_token = NULL
+        WHERE tenant_id = $1 AND id = $2 AND claim_token = $3`,
+      [claim.tenantId, claim.id, claim.claimToken, statusCode],
+    )) as [unknown, number];
+    return count > 0;
+  }
+
+  /** Records a failed attempt: retried after `retryInMs`, or FAILED when it is null. */
+  async failed(
+    claim: ClaimedDelivery,
+    statusCode: number | null,
+    error: string,
+    retryInMs: number | null,
+  ): Promise<boolean> {
+    const [, count] = (await this.host.manager.query(
+      `UPDATE webhook_deliveries
+          SET status = CASE WHEN $6::int IS NULL THEN 'FAILED' ELSE 'PENDING' END,
+              next_attempt_at = now() + coalesce($6::int, 0) * interval '1 millisecond',
+              last_status_code = $4, last_error = left($5, 300), claim_token = NULL
+        WHERE tenant_id = $1 AND id = $2 AND claim_token = $3`,
+      [claim.tenantId, claim.id, claim.claimToken, statusCode, error, retryInMs],
+    )) as [unknown, number];
+    return count > 0;
+  }
+
+  /** Deletes finished deliveries older than `days` (a bounded batch per call). */
+  async purgeFinished(days: number, batch = 5000): Promise<number> {
+    const [, count] = (await this.host.manager.query(
+      `DELETE FROM webhook_deliveries WHERE (tenant_id, id) IN (
+         SELECT tenant_id, id FROM webhook_deliveries
+          WHERE status <> 'PENDING' AND created_at < now() - make_interval(days => $1)
+          LIMIT $2)`,
+      [days, batch],
+    )) as [unknown, number];
+    return count;
+  }
+}

@@ -1,0 +1,148 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { loggableMessage } from '../common/logging/error-serializer';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { KeyEncryption } from '../signing/key-encryption';
+import { ClaimedDelivery, OutboxRepository } from './outbox.repository';
+import { nextDelay, RetrySchedule } from './retry-schedule';
+import { secretBinding, signedHeaders } from './webhook-signature';
+import { sendWebhook, SendResult } from './webhook-sender';
+import { targetPolicy } from './webhook-targets';
+
+/** How often an instance deletes finished deliveries past their retention (ms). */
+const PURGE_EVERY_MS = 60_000;
+
+/**
+ * The sender of each instance: every IDS_WEBHOOK_POLL_MS it claims due deliveries (as many as it
+ * has free slots), sends each outside any transaction, and records the outcome. Instances share
+ * the work through the claims; one that dies leaves its claims to the others after the lease.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WebhookDispatcher.name);
+  private readonly inFlight = new Set<Promise<void>>();
+  private timer?: NodeJS.Timeout;
+  private claiming = false;
+  private stopped = false;
+  /** The last claim filled every free slot: more may be due, claim again as slots free up. */
+  private backlog = false;
+  private purgedAt = 0;
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly sealer: KeyEncryption,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private get schedule(): RetrySchedule {
+    return {
+      maxAttempts: this.config.webhookMaxAttempts,
+      baseMs: this.config.webhookRetryBaseMs,
+      capMs: this.config.webhookRetryCapMs,
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.webhookPollMs === 0) return;
+    this.timer = setInterval(() => void this.tick(), this.config.webhookPollMs);
+    this.timer.unref();
+  }
+
+  /** Stops claiming and lets the requests on the wire finish (each is bounded by its timeout). */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** One round: claim into the free slots and start sending; the number claimed. */
+  async tick(): Promise<number> {
+    if (this.claiming || this.stopped) return 0;
+    const free = this.config.webhookConcurrency - this.inFlight.size;
+    if (free <= 0) return 0;
+    this.claiming = true;
+    try {
+      const claimed = await this.outbox.claim(
+        free,
+        this.config.webhookLeaseMs,
+        this.config.webhookMaxAttempts,
+      );
+      this.backlog = claimed.length === free;
+      for (const delivery of claimed) {
+        const sending: Promise<void> = this.deliver(delivery).finally(() => {
+          this.inFlight.delete(sending);
+          if (this.backlog) void this.tick();
+        });
+        this.inFlight.add(sending);
+      }
+      await this.purgeNow();
+      return claimed.length;
+    } catch (error) {
+      this.logger.warn(`webhook claim failed: ${loggableMessage(error)}`);
+      return 0;
+    } finally {
+      this.claiming = false;
+    }
+  }
+
+  private async deliver(delivery: ClaimedDelivery): Promise<void> {
+    const result = await this.send(delivery);
+    try {
+      if (result.ok) {
+        await this.outbox.succeeded(delivery, result.statusCode!);
+      } else {
+        await this.outbox.failed(
+          delivery,
+          result.statusCode,
+          result.error ?? 'failed',
+          nextDelay(delivery.attempt, this.schedule),
+        );
+      }
+    } catch (error) {
+      // the lease runs out and the delivery is sent again: at least once
+      this.logger.warn(
+        `webhook delivery ${delivery.id}: outcome not recorded: ${loggableMessage(error)}`,
+      );
+    }
+    this.logger.debug(
+      `webhook delivery ${delivery.id} (endpoint ${delivery.endpointId}) attempt ${delivery.attempt}: ${
+        result.ok ? `delivered (HTTP ${result.statusCode})` : result.error
+      }`,
+    );
+  }
+
+  private async send(delivery: ClaimedDelivery): Promise<SendResult> {
+    let secret: Buffer;
+    try {
+      const jwk = await this.sealer.open(
+        delivery.secretSealed,
+        secretBinding(delivery.tenantId, delivery.endpointId),
+      );
+      secret = Buffer.from(jwk.k as string, 'base64url');
+    } catch (error) {
+      this.logger.error(
+        `webhook endpoint ${delivery.endpointId}: its secret does not open: ${loggableMessage(error)}`,
+      );
+      return { ok: false, statusCode: null, error: 'the signing secret does not open (IDS_KEK?)' };
+    }
+    const timestamp = Math.floor(Date.now() / 1000);
+    return sendWebhook({
+      url: delivery.url,
+      body: delivery.payload,
+      headers: signedHeaders(secret, delivery.id, timestamp, delivery.payload),
+      timeoutMs: this.config.webhookTimeoutMs,
+      policy: targetPolicy(this.config),
+    });
+  }
+
+  private async purgeNow(): Promise<void> {
+    if (Date.now() - this.purgedAt < PURGE_EVERY_MS) return;
+    this.purgedAt = Date.now();
+    await this.outbox.purgeFinished(this.config.webhookRetentionDays);
+  }
+}

@@ -1,0 +1,175 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AuditEventType } from '../audit/audit-event-type';
+import { AuditService } from '../audit/audit.service';
+import type { RequestContext } from '../auth/request-context';
+import { DomainError, ErrorCode } from '../common/errors';
+import { pageRequest, toPage } from '../common/pagination/page';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { TransactionHost } from '../database/transaction-host';
+import { KeyEncryption } from '../signing/key-encryption';
+import {
+  CreatedWebhookEndpointDto,
+  CreateWebhookEndpointDto,
+  UpdateWebhookEndpointDto,
+  WebhookEndpointDto,
+  WebhookEndpointListQueryDto,
+  WebhookEndpointPageDto,
+} from './dto/webhook.dto';
+import { WebhookEndpointEntity } from './webhook-endpoint.entity';
+import { endpointNotFound, urlNotAllowed } from './webhook.errors';
+import { newSecret, secretBinding } from './webhook-signature';
+import {
+  hostOf,
+  parseTargetUrl,
+  resolveTarget,
+  TargetRefused,
+  targetPolicy,
+} from './webhook-targets';
+import { EndpointChanges, WebhooksRepository } from './webhooks.repository';
+
+/** Endpoints per tenant: each one is probed by every event of the tenant (the outbox trigger). */
+export const MAX_WEBHOOK_ENDPOINTS = 20;
+
+/** A tenant's webhook endpoints: create (the secret shown once), list, read, change, delete. */
+@Injectable()
+export class WebhookEndpointsService {
+  constructor(
+    private readonly host: TransactionHost,
+    private readonly webhooks: WebhooksRepository,
+    private readonly sealer: KeyEncryption,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(
+    ctx: RequestContext,
+    dto: CreateWebhookEndpointDto,
+  ): Promise<CreatedWebhookEndpointDto> {
+    const url = await this.checkedUrl(dto.url);
+    const id = randomUUID();
+    const secret = newSecret();
+    const secretSealed = await this.sealer.seal(
+      { kty: 'oct', k: secret.bytes.toString('base64url') },
+      secretBinding(ctx.tenantId, id),
+    );
+    const active = dto.active ?? true;
+    await this.host.run(async () => {
+      const row = {
+        tenantId: ctx.tenantId,
+        id,
+        url: url.href,
+        events: dto.events,
+        description: dto.description ?? null,
+        active,
+        secretSealed,
+      };
+      if (!(await this.webhooks.insertEndpoint(row, MAX_WEBHOOK_ENDPOINTS))) {
+        throw new DomainError(
+          ErrorCode.MAX_WEBHOOK_ENDPOINTS_EXCEEDED,
+          `A tenant has at most ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints`,
+        );
+      }
+      await this.audit.record(ctx, {
+        type: AuditEventType.WEBHOOK_ENDPOINT_CREATED,
+        details: { endpointId: id, host: url.host, events: dto.events, active },
+      });
+    });
+    const created = await this.webhooks.endpoint(ctx.tenantId, id);
+    return { ...toDto(created!), secret: secret.text };
+  }
+
+  async list(
+    ctx: RequestContext,
+    query: WebhookEndpointListQueryDto,
+  ): Promise<WebhookEndpointPageDto> {
+    const request = pageRequest(query);
+    const { rows, total } = await this.webhooks.listEndpoints(ctx.tenantId, {
+      limit: request.size,
+      offset: request.offset,
+    });
+    return toPage(rows.map(toDto), total, request);
+  }
+
+  async get(ctx: RequestContext, endpointId: string): Promise<WebhookEndpointDto> {
+    return toDto(await this.find(ctx, endpointId));
+  }
+
+  async update(
+    ctx: RequestContext,
+    endpointId: string,
+    dto: UpdateWebhookEndpointDto,
+  ): Promise<WebhookEndpointDto> {
+    await this.find(ctx, endpointId); // another tenant's id is a 404 whatever the body says
+    const changes: EndpointChanges = {};
+    if (dto.url !== undefined) changes.url = (await this.checkedUrl(dto.url)).href;
+    if (dto.events !== undefined) changes.events = dto.events;
+    if (dto.description !== undefined) changes.description = dto.description;
+    if (dto.active !== undefined) changes.active = dto.active;
+    const updated = await this.host.run(async () => {
+      const row = await this.webhooks.updateEndpoint(ctx.tenantId, endpointId, changes);
+      if (!row) throw endpointNotFound();
+      // an inactive endpoint is sent nothing, not even what was waiting for a retry
+      if (changes.active === false) {
+        await this.webhooks.failPending(ctx.tenantId, endpointId, 'endpoint deactivated');
+      }
+      await this.audit.record(ctx, {
+        type: AuditEventType.WEBHOOK_ENDPOINT_UPDATED,
+        details: {
+          endpointId,
+          changed: Object.keys(changes).sort(),
+          host: new URL(row.url).host,
+          events: row.events,
+          active: row.active,
+        },
+      });
+      return row;
+    });
+    return toDto(updated);
+  }
+
+  async delete(ctx: RequestContext, endpointId: string): Promise<void> {
+    await this.host.run(async () => {
+      const row = await this.webhooks.endpoint(ctx.tenantId, endpointId);
+      if (!row || !(await this.webhooks.deleteEndpoint(ctx.tenantId, endpointId))) {
+        throw endpointNotFound();
+      }
+      await this.audit.record(ctx, {
+        type: AuditEventType.WEBHOOK_ENDPOINT_DELETED,
+        details: { endpointId, host: new URL(row.url).host },
+      });
+    });
+  }
+
+  /** The endpoint of the caller's tenant, or 404. */
+  async find(ctx: RequestContext, endpointId: string): Promise<WebhookEndpointEntity> {
+    const row = await this.webhooks.endpoint(ctx.tenantId, endpointId);
+    if (!row) throw endpointNotFound();
+    return row;
+  }
+
+  /** The URL, when it is a target webhooks may go to now (every address of its host checked). */
+  private async checkedUrl(raw: string): Promise<URL> {
+    const policy = targetPolicy(this.config);
+    try {
+      const url = parseTargetUrl(raw, policy);
+      await resolveTarget(hostOf(url), policy);
+      return url;
+    } catch (error) {
+      if (error instanceof TargetRefused) throw urlNotAllowed(error.message);
+      throw error;
+    }
+  }
+}
+
+function toDto(row: WebhookEndpointEntity): WebhookEndpointDto {
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events,
+    description: row.description,
+    active: row.active,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

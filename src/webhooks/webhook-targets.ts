@@ -1,0 +1,229 @@
+import { lookup as dnsLookup, LookupAddress } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
+import type { AppConfig } from '../config/app-config';
+
+/**
+ * Where a webhook may be sent (SSRF). An endpoint's URL is checked when it is saved and again on
+ * every delivery: its host name is resolved, every address must be public, and the connection
+ * goes to one of those checked addresses (`guardedLookup`), so a name that resolves elsewhere
+ * between the check and the connection (DNS rebinding) cannot reach an internal service.
+ */
+
+/** Address ranges no webhook goes to unless the configuration allows them. */
+const FORBIDDEN_V4: [string, number, string][] = [
+  ['0.0.0.0', 8, 'unspecified ("this network")'],
+  ['10.0.0.0', 8, 'private'],
+  ['100.64.0.0', 10, 'carrier-grade NAT'],
+  ['127.0.0.0', 8, 'loopback'],
+  ['169.254.0.0', 16, 'link-local (cloud metadata)'],
+  ['172.16.0.0', 12, 'private'],
+  ['192.0.0.0', 24, 'IETF protocol assignments'],
+  ['192.0.2.0', 24, 'documentation'],
+  ['192.88.99.0', 24, '6to4 relay'],
+  ['192.168.0.0', 16, 'private'],
+  ['198.18.0.0', 15, 'benchmarking'],
+  ['198.51.100.0', 24, 'documentation'],
+  ['203.0.113.0', 24, 'documentation'],
+  ['224.0.0.0', 4, 'multicast'],
+  ['240.0.0.0', 4, 'reserved or broadcast'],
+];
+const FORBIDDEN_V6: [string, number, string][] = [
+  ['::', 128, 'unspecified'],
+  ['::1', 128, 'loopback'],
+  ['64:ff9b:1::', 48, 'local NAT64'],
+  ['100::', 64, 'discard'],
+  ['2001:db8::', 32, 'documentation'],
+  ['fc00::', 7, 'unique local (private)'],
+  ['fe80::', 10, 'link-local'],
+  ['fec0::', 10, 'site-local'],
+  ['ff00::', 8, 'multicast'],
+];
+
+/** Why a target is refused: a sentence for the caller and the delivery log. */
+export class TargetRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetRefused';
+  }
+}
+
+export interface TargetPolicy {
+  /** Production: https only. */
+  httpsOnly: boolean;
+  /** `true`: private targets allowed; a list: these CIDRs allowed. */
+  allowPrivate: boolean | readonly string[];
+}
+
+/** The policy of this configuration: https only in production, private targets as configured. */
+export function targetPolicy(config: AppConfig): TargetPolicy {
+  return {
+    httpsOnly: config.nodeEnv === 'production',
+    allowPrivate: config.webhookAllowPrivateTargets,
+  };
+}
+
+/** An IPv6 address that carries an IPv4 one (mapped, NAT64, 6to4): the IPv4 address, else null. */
+function embeddedV4(address: string): string | null {
+  const groups = expandV6(address.toLowerCase());
+  if (!groups) return null;
+  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  // ::ffff:a.b.c.d (mapped), 64:ff9b::a.b.c.d (NAT64), ::a.b.c.d (compatible, deprecated)
+  if (groups.slice(0, 5).every((g) => g === 0) && (groups[5] === 0xffff || groups[5] === 0)) {
+    return groups[5] === 0 && groups[6] === 0 && groups[7] <= 1 ? null : v4(groups[6], groups[7]);
+  }
+  if (groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((g) => g === 0)) {
+    return v4(groups[6], groups[7]);
+  }
+  if (groups[0] === 0x2002) return v4(groups[1], groups[2]); // 6to4
+  return null;
+}
+
+/** The eight 16-bit groups of an IPv6 address (no zone), or null. */
+function expandV6(address: string): number[] | null {
+  if (isIP(address) !== 6) return null;
+  let text = address.split('%')[0];
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number);
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::');
+  const part = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
+  const left = part(head);
+  const right = part(tail);
+  const zeros = text.includes('::') ? 8 - left.length - right.length : 0;
+  const groups = [...left, ...Array<number>(zeros).fill(0), ...right];
+  return groups.length === 8 ? groups : null;
+}
+
+/** Why an address is not a public destination, or null when it is. */
+export function forbiddenReason(address: string): string | null {
+  const family = isIP(address);
+  if (family === 4) {
+    const hit = FORBIDDEN_V4.find(([net, bits]) => inSubnet(address, net, bits, 'ipv4'));
+    return hit ? hit[2] : null;
+  }
+  if (family === 6) {
+    const v4 = embeddedV4(address);
+    if (v4) return forbiddenReason(v4);
+    const bare = address.split('%')[0];
+    const hit = FORBIDDEN_V6.find(([net, bits]) => inSubnet(bare, net, bits, 'ipv6'));
+    return hit ? hit[2] : null;
+  }
+  return 'not an IP address';
+}
+
+function inSubnet(address: string, net: string, bits: number, type: 'ipv4' | 'ipv6'): boolean {
+  const list = new BlockList();
+  list.addSubnet(net, bits, type);
+  return list.check(address, type);
+}
+
+/** The policy's answer for one address: null (go) or why not. */
+export function refusalOf(address: string, policy: TargetPolicy): string | null {
+  const reason = forbiddenReason(address);
+  if (reason === null || policy.allowPrivate === true) return null;
+  if (Array.isArray(policy.allowPrivate)) {
+    const allowed = new BlockList();
+    for (const cidr of policy.allowPrivate) {
+      const [net, bits] = cidr.split('/');
+      allowed.addSubnet(net, Number(bits), isIP(net) === 6 ? 'ipv6' : 'ipv4');
+    }
+    const v4 = isIP(address) === 6 ? embeddedV4(address) : null;
+    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (allowed.check(address, family) || (v4 !== null && allowed.check(v4, 'ipv4'))) return null;
+  }
+  return `${address} is ${reason}`;
+}
+
+/** The URL's host without IPv6 brackets. */
+export function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+/**
+ * The URL an endpoint may have, or TargetRefused: absolute http(s) (https only in production), no
+ * credentials, no fragment, an IP-literal host that is public (host names are resolved later).
+ */
+export function parseTargetUrl(raw: string, policy: TargetPolicy): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new TargetRefused('is not an absolute URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TargetRefused('must be an http(s) URL');
+  }
+  if (policy.httpsOnly && url.protocol !== 'https:') {
+    throw new TargetRefused('must be an https URL (production)');
+  }
+  if (url.username || url.password) {
+    throw new TargetRefused('must not carry credentials (user:password@): requests are signed');
+  }
+  if (url.hash) throw new TargetRefused('must not have a fragment');
+  const host = hostOf(url);
+  if (isIP(host)) {
+    const refusal = refusalOf(host, policy);
+    if (refusal) throw new TargetRefused(`points at a non-public address: ${refusal}`);
+  }
+  return url;
+}
+
+/** Resolves a host name and checks every address it has; all must pass. */
+export async function resolveTarget(host: string, policy: TargetPolicy): Promise<string[]> {
+  if (isIP(host)) {
+    const refusal = refusalOf(host, policy);
+    if (refusal) throw new TargetRefused(`points at a non-public address: ${refusal}`);
+    return [host];
+  }
+  const addresses = await new Promise<LookupAddress[]>((resolve, reject) =>
+    dnsLookup(host, { all: true, verbatim: true }, (error, found) =>
+      error ? reject(new TargetRefused('its host name does not resolve')) : resolve(found),
+    ),
+  );
+  checkAll(addresses, policy);
+  return addresses.map((a) => a.address);
+}
+
+function checkAll(addresses: LookupAddress[], policy: TargetPolicy): void {
+  if (addresses.length === 0) throw new TargetRefused('its host name does not resolve');
+  for (const { address } of addresses) {
+    const refusal = refusalOf(address, policy);
+    if (refusal) throw new TargetRefused(`resolves to a non-public address: ${refusal}`);
+  }
+}
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * A `lookup` for `http.request` / `net.connect`: resolves, refuses the name when any address is
+ * not allowed, and hands back only the addresses it checked, so the socket connects to one of
+ * them (no second resolution between the check and the connection).
+ */
+export function guardedLookup(policy: TargetPolicy) {
+  return (
+    hostname: string,
+    options: { all?: boolean; family?: number },
+    callback: LookupCallback,
+  ) => {
+    dnsLookup(
+      hostname,
+      { family: options.family ?? 0, all: true, verbatim: true },
+      (error, addresses) => {
+        if (error) return callback(error, []);
+        try {
+          checkAll(addresses, policy);
+        } catch (refused) {
+          return callback(refused as NodeJS.ErrnoException, []);
+        }
+        if (options.all) return callback(null, addresses);
+        callback(null, addresses[0].address, addresses[0].family);
+      },
+    );
+  };
+}

@@ -1,0 +1,154 @@
+import { Injectable } from '@nestjs/common';
+import { decodeCursor } from '../common/pagination/cursor';
+import { resolveKeysetSort } from '../common/pagination/sort';
+import { keysetPage } from '../database/keyset';
+import { TransactionHost } from '../database/transaction-host';
+import { DeliveryStatus, WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookEndpointEntity } from './webhook-endpoint.entity';
+
+export type EndpointChanges = Partial<
+  Pick<WebhookEndpointEntity, 'url' | 'events' | 'description' | 'active'>
+>;
+
+/** The SQL of a tenant's webhook endpoints and their delivery log (tenant first everywhere). */
+@Injectable()
+export class WebhooksRepository {
+  constructor(private readonly host: TransactionHost) {}
+
+  private get endpoints() {
+    return this.host.manager.getRepository(WebhookEndpointEntity);
+  }
+
+  private get deliveries() {
+    return this.host.manager.getRepository(WebhookDeliveryEntity);
+  }
+
+  /** Inserts unless the tenant has `max` endpoints already (false). Call inside a transaction. */
+  async insertEndpoint(
+    endpoint: Omit<WebhookEndpointEntity, 'createdAt' | 'updatedAt'>,
+    max: number,
+  ): Promise<boolean> {
+    // one creation at a time per tenant, so the count is exact
+    await this.host.manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `webhook_endpoints:${endpoint.tenantId}`,
+    ]);
+    const count = await this.endpoints.countBy({ tenantId: endpoint.tenantId });
+    if (count >= max) return false;
+    await this.endpoints.insert(endpoint);
+    return true;
+  }
+
+  endpoint(tenantId: string, id: string): Promise<WebhookEndpointEntity | null> {
+    return this.endpoints.findOneBy({ tenantId, id });
+  }
+
+  async listEndpoints(
+    tenantId: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ rows: WebhookEndpointEntity[]; total: number }> {
+    const [rows, total] = await this.endpoints.findAndCount({
+      where: { tenantId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+    return { rows, total };
+  }
+
+  /** The endpoint after the change; null: no such endpoint. */
+  async updateEndpoint(
+    tenantId: string,
+    id: string,
+    changes: EndpointChanges,
+  ): Promise<WebhookEndpointEntity | null> {
+    const result = await this.endpoints.update(
+      { tenantId, id },
+      { ...changes, updatedAt: () => 'now()' },
+    );
+    return result.affected ? this.endpoint(tenantId, id) : null;
+  }
+
+  async deleteEndpoint(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.endpoints.delete({ tenantId, id });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Ends an endpoint's pending deliveries (it was deactivated): they are sent nothing more. */
+  async failPending(tenantId: string, endpointId: string, why: string): Promise<void> {
+    await this.deliveries.update(
+      { tenantId, endpointId, status: DeliveryStatus.PENDING },
+      { status: DeliveryStatus.FAILED, lastError: why, claimToken: null },
+    );
+  }
+
+  /** A test event, through the outbox like any other. */
+  async insertPing(
+    tenantId: string,
+    endpointId: string,
+    eventId: string,
+    payload: string,
+  ): Promise<string> {
+    const result = await this.deliveries.insert({
+      tenantId,
+      endpointId,
+      eventId,
+      eventType: 'webhook.ping',
+      payload,
+    });
+    return (result.identifiers[0] as { id: string }).id;
+  }
+
+  delivery(
+    tenantId: string,
+    endpointId: string,
+    id: string,
+  ): Promise<WebhookDeliveryEntity | null> {
+    return this.deliveries.findOneBy({ tenantId, endpointId, id });
+  }
+
+  /**
+   * Due now, with the whole retry schedule ahead again; a claim in flight no longer counts (its
+   * outcome is dropped: this is a new attempt). null: no such delivery.
+   */
+  async redeliver(
+    tenantId: string,
+    endpointId: string,
+    id: string,
+  ): Promise<WebhookDeliveryEntity | null> {
+    await this.deliveries.update(
+      { tenantId, endpointId, id },
+      {
+        status: DeliveryStatus.PENDING,
+        attempts: 0,
+        nextAttemptAt: () => 'now()',
+        claimToken: null,
+      },
+    );
+    return this.delivery(tenantId, endpointId, id);
+  }
+
+  /** A keyset page of an endpoint's deliveries, newest first. */
+  async listDeliveries(
+    tenantId: string,
+    endpointId: string,
+    status: DeliveryStatus | undefined,
+    page: { after?: string },
+    limit: number,
+  ): Promise<{ rows: { delivery: WebhookDeliveryEntity; value: string }[]; sort: string }> {
+    const sort = resolveKeysetSort(
+      undefined,
+      { createdAt: { column: 'd.created_at', cast: 'timestamptz' } },
+      ['createdAt', 'DESC'],
+    );
+    const cursor = decodeCursor(page.after, sort.name);
+    const qb = this.deliveries
+      .createQueryBuilder('d')
+      .where('d.tenant_id = :tenantId AND d.endpoint_id = :endpointId', { tenantId, endpointId });
+    if (status) qb.andWhere('d.status = :status', { status });
+    const rows = await keysetPage(qb, 'd', sort, cursor, limit);
+    return {
+      rows: rows.map(({ entity, value }) => ({ delivery: entity, value })),
+      sort: sort.name,
+    };
+  }
+}
