@@ -20,6 +20,8 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
   testTimeout: 30000,
   maxWorkers: 2,
+  // a worker whose heap grew past this after a file is replaced: long runs stay fast (GC)
+  workerIdleMemoryLimit: '1GB',
   projects: [
     {
       displayName: 'unit',
