@@ -242,6 +242,7 @@ export class AuditChainRepository {
                   coalesce(
                     (SELECT e.seq FROM audit_events e
                       WHERE e.chain = c.chain AND e.seq > c.anchor_seq
+                        AND e.seq <= c.anchor_seq + $2 + 1
                         AND e.occurred_at >= now() - make_interval(days => $1)
                       ORDER BY e.seq LIMIT 1) - 1,
                     c.head_seq),

@@ -30,16 +30,40 @@ export class OutboxRepository {
    * delivery again once the lease is over. A delivery whose last allowed attempt never recorded
    * an outcome is given up (FAILED) instead.
    */
-  async claim(limit: number, leaseMs: number, maxAttempts: number): Promise<ClaimedDelivery[]> {
+  async claim(
+    limit: number,
+    leaseMs: number,
+    maxAttempts: number,
+    fairness: { perEndpoint: number; busy: string[] } = { perEndpoint: limit, busy: [] },
+  ): Promise<ClaimedDelivery[]> {
+    // fairness: at most `perEndpoint` deliveries of one endpoint per claim, none of the `busy`
+    // ones (this instance already has that many of theirs on the wire), so one slow or dead
+    // receiver cannot take every slot; candidates are the oldest due rows (a bounded window)
     const [rows] = (await this.host.manager.query(
       `WITH given_up AS (
          UPDATE webhook_deliveries SET status = 'FAILED', claim_token = NULL,
                 last_error = 'no outcome recorded for the last attempt (its instance stopped?)'
           WHERE status = 'PENDING' AND attempts >= $3 AND next_attempt_at <= now()),
+       inactive AS (
+         UPDATE webhook_deliveries d SET status = 'FAILED', claim_token = NULL,
+                last_error = 'endpoint deactivated'
+           FROM webhook_endpoints e
+          WHERE e.tenant_id = d.tenant_id AND e.id = d.endpoint_id AND NOT e.active
+            AND d.status = 'PENDING' AND d.next_attempt_at <= now()),
+       candidates AS (
+         SELECT c.tenant_id, c.id,
+                row_number() OVER (PARTITION BY c.tenant_id, c.endpoint_id ORDER BY c.next_attempt_at) AS rn
+           FROM (SELECT d.tenant_id, d.id, d.endpoint_id, d.next_attempt_at
+                   FROM webhook_deliveries d
+                   JOIN webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
+                  WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND d.attempts < $3
+                    AND e.active AND NOT (d.endpoint_id = ANY ($5::uuid[]))
+                  ORDER BY d.next_attempt_at
+                  LIMIT $1 * 20) c),
        due AS (
          SELECT d.tenant_id, d.id FROM webhook_deliveries d
-           JOIN webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
-          WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND d.attempts < $3 AND e.active
+           JOIN candidates c ON c.tenant_id = d.tenant_id AND c.id = d.id AND c.rn <= $4
+          WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND d.attempts < $3
           ORDER BY d.next_attempt_at
           LIMIT $1
           FOR UPDATE OF d SKIP LOCKED)
@@ -51,7 +75,7 @@ export class OutboxRepository {
           AND e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
        RETURNING d.tenant_id, d.id, d.endpoint_id, d.payload, d.attempts, d.claim_token,
                  e.url, e.secret_sealed`,
-      [limit, leaseMs, maxAttempts],
+      [limit, leaseMs, maxAttempts, fairness.perEndpoint, fairness.busy],
     )) as [Record<string, unknown>[], number];
     return rows.map((row) => ({
       tenantId: row.tenant_id as string,

@@ -77,6 +77,8 @@ export class WebhookDeliveriesService {
       },
     });
     const id = await this.webhooks.insertPing(ctx.tenantId, endpointId, eventId, payload);
+    // deleted or deactivated since it was read
+    if (id === undefined) throw endpointInactive();
     return toDto((await this.webhooks.delivery(ctx.tenantId, endpointId, id))!);
   }
 }

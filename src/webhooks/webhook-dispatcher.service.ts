@@ -16,6 +16,8 @@ import { targetPolicy } from './webhook-targets';
 
 /** How often an instance deletes finished deliveries past their retention (ms). */
 const PURGE_EVERY_MS = 60_000;
+/** At most this many deliveries of one endpoint on the wire per instance (a slow one cannot take every slot). */
+export const PER_ENDPOINT_IN_FLIGHT = 4;
 
 /**
  * The sender of each instance: every IDS_WEBHOOK_POLL_MS it claims due deliveries (as many as it
@@ -26,6 +28,8 @@ const PURGE_EVERY_MS = 60_000;
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookDispatcher.name);
   private readonly inFlight = new Set<Promise<void>>();
+  /** endpoint id → deliveries of it on the wire from this instance */
+  private readonly perEndpoint = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private claiming = false;
   private stopped = false;
@@ -67,15 +71,24 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     if (free <= 0) return 0;
     this.claiming = true;
     try {
+      const busy = [...this.perEndpoint]
+        .filter(([, n]) => n >= PER_ENDPOINT_IN_FLIGHT)
+        .map(([endpoint]) => endpoint);
       const claimed = await this.outbox.claim(
         free,
         this.config.webhookLeaseMs,
         this.config.webhookMaxAttempts,
+        { perEndpoint: PER_ENDPOINT_IN_FLIGHT, busy },
       );
       this.backlog = claimed.length === free;
       for (const delivery of claimed) {
+        const endpoint = delivery.endpointId;
+        this.perEndpoint.set(endpoint, (this.perEndpoint.get(endpoint) ?? 0) + 1);
         const sending: Promise<void> = this.deliver(delivery).finally(() => {
           this.inFlight.delete(sending);
+          const left = (this.perEndpoint.get(endpoint) ?? 1) - 1;
+          if (left > 0) this.perEndpoint.set(endpoint, left);
+          else this.perEndpoint.delete(endpoint);
           if (this.backlog) void this.tick();
         });
         this.inFlight.add(sending);
@@ -143,6 +156,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private async purgeNow(): Promise<void> {
     if (Date.now() - this.purgedAt < PURGE_EVERY_MS) return;
     this.purgedAt = Date.now();
-    await this.outbox.purgeFinished(this.config.webhookRetentionDays);
+    // batches of 5000 until one comes back short (at most 20 a round): retention keeps up
+    for (let round = 0; round < 20; round++) {
+      if ((await this.outbox.purgeFinished(this.config.webhookRetentionDays)) < 5000) break;
+    }
   }
 }

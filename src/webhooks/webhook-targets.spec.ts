@@ -32,6 +32,11 @@ describe('webhook targets (SSRF)', () => {
     ['::ffff:169.254.169.254', 'link-local (cloud metadata)'],
     ['64:ff9b::a00:1', 'private'],
     ['2002:a00:1::', 'private'],
+    ['2001:0:4136:e378::1', 'Teredo'],
+    ['2001:2::1', 'benchmarking'],
+    ['2001:10::1', 'ORCHID'],
+    ['2001:20::1', 'ORCHIDv2'],
+    ['::ffff:0:a00:1', 'SIIT (IPv4-translated)'],
   ])('refuses %s (%s)', (address, reason) => {
     expect(forbiddenReason(address)).toBe(reason);
   });
@@ -45,6 +50,15 @@ describe('webhook targets (SSRF)', () => {
     '::ffff:8.8.8.8',
   ])('lets %s through', (address) => {
     expect(forbiddenReason(address)).toBeNull();
+  });
+
+  it('refuses a URL longer than the column once normalised (percent-encoding grows it)', () => {
+    expect(() =>
+      parseTargetUrl(`http://93.184.215.14/a${' '.repeat(1000)}b`, STRICT),
+    ).toThrow(/longer than 2048 characters once normalised/);
+    expect(parseTargetUrl(`http://93.184.215.14/${'a'.repeat(1900)}`, STRICT).href).toHaveLength(
+      1921,
+    );
   });
 
   it('allows private targets only as configured: all, or the listed CIDRs', () => {

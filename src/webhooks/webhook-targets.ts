@@ -32,6 +32,11 @@ const FORBIDDEN_V6: [string, number, string][] = [
   ['::1', 128, 'loopback'],
   ['64:ff9b:1::', 48, 'local NAT64'],
   ['100::', 64, 'discard'],
+  ['::ffff:0:0:0', 96, 'SIIT (IPv4-translated)'],
+  ['2001::', 32, 'Teredo'],
+  ['2001:2::', 48, 'benchmarking'],
+  ['2001:10::', 28, 'ORCHID'],
+  ['2001:20::', 28, 'ORCHIDv2'],
   ['2001:db8::', 32, 'documentation'],
   ['fc00::', 7, 'unique local (private)'],
   ['fe80::', 10, 'link-local'],
@@ -162,6 +167,10 @@ export function parseTargetUrl(raw: string, policy: TargetPolicy): URL {
     throw new TargetRefused('must not carry credentials (user:password@): requests are signed');
   }
   if (url.hash) throw new TargetRefused('must not have a fragment');
+  // what is stored and sent is the normalised form: percent-encoding can make it 6x longer
+  if (url.href.length > 2048) {
+    throw new TargetRefused('is longer than 2048 characters once normalised');
+  }
   const host = hostOf(url);
   if (isIP(host)) {
     const refusal = refusalOf(host, policy);

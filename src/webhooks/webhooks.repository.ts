@@ -82,20 +82,26 @@ export class WebhooksRepository {
   }
 
   /** A test event, through the outbox like any other. */
+  /**
+   * Queues a ping for an active endpoint; undefined when there is none (any more): the insert
+   * waits for a concurrent delete of the endpoint and then writes nothing, instead of failing
+   * its foreign key.
+   */
   async insertPing(
     tenantId: string,
     endpointId: string,
     eventId: string,
     payload: string,
-  ): Promise<string> {
-    const result = await this.deliveries.insert({
-      tenantId,
-      endpointId,
-      eventId,
-      eventType: 'webhook.ping',
-      payload,
-    });
-    return (result.identifiers[0] as { id: string }).id;
+  ): Promise<string | undefined> {
+    const [row] = (await this.host.manager.query(
+      `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload)
+       SELECT e.tenant_id, e.id, $3, 'webhook.ping', $4 FROM webhook_endpoints e
+        WHERE e.tenant_id = $1 AND e.id = $2 AND e.active
+        FOR KEY SHARE OF e
+       RETURNING id`,
+      [tenantId, endpointId, eventId, payload],
+    )) as { id: string }[];
+    return row?.id;
   }
 
   delivery(

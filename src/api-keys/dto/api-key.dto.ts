@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   IsArray,
-  IsDateString,
   IsEnum,
   IsOptional,
   IsString,
@@ -10,6 +9,7 @@ import {
   Length,
   MaxLength,
 } from 'class-validator';
+import { IsTimestamp } from '../../common/validation/timestamp';
 import { keyHint } from '../../auth/api-key-secret';
 import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
 import { ApiKeyEntity, ApiKeyStatus } from '../api-key.entity';
@@ -43,7 +43,7 @@ export class CreateApiKeyDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', example: '2027-01-01T00:00:00Z' })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsTimestamp()
   expiresAt?: string;
 }
 
@@ -92,7 +92,7 @@ export class UpdateApiKeyDto {
     example: '2027-01-01T00:00:00Z',
   })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsTimestamp()
   expiresAt?: string | null;
 }
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDateString, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsTimestamp } from '../../common/validation/timestamp';
 import type { BreakReason } from '../audit-chain';
 import type { ExportedRow } from '../audit-chain.repository';
 
@@ -20,7 +21,7 @@ export class AuditVerifyQueryDto {
     example: '2026-01-01T00:00:00Z',
   })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsTimestamp()
   from?: string;
 
   @ApiPropertyOptional({
@@ -29,7 +30,7 @@ export class AuditVerifyQueryDto {
     example: '2027-01-01T00:00:00Z',
   })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsTimestamp()
   to?: string;
 }
 

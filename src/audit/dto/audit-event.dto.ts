@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsEnum, IsOptional } from 'class-validator';
+import { IsEnum, IsOptional } from 'class-validator';
+import { IsTimestamp } from '../../common/validation/timestamp';
 import { PageMetaDto } from '../../common/pagination/page';
 import { CursorPageMetaDto, CursorPageQueryDto } from '../../common/pagination/cursor';
 import { AuditEventType } from '../audit-event-type';
@@ -20,7 +21,7 @@ export class AuditQueryDto extends CursorPageQueryDto {
     example: '2026-01-01T00:00:00Z',
   })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsTimestamp()
   from?: string;
 
   @ApiPropertyOptional({
@@ -28,7 +29,7 @@ export class AuditQueryDto extends CursorPageQueryDto {
     example: '2027-01-01T00:00:00Z',
   })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsTimestamp()
   to?: string;
 }
 

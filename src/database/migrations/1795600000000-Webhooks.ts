@@ -86,7 +86,10 @@ export class Webhooks1795600000000 implements MigrationInterface {
                     'details', NEW.details))::text
            FROM webhook_endpoints e
           WHERE e.tenant_id = NEW.tenant_id AND e.active
-            AND (NEW.type = ANY (e.events) OR '*' = ANY (e.events));
+            AND (NEW.type = ANY (e.events) OR '*' = ANY (e.events))
+            -- waits for an endpoint being deleted and then skips it (else the foreign key
+            -- check fails once the delete commits: a 500 for the event's request)
+            FOR KEY SHARE OF e;
          RETURN NULL;
        END
        $$`,

@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
-  IsDateString,
   IsEnum,
   IsIn,
   IsInt,
@@ -17,6 +16,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { IsTimestamp } from '../../../common/validation/timestamp';
 import { IsBase64Url } from '../../dto/client-response.dto';
 import { EXTERNAL_ID } from '../../../users/dto/user.dto';
 import { PasskeyStatus } from '../../credentials/passkey.entity';
@@ -150,7 +150,7 @@ export class TransferPasskeyDto {
     example: '2025-03-01T12:00:00.000Z',
   })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsTimestamp()
   createdAt?: string;
 
   @ApiPropertyOptional({
@@ -162,7 +162,7 @@ export class TransferPasskeyDto {
   })
   @IsOptional()
   @ValidateIf((_o, value) => value !== null)
-  @IsDateString({ strict: true })
+  @IsTimestamp()
   lastUsedAt?: string | null;
 }
 
