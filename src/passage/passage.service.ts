@@ -64,18 +64,12 @@ export class PassageService {
     return startEnvelope(started.transactionId, started.clientRequest, started.transactionId);
   }
 
-  async registerFinish(
+  registerFinish(
     appId: string,
     body: PassageFinishDto,
     request: BrowserRequest,
   ): Promise<PassageNonceDto> {
-    const app = await this.apps.byId(appId);
-    return this.stepUp.browserFinish(
-      handshakeOf(body),
-      { clientResponse: registrationResponse(body.handshake_response) },
-      request,
-      scopeOf(app, TransactionKind.REGISTER),
-    );
+    return this.finish(appId, body, request, TransactionKind.REGISTER);
   }
 
   /** With a transaction: a step-up of that user; without: username-less (autofill too). */
@@ -101,17 +95,29 @@ export class PassageService {
     return startEnvelope(started.transactionId, started.clientRequest, started.transactionId);
   }
 
-  async authenticateFinish(
+  authenticateFinish(
     appId: string,
     body: PassageFinishDto,
     request: BrowserRequest,
   ): Promise<PassageNonceDto> {
+    return this.finish(appId, body, request, TransactionKind.AUTHENTICATE);
+  }
+
+  /** The SDK's finish: its handshake translated to WebAuthn's JSON, then today's finish. */
+  private async finish(
+    appId: string,
+    body: PassageFinishDto,
+    request: BrowserRequest,
+    kind: TransactionKind,
+  ): Promise<PassageNonceDto> {
     const app = await this.apps.byId(appId);
+    const translate =
+      kind === TransactionKind.REGISTER ? registrationResponse : authenticationResponse;
     return this.stepUp.browserFinish(
       handshakeOf(body),
-      { clientResponse: authenticationResponse(body.handshake_response) },
+      { clientResponse: translate(body.handshake_response) },
       request,
-      scopeOf(app, TransactionKind.AUTHENTICATE),
+      scopeOf(app, kind),
     );
   }
 
