@@ -53,9 +53,9 @@ describe('webhook targets (SSRF)', () => {
   });
 
   it('refuses a URL longer than the column once normalised (percent-encoding grows it)', () => {
-    expect(() =>
-      parseTargetUrl(`http://93.184.215.14/a${' '.repeat(1000)}b`, STRICT),
-    ).toThrow(/longer than 2048 characters once normalised/);
+    expect(() => parseTargetUrl(`http://93.184.215.14/a${' '.repeat(1000)}b`, STRICT)).toThrow(
+      /longer than 2048 characters once normalised/,
+    );
     expect(parseTargetUrl(`http://93.184.215.14/${'a'.repeat(1900)}`, STRICT).href).toHaveLength(
       1921,
     );
