@@ -86,6 +86,17 @@ describe('TransactionHost', () => {
     ).rejects.toThrow('boom');
   });
 
+  it('a transaction whose connection was lost mid-work fails its next statement (503), never runs it on the pool', async () => {
+    const { host, opened } = fakeDataSource();
+    const run = host.run(async () => {
+      await tick();
+      // the connection broke: TypeORM released the runner while the work goes on
+      opened[0].queryRunner.isReleased = true;
+      return host.executor;
+    });
+    await expect(run).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
+  });
+
   it('work that outlives its run no longer sees the ended transaction', async () => {
     const { host, defaultManager, nameOf } = fakeDataSource();
     let late: Promise<unknown> | undefined;

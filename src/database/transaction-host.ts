@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
+import { DomainError, ErrorCode } from '../common/errors';
 
 /**
  * The one transaction mechanism of the app. `run` opens a transaction and carries its
@@ -12,9 +13,15 @@ import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
  * Repositories reach the database through `manager` (TypeORM) or `executor` (the prepared
  * statements helper): the current transaction's, else the pool's.
  */
+/** A transaction as the work inside it sees it; `ended` once its `run` has settled. */
+interface RunState {
+  manager: EntityManager;
+  ended: boolean;
+}
+
 @Injectable()
 export class TransactionHost {
-  private readonly storage = new AsyncLocalStorage<EntityManager>();
+  private readonly storage = new AsyncLocalStorage<RunState>();
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -24,10 +31,17 @@ export class TransactionHost {
    */
   run<T>(work: () => Promise<T>, isolation?: IsolationLevel): Promise<T> {
     if (this.current()) return work();
-    const inside = (manager: EntityManager) => this.storage.run(manager, work);
-    return isolation
+    let state: RunState | undefined;
+    const inside = (manager: EntityManager) => {
+      state = { manager, ended: false };
+      return this.storage.run(state, work);
+    };
+    const running = isolation
       ? this.dataSource.transaction(isolation, inside)
       : this.dataSource.transaction(inside);
+    return running.finally(() => {
+      if (state) state.ended = true;
+    });
   }
 
   /** The current transaction's manager, else the DataSource's default manager. */
@@ -44,11 +58,24 @@ export class TransactionHost {
   }
 
   /**
-   * A store whose runner is released belongs to a transaction that has ended (work that outlived
-   * its `run`, e.g. a late callback): it is no transaction any more.
+   * The transaction of the work that asks. Work that outlived its `run` (a late callback) is in
+   * no transaction any more. A transaction whose connection was released while its work still
+   * runs (the connection broke: the server restarted, a failover) is lost: the next statement
+   * fails as DATABASE_UNAVAILABLE (503) instead of running on the pool outside the transaction,
+   * where it would write half of a change (or meet a row the lost transaction never committed).
    */
   private current(): EntityManager | undefined {
-    const manager = this.storage.getStore();
-    return manager && !manager.queryRunner?.isReleased ? manager : undefined;
+    const state = this.storage.getStore();
+    if (!state || state.ended) return undefined;
+    if (state.manager.queryRunner?.isReleased) throw transactionLost();
+    return state.manager;
   }
+}
+
+function transactionLost(): DomainError {
+  return new DomainError(
+    ErrorCode.DATABASE_UNAVAILABLE,
+    "The database connection of this request's transaction was lost; retry shortly",
+    { headers: { 'retry-after': '1' } },
+  );
 }

@@ -79,6 +79,21 @@ describe('TransactionHost: one transaction across repositories', () => {
     expect(before).toMatchObject({ users: 0, events: 0 });
   });
 
+  it('a transaction whose connection is killed mid-work: the next write fails (503), nothing lands on the pool', async () => {
+    const marker = uniqueId('lost');
+    const run = host.run(async () => {
+      await users.insert(ctx, store, { externalId: marker, userName: marker });
+      const [{ pid }] = await host.manager.query('SELECT pg_backend_pid() AS pid');
+      // the server ends this connection (as a restart or a failover would)
+      await dataSource.query('SELECT pg_terminate_backend($1)', [pid]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await audit.record(ctx, { type: AuditEventType.TENANT_UPDATED, details: { marker } });
+    });
+    await expect(run).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
+    // neither the user (rolled back with the connection) nor the event (never sent elsewhere)
+    expect(await written(marker)).toMatchObject({ users: 0, events: 0 });
+  });
+
   it('a nested run joins: its writes roll back with the outer failure', async () => {
     const marker = uniqueId('nested');
     await expect(
