@@ -170,9 +170,15 @@ export function failoverClientClass(
 
     private noteError(error: unknown): void {
       if ((error as { code?: unknown })?.code !== READ_ONLY_SQL_TRANSACTION) return;
-      // the server turned read-only under this connection: leave it and search again
+      // The server turned read-only under this connection: search again, and cut the connection
+      // (once the failed statement has settled) as a network failure would, so that its pool
+      // drops it (pg-pool keeps a client ended with end(); one cut is dropped idle or released).
       this.lost();
-      setImmediate(() => this.end().catch(() => undefined));
+      setImmediate(() => {
+        const connection = (this as unknown as { connection?: { stream?: { destroy(): void } } })
+          .connection;
+        connection?.stream?.destroy();
+      });
     }
 
     override query(...args: unknown[]): never {
