@@ -3,6 +3,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
 import { SettingsService } from '@simplewebauthn/server';
+import { parseMultiHostUrl } from '../database/multi-host-url';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -303,12 +304,17 @@ class EnvReader {
     const raw = this.raw(name);
     if (raw === undefined) return undefined;
     try {
-      const url = new URL(raw);
+      // the libpq multi-host form (h1:5432,h2:5432, target_session_attrs) is checked first
+      const multiHost = /^postgres(ql)?:\/\//i.test(raw) ? parseMultiHostUrl(raw) : undefined;
+      const url = new URL(multiHost?.firstHostUrl ?? raw);
       if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
         return this.fail(name, 'must be a postgres:// or postgresql:// URL', undefined);
       }
       return raw;
-    } catch {
+    } catch (error) {
+      if (/target_session_attrs/.test((error as Error).message)) {
+        return this.fail(name, (error as Error).message, undefined);
+      }
       // never echo the value: it may hold a password
       return this.fail(name, 'must be a valid postgres:// URL', undefined);
     }

@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import type { DataSource, DataSourceOptions } from 'typeorm';
+import { failoverClientClass } from './failover-client';
 import { MIGRATIONS } from './migrations';
+import { parseMultiHostUrl } from './multi-host-url';
 
 export interface PoolSettings {
   poolSize: number;
@@ -20,9 +22,12 @@ export function dataSourceOptions(
   pool: PoolSettings,
   entities: EntityClass[],
 ): DataSourceOptions {
+  // A libpq multi-host URL (failover-client.ts): node-postgres reads the first host, and every
+  // new pooled connection is aimed at the host that is currently acceptable (the primary).
+  const multiHost = parseMultiHostUrl(url);
   return {
     type: 'postgres',
-    url,
+    url: multiHost?.firstHostUrl ?? url,
     entities,
     migrations: MIGRATIONS,
     migrationsRun: false,
@@ -43,6 +48,7 @@ export function dataSourceOptions(
       // plan is the plan. Left to choose, PostgreSQL kept planning them on every call (custom
       // plans, ~0.3 ms of its CPU per authentication). A DATABASE_URL `options` parameter wins.
       options: '-c plan_cache_mode=force_generic_plan',
+      ...(multiHost ? { Client: failoverClientClass(multiHost).Client } : {}),
     },
   };
 }

@@ -8,6 +8,10 @@
  *    itself within 5 s; every registration answered 2xx is in the database.
  * 3. Webhooks (webhooks-phase.ts): two instances, a receiver down then slow, one instance
  *    SIGKILLed mid-delivery; every event reaches the receiver at least once, signed.
+ * 4. Failover (failover-phase.ts): a PostgreSQL 15 primary with a synchronous standby, the
+ *    service on a multi-host DATABASE_URL; the primary is SIGKILLed under load and the standby
+ *    promoted; 503 meanwhile, the new primary followed by itself, no acknowledged registration
+ *    lost. `--only failover` runs this phase alone.
  * Exits non-zero when a promise is broken.
  */
 import { ChildProcess, fork } from 'node:child_process';
@@ -20,6 +24,7 @@ import { Client } from 'pg';
 import { freePort, postJson } from '../../bench/http';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { SoftAuthenticator } from '../support/soft-authenticator';
+import { failoverPhase } from './failover-phase';
 import { webhookPhase } from './webhooks-phase';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -31,6 +36,7 @@ const { values: flags } = parseArgs({
   options: {
     'outage-seconds': { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '4' },
+    only: { type: 'string' },
   },
 });
 
@@ -42,6 +48,10 @@ const check = (ok: boolean, what: string) => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
+  if (flags.only === 'failover') {
+    await failoverPhase({ root: ROOT, platformKey: PLATFORM_KEY, kek: KEK, origin: ORIGIN, check });
+    return report();
+  }
   const dir = mkdtempSync(join(tmpdir(), 'ids-reliability-'));
   const pgPort = await freePort();
   let cluster = await startEmbeddedPostgres({ dir, port: pgPort });
@@ -268,6 +278,13 @@ async function main(): Promise<void> {
     await cluster.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+
+  // ---- 4. failover: a primary with a synchronous standby, killed under load ----
+  await failoverPhase({ root: ROOT, platformKey: PLATFORM_KEY, kek: KEK, origin: ORIGIN, check });
+  report();
+}
+
+function report(): void {
   if (failures.length) {
     console.error(`\n${failures.length} reliability promise(s) broken`);
     process.exit(1);

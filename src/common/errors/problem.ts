@@ -65,6 +65,9 @@ const DB_DOWN_CODES = new Set([
   '08003',
   '08004',
   '08006',
+  // read_only_sql_transaction: a write met a server that is (now) a standby during a failover;
+  // the connection is dropped and the next one goes to the new primary (failover-client.ts)
+  '25006',
 ]);
 
 /** PostgreSQL aborted one of two conflicting transactions: nothing was written, a retry succeeds. */
