@@ -3,7 +3,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
 import { SettingsService } from '@simplewebauthn/server';
-import { parseMultiHostUrl } from '../database/multi-host-url';
+import { parseMultiHostUrl } from './multi-host-url';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type NodeEnv = 'development' | 'production' | 'test';

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import { failoverClientClass } from './failover-client';
 import { MIGRATIONS } from './migrations';
-import { parseMultiHostUrl } from './multi-host-url';
+import { parseMultiHostUrl } from '../config/multi-host-url';
 
 export interface PoolSettings {
   poolSize: number;

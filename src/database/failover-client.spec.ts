@@ -1,4 +1,4 @@
-import { HostPort, ServerState } from './multi-host-url';
+import { HostPort, ServerState } from '../config/multi-host-url';
 import { PrimaryResolver } from './failover-client';
 
 const h = (host: string): HostPort => ({ host, port: 5432 });

@@ -6,7 +6,7 @@ import {
   ServerState,
   TargetSessionAttrs,
   tryOrder,
-} from './multi-host-url';
+} from '../config/multi-host-url';
 
 /** Asks one host what it is (a short-lived connection of its own). */
 export type Probe = (target: HostPort) => Promise<ServerState>;

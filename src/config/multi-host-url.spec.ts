@@ -1,7 +1,7 @@
-import { loadConfig } from '../config/app-config';
+import { loadConfig } from './app-config';
 import { toProblem } from '../common/errors/problem';
 import { acceptable, parseMultiHostUrl, tryOrder } from './multi-host-url';
-import { dataSourceOptions } from './data-source-options';
+import { dataSourceOptions } from '../database/data-source-options';
 
 const POOL = { poolSize: 2, connectTimeoutMs: 1000, statementTimeoutMs: 1000 };
 
