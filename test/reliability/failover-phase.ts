@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort, postJson } from '../../bench/http';
 import { SoftAuthenticator } from '../support/soft-authenticator';
+import { must, seedTenant } from './seed';
 import type { PhaseContext } from './webhooks-phase';
 
 export const PG15 = '/usr/lib/postgresql/15/bin';
@@ -174,34 +175,12 @@ export async function failoverPhase(ctx: Omit<PhaseContext, 'databaseUrl' | 'dir
     }
     if (!up) throw new Error('failover phase: the service did not start');
 
-    const must = async (url: string, body: unknown, headers: Record<string, string>) => {
-      const res = await postJson(url, body, headers);
-      if (res.status >= 300) throw new Error(`${url}: ${res.status} ${JSON.stringify(res.json)}`);
-      return res.json;
-    };
-    const P = { 'x-api-key': ctx.platformKey };
-    await must(
-      `${api}/tenants`,
-      { id: 'fo', name: 'Failover', limits: { maxUsers: 1_000_000 } },
-      P,
+    const { K } = await seedTenant(
+      api,
+      ctx.platformKey,
+      { id: 'fo', name: 'Failover' },
+      ctx.origin,
     );
-    const key = (
-      await must(
-        `${api}/apiKeys`,
-        { name: 'fo', permissions: ['TNT#fo#IdentityStore:*'] },
-        { ...P, 'x-tenant-id': 'fo' },
-      )
-    ).key;
-    const K = { 'x-api-key': key };
-    const rp = `${api}/stores/s/passkeys/relyingParties/localhost`;
-    await must(`${api}/stores`, { name: 's' }, K);
-    await must(
-      `${api}/stores/s/passkeys/relyingParties`,
-      { rpId: 'localhost', name: 'R', origins: [ctx.origin] },
-      K,
-    );
-    await must(`${rp}/registrationPolicies`, { name: 'default' }, K);
-    await must(`${rp}/authenticationPolicies`, { name: 'default' }, K);
     const device = new SoftAuthenticator();
     const regUrl = (ext: string) =>
       `${api}/fo/stores/s/users/${ext}/passkeys/relyingParties/localhost/registrations/default/ext`;

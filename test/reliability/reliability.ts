@@ -24,6 +24,7 @@ import { Client } from 'pg';
 import { freePort, postJson } from '../../bench/http';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { SoftAuthenticator } from '../support/soft-authenticator';
+import { must, seedTenant } from './seed';
 import { failoverPhase } from './failover-phase';
 import { webhookPhase } from './webhooks-phase';
 
@@ -87,40 +88,11 @@ async function main(): Promise<void> {
 
   try {
     await startService();
-    const must = async (url: string, body: unknown, headers: Record<string, string>) => {
-      const res = await postJson(url, body, headers);
-      if (res.status >= 300) throw new Error(`${url}: ${res.status} ${JSON.stringify(res.json)}`);
-      return res.json;
-    };
-    const P = { 'x-api-key': PLATFORM_KEY };
-    await must(
-      `${api}/tenants`,
-      { id: 'rel', name: 'Reliability', limits: { maxUsers: 1_000_000, maxPasskeysPerUser: 100 } },
-      P,
-    );
-    const key = (
-      await must(
-        `${api}/apiKeys`,
-        { name: 'rel', permissions: ['TNT#rel#IdentityStore:*'] },
-        { ...P, 'x-tenant-id': 'rel' },
-      )
-    ).key;
-    const K = { 'x-api-key': key };
-    await must(`${api}/stores`, { name: 's' }, K);
-    await must(
-      `${api}/stores/s/passkeys/relyingParties`,
-      { rpId: 'localhost', name: 'R', origins: [ORIGIN] },
-      K,
-    );
-    await must(
-      `${api}/stores/s/passkeys/relyingParties/localhost/registrationPolicies`,
-      { name: 'default' },
-      K,
-    );
-    await must(
-      `${api}/stores/s/passkeys/relyingParties/localhost/authenticationPolicies`,
-      { name: 'default' },
-      K,
+    const { K } = await seedTenant(
+      api,
+      PLATFORM_KEY,
+      { id: 'rel', name: 'Reliability', limits: { maxPasskeysPerUser: 100 } },
+      ORIGIN,
     );
     const device = new SoftAuthenticator();
     const regUrl = (ext: string) =>

@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
-import { freePort, postJson } from '../../bench/http';
+import { freePort } from '../../bench/http';
 import { SoftAuthenticator } from '../support/soft-authenticator';
+import { must, seedTenant } from './seed';
 
 x509.cryptoProvider.set(webcrypto as never);
 
@@ -195,34 +196,12 @@ export async function webhookPhase(ctx: PhaseContext): Promise<void> {
 
   try {
     const [apiA, apiB] = await Promise.all([startInstance(), startInstance()]);
-    const must = async (url: string, body: unknown, headers: Record<string, string>) => {
-      const res = await postJson(url, body, headers);
-      if (res.status >= 300) throw new Error(`${url}: ${res.status} ${JSON.stringify(res.json)}`);
-      return res.json;
-    };
-    const P = { 'x-api-key': ctx.platformKey };
-    await must(
-      `${apiA}/tenants`,
-      { id: 'hooks', name: 'Webhooks', limits: { maxUsers: 1_000_000 } },
-      P,
+    const { K } = await seedTenant(
+      apiA,
+      ctx.platformKey,
+      { id: 'hooks', name: 'Webhooks' },
+      ctx.origin,
     );
-    const key = (
-      await must(
-        `${apiA}/apiKeys`,
-        { name: 'hooks', permissions: ['TNT#hooks#IdentityStore:*'] },
-        { ...P, 'x-tenant-id': 'hooks' },
-      )
-    ).key;
-    const K = { 'x-api-key': key };
-    const rp = `${apiA}/stores/s/passkeys/relyingParties/localhost`;
-    await must(`${apiA}/stores`, { name: 's' }, K);
-    await must(
-      `${apiA}/stores/s/passkeys/relyingParties`,
-      { rpId: 'localhost', name: 'R', origins: [ctx.origin] },
-      K,
-    );
-    await must(`${rp}/registrationPolicies`, { name: 'default' }, K);
-    await must(`${rp}/authenticationPolicies`, { name: 'default' }, K);
     const endpoint = await must(
       `${apiA}/webhooks/endpoints`,
       { url: `https://localhost:${receiver.port}/hooks`, events: ['*'] },
