@@ -5,8 +5,11 @@ import { ChainContent, GENESIS_HASH, SealedEvent } from './audit-chain';
 /** The advisory lock that lets one sealer (or purge) at a time extend the chains. */
 const SEAL_LOCK = 7_241_017;
 
-/** An event's content columns, `occurred_at` as UTC text with microseconds (what is hashed). */
-const CONTENT_COLUMNS = `e.id, e.tenant_id, e.type, e.actor_key_id, e.request_id, e.ip,
+/**
+ * An event's content columns, `occurred_at` as UTC text with microseconds (what is hashed); the
+ * platform scope's tenant `*` is read as null (as its events were written before they had one).
+ */
+const CONTENT_COLUMNS = `e.id, nullif(e.tenant_id, '*') AS tenant_id, e.type, e.actor_key_id, e.request_id, e.ip,
   to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at, e.details`;
 
 const SEALED_COLUMNS = `${CONTENT_COLUMNS}, e.seq, e.content_hash, e.chain_hash`;
@@ -85,21 +88,21 @@ export class AuditChainRepository {
   /** The heads of these chains (absent: a chain with no event sealed yet). */
   async heads(chains: string[]): Promise<Map<string, { seq: number; hash: Buffer }>> {
     const rows: Row[] = await this.host.manager.query(
-      'SELECT chain, head_seq, head_hash FROM audit_chains WHERE chain = ANY($1::varchar[])',
+      'SELECT tenant_id, head_seq, head_hash FROM audit_chains WHERE tenant_id = ANY($1::varchar[])',
       [chains],
     );
-    return new Map(rows.map((r) => [r.chain, { seq: Number(r.head_seq), hash: r.head_hash }]));
+    return new Map(rows.map((r) => [r.tenant_id, { seq: Number(r.head_seq), hash: r.head_hash }]));
   }
 
   /** Writes the seals and moves the heads, in the seal lock's transaction. */
   async writeSeals(rows: SealedRow[], heads: Map<string, { seq: number; hash: Buffer }>) {
     const [, updated] = await this.host.manager.query(
       `UPDATE audit_events e
-          SET chain = v.chain, seq = v.seq, content_hash = decode(v.content_hash, 'hex'),
+          SET seq = v.seq, content_hash = decode(v.content_hash, 'hex'),
               chain_hash = decode(v.chain_hash, 'hex')
          FROM unnest($1::uuid[], $2::varchar[], $3::bigint[], $4::text[], $5::text[])
               AS v(id, chain, seq, content_hash, chain_hash)
-        WHERE e.id = v.id AND e.seq IS NULL`,
+        WHERE e.tenant_id = v.chain AND e.id = v.id AND e.seq IS NULL`,
       [
         rows.map((r) => r.id),
         rows.map((r) => r.chain),
@@ -114,10 +117,10 @@ export class AuditChainRepository {
     }
     const chains = [...heads.keys()];
     await this.host.manager.query(
-      `INSERT INTO audit_chains (chain, head_seq, head_hash, anchor_seq, anchor_hash)
+      `INSERT INTO audit_chains (tenant_id, head_seq, head_hash, anchor_seq, anchor_hash)
        SELECT v.chain, v.seq, decode(v.hash, 'hex'), 0, $4
          FROM unnest($1::varchar[], $2::bigint[], $3::text[]) AS v(chain, seq, hash)
-       ON CONFLICT (chain) DO UPDATE
+       ON CONFLICT (tenant_id) DO UPDATE
           SET head_seq = EXCLUDED.head_seq, head_hash = EXCLUDED.head_hash, updated_at = now()`,
       [
         chains,
@@ -131,7 +134,7 @@ export class AuditChainRepository {
   async state(chain: string): Promise<ChainState | undefined> {
     const [row]: Row[] = await this.host.manager.query(
       `SELECT head_seq, head_hash, anchor_seq, anchor_hash, anchored_at
-         FROM audit_chains WHERE chain = $1`,
+         FROM audit_chains WHERE tenant_id = $1`,
       [chain],
     );
     if (!row) return undefined;
@@ -148,7 +151,7 @@ export class AuditChainRepository {
   async countUnsealed(chain: string): Promise<number> {
     const [row]: Row[] = await this.host.manager.query(
       `SELECT count(*)::int AS n FROM audit_events
-        WHERE coalesce(tenant_id, '*') = $1 AND seq IS NULL`,
+        WHERE tenant_id = $1 AND seq IS NULL`,
       [chain],
     );
     return row.n;
@@ -158,7 +161,7 @@ export class AuditChainRepository {
   async sealedRange(chain: string, from: number, to: number, limit: number) {
     const rows: Row[] = await this.host.manager.query(
       `SELECT ${SEALED_COLUMNS} FROM audit_events e
-        WHERE e.chain = $1 AND e.seq >= $2 AND e.seq <= $3 ORDER BY e.seq LIMIT $4`,
+        WHERE e.tenant_id = $1 AND e.seq >= $2 AND e.seq <= $3 ORDER BY e.seq LIMIT $4`,
       [chain, from, to, limit],
     );
     return rows.map(sealedOf);
@@ -167,7 +170,7 @@ export class AuditChainRepository {
   /** The first sealed event after `seq` (one that claims a place beyond the head). */
   async firstAfter(chain: string, seq: number): Promise<{ id: string; seq: number } | undefined> {
     const [row]: Row[] = await this.host.manager.query(
-      'SELECT id, seq FROM audit_events WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT 1',
+      'SELECT id, seq FROM audit_events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT 1',
       [chain, seq],
     );
     return row ? { id: row.id, seq: Number(row.seq) } : undefined;
@@ -176,7 +179,7 @@ export class AuditChainRepository {
   /** The stored link of event `seq` of the chain. */
   async chainHashAt(chain: string, seq: number): Promise<Buffer | undefined> {
     const [row]: Row[] = await this.host.manager.query(
-      'SELECT chain_hash FROM audit_events WHERE chain = $1 AND seq = $2',
+      'SELECT chain_hash FROM audit_events WHERE tenant_id = $1 AND seq = $2',
       [chain, seq],
     );
     return row?.chain_hash;
@@ -188,7 +191,7 @@ export class AuditChainRepository {
    */
   async firstSeqFrom(chain: string, afterSeq: number, from: string): Promise<number | undefined> {
     const [row]: Row[] = await this.host.manager.query(
-      `SELECT seq FROM audit_events WHERE chain = $1 AND seq > $2 AND occurred_at >= $3
+      `SELECT seq FROM audit_events WHERE tenant_id = $1 AND seq > $2 AND occurred_at >= $3
         ORDER BY seq LIMIT 1`,
       [chain, afterSeq, from],
     );
@@ -198,7 +201,7 @@ export class AuditChainRepository {
   /** The seq of the last sealed event that occurred before `to`. */
   async lastSeqBefore(chain: string, to: string): Promise<number | undefined> {
     const [row]: Row[] = await this.host.manager.query(
-      `SELECT seq FROM audit_events WHERE chain = $1 AND seq > 0 AND occurred_at < $2
+      `SELECT seq FROM audit_events WHERE tenant_id = $1 AND seq > 0 AND occurred_at < $2
         ORDER BY seq DESC LIMIT 1`,
       [chain, to],
     );
@@ -218,11 +221,11 @@ export class AuditChainRepository {
     const rows: Row[] = await this.host.manager.query(
       `SELECT ${SEALED_COLUMNS},
               coalesce(
-                (SELECT p.chain_hash FROM audit_events p WHERE p.chain = e.chain AND p.seq = e.seq - 1),
-                (SELECT a.anchor_hash FROM audit_chains a WHERE a.chain = e.chain AND a.anchor_seq = e.seq - 1)
+                (SELECT p.chain_hash FROM audit_events p WHERE p.tenant_id = e.tenant_id AND p.seq = e.seq - 1),
+                (SELECT a.anchor_hash FROM audit_chains a WHERE a.tenant_id = e.tenant_id AND a.anchor_seq = e.seq - 1)
               ) AS previous_hash
          FROM audit_events e
-        WHERE e.chain = $1 AND e.seq > $2 AND ($3::bigint IS NULL OR e.seq <= $3)
+        WHERE e.tenant_id = $1 AND e.seq > $2 AND ($3::bigint IS NULL OR e.seq <= $3)
         ORDER BY e.seq LIMIT $4`,
       [chain, afterSeq, untilSeq, limit],
     );
@@ -238,10 +241,10 @@ export class AuditChainRepository {
   async purgeBefore(days: number, batch: number): Promise<number> {
     const [row]: Row[] = await this.host.manager.query(
       `WITH b AS (
-         SELECT c.chain, c.anchor_seq, least(
+         SELECT c.tenant_id, c.anchor_seq, least(
                   coalesce(
                     (SELECT e.seq FROM audit_events e
-                      WHERE e.chain = c.chain AND e.seq > c.anchor_seq
+                      WHERE e.tenant_id = c.tenant_id AND e.seq > c.anchor_seq
                         AND e.seq <= c.anchor_seq + $2 + 1
                         AND e.occurred_at >= now() - make_interval(days => $1)
                       ORDER BY e.seq LIMIT 1) - 1,
@@ -249,14 +252,14 @@ export class AuditChainRepository {
                   c.anchor_seq + $2) AS upto
            FROM audit_chains c),
        t AS (
-         SELECT b.chain, b.upto, e.chain_hash FROM b
-           JOIN audit_events e ON e.chain = b.chain AND e.seq = b.upto
+         SELECT b.tenant_id, b.upto, e.chain_hash FROM b
+           JOIN audit_events e ON e.tenant_id = b.tenant_id AND e.seq = b.upto
           WHERE b.upto > b.anchor_seq),
        d AS (
-         DELETE FROM audit_events e USING t WHERE e.chain = t.chain AND e.seq <= t.upto RETURNING e.id),
+         DELETE FROM audit_events e USING t WHERE e.tenant_id = t.tenant_id AND e.seq <= t.upto RETURNING e.id),
        a AS (
          UPDATE audit_chains c SET anchor_seq = t.upto, anchor_hash = t.chain_hash, anchored_at = now()
-           FROM t WHERE c.chain = t.chain)
+           FROM t WHERE c.tenant_id = t.tenant_id)
        SELECT count(*)::int AS deleted FROM d`,
       [days, batch],
     );

@@ -1,4 +1,5 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { PLATFORM_CHAIN } from './audit-chain';
 
 @Entity('audit_events')
 @Index('ix_audit_events_tenant_time', ['tenantId', 'occurredAt'])
@@ -6,11 +7,23 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Index('ux_audit_events_chain_seq', { synchronize: false })
 @Index('ix_audit_events_unsealed', { synchronize: false })
 export class AuditEventEntity {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_audit_events' })
   id!: string;
 
-  /** Kept after the tenant is deleted (no foreign key): the log outlives what it describes. */
-  @Column({ name: 'tenant_id', type: 'varchar', length: 63, nullable: true })
+  /**
+   * Null for the platform scope (stored as `*`: the column leads the primary key). Kept after the
+   * tenant is deleted (no foreign key): the log outlives what it describes.
+   */
+  @PrimaryColumn({
+    name: 'tenant_id',
+    type: 'varchar',
+    length: 63,
+    primaryKeyConstraintName: 'pk_audit_events',
+    transformer: {
+      to: (value: string | null | undefined) => (value === null ? PLATFORM_CHAIN : value),
+      from: (value: string) => (value === PLATFORM_CHAIN ? null : value),
+    },
+  })
   tenantId!: string | null;
 
   @Column({ type: 'varchar', length: 64 })
@@ -30,10 +43,6 @@ export class AuditEventEntity {
 
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   details!: Record<string, unknown>;
-
-  /** The chain it was sealed into (its tenant, `*` for the platform scope); null until sealed. */
-  @Column({ type: 'varchar', length: 63, nullable: true })
-  chain!: string | null;
 
   /** Its place in the chain (1, 2, …); null until the sealer reaches it (docs/audit.md). */
   @Column({ type: 'bigint', nullable: true })

@@ -41,7 +41,7 @@ export class DemoRepository {
     await this.host.manager.query(
       `INSERT INTO relying_parties (tenant_id, store_id, rp_id, name, origins)
        SELECT $1::text, id, $3::text, 'Demo shop', '{}' FROM stores WHERE tenant_id = $1::text AND name = $2
-       ON CONFLICT (store_id, rp_id) DO NOTHING`,
+       ON CONFLICT (tenant_id, store_id, rp_id) DO NOTHING`,
       [tenantId, storeName, rpId],
     );
   }
@@ -52,16 +52,18 @@ export class DemoRepository {
       `INSERT INTO registration_policies (tenant_id, relying_party_id, name, resident_key, user_verification, attestation,
                                           timeout_ms, algorithms, allow_external_challenge, exclude_existing_credentials)
        SELECT $1::text, rp.id, 'default', 'required', 'preferred', 'none', 300000, '{-8,-7,-257}', false, true
-         FROM relying_parties rp JOIN stores s ON s.id = rp.store_id WHERE s.tenant_id = $1::text AND s.name = $2
-       ON CONFLICT (relying_party_id, name) DO NOTHING`,
+         FROM relying_parties rp JOIN stores s ON s.tenant_id = rp.tenant_id AND s.id = rp.store_id
+        WHERE s.tenant_id = $1::text AND s.name = $2
+       ON CONFLICT (tenant_id, relying_party_id, name) DO NOTHING`,
       [tenantId, storeName],
     );
     await this.host.manager.query(
       `INSERT INTO authentication_policies (tenant_id, relying_party_id, name, user_verification, timeout_ms,
                                             allow_external_challenge, counter_policy, allow_discoverable)
        SELECT $1::text, rp.id, 'default', 'preferred', 300000, false, 'FLAG', true
-         FROM relying_parties rp JOIN stores s ON s.id = rp.store_id WHERE s.tenant_id = $1::text AND s.name = $2
-       ON CONFLICT (relying_party_id, name) DO NOTHING`,
+         FROM relying_parties rp JOIN stores s ON s.tenant_id = rp.tenant_id AND s.id = rp.store_id
+        WHERE s.tenant_id = $1::text AND s.name = $2
+       ON CONFLICT (tenant_id, relying_party_id, name) DO NOTHING`,
       [tenantId, storeName],
     );
   }

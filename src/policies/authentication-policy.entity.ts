@@ -5,6 +5,7 @@ import {
   Index,
   JoinColumn,
   ManyToOne,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
@@ -12,22 +13,37 @@ import { RelyingPartyEntity } from '../relying-parties/relying-party.entity';
 import { CounterPolicy, Hint, Requirement } from './policy-enums';
 
 @Entity('authentication_policies')
-@Index('uq_authentication_policies_rp_name', ['relyingPartyId', 'name'], { unique: true })
+@Index('uq_authentication_policies_rp_name', ['tenantId', 'relyingPartyId', 'name'], {
+  unique: true,
+})
 export class AuthenticationPolicyEntity {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_authentication_policies' })
   id!: string;
 
-  @Column({ name: 'tenant_id', type: 'varchar', length: 63 })
+  @PrimaryColumn({
+    name: 'tenant_id',
+    type: 'varchar',
+    length: 63,
+    primaryKeyConstraintName: 'pk_authentication_policies',
+  })
   tenantId!: string;
 
   @Column({ name: 'relying_party_id', type: 'uuid' })
   relyingPartyId!: string;
 
   @ManyToOne(() => RelyingPartyEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({
-    name: 'relying_party_id',
-    foreignKeyConstraintName: 'fk_authentication_policies_rp',
-  })
+  @JoinColumn([
+    {
+      name: 'tenant_id',
+      referencedColumnName: 'tenantId',
+      foreignKeyConstraintName: 'fk_authentication_policies_rp',
+    },
+    {
+      name: 'relying_party_id',
+      referencedColumnName: 'id',
+      foreignKeyConstraintName: 'fk_authentication_policies_rp',
+    },
+  ])
   relyingParty?: RelyingPartyEntity;
 
   @Column({ type: 'varchar', length: 63 })

@@ -5,6 +5,7 @@ import {
   Index,
   JoinColumn,
   ManyToOne,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
@@ -19,19 +20,35 @@ import {
 } from './policy-enums';
 
 @Entity('registration_policies')
-@Index('uq_registration_policies_rp_name', ['relyingPartyId', 'name'], { unique: true })
+@Index('uq_registration_policies_rp_name', ['tenantId', 'relyingPartyId', 'name'], { unique: true })
 export class RegistrationPolicyEntity {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_registration_policies' })
   id!: string;
 
-  @Column({ name: 'tenant_id', type: 'varchar', length: 63 })
+  @PrimaryColumn({
+    name: 'tenant_id',
+    type: 'varchar',
+    length: 63,
+    primaryKeyConstraintName: 'pk_registration_policies',
+  })
   tenantId!: string;
 
   @Column({ name: 'relying_party_id', type: 'uuid' })
   relyingPartyId!: string;
 
   @ManyToOne(() => RelyingPartyEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'relying_party_id', foreignKeyConstraintName: 'fk_registration_policies_rp' })
+  @JoinColumn([
+    {
+      name: 'tenant_id',
+      referencedColumnName: 'tenantId',
+      foreignKeyConstraintName: 'fk_registration_policies_rp',
+    },
+    {
+      name: 'relying_party_id',
+      referencedColumnName: 'id',
+      foreignKeyConstraintName: 'fk_registration_policies_rp',
+    },
+  ])
   relyingParty?: RelyingPartyEntity;
 
   @Column({ type: 'varchar', length: 63 })

@@ -81,8 +81,15 @@ export class RelyingPartiesRepository {
     return true;
   }
 
-  /** Deletes it (its policies, passkeys and sessions go by cascade). */
+  /**
+   * Deletes it (its policies, passkeys and sessions go by cascade, its Passage apps in the same
+   * statement: a reference table has no foreign key into a tenant's tables, docs/scaling.md).
+   */
   async delete(tenantId: string, storeId: string, id: string): Promise<void> {
-    await this.rps.delete({ tenantId, storeId, id });
+    await this.host.manager.query(
+      `WITH d AS (DELETE FROM relying_parties WHERE tenant_id = $1 AND store_id = $2 AND id = $3 RETURNING id)
+       DELETE FROM passage_apps WHERE tenant_id = $1 AND relying_party_id IN (SELECT id FROM d)`,
+      [tenantId, storeId, id],
+    );
   }
 }

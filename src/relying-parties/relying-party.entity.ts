@@ -5,25 +5,42 @@ import {
   Index,
   JoinColumn,
   ManyToOne,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
 import { StoreEntity } from '../stores/store.entity';
 
 @Entity('relying_parties')
-@Index('uq_relying_parties_store_rp_id', ['storeId', 'rpId'], { unique: true })
+@Index('uq_relying_parties_store_rp_id', ['tenantId', 'storeId', 'rpId'], { unique: true })
 export class RelyingPartyEntity {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_relying_parties' })
   id!: string;
 
-  @Column({ name: 'tenant_id', type: 'varchar', length: 63 })
+  @PrimaryColumn({
+    name: 'tenant_id',
+    type: 'varchar',
+    length: 63,
+    primaryKeyConstraintName: 'pk_relying_parties',
+  })
   tenantId!: string;
 
   @Column({ name: 'store_id', type: 'uuid' })
   storeId!: string;
 
   @ManyToOne(() => StoreEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'store_id', foreignKeyConstraintName: 'fk_relying_parties_store' })
+  @JoinColumn([
+    {
+      name: 'tenant_id',
+      referencedColumnName: 'tenantId',
+      foreignKeyConstraintName: 'fk_relying_parties_store',
+    },
+    {
+      name: 'store_id',
+      referencedColumnName: 'id',
+      foreignKeyConstraintName: 'fk_relying_parties_store',
+    },
+  ])
   store?: StoreEntity;
 
   @Column({ name: 'rp_id', type: 'varchar', length: 253 })

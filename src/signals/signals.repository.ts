@@ -11,7 +11,7 @@ const USER_AT_RELYING_PARTIES = `
          coalesce(json_agg(json_build_object('credentialId', k.credential_id, 'status', k.status)
                            ORDER BY k.created_at, k.id) FILTER (WHERE k.id IS NOT NULL), '[]') AS credentials
     FROM relying_parties rp
-    JOIN user_handles h ON h.relying_party_id = rp.id AND h.user_id = $2
+    JOIN user_handles h ON h.tenant_id = $1 AND h.relying_party_id = rp.id AND h.user_id = $2
     LEFT JOIN passkeys k ON k.tenant_id = $1 AND k.relying_party_id = rp.id AND k.user_id = $2
    WHERE rp.tenant_id = $1
    GROUP BY rp.id, rp.rp_id, h.handle`;

@@ -5,10 +5,15 @@ import type { ProvenResult } from '../signing/result-tokens';
 @Entity('nonces')
 @Index('ix_nonces_expires', ['expiresAt'])
 export class NonceEntity {
-  @PrimaryColumn({ type: 'bytea' })
+  @PrimaryColumn({ type: 'bytea', primaryKeyConstraintName: 'pk_nonces' })
   hash!: Buffer;
 
-  @Column({ name: 'tenant_id', type: 'varchar', length: 63 })
+  @PrimaryColumn({
+    name: 'tenant_id',
+    type: 'varchar',
+    length: 63,
+    primaryKeyConstraintName: 'pk_nonces',
+  })
   tenantId!: string;
 
   @Column({ name: 'store_id', type: 'uuid' })

@@ -29,17 +29,37 @@ export enum TransactionStatus {
 @Entity('step_up_transactions')
 @Index('ix_step_up_transactions_expires', ['expiresAt'])
 export class StepUpTransactionEntity {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn({
+    type: 'varchar',
+    length: 64,
+    primaryKeyConstraintName: 'pk_step_up_transactions',
+  })
   id!: string;
 
-  @Column({ name: 'tenant_id', type: 'varchar', length: 63 })
+  @PrimaryColumn({
+    name: 'tenant_id',
+    type: 'varchar',
+    length: 63,
+    primaryKeyConstraintName: 'pk_step_up_transactions',
+  })
   tenantId!: string;
 
   @Column({ name: 'store_id', type: 'uuid' })
   storeId!: string;
 
   @ManyToOne(() => StoreEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'store_id', foreignKeyConstraintName: 'fk_step_up_transactions_store' })
+  @JoinColumn([
+    {
+      name: 'tenant_id',
+      referencedColumnName: 'tenantId',
+      foreignKeyConstraintName: 'fk_step_up_transactions_store',
+    },
+    {
+      name: 'store_id',
+      referencedColumnName: 'id',
+      foreignKeyConstraintName: 'fk_step_up_transactions_store',
+    },
+  ])
   store?: StoreEntity;
 
   @Column({ name: 'relying_party_id', type: 'uuid' })
@@ -53,7 +73,18 @@ export class StepUpTransactionEntity {
   rpId!: string;
 
   @ManyToOne(() => RelyingPartyEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'relying_party_id', foreignKeyConstraintName: 'fk_step_up_transactions_rp' })
+  @JoinColumn([
+    {
+      name: 'tenant_id',
+      referencedColumnName: 'tenantId',
+      foreignKeyConstraintName: 'fk_step_up_transactions_rp',
+    },
+    {
+      name: 'relying_party_id',
+      referencedColumnName: 'id',
+      foreignKeyConstraintName: 'fk_step_up_transactions_rp',
+    },
+  ])
   relyingParty?: RelyingPartyEntity;
 
   /** Absent for a username-less authentication until it completes. */
@@ -61,7 +92,18 @@ export class StepUpTransactionEntity {
   userId!: string | null;
 
   @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'fk_step_up_transactions_user' })
+  @JoinColumn([
+    {
+      name: 'tenant_id',
+      referencedColumnName: 'tenantId',
+      foreignKeyConstraintName: 'fk_step_up_transactions_user',
+    },
+    {
+      name: 'user_id',
+      referencedColumnName: 'id',
+      foreignKeyConstraintName: 'fk_step_up_transactions_user',
+    },
+  ])
   user?: UserEntity;
 
   @Column({ type: 'varchar', length: 16 })

@@ -97,17 +97,21 @@ export class StoresRepository {
   }
 
   /**
-   * Deletes the store (its users, passkeys, relying parties and sessions go by cascade) and takes
-   * its users off the tenant's counter; undefined when there was no such store.
+   * Deletes the store (its users, passkeys, relying parties and sessions go by cascade, its
+   * Passage apps in the same statement: a reference table has no foreign key into a tenant's
+   * tables, docs/scaling.md) and takes its users off the tenant's counter; undefined when there was
+   * no such store.
    */
   async delete(
     tenantId: string,
     name: string,
   ): Promise<{ id: string; userCount: number } | undefined> {
-    const [rows] = (await this.host.manager.query(
-      'DELETE FROM stores WHERE tenant_id = $1 AND name = $2 RETURNING id, user_count',
+    const rows = (await this.host.manager.query(
+      `WITH d AS (DELETE FROM stores WHERE tenant_id = $1 AND name = $2 RETURNING id, user_count),
+       a AS (DELETE FROM passage_apps WHERE tenant_id = $1 AND store_id IN (SELECT id FROM d))
+       SELECT id, user_count FROM d`,
       [tenantId, name],
-    )) as [{ id: string; user_count: number }[], number];
+    )) as { id: string; user_count: number }[];
     if (rows.length === 0) return undefined;
     await this.host.manager.query('UPDATE tenants SET user_count = user_count - $2 WHERE id = $1', [
       tenantId,

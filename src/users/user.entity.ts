@@ -5,6 +5,7 @@ import {
   Index,
   JoinColumn,
   ManyToOne,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
@@ -12,26 +13,38 @@ import { StoreEntity } from '../stores/store.entity';
 import { UserStatus } from '../stores/user-status';
 
 @Entity('users')
-@Index('uq_users_store_external_id', ['storeId', 'externalId'], { unique: true })
-@Index('ix_users_store_created', ['storeId', 'createdAt', 'id'])
-@Index('ix_users_store_status_created', ['storeId', 'status', 'createdAt', 'id'])
+@Index('uq_users_store_external_id', ['tenantId', 'storeId', 'externalId'], { unique: true })
+@Index('ix_users_store_created', ['tenantId', 'storeId', 'createdAt', 'id'])
+@Index('ix_users_store_status_created', ['tenantId', 'storeId', 'status', 'createdAt', 'id'])
 // Case-insensitive prefix search (hand-written in the migration: expression indexes)
 @Index('ix_users_store_user_name_lower', { synchronize: false })
 @Index('ix_users_store_email_lower', { synchronize: false })
 @Index('ix_users_store_display_name_lower', { synchronize: false })
 export class UserEntity {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_users' })
   id!: string;
 
   /** Denormalised from the store: every query is scoped by tenant without a join. */
-  @Column({ name: 'tenant_id', type: 'varchar', length: 63 })
+  @PrimaryColumn({
+    name: 'tenant_id',
+    type: 'varchar',
+    length: 63,
+    primaryKeyConstraintName: 'pk_users',
+  })
   tenantId!: string;
 
   @Column({ name: 'store_id', type: 'uuid' })
   storeId!: string;
 
   @ManyToOne(() => StoreEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'store_id', foreignKeyConstraintName: 'fk_users_store' })
+  @JoinColumn([
+    {
+      name: 'tenant_id',
+      referencedColumnName: 'tenantId',
+      foreignKeyConstraintName: 'fk_users_store',
+    },
+    { name: 'store_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_users_store' },
+  ])
   store?: StoreEntity;
 
   @Column({ name: 'external_id', type: 'varchar', length: 255 })

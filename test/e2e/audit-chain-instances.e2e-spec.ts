@@ -82,9 +82,9 @@ describe('audit chains written by two instances at once', () => {
     expect(await unsealed()).toBe(0);
 
     const { rows } = await db.query(
-      `SELECT chain, count(*)::int AS n, min(seq)::int AS first, max(seq)::int AS last,
+      `SELECT tenant_id, count(*)::int AS n, min(seq)::int AS first, max(seq)::int AS last,
               count(DISTINCT seq)::int AS distinct_seqs
-         FROM audit_events WHERE chain = ANY($1) GROUP BY chain`,
+         FROM audit_events WHERE tenant_id = ANY($1) GROUP BY tenant_id`,
       [[one.tenant, two.tenant]],
     );
     for (const row of rows) {

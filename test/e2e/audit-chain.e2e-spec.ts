@@ -91,7 +91,7 @@ describe('the tamper-evident audit log', () => {
   /** The event at `seq` of the tenant's chain, straight from PostgreSQL. */
   const eventAt = async (tenant: string, seq: number) =>
     (
-      await db.query('SELECT id, details FROM audit_events WHERE chain = $1 AND seq = $2', [
+      await db.query('SELECT id, details FROM audit_events WHERE tenant_id = $1 AND seq = $2', [
         tenant,
         seq,
       ])
@@ -177,7 +177,7 @@ describe('the tamper-evident audit log', () => {
     const { tenant, admin } = await tenantWithEvents(6);
     await verify(admin.key);
     const after = await eventAt(tenant, 5);
-    await db.query('DELETE FROM audit_events WHERE chain = $1 AND seq = 4', [tenant]);
+    await db.query('DELETE FROM audit_events WHERE tenant_id = $1 AND seq = 4', [tenant]);
     expect(await verify(admin.key)).toMatchObject({
       ok: false,
       brokenAt: { id: after.id, seq: 5 },
@@ -189,7 +189,7 @@ describe('the tamper-evident audit log', () => {
   it('deleting the last rows is a missing tail; resetting a row to unsealed leaves a gap', async () => {
     const { tenant, admin } = await tenantWithEvents(5);
     await verify(admin.key);
-    await db.query('DELETE FROM audit_events WHERE chain = $1 AND seq >= 6', [tenant]);
+    await db.query('DELETE FROM audit_events WHERE tenant_id = $1 AND seq >= 6', [tenant]);
     expect(await verify(admin.key)).toMatchObject({
       ok: false,
       brokenAt: { id: null, seq: 6 },
@@ -201,7 +201,7 @@ describe('the tamper-evident audit log', () => {
     const victim = await eventAt(other.tenant, 2);
     // "unseal" an event to have it sealed again after an edit: its old place stays empty
     await db.query(
-      `UPDATE audit_events SET chain = NULL, seq = NULL, content_hash = NULL, chain_hash = NULL,
+      `UPDATE audit_events SET seq = NULL, content_hash = NULL, chain_hash = NULL,
               details = '{}' WHERE id = $1`,
       [victim.id],
     );
@@ -238,7 +238,9 @@ describe('the tamper-evident audit log', () => {
       lastSeq: 5,
     });
     // a break outside the range does not fail it; inside it does
-    await db.query(`UPDATE audit_events SET details = '{}' WHERE chain = $1 AND seq = 2`, [tenant]);
+    await db.query(`UPDATE audit_events SET details = '{}' WHERE tenant_id = $1 AND seq = 2`, [
+      tenant,
+    ]);
     expect((await verify(admin.key, `?from=${middle}`)).ok).toBe(true);
     expect(await verify(admin.key, `?to=${middle}`)).toMatchObject({
       ok: false,
@@ -361,7 +363,7 @@ describe('the tamper-evident audit log', () => {
       expect(lines[1]).toMatchObject({ type: 'API_KEY_CREATED', actorKeyId: expect.any(String) });
       expect(lines.map((l) => l.id)).toEqual(
         (
-          await db.query('SELECT id FROM audit_events WHERE chain = $1 ORDER BY seq', [tenant])
+          await db.query('SELECT id FROM audit_events WHERE tenant_id = $1 ORDER BY seq', [tenant])
         ).rows.map((r) => r.id),
       );
       // the head verify reports is the last line's link: what a SIEM keeps
@@ -396,7 +398,7 @@ describe('the tamper-evident audit log', () => {
       const rest = await exportPage(admin.key, `?cursor=${until.cursor}`);
       expect(rest.lines.map((l) => l.seq)).toEqual([3, 4]);
 
-      await db.query(`UPDATE audit_events SET details = '{}' WHERE chain = $1 AND seq = 6`, [
+      await db.query(`UPDATE audit_events SET details = '{}' WHERE tenant_id = $1 AND seq = 6`, [
         tenant,
       ]);
       const edited = await exportPage(admin.key, '');
@@ -427,7 +429,7 @@ describe('the tamper-evident audit log', () => {
 
   it('the platform scope has its own chain, on platform routes', async () => {
     await db.query(
-      `INSERT INTO audit_events (tenant_id, type, details) VALUES (NULL, 'PERMISSION_DENIED', '{"probe":1}')`,
+      `INSERT INTO audit_events (tenant_id, type, details) VALUES ('*', 'PERMISSION_DENIED', '{"probe":1}')`,
     );
     const res = await call(t.app, 'GET', '/api/identity-store/platform/auditEvents/verify', {
       key: PLATFORM_KEY,

@@ -12,6 +12,7 @@ import { SigningKeys1795400000000 } from './1795400000000-SigningKeys';
 import { PassageApps1795500000000 } from './1795500000000-PassageApps';
 import { AuditChain1795550000000 } from './1795550000000-AuditChain';
 import { Webhooks1795600000000 } from './1795600000000-Webhooks';
+import { ShardReady1795700000000 } from './1795700000000-ShardReady';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Tenancy1795324672655,
@@ -25,4 +26,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PassageApps1795500000000,
   AuditChain1795550000000,
   Webhooks1795600000000,
+  ShardReady1795700000000,
 ];

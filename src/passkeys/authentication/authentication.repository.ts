@@ -48,11 +48,13 @@ const startContextSql = (userMatch: string) =>
           p.name AS p_name, p.user_verification, p.timeout_ms, p.allow_external_challenge, p.counter_policy,
           p.allow_discoverable, p.hints, ${USER_COLUMNS},
           (SELECT coalesce(json_agg(json_build_object('id', k.credential_id, 'transports', k.transports)), '[]')
-             FROM passkeys k WHERE k.user_id = u.id AND k.relying_party_id = rp.id AND k.status = 'ACTIVE') AS allow
+             FROM passkeys k
+            WHERE k.tenant_id = s.tenant_id AND k.user_id = u.id AND k.relying_party_id = rp.id
+              AND k.status = 'ACTIVE') AS allow
      FROM stores s
-     LEFT JOIN relying_parties rp ON rp.store_id = s.id AND rp.rp_id = $3
-     LEFT JOIN authentication_policies p ON p.relying_party_id = rp.id AND p.name = $4
-     LEFT JOIN users u ON u.store_id = s.id AND ${userMatch}
+     LEFT JOIN relying_parties rp ON rp.tenant_id = s.tenant_id AND rp.store_id = s.id AND rp.rp_id = $3
+     LEFT JOIN authentication_policies p ON p.tenant_id = s.tenant_id AND p.relying_party_id = rp.id AND p.name = $4
+     LEFT JOIN users u ON u.tenant_id = s.tenant_id AND u.store_id = s.id AND ${userMatch}
     WHERE s.tenant_id = $1 AND s.name = $2`;
 const START_CONTEXT = {
   byId: keyedStatement('auth_start_by_id', startContextSql('u.id = $5::uuid'), 1),
@@ -81,10 +83,10 @@ const READ_ASSERTION = keyedStatement(
           k.attestation_verified AS k_attestation_verified, k.attestation_trusted AS k_attestation_trusted,
           ${USER_COLUMNS}, u.xmin::text AS u_version, h.handle
      FROM ceremony_sessions cs
-     JOIN stores s ON s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
+     JOIN stores s ON s.tenant_id = $2 AND s.id = cs.store_id AND s.name = $3
      LEFT JOIN passkeys k ON k.tenant_id = $2 AND k.relying_party_id = cs.relying_party_id AND k.credential_id = $4
      LEFT JOIN users u ON u.tenant_id = $2 AND u.id = coalesce(cs.user_id, k.user_id)
-     LEFT JOIN user_handles h ON h.user_id = u.id AND h.relying_party_id = cs.relying_party_id
+     LEFT JOIN user_handles h ON h.tenant_id = $2 AND h.user_id = u.id AND h.relying_party_id = cs.relying_party_id
     WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = '${CeremonyKind.AUTHENTICATION}'
       AND cs.status = 'PENDING' AND cs.expires_at > now()`,
   2,

@@ -5,6 +5,7 @@ import {
   Index,
   JoinColumn,
   ManyToOne,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
@@ -21,13 +22,20 @@ export enum PasskeyStatus {
 const counter = { to: (v: number) => v, from: (v: string | null) => (v === null ? 0 : Number(v)) };
 
 @Entity('passkeys')
-@Index('uq_passkeys_rp_credential', ['relyingPartyId', 'credentialId'], { unique: true })
-@Index('ix_passkeys_user_rp', ['userId', 'relyingPartyId'])
+@Index('uq_passkeys_rp_credential', ['tenantId', 'relyingPartyId', 'credentialId'], {
+  unique: true,
+})
+@Index('ix_passkeys_user_rp', ['tenantId', 'userId', 'relyingPartyId'])
 export class PasskeyEntity {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_passkeys' })
   id!: string;
 
-  @Column({ name: 'tenant_id', type: 'varchar', length: 63 })
+  @PrimaryColumn({
+    name: 'tenant_id',
+    type: 'varchar',
+    length: 63,
+    primaryKeyConstraintName: 'pk_passkeys',
+  })
   tenantId!: string;
 
   @Column({ name: 'store_id', type: 'uuid' })
@@ -37,14 +45,32 @@ export class PasskeyEntity {
   relyingPartyId!: string;
 
   @ManyToOne(() => RelyingPartyEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'relying_party_id', foreignKeyConstraintName: 'fk_passkeys_rp' })
+  @JoinColumn([
+    {
+      name: 'tenant_id',
+      referencedColumnName: 'tenantId',
+      foreignKeyConstraintName: 'fk_passkeys_rp',
+    },
+    {
+      name: 'relying_party_id',
+      referencedColumnName: 'id',
+      foreignKeyConstraintName: 'fk_passkeys_rp',
+    },
+  ])
   relyingParty?: RelyingPartyEntity;
 
   @Column({ name: 'user_id', type: 'uuid' })
   userId!: string;
 
   @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'fk_passkeys_user' })
+  @JoinColumn([
+    {
+      name: 'tenant_id',
+      referencedColumnName: 'tenantId',
+      foreignKeyConstraintName: 'fk_passkeys_user',
+    },
+    { name: 'user_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_passkeys_user' },
+  ])
   user?: UserEntity;
 
   /** base64url, as browsers send it (at most 1023 bytes per WebAuthn). */

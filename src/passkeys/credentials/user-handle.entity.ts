@@ -4,20 +4,54 @@ import { UserEntity } from '../../users/user.entity';
 
 /** The WebAuthn user handle of a user at one relying party: random, never personal data. */
 @Entity('user_handles')
-@Index('uq_user_handles_rp_handle', ['relyingPartyId', 'handle'], { unique: true })
+@Index('uq_user_handles_rp_handle', ['tenantId', 'relyingPartyId', 'handle'], { unique: true })
 export class UserHandleEntity {
-  @PrimaryColumn({ name: 'user_id', type: 'uuid' })
+  @PrimaryColumn({
+    name: 'tenant_id',
+    type: 'varchar',
+    length: 63,
+    primaryKeyConstraintName: 'pk_user_handles',
+  })
+  tenantId!: string;
+
+  @PrimaryColumn({ name: 'user_id', type: 'uuid', primaryKeyConstraintName: 'pk_user_handles' })
   userId!: string;
 
-  @PrimaryColumn({ name: 'relying_party_id', type: 'uuid' })
+  @PrimaryColumn({
+    name: 'relying_party_id',
+    type: 'uuid',
+    primaryKeyConstraintName: 'pk_user_handles',
+  })
   relyingPartyId!: string;
 
   @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'fk_user_handles_user' })
+  @JoinColumn([
+    {
+      name: 'tenant_id',
+      referencedColumnName: 'tenantId',
+      foreignKeyConstraintName: 'fk_user_handles_user',
+    },
+    {
+      name: 'user_id',
+      referencedColumnName: 'id',
+      foreignKeyConstraintName: 'fk_user_handles_user',
+    },
+  ])
   user?: UserEntity;
 
   @ManyToOne(() => RelyingPartyEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'relying_party_id', foreignKeyConstraintName: 'fk_user_handles_rp' })
+  @JoinColumn([
+    {
+      name: 'tenant_id',
+      referencedColumnName: 'tenantId',
+      foreignKeyConstraintName: 'fk_user_handles_rp',
+    },
+    {
+      name: 'relying_party_id',
+      referencedColumnName: 'id',
+      foreignKeyConstraintName: 'fk_user_handles_rp',
+    },
+  ])
   relyingParty?: RelyingPartyEntity;
 
   /** base64url of 1-64 bytes. */

@@ -63,15 +63,15 @@ const startContextSql = (userMatch: string) =>
           p.timeout_ms, p.algorithms, p.allow_external_challenge, p.aaguid_allow_list,
           p.aaguid_deny_list, p.attestation_requirement, p.untrusted_attestation,
           p.exclude_existing_credentials, p.hints, ${USER_COLUMNS}, h.handle,
-          (SELECT count(*)::int FROM passkeys k WHERE k.user_id = u.id) AS passkey_count,
+          (SELECT count(*)::int FROM passkeys k WHERE k.tenant_id = s.tenant_id AND k.user_id = u.id) AS passkey_count,
           (SELECT coalesce(json_agg(json_build_object('id', k.credential_id, 'transports', k.transports)), '[]')
-             FROM passkeys k WHERE k.user_id = u.id AND k.relying_party_id = rp.id) AS existing
+             FROM passkeys k WHERE k.tenant_id = s.tenant_id AND k.user_id = u.id AND k.relying_party_id = rp.id) AS existing
      FROM stores s
      JOIN tenants t ON t.id = s.tenant_id
-     LEFT JOIN relying_parties rp ON rp.store_id = s.id AND rp.rp_id = $3
-     LEFT JOIN registration_policies p ON p.relying_party_id = rp.id AND p.name = $4
-     LEFT JOIN users u ON u.store_id = s.id AND ${userMatch}
-     LEFT JOIN user_handles h ON h.user_id = u.id AND h.relying_party_id = rp.id
+     LEFT JOIN relying_parties rp ON rp.tenant_id = s.tenant_id AND rp.store_id = s.id AND rp.rp_id = $3
+     LEFT JOIN registration_policies p ON p.tenant_id = s.tenant_id AND p.relying_party_id = rp.id AND p.name = $4
+     LEFT JOIN users u ON u.tenant_id = s.tenant_id AND u.store_id = s.id AND ${userMatch}
+     LEFT JOIN user_handles h ON h.tenant_id = s.tenant_id AND h.user_id = u.id AND h.relying_party_id = rp.id
     WHERE s.tenant_id = $1 AND s.name = $2`;
 const START_CONTEXT = {
   byId: keyedStatement('reg_start_by_id', startContextSql('u.id = $5::uuid'), 1),
@@ -86,13 +86,15 @@ const START_CONTEXT = {
 const ENSURE_HANDLE = prepared(
   'reg_ensure_handle',
   `WITH h AS (
-     INSERT INTO user_handles (user_id, relying_party_id, handle) VALUES ($1, $2, $3)
+     INSERT INTO user_handles (tenant_id, user_id, relying_party_id, handle) VALUES ($1, $2, $3, $4)
      ON CONFLICT DO NOTHING RETURNING handle)
-   SELECT handle FROM h UNION ALL SELECT handle FROM user_handles WHERE user_id = $1 AND relying_party_id = $2`,
+   SELECT handle FROM h
+   UNION ALL
+   SELECT handle FROM user_handles WHERE tenant_id = $1 AND user_id = $2 AND relying_party_id = $3`,
 );
 const READ_HANDLE = prepared(
   'reg_read_handle',
-  'SELECT handle FROM user_handles WHERE user_id = $1 AND relying_party_id = $2',
+  'SELECT handle FROM user_handles WHERE tenant_id = $1 AND user_id = $2 AND relying_party_id = $3',
 );
 
 /**
@@ -105,7 +107,7 @@ const READ_REGISTRATION = keyedStatement(
           ${USER_COLUMNS}, u.xmin::text AS u_version,
           (SELECT ${METADATA_ROWS} FROM authenticator_metadata WHERE aaguid = $4::uuid) AS metadata
      FROM ceremony_sessions cs
-     JOIN stores s ON s.id = cs.store_id AND s.tenant_id = $2 AND s.name = $3
+     JOIN stores s ON s.tenant_id = $2 AND s.id = cs.store_id AND s.name = $3
      LEFT JOIN users u ON u.tenant_id = $2 AND u.id = cs.user_id
     WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = '${CeremonyKind.REGISTRATION}'
       AND cs.status = 'PENDING' AND cs.expires_at > now()`,
@@ -140,7 +142,7 @@ const SETTLE_SUCCESS = prepared(
                            attestation_root_sha256, attestation_root_subject, authenticator_name)
      SELECT $28, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'ACTIVE', $22, $23, $24, $25, $26
       WHERE EXISTS (SELECT 1 FROM g) AND EXISTS (SELECT 1 FROM sl) AND (SELECT ok FROM cap)
-     ON CONFLICT (relying_party_id, credential_id) DO NOTHING
+     ON CONFLICT (tenant_id, relying_party_id, credential_id) DO NOTHING
      RETURNING id),
    s AS (
      UPDATE ceremony_sessions SET status = 'SUCCEEDED', completed_at = now(), outcome = $16
@@ -219,11 +221,13 @@ export class RegistrationRepository {
 
   /** Makes the user's handle at the relying party if it has none; returns the one kept. */
   async ensureHandle(
+    tenantId: string,
     userId: string,
     relyingPartyId: string,
     candidate: string,
   ): Promise<string | undefined> {
     const [made] = await runPrepared<{ handle: string }[]>(this.host.executor, ENSURE_HANDLE, [
+      tenantId,
       userId,
       relyingPartyId,
       candidate,
@@ -231,6 +235,7 @@ export class RegistrationRepository {
     if (made) return made.handle;
     // made by a concurrent start after this statement's snapshot: read it now
     const [kept] = await runPrepared<{ handle: string }[]>(this.host.executor, READ_HANDLE, [
+      tenantId,
       userId,
       relyingPartyId,
     ]);

@@ -381,6 +381,7 @@ export class RegistrationService {
     const kept =
       existing ??
       (await this.repository.ensureHandle(
+        user.tenantId,
         user.id,
         relyingPartyId,
         dto.userHandle ?? newUserHandle(),

@@ -5,6 +5,7 @@ import {
   Index,
   JoinColumn,
   ManyToOne,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
 } from 'typeorm';
 import { RelyingPartyEntity } from '../../relying-parties/relying-party.entity';
@@ -50,24 +51,51 @@ export interface SessionSnapshot {
 @Entity('ceremony_sessions')
 @Index('ix_ceremony_sessions_expires', ['expiresAt'])
 export class CeremonySessionEntity {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_ceremony_sessions' })
   id!: string;
 
-  @Column({ name: 'tenant_id', type: 'varchar', length: 63 })
+  @PrimaryColumn({
+    name: 'tenant_id',
+    type: 'varchar',
+    length: 63,
+    primaryKeyConstraintName: 'pk_ceremony_sessions',
+  })
   tenantId!: string;
 
   @Column({ name: 'store_id', type: 'uuid' })
   storeId!: string;
 
   @ManyToOne(() => StoreEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'store_id', foreignKeyConstraintName: 'fk_ceremony_sessions_store' })
+  @JoinColumn([
+    {
+      name: 'tenant_id',
+      referencedColumnName: 'tenantId',
+      foreignKeyConstraintName: 'fk_ceremony_sessions_store',
+    },
+    {
+      name: 'store_id',
+      referencedColumnName: 'id',
+      foreignKeyConstraintName: 'fk_ceremony_sessions_store',
+    },
+  ])
   store?: StoreEntity;
 
   @Column({ name: 'relying_party_id', type: 'uuid' })
   relyingPartyId!: string;
 
   @ManyToOne(() => RelyingPartyEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'relying_party_id', foreignKeyConstraintName: 'fk_ceremony_sessions_rp' })
+  @JoinColumn([
+    {
+      name: 'tenant_id',
+      referencedColumnName: 'tenantId',
+      foreignKeyConstraintName: 'fk_ceremony_sessions_rp',
+    },
+    {
+      name: 'relying_party_id',
+      referencedColumnName: 'id',
+      foreignKeyConstraintName: 'fk_ceremony_sessions_rp',
+    },
+  ])
   relyingParty?: RelyingPartyEntity;
 
   @Column({ type: 'varchar', length: 16 })
@@ -81,7 +109,18 @@ export class CeremonySessionEntity {
   userId!: string | null;
 
   @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'fk_ceremony_sessions_user' })
+  @JoinColumn([
+    {
+      name: 'tenant_id',
+      referencedColumnName: 'tenantId',
+      foreignKeyConstraintName: 'fk_ceremony_sessions_user',
+    },
+    {
+      name: 'user_id',
+      referencedColumnName: 'id',
+      foreignKeyConstraintName: 'fk_ceremony_sessions_user',
+    },
+  ])
   user?: UserEntity;
 
   /** base64url; the only copy of the challenge, consumed with the session. */

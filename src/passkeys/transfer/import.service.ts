@@ -85,7 +85,7 @@ export class ImportService {
         plan.users,
       );
     }
-    if (plan.handles.length > 0) await this.repository.insertHandles(plan.handles);
+    if (plan.handles.length > 0) await this.repository.insertHandles(tenantId, plan.handles);
     if (plan.passkeys.length > 0)
       await this.repository.insertPasskeys(tenantId, storeId, plan.passkeys);
     if (plan.touchedUserIds.length > 0)

@@ -118,8 +118,8 @@ export class TransferRepository {
     );
     const handles = await this.query(
       `SELECT h.user_id, h.relying_party_id, h.handle
-         FROM user_handles h JOIN users u ON u.id = h.user_id
-        WHERE u.tenant_id = $1 AND h.user_id = ANY($2::uuid[])`,
+         FROM user_handles h
+        WHERE h.tenant_id = $1 AND h.user_id = ANY($2::uuid[])`,
       [tenantId, ids],
     );
     const owners = await this.query(
@@ -127,8 +127,7 @@ export class TransferRepository {
          FROM user_handles h
          JOIN unnest($2::uuid[], $3::text[]) AS x(rp, handle)
            ON h.relying_party_id = x.rp AND h.handle = x.handle
-         JOIN relying_parties r ON r.id = h.relying_party_id
-        WHERE r.tenant_id = $1`,
+        WHERE h.tenant_id = $1`,
       [tenantId, rows.map((k) => rpOf(k.rpId)), rows.map((k) => k.userHandle)],
     );
     return {
@@ -204,12 +203,12 @@ export class TransferRepository {
   }
 
   /** The handles of the plan; their users are this tenant's (locked or just inserted). */
-  async insertHandles(handles: NewHandleRow[]): Promise<void> {
+  async insertHandles(tenantId: string, handles: NewHandleRow[]): Promise<void> {
     await this.query(
-      `INSERT INTO user_handles (user_id, relying_party_id, handle)
-       SELECT x."userId", x."relyingPartyId", x.handle
-         FROM jsonb_to_recordset($1::jsonb) AS x("userId" uuid, "relyingPartyId" uuid, handle text)`,
-      [JSON.stringify(handles)],
+      `INSERT INTO user_handles (tenant_id, user_id, relying_party_id, handle)
+       SELECT $1, x."userId", x."relyingPartyId", x.handle
+         FROM jsonb_to_recordset($2::jsonb) AS x("userId" uuid, "relyingPartyId" uuid, handle text)`,
+      [tenantId, JSON.stringify(handles)],
     );
   }
 
@@ -283,8 +282,9 @@ export class TransferRepository {
               k.aaguid, k.backup_eligible, k.backed_up, h.handle, k.display_name, k.status,
               k.created_at, k.last_used_at
          FROM passkeys k
-         JOIN relying_parties r ON r.id = k.relying_party_id AND r.tenant_id = $1
-         LEFT JOIN user_handles h ON h.user_id = k.user_id AND h.relying_party_id = k.relying_party_id
+         JOIN relying_parties r ON r.tenant_id = $1 AND r.id = k.relying_party_id
+         LEFT JOIN user_handles h
+           ON h.tenant_id = $1 AND h.user_id = k.user_id AND h.relying_party_id = k.relying_party_id
         WHERE k.tenant_id = $1 AND k.user_id = ANY($2::uuid[])
         ORDER BY k.created_at, k.id`,
       [tenantId, userIds],
