@@ -304,7 +304,7 @@ describe('webhooks: delivery', () => {
       expect(await count(committed)).toBe(1);
       const other = (await insert(w.tenant, 'USER_UNLOCKED')).rows[0].id;
       expect(await count(other)).toBe(0);
-      const platform = (await insert(null, 'USER_LOCKED')).rows[0].id;
+      const platform = (await insert('*', 'USER_LOCKED')).rows[0].id;
       const { rows } = await client.query(
         'SELECT count(*)::int AS n FROM webhook_deliveries WHERE event_id = $1',
         [platform],
