@@ -8,6 +8,7 @@ import { CROSS_TENANT_REASONS } from '../../src/database/distribution';
 import {
   crossTenantComments,
   loadSqlParser,
+  temporaryTables,
   tenantFilterViolations,
   Violation,
 } from '../support/sql-tenant-filter';
@@ -426,6 +427,31 @@ describe('declared exceptions: /* cross-tenant: <reason> */ at the statement', (
     expect(check(sql.replace(/^\/\*.*?\*\/ /, ''))).toEqual([
       expect.objectContaining({ rule: 'unscoped', table: 'ceremony_sessions' }),
     ]);
+  });
+});
+
+describe("the session's temporary tables are not public tables", () => {
+  it('finds the tables a text creates TEMPORARY', () => {
+    expect(
+      temporaryTables('CREATE TEMP TABLE probe_emails (email text PRIMARY KEY) ON COMMIT DROP'),
+    ).toEqual(['probe_emails']);
+    expect(temporaryTables('CREATE TEMPORARY TABLE scratch AS SELECT 1 AS id')).toEqual([
+      'scratch',
+    ]);
+    expect(temporaryTables('CREATE TABLE scratch (id int)')).toEqual([]);
+    expect(temporaryTables("SELECT 'temp' FROM users")).toEqual([]);
+  });
+
+  it('skips a temporary table when told, not the public table of that name', () => {
+    const insert = 'INSERT INTO probe_emails (email) VALUES ($1), ($1)';
+    expect(brief(insert)).toEqual(['probe_emails probe_emails insert-without-tenant']);
+    expect(tenantFilterViolations(insert, { temporary: ['probe_emails'] })).toEqual([]);
+    expect(tenantFilterViolations('SELECT * FROM users', { temporary: ['users'] })).toEqual([]);
+    expect(
+      tenantFilterViolations('SELECT * FROM public.users', { temporary: ['users'] }).map(
+        (v) => v.rule,
+      ),
+    ).toEqual(['unscoped']);
   });
 });
 

@@ -18,7 +18,8 @@
  *
  * Not DML (DDL, BEGIN/COMMIT/SAVEPOINT, SET, SHOW, ...) is not judged; a SELECT without a table
  * (`SELECT 1`, `SELECT pg_advisory_lock($1)`) has nothing to judge. A text PostgreSQL cannot
- * parse is a violation; so is MERGE (not analysed).
+ * parse is a violation; so is MERGE (not analysed). A temporary table the session created
+ * (`options.temporary`, found by `temporaryTables`) is not a public table.
  *
  * Known looseness (each errs towards accepting): a CTE's or a derived table's columns count as
  * fixed (the CTE's own statement is judged on its own, but what it returns is not traced); an
@@ -59,8 +60,16 @@ export function shortSql(sql: string, max = 240): string {
   return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
 }
 
+export interface Options {
+  /**
+   * Temporary tables the session created (`temporaryTables`): unqualified, these names are not
+   * the public tables (pg_temp comes first in the search path), like a CTE's name.
+   */
+  temporary?: Iterable<string>;
+}
+
 /** The violations of one SQL text (possibly several statements). `loadSqlParser()` first. */
-export function tenantFilterViolations(sql: string): Violation[] {
+export function tenantFilterViolations(sql: string, options: Options = {}): Violation[] {
   let tree: { stmts?: RawStmt[] };
   try {
     tree = parseSync(sql);
@@ -90,9 +99,24 @@ export function tenantFilterViolations(sql: string): Violation[] {
     if (mine.length > 0 && unknown.length === 0) continue; // declared cross-tenant on purpose
     const [type] = only(raw.stmt);
     if (!DML.has(type)) continue;
-    visit(raw.stmt, new Set(), out);
+    visit(raw.stmt, new Set(options.temporary), out);
   }
   return out;
+}
+
+/** The tables a text creates TEMPORARY (`CREATE TEMP TABLE x`, `CREATE TEMP TABLE x AS`). */
+export function temporaryTables(sql: string): string[] {
+  if (!/\bTEMP(ORARY)?\b/i.test(sql)) return [];
+  let tree: { stmts?: RawStmt[] };
+  try {
+    tree = parseSync(sql);
+  } catch {
+    return [];
+  }
+  return (tree.stmts ?? []).flatMap(({ stmt }) => {
+    const rel = stmt.CreateStmt?.relation ?? stmt.CreateTableAsStmt?.into?.rel;
+    return rel?.relpersistence === 't' ? [rel.relname as string] : [];
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
