@@ -24,12 +24,6 @@ import { join, relative } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
-import {
-  loadSqlParser,
-  shortSql,
-  temporaryTables,
-  tenantFilterViolations,
-} from '../support/sql-tenant-filter';
 
 const judging = process.env.IDS_SQL_TENANT_CHECK !== 'off';
 const dumpDir = process.env.IDS_SQL_DUMP;
@@ -84,6 +78,9 @@ if (judging || dumpDir) {
   afterAll(async () => {
     judged = true;
     if (!judging || seen.size === 0) return;
+    // loaded only here: the parser (wasm, ~40 ms) is not needed before there is SQL to judge
+    const { loadSqlParser, shortSql, temporaryTables, tenantFilterViolations } =
+      await import('../support/sql-tenant-filter');
     await loadSqlParser();
     const temporary = [...seen].flatMap(temporaryTables);
     const found: string[] = [];
