@@ -89,6 +89,10 @@ describe('SELECT, UPDATE, DELETE: each tenant-owned table is filtered by its ten
       `SELECT s.id FROM tenants t JOIN stores s ON s.tenant_id = t.id WHERE t.id = $1`,
     ],
     [
+      "through a reference table's tenant_id, its row picked by key (a keyless route's app)",
+      `SELECT s.name FROM passage_apps a JOIN stores s ON s.tenant_id = a.tenant_id AND s.id = a.store_id WHERE a.app_id = $1`,
+    ],
+    [
       'a LEFT JOIN filtering its nullable side',
       `SELECT s.id FROM stores s LEFT JOIN users u ON u.tenant_id = $1 AND u.store_id = s.id WHERE s.tenant_id = $1`,
     ],
@@ -146,6 +150,11 @@ describe('SELECT, UPDATE, DELETE: each tenant-owned table is filtered by its ten
       'through a reference table that nothing fixes (a job over every tenant)',
       `DELETE FROM users u USING tenants t WHERE u.tenant_id = t.id AND t.status = 'DELETED'`,
       ['users u unscoped'],
+    ],
+    [
+      "through a reference table's tenant_id when nothing picks its row",
+      `SELECT s.name FROM passage_apps a JOIN stores s ON s.tenant_id = a.tenant_id AND s.id = a.store_id`,
+      ['stores s unscoped'],
     ],
     [
       'an unqualified tenant_id when the level has two tables',

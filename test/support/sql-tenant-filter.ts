@@ -10,7 +10,9 @@
  *   subquery's column, a scalar subquery) — `=`, `IS NOT DISTINCT FROM`, `IN (...)`, `= ANY(...)`,
  *   `IN (SELECT ...)`, row comparisons `(a.tenant_id, a.id) = (...)` / `IN (...)` — or with a
  *   column of the same level that is itself so fixed (`k.tenant_id = s.tenant_id` where
- *   `s.tenant_id = $1`; `s.tenant_id = t.id` where `t.id = $1`);
+ *   `s.tenant_id = $1`; `s.tenant_id = t.id` where `t.id = $1`), or with the `tenant_id` of a
+ *   reference table's row picked by a fixed value (`s.tenant_id = a.tenant_id` where
+ *   `a.app_id = $1`, passage_apps being a reference table);
  * - an INSERT into a tenant-owned table lists `tenant_id` among its columns;
  * - a statement that reads across tenants on purpose says so where it is written, with a comment
  *   `cross-tenant: <reason>` (`/* ... *\/` or `--`), `<reason>` a key of `CROSS_TENANT_REASONS`;
@@ -22,7 +24,9 @@
  * (`options.temporary`, found by `temporaryTables`) is not a public table.
  *
  * Known looseness (each errs towards accepting): a CTE's or a derived table's columns count as
- * fixed (the CTE's own statement is judged on its own, but what it returns is not traced); an
+ * fixed (the CTE's own statement is judged on its own, but what it returns is not traced); a
+ * reference table's row "picked by a fixed value" is any equality on any of its columns, not
+ * necessarily a unique key (`a.status = 'ACTIVE'` would do); an
  * INNER JOIN's ON is treated as a WHERE of its level even under an outer join; a `cross-tenant`
  * comment exempts its whole top-level statement, not only the part it sits next to. Strict
  * where unsure: an unqualified `tenant_id` counts only when its level has one FROM item; an OR
@@ -276,11 +280,21 @@ function judgeLevel(type: string, stmt: Fields, ctes: ReadonlySet<string>, out: 
       }
     }
   }
+  // A row of a reference (or local) table picked by a fixed value (`a.app_id = $1`, `k.id = $1`)
+  // names its tenant: its `tenant_id` column is fixed too (a keyless route's app, an API key).
+  const pointers = items.filter((i) => i.kind === 'base' && i.rv && !judged(i.rv, ctes));
   for (let grew = true; grew;) {
     grew = false;
     for (const [a, b] of edges) {
       if (!fixed.has(a) && fixed.has(b)) {
         fixed.add(a);
+        grew = true;
+      }
+    }
+    for (const p of pointers) {
+      const key = `${p.alias}.${DISTRIBUTION_COLUMN}`;
+      if (!fixed.has(key) && [...fixed].some((k) => k.startsWith(`${p.alias}.`))) {
+        fixed.add(key);
         grew = true;
       }
     }
