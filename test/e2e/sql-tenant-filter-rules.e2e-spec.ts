@@ -7,6 +7,7 @@ import { keyedStatement } from '../../src/access/access.repository';
 import { CROSS_TENANT_REASONS } from '../../src/database/distribution';
 import {
   crossTenantComments,
+  excerpt,
   loadSqlParser,
   temporaryTables,
   tenantFilterViolations,
@@ -211,9 +212,19 @@ describe('SELECT, UPDATE, DELETE: each tenant-owned table is filtered by its ten
         rule: 'unscoped',
         table: 'stores',
         alias: 'S',
+        at: 21,
         message: 'stores "S" is not filtered by S.tenant_id at its level (WHERE / JOIN ON)',
       },
     ]);
+  });
+
+  it('places each violation in the text (characters, also after multi-byte text)', () => {
+    const sql = `SELECT 'déjà vu' AS x, u.id FROM users u JOIN passkeys k ON k.user_id = u.id WHERE u.tenant_id = $1`;
+    const [v] = check(sql);
+    expect(v.at).toBe(sql.indexOf('passkeys k'));
+    expect(excerpt(sql, v.at)).toBe(
+      '…AS x, u.id FROM users u JOIN passkeys k ON k.user_id = u.id WHERE u.tenant_id = $1',
+    );
   });
 });
 
@@ -399,6 +410,15 @@ describe('declared exceptions: /* cross-tenant: <reason> */ at the statement', (
   });
 
   it('the comment belongs to the statement it is in (several statements in one text)', () => {
+    // statement locations are bytes: a multi-byte character before the comment does not move it
+    expect(
+      brief(
+        `SELECT 'déjà' AS x FROM users WHERE tenant_id = $1; /* cross-tenant: platform-job */ ${purge}`,
+      ),
+    ).toEqual([]);
+    expect(brief(`/* cross-tenant: platform-job */ SELECT 'déjà' AS x; ${purge}`)).toEqual([
+      'ceremony_sessions ceremony_sessions unscoped',
+    ]);
     expect(
       brief(`/* cross-tenant: platform-job */ ${purge}; DELETE FROM passkeys WHERE id = $1`),
     ).toEqual(['passkeys passkeys unscoped']);
@@ -415,11 +435,11 @@ describe('declared exceptions: /* cross-tenant: <reason> */ at the statement', (
       'users users unscoped',
     ]);
     expect(crossTenantComments(`SELECT E'\\' /* cross-tenant: x */' -- cross-tenant: y`)).toEqual([
-      { at: 35, reason: 'y' },
+      { at: 35, byte: 35, reason: 'y' },
     ]);
     expect(
       crossTenantComments(`/* outer /* nested */ cross-tenant: no */ /* cross-tenant: yes */`),
-    ).toEqual([{ at: 42, reason: 'yes' }]);
+    ).toEqual([{ at: 42, byte: 42, reason: 'yes' }]);
   });
 
   it("TypeORM's QueryBuilder .comment() writes a comment the analyzer sees", () => {

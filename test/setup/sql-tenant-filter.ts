@@ -79,7 +79,7 @@ if (judging || dumpDir) {
     judged = true;
     if (!judging || seen.size === 0) return;
     // loaded only here: the parser (wasm, ~40 ms) is not needed before there is SQL to judge
-    const { loadSqlParser, shortSql, temporaryTables, tenantFilterViolations } =
+    const { excerpt, loadSqlParser, shortSql, temporaryTables, tenantFilterViolations } =
       await import('../support/sql-tenant-filter');
     await loadSqlParser();
     const temporary = [...seen].flatMap(temporaryTables);
@@ -87,7 +87,11 @@ if (judging || dumpDir) {
     for (const sql of seen) {
       const violations = tenantFilterViolations(sql, { temporary });
       if (violations.length === 0) continue;
-      found.push(`${shortSql(sql)}\n${violations.map((v) => `      - ${v.message}`).join('\n')}`);
+      const lines = violations.map(
+        (v) =>
+          `      - ${v.message}${v.at === undefined ? '' : `:\n          ${excerpt(sql, v.at)}`}`,
+      );
+      found.push(`${shortSql(sql)}\n${lines.join('\n')}`);
     }
     if (found.length > 0) {
       throw new Error(

@@ -10,6 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  excerpt,
   loadSqlParser,
   shortSql,
   temporaryTables,
@@ -99,7 +100,11 @@ async function main(): Promise<void> {
   const lines = [`${entries.length} of ${total} distinct statements break the tenant-filter rule`];
   for (const e of entries) {
     lines.push('', `* ${shortSql(e.sql, 400)}`);
-    for (const v of e.violations) lines.push(`    - ${v.message}`);
+    for (const v of e.violations) {
+      lines.push(
+        `    - ${v.message}${v.at === undefined ? '' : `:\n        ${excerpt(e.sql, v.at)}`}`,
+      );
+    }
     lines.push(
       `    sent by: ${e.files.join(', ')}${e.late ? ' (only after the check: afterAll)' : ''}`,
     );

@@ -47,6 +47,8 @@ export interface Violation {
   table?: string;
   /** How the statement names it (its alias, or the table's name). */
   alias?: string;
+  /** Where the statement names it (a character offset into the text). */
+  at?: number;
   message: string;
 }
 
@@ -88,9 +90,10 @@ export function tenantFilterViolations(sql: string, options: Options = {}): Viol
   const declarations = crossTenantComments(sql);
   const out: Violation[] = [];
   for (const raw of tree.stmts ?? []) {
+    // PostgreSQL's locations are byte offsets
     const start = raw.stmt_location ?? 0;
-    const end = raw.stmt_len ? start + raw.stmt_len : sql.length;
-    const mine = declarations.filter((d) => d.at >= start && d.at < end);
+    const end = raw.stmt_len ? start + raw.stmt_len : Infinity;
+    const mine = declarations.filter((d) => d.byte >= start && d.byte < end);
     const unknown = mine.filter((d) => !Object.hasOwn(CROSS_TENANT_REASONS, d.reason));
     for (const d of unknown) {
       out.push({
@@ -105,7 +108,22 @@ export function tenantFilterViolations(sql: string, options: Options = {}): Viol
     if (!DML.has(type)) continue;
     visit(raw.stmt, new Set(options.temporary), out);
   }
-  return out;
+  return out.map((v) => (v.at === undefined ? v : { ...v, at: characterOffset(sql, v.at) }));
+}
+
+function characterOffset(text: string, byte: number): number {
+  return Buffer.from(text, 'utf8').subarray(0, byte).toString('utf8').length;
+}
+
+/** The text around a violation's place, on one line (for messages). */
+export function excerpt(sql: string, at: number | undefined, width = 120): string {
+  if (at === undefined) return '';
+  const before = sql
+    .slice(Math.max(0, at - 30), at)
+    .replace(/\s+/g, ' ')
+    .trimStart();
+  const after = sql.slice(at, at + width).replace(/\s+/g, ' ');
+  return `${at > 30 ? '…' : ''}${before}${after}${at + width < sql.length ? '…' : ''}`.trim();
 }
 
 /** The tables a text creates TEMPORARY (`CREATE TEMP TABLE x`, `CREATE TEMP TABLE x AS`). */
@@ -305,6 +323,7 @@ function judgeLevel(type: string, stmt: Fields, ctes: ReadonlySet<string>, out: 
       rule: 'unscoped',
       table: t.table,
       alias: t.alias,
+      at: t.rv?.location,
       message: `${t.table}${t.alias !== t.table ? ` "${t.alias}"` : ''} is not filtered by ${
         t.alias
       }.${DISTRIBUTION_COLUMN} at its level (WHERE / JOIN ON)`,
@@ -321,6 +340,7 @@ function judgeInsert(stmt: Fields, ctes: ReadonlySet<string>, out: Violation[]):
     rule: 'insert-without-tenant',
     table: rv.relname,
     alias: rv.alias?.aliasname ?? rv.relname,
+    at: rv.location,
     message: `INSERT INTO ${rv.relname} does not list ${DISTRIBUTION_COLUMN} among its columns`,
   });
 }
@@ -438,7 +458,10 @@ function columnRef(expr: Node): { qualifier?: string; column: string } | undefin
 // identifiers and dollar quotes; block comments nest as in PostgreSQL).
 
 interface Declaration {
+  /** Character offset of the comment. */
   at: number;
+  /** Its byte offset (PostgreSQL's statement locations are bytes). */
+  byte: number;
   reason: string;
 }
 
@@ -448,7 +471,7 @@ export function crossTenantComments(sql: string): Declaration[] {
   const found: Declaration[] = [];
   const note = (at: number, body: string) => {
     const m = DECLARATION.exec(body);
-    if (m) found.push({ at, reason: m[1] });
+    if (m) found.push({ at, byte: Buffer.byteLength(sql.slice(0, at)), reason: m[1] });
   };
   let i = 0;
   while (i < sql.length) {
