@@ -38,7 +38,10 @@ module.exports = {
       transform,
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-      setupFilesAfterEnv: ['<rootDir>/test/setup/documented-codes.ts'],
+      setupFilesAfterEnv: [
+        '<rootDir>/test/setup/documented-codes.ts',
+        '<rootDir>/test/setup/sql-tenant-filter.ts',
+      ],
     },
   ],
 };

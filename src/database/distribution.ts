@@ -6,7 +6,9 @@
  * - every table of the `public` schema that is not listed below is **tenant-owned**
  *   (distributed by `tenant_id`): `tenant_id` is NOT NULL, leads its primary key and every
  *   unique constraint and index, and every foreign key to another tenant-owned table includes
- *   it on both sides; every statement on it filters by `tenant_id`, or says why not;
+ *   it on both sides; every statement on it filters by `tenant_id`, or says why not (a
+ *   `cross-tenant: <reason>` comment in the statement, the reason a key of
+ *   `CROSS_TENANT_REASONS`);
  * - a **reference** table has no tenant column in its key and is copied whole to every node;
  * - a **local** table stays on the coordinator only.
  */
@@ -34,3 +36,17 @@ export const LOCAL_TABLES: Readonly<Record<string, string>> = {
 export function isTenantOwned(table: string): boolean {
   return !(table in REFERENCE_TABLES) && !(table in LOCAL_TABLES);
 }
+
+/**
+ * Why a statement may touch a tenant-owned table without filtering by `tenant_id`. Declared where
+ * the statement is written, as a SQL comment `/* cross-tenant: <key> *\/` (a QueryBuilder's
+ * `.comment('cross-tenant: <key>')` writes it); the test over the SQL the suites send
+ * (test/support/sql-tenant-filter.ts) accepts only these keys. On PostgreSQL distributed by
+ * tenant such a statement runs on every shard.
+ */
+export const CROSS_TENANT_REASONS: Readonly<Record<string, string>> = {
+  'platform-job':
+    'a platform job over every tenant: the purge, the audit sealer, the webhook dispatcher claim and the retention run',
+  capability:
+    'a keyless browser route finds a step-up transaction by its unguessable id, the only thing the browser holds',
+};
