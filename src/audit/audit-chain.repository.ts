@@ -78,7 +78,8 @@ export class AuditChainRepository {
   /** The oldest events no sealer has reached, across every chain (under the seal lock). */
   async unsealed(limit: number): Promise<UnsealedEvent[]> {
     const rows: Row[] = await this.host.manager.query(
-      `SELECT ${CONTENT_COLUMNS} FROM audit_events e
+      `/* cross-tenant: platform-job */
+       SELECT ${CONTENT_COLUMNS} FROM audit_events e
         WHERE e.seq IS NULL ORDER BY e.occurred_at, e.id LIMIT $1`,
       [limit],
     );
@@ -240,7 +241,8 @@ export class AuditChainRepository {
    */
   async purgeBefore(days: number, batch: number): Promise<number> {
     const [row]: Row[] = await this.host.manager.query(
-      `WITH b AS (
+      `/* cross-tenant: platform-job */
+       WITH b AS (
          SELECT c.tenant_id, c.anchor_seq, least(
                   coalesce(
                     (SELECT e.seq FROM audit_events e

@@ -47,8 +47,8 @@ export interface PassageDeviceRow {
 
 const APP_COLUMNS = `a.app_id, a.tenant_id, a.name, a.store_id, s.name AS store_name,
   a.relying_party_id, rp.rp_id, rp.origins, a.registration_policy, a.authentication_policy, a.created_at`;
-const APP_FROM = `passage_apps a JOIN stores s ON s.id = a.store_id
-  JOIN relying_parties rp ON rp.id = a.relying_party_id`;
+const APP_FROM = `passage_apps a JOIN stores s ON s.tenant_id = a.tenant_id AND s.id = a.store_id
+  JOIN relying_parties rp ON rp.tenant_id = a.tenant_id AND rp.id = a.relying_party_id`;
 
 type Row = Record<string, unknown>;
 
@@ -165,7 +165,7 @@ export class PassageRepository {
     const [row] = await this.query(
       `SELECT rp.rp_id, rp.origins FROM passage_apps a
          JOIN tenants t ON t.id = a.tenant_id
-         JOIN relying_parties rp ON rp.id = a.relying_party_id
+         JOIN relying_parties rp ON rp.tenant_id = a.tenant_id AND rp.id = a.relying_party_id
         WHERE a.app_id = $1 AND t.status = 'ACTIVE'`,
       [appId],
     );

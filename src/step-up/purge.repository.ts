@@ -41,7 +41,8 @@ export class PurgeRepository {
         const deleted: Record<string, number> = {};
         for (const [table, column] of EXPIRING) {
           const [, count] = await runner.query(
-            `DELETE FROM ${table} WHERE ${column} < now() - make_interval(secs => $1)`,
+            `/* cross-tenant: platform-job */
+             DELETE FROM ${table} WHERE ${column} < now() - make_interval(secs => $1)`,
             [graceSeconds],
           );
           deleted[table] = count;

@@ -56,7 +56,9 @@ export interface CorsTarget {
 /** The relying party of a transaction, by id alone (the id is the browser's capability). */
 const CORS_OF_TRANSACTION = prepared(
   'browser_cors_of_transaction',
-  `SELECT rp.rp_id, rp.origins FROM step_up_transactions t JOIN relying_parties rp ON rp.id = t.relying_party_id
+  `/* cross-tenant: capability */
+   SELECT rp.rp_id, rp.origins FROM step_up_transactions t
+     JOIN relying_parties rp ON rp.tenant_id = t.tenant_id AND rp.id = t.relying_party_id
     WHERE t.id = $1`,
 );
 
@@ -65,8 +67,8 @@ const CORS_OF_USERNAMELESS = prepared(
   'browser_cors_of_usernameless',
   `SELECT rp.rp_id, rp.origins FROM tenants t
      JOIN stores s ON s.tenant_id = t.id
-     JOIN relying_parties rp ON rp.store_id = s.id
-     JOIN authentication_policies p ON p.relying_party_id = rp.id
+     JOIN relying_parties rp ON rp.tenant_id = t.id AND rp.store_id = s.id
+     JOIN authentication_policies p ON p.tenant_id = t.id AND p.relying_party_id = rp.id
     WHERE t.id = $1 AND t.status = 'ACTIVE' AND s.name = $2 AND rp.rp_id = $3
       AND p.name = $4 AND p.allow_discoverable`,
 );
@@ -91,27 +93,40 @@ export class StepUpRepository {
     await this.transactions.insert(tx);
   }
 
+  /** By id alone: the browser's capability (then every statement on it names its tenant). */
   findTransaction(id: string): Promise<StepUpTransactionEntity | null> {
-    return this.transactions.findOne({ where: { id } });
+    return this.transactions
+      .createQueryBuilder('t')
+      .comment('cross-tenant: capability')
+      .where('t.id = :id', { id })
+      .getOne();
   }
 
   /** A (re)start of a pending transaction points it at its newest ceremony session. */
-  async attachSession(id: string, sessionId: string): Promise<void> {
-    await this.transactions.update({ id, status: TransactionStatus.PENDING }, { sessionId });
+  async attachSession(tenantId: string, id: string, sessionId: string): Promise<void> {
+    await this.transactions.update(
+      { tenantId, id, status: TransactionStatus.PENDING },
+      { sessionId },
+    );
   }
 
   /** Completes the transaction of that session; false when it was no longer pending. */
-  async complete(id: string, sessionId: string, userId: string): Promise<boolean> {
+  async complete(
+    tenantId: string,
+    id: string,
+    sessionId: string,
+    userId: string,
+  ): Promise<boolean> {
     const done = await this.transactions.update(
-      { id, status: TransactionStatus.PENDING, sessionId },
+      { tenantId, id, status: TransactionStatus.PENDING, sessionId },
       { status: TransactionStatus.COMPLETED, userId },
     );
     return !!done.affected;
   }
 
-  async fail(id: string): Promise<void> {
+  async fail(tenantId: string, id: string): Promise<void> {
     await this.transactions.update(
-      { id, status: TransactionStatus.PENDING },
+      { tenantId, id, status: TransactionStatus.PENDING },
       { status: TransactionStatus.FAILED },
     );
   }

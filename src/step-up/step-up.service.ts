@@ -228,7 +228,7 @@ export class StepUpService {
             dataHash,
           );
     // A later start (the user dismissed the dialog and retries) replaces the ceremony.
-    await this.repository.attachSession(tx.id, started.sessionId);
+    await this.repository.attachSession(tx.tenantId, tx.id, started.sessionId);
     return {
       transactionId: tx.id,
       clientRequest: started.clientRequest,
@@ -313,7 +313,7 @@ export class StepUpService {
       },
       proof: CeremonyProof,
     ) => {
-      if (!(await this.repository.complete(tx.id, tx.sessionId!, outcome.userId)))
+      if (!(await this.repository.complete(tx.tenantId, tx.id, tx.sessionId!, outcome.userId)))
         throw alreadyCompleted();
       // signed now, with the success: the redemption hands over this token, not a claim
       // rebuilt from rows that could have been altered since
@@ -367,7 +367,7 @@ export class StepUpService {
     } catch (error) {
       // A failed or replayed finish uses the transaction up: it is single use.
       if (error instanceof DomainError) {
-        await this.repository.fail(tx.id);
+        await this.repository.fail(tx.tenantId, tx.id);
       }
       throw error;
     }

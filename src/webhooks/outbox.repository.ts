@@ -40,7 +40,8 @@ export class OutboxRepository {
     // ones (this instance already has that many of theirs on the wire), so one slow or dead
     // receiver cannot take every slot; candidates are the oldest due rows (a bounded window)
     const [rows] = (await this.host.manager.query(
-      `WITH given_up AS (
+      `/* cross-tenant: platform-job */
+       WITH given_up AS (
          UPDATE webhook_deliveries SET status = 'FAILED', claim_token = NULL,
                 last_error = 'no outcome recorded for the last attempt (its instance stopped?)'
           WHERE status = 'PENDING' AND attempts >= $3 AND next_attempt_at <= now()),
@@ -122,7 +123,8 @@ export class OutboxRepository {
   /** Deletes finished deliveries older than `days` (a bounded batch per call). */
   async purgeFinished(days: number, batch = 5000): Promise<number> {
     const [, count] = (await this.host.manager.query(
-      `DELETE FROM webhook_deliveries WHERE (tenant_id, id) IN (
+      `/* cross-tenant: platform-job */
+       DELETE FROM webhook_deliveries WHERE (tenant_id, id) IN (
          SELECT tenant_id, id FROM webhook_deliveries
           WHERE status <> 'PENDING' AND created_at < now() - make_interval(days => $1)
           LIMIT $2)`,

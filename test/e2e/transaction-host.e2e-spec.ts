@@ -59,7 +59,7 @@ describe('TransactionHost: one transaction across repositories', () => {
     const [row] = await dataSource.query(
       `SELECT (SELECT count(*)::int FROM users WHERE tenant_id = $1 AND external_id = $2) AS users,
               (SELECT count(*)::int FROM audit_events WHERE tenant_id = $1 AND details->>'marker' = $2) AS events,
-              (SELECT user_count FROM stores WHERE id = $3) AS store_users,
+              (SELECT user_count FROM stores WHERE tenant_id = $1 AND id = $3) AS store_users,
               (SELECT user_count FROM tenants WHERE id = $1) AS tenant_users`,
       [ctx.tenantId, marker, store.id],
     );

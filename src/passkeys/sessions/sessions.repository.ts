@@ -77,7 +77,7 @@ export class SessionsRepository {
     if (!session) return notFound(id);
     if (session.status === SessionStatus.PENDING) {
       await this.sessions.update(
-        { id, status: SessionStatus.PENDING },
+        { tenantId: store.tenantId, id, status: SessionStatus.PENDING },
         { status: SessionStatus.EXPIRED },
       );
       return new DomainError(
