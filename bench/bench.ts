@@ -583,8 +583,10 @@ async function main(): Promise<void> {
     rssEnd: end?.mb,
     rssMax: Math.max(...rss.map((s) => s.mb)),
   };
+  // a run without both systems of a pair (--only) has no ratio for it: say so, not NaN
+  const shown = (value: number) => (Number.isNaN(value) ? 'n/a (not both run)' : value.toFixed(2));
   log(
-    `\nratio Identity Store / baseline: authentication ${summary.authRatio.toFixed(2)}, registration ${summary.regRatio.toFixed(2)}`,
+    `\nratio Identity Store / baseline: authentication ${shown(summary.authRatio)}, registration ${shown(summary.regRatio)}`,
   );
   if (summary.scaleRatio) log(`ratio at scale / at ${N} users: ${summary.scaleRatio.toFixed(2)}`);
   const perMinute = rss
