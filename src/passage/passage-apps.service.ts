@@ -72,7 +72,14 @@ export class PassageAppsService {
       authenticationPolicy: dto.authenticationPolicy,
     };
     await this.host.run(async () => {
-      if (!(await this.apps.insert(row))) {
+      const inserted = await this.apps.insert(row);
+      if (inserted === 'no-relying-party') {
+        throw new DomainError(
+          ErrorCode.RELYING_PARTY_NOT_FOUND,
+          `Relying party ${rpId} does not exist in store ${storeName}`,
+        );
+      }
+      if (inserted === 'taken') {
         throw new DomainError(
           ErrorCode.PASSAGE_APP_ID_TAKEN,
           `App id ${appId} is taken: app ids are unique across the whole service`,

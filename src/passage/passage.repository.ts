@@ -139,12 +139,27 @@ export class PassageRepository {
   }
 
   /** false: the app id is taken (by any tenant: app ids are global). */
-  async insert(app: Omit<PassageAppEntity, 'createdAt'>): Promise<boolean> {
+  /**
+   * Inserts the app, in the caller's transaction, holding its relying party's row (KEY SHARE)
+   * until the commit: a reference table has no foreign key into a tenant's tables, so this lock
+   * stands in for one. A concurrent delete of the relying party (or of its store, by cascade)
+   * waits for the commit and then deletes the app (RelyingPartiesRepository.delete); a delete
+   * that came first leaves no row to hold (`no-relying-party`). `taken`: the app id is in use.
+   */
+  async insert(
+    app: Omit<PassageAppEntity, 'createdAt'>,
+  ): Promise<'inserted' | 'taken' | 'no-relying-party'> {
+    const held = (await this.host.manager.query(
+      `SELECT 1 FROM relying_parties WHERE tenant_id = $1 AND store_id = $2 AND id = $3
+          FOR KEY SHARE`,
+      [app.tenantId, app.storeId, app.relyingPartyId],
+    )) as unknown[];
+    if (held.length === 0) return 'no-relying-party';
     try {
       await this.host.manager.insert(PassageAppEntity, app);
-      return true;
+      return 'inserted';
     } catch (error) {
-      if (isUniqueViolation(error, 'pk_passage_apps')) return false;
+      if (isUniqueViolation(error, 'pk_passage_apps')) return 'taken';
       throw error;
     }
   }

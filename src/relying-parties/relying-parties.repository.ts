@@ -82,14 +82,17 @@ export class RelyingPartiesRepository {
   }
 
   /**
-   * Deletes it (its policies, passkeys and sessions go by cascade, its Passage apps in the same
-   * statement: a reference table has no foreign key into a tenant's tables, docs/scaling.md).
+   * Deletes it (its policies, passkeys and sessions go by cascade), then its Passage apps, in the
+   * caller's transaction. The apps go in a statement of their own (a reference table has no
+   * foreign key into a tenant's tables, docs/scaling.md): its snapshot is taken after the delete
+   * waited for an app being created (which holds this row, `PassageRepository.insert`), so it sees
+   * that app.
    */
   async delete(tenantId: string, storeId: string, id: string): Promise<void> {
+    await this.rps.delete({ tenantId, storeId, id });
     await this.host.manager.query(
-      `WITH d AS (DELETE FROM relying_parties WHERE tenant_id = $1 AND store_id = $2 AND id = $3 RETURNING id)
-       DELETE FROM passage_apps WHERE tenant_id = $1 AND relying_party_id IN (SELECT id FROM d)`,
-      [tenantId, storeId, id],
+      'DELETE FROM passage_apps WHERE tenant_id = $1 AND relying_party_id = $2',
+      [tenantId, id],
     );
   }
 }

@@ -28,6 +28,8 @@ export enum TransactionStatus {
  */
 @Entity('step_up_transactions')
 @Index('ix_step_up_transactions_expires', ['expiresAt'])
+/** The keyless browser routes find a transaction by its id alone (the primary key leads with the tenant). */
+@Index('ix_step_up_transactions_id', ['id'])
 export class StepUpTransactionEntity {
   @PrimaryColumn({
     type: 'varchar',

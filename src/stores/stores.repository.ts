@@ -97,22 +97,26 @@ export class StoresRepository {
   }
 
   /**
-   * Deletes the store (its users, passkeys, relying parties and sessions go by cascade, its
-   * Passage apps in the same statement: a reference table has no foreign key into a tenant's
-   * tables, docs/scaling.md) and takes its users off the tenant's counter; undefined when there was
-   * no such store.
+   * Deletes the store (its users, passkeys, relying parties and sessions go by cascade) and then
+   * its Passage apps, and takes its users off the tenant's counter; undefined when there was no
+   * such store. In the caller's transaction. The apps go in a statement of their own (a reference
+   * table has no foreign key into a tenant's tables, docs/scaling.md): its snapshot is taken after
+   * the cascade waited for an app being created (which holds its relying party's row,
+   * `PassageRepository.insert`), so it sees that app.
    */
   async delete(
     tenantId: string,
     name: string,
   ): Promise<{ id: string; userCount: number } | undefined> {
-    const rows = (await this.host.manager.query(
-      `WITH d AS (DELETE FROM stores WHERE tenant_id = $1 AND name = $2 RETURNING id, user_count),
-       a AS (DELETE FROM passage_apps WHERE tenant_id = $1 AND store_id IN (SELECT id FROM d))
-       SELECT id, user_count FROM d`,
+    const [rows] = (await this.host.manager.query(
+      'DELETE FROM stores WHERE tenant_id = $1 AND name = $2 RETURNING id, user_count',
       [tenantId, name],
-    )) as { id: string; user_count: number }[];
+    )) as [{ id: string; user_count: number }[], number];
     if (rows.length === 0) return undefined;
+    await this.host.manager.query(
+      'DELETE FROM passage_apps WHERE tenant_id = $1 AND store_id = $2',
+      [tenantId, rows[0].id],
+    );
     await this.host.manager.query('UPDATE tenants SET user_count = user_count - $2 WHERE id = $1', [
       tenantId,
       rows[0].user_count,

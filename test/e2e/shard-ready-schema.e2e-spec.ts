@@ -87,6 +87,26 @@ describe('a shard-ready schema (tenant_id in every key of a tenant-owned table)'
     ]);
   });
 
+  it('fails on a key whose tenant_id is only an INCLUDE column, an exclusion constraint, or another tenant_id type', async () => {
+    expect(
+      await violationsAfter(`CREATE UNIQUE INDEX ux_users_id ON users (id) INCLUDE (tenant_id)`),
+    ).toEqual([
+      'users.ux_users_id: the unique of a tenant-owned table must include tenant_id (it has (id))',
+    ]);
+    expect(
+      await violationsAfter(
+        `ALTER TABLE passkeys ADD CONSTRAINT ex_credential EXCLUDE (credential_id WITH =)`,
+      ),
+    ).toEqual([
+      'passkeys.ex_credential: the exclusion of a tenant-owned table must include tenant_id (it has (credential_id))',
+    ]);
+    expect(
+      await violationsAfter(
+        `CREATE TABLE widgets (tenant_id text NOT NULL, id uuid, PRIMARY KEY (tenant_id, id))`,
+      ),
+    ).toEqual([expect.stringMatching(/^tenant_id has different types across tenant-owned tables/)]);
+  });
+
   it('fails on a reference table pointing into a tenant-owned one', async () => {
     expect(
       await violationsAfter(
@@ -96,6 +116,23 @@ describe('a shard-ready schema (tenant_id in every key of a tenant-owned table)'
     ).toEqual([
       'passage_apps.fk_app_store → stores: a reference table cannot have a foreign key to a tenant-owned table (only tenant-owned → reference crosses placements)',
     ]);
+  });
+
+  it('the browser capability (a step-up transaction by its id alone) is found through an index', async () => {
+    await db.query('BEGIN');
+    try {
+      await db.query('SET LOCAL enable_seqscan = off');
+      const plan = JSON.stringify(
+        (
+          await db.query(
+            `EXPLAIN (FORMAT JSON) SELECT * FROM step_up_transactions WHERE id = 'some-transaction-id'`,
+          )
+        ).rows,
+      );
+      expect(plan).toContain('ix_step_up_transactions_id');
+    } finally {
+      await db.query('ROLLBACK');
+    }
   });
 
   it('a composite foreign key refuses a child whose tenant is not its parent’s', async () => {
@@ -163,5 +200,82 @@ describe('Passage apps go with their store or relying party (no foreign key from
     } finally {
       await db.end();
     }
+  });
+  describe('with no foreign key, a lock on the relying party stands in for one', () => {
+    const appBody = { registrationPolicy: 'default', authenticationPolicy: 'default' };
+    let db: Client;
+    beforeEach(async () => {
+      db = new Client({ connectionString: t.database.url });
+      await db.connect();
+    });
+    afterEach(() => db.end());
+    const rpRow = async (world: World) =>
+      (
+        await db.query(
+          `SELECT rp.id, rp.store_id FROM relying_parties rp JOIN stores s
+              ON s.tenant_id = rp.tenant_id AND s.id = rp.store_id
+            WHERE rp.tenant_id = $1 AND s.name = 'shop' AND rp.rp_id = 'localhost'`,
+          [world.tenant],
+        )
+      ).rows[0] as { id: string; store_id: string };
+    const appsOf = async (world: World) =>
+      Number(
+        (await db.query('SELECT count(*) FROM passage_apps WHERE tenant_id = $1', [world.tenant]))
+          .rows[0].count,
+      );
+    /** Resolves once PostgreSQL shows a backend of the app waiting for a lock. */
+    const waitingForALock = async () => {
+      for (let i = 0; i < 200; i++) {
+        const { rows } = await db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if (rows[0].n > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error('nothing waited for the lock');
+    };
+
+    it('an app created while its relying party is being deleted: the delete takes it too', async () => {
+      const world = await passkeyWorld(t.app);
+      const rp = await rpRow(world);
+      // what PassageRepository.insert does, held open: the relying party's row, then the app
+      await db.query('BEGIN');
+      await db.query(
+        'SELECT 1 FROM relying_parties WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE',
+        [world.tenant, rp.id],
+      );
+      await db.query(
+        `INSERT INTO passage_apps (app_id, tenant_id, name, store_id, relying_party_id,
+                                   registration_policy, authentication_policy)
+         VALUES ($1, $2, 'racing', $3, $4, 'default', 'default')`,
+        [`race-${world.tenant}`, world.tenant, rp.store_id, rp.id],
+      );
+      const deleting = call(t.app, 'DELETE', world.rpUrl, { key: world.key });
+      await waitingForALock();
+      await db.query('COMMIT');
+      expectStatus(await deleting, 204);
+      expect(await appsOf(world)).toBe(0);
+    });
+
+    it('an app created after its relying party was deleted (not yet committed): 404, no app', async () => {
+      const world = await passkeyWorld(t.app);
+      const rp = await rpRow(world);
+      await db.query('BEGIN');
+      await db.query('DELETE FROM relying_parties WHERE tenant_id = $1 AND id = $2', [
+        world.tenant,
+        rp.id,
+      ]);
+      const creating = call(t.app, 'POST', `${world.rpUrl}/passageApps`, {
+        key: world.key,
+        body: appBody,
+      });
+      await waitingForALock();
+      await db.query('COMMIT');
+      const created = await creating;
+      expectStatus(created, 404);
+      expect(created.json().code).toBe('RELYING_PARTY_NOT_FOUND');
+      expect(await appsOf(world)).toBe(0);
+    });
   });
 });

@@ -8,9 +8,18 @@ import {
 
 /** What the rule reads of PostgreSQL's catalog (schema `public`). */
 export interface Catalog {
-  tables: { name: string; tenantColumn: 'NOT NULL' | 'NULL' | null }[];
-  /** Primary keys and unique constraints and indexes; `columns` null where one is an expression. */
-  keys: { table: string; name: string; kind: 'primary key' | 'unique'; columns: string[] | null }[];
+  /** `tenantType`: the type of its tenant_id column (all must be equal to be colocated). */
+  tables: { name: string; tenantColumn: 'NOT NULL' | 'NULL' | null; tenantType: string | null }[];
+  /**
+   * Primary keys, unique constraints and indexes, and exclusion constraints, with their key
+   * columns (not INCLUDE columns); `columns` null where one is an expression.
+   */
+  keys: {
+    table: string;
+    name: string;
+    kind: 'primary key' | 'unique' | 'exclusion';
+    columns: string[] | null;
+  }[];
   foreignKeys: {
     table: string;
     name: string;
@@ -26,25 +35,30 @@ export async function readCatalog(client: Client): Promise<Catalog> {
     `SELECT c.relname AS name,
             (SELECT CASE WHEN a.attnotnull THEN 'NOT NULL' ELSE 'NULL' END
                FROM pg_attribute a
-              WHERE a.attrelid = c.oid AND a.attname = $1 AND NOT a.attisdropped) AS "tenantColumn"
+              WHERE a.attrelid = c.oid AND a.attname = $1 AND NOT a.attisdropped) AS "tenantColumn",
+            (SELECT format_type(a.atttypid, a.atttypmod)
+               FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attname = $1 AND NOT a.attisdropped) AS "tenantType"
        FROM pg_class c
       WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
       ORDER BY 1`,
     [DISTRIBUTION_COLUMN],
   );
-  // every unique index (a primary key and a unique constraint are backed by one), with its columns
+  // every unique or exclusion index (a primary key and a unique or exclusion constraint are
+  // backed by one), with its key columns (the first indnkeyatts: INCLUDE columns do not count)
   const keys = await client.query(
     `SELECT c.relname AS table, ic.relname AS name,
-            CASE WHEN i.indisprimary THEN 'primary key' ELSE 'unique' END AS kind,
-            CASE WHEN 0 = ANY (i.indkey::int2[]) THEN NULL
+            CASE WHEN i.indisprimary THEN 'primary key'
+                 WHEN i.indisexclusion THEN 'exclusion' ELSE 'unique' END AS kind,
+            CASE WHEN 0 = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1]) THEN NULL
                  ELSE (SELECT array_agg(a.attname::text ORDER BY k.n)
-                         FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+                         FROM unnest((i.indkey::int2[])[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(attnum, n)
                          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum)
             END AS columns
        FROM pg_index i
        JOIN pg_class c ON c.oid = i.indrelid
        JOIN pg_class ic ON ic.oid = i.indexrelid
-      WHERE c.relnamespace = 'public'::regnamespace AND i.indisunique
+      WHERE c.relnamespace = 'public'::regnamespace AND (i.indisunique OR i.indisexclusion)
       ORDER BY 1, 2`,
   );
   const foreignKeys = await client.query(
@@ -96,6 +110,13 @@ export function shardReadinessViolations(catalog: Catalog): string[] {
     if (!catalog.keys.some((k) => k.table === table.name && k.kind === 'primary key')) {
       violations.push(`${table.name}: a tenant-owned table needs a primary key`);
     }
+  }
+  const types = new Set(tenantOwned.map((t) => t.tenantType).filter((t) => t !== null));
+  if (types.size > 1) {
+    violations.push(
+      `${DISTRIBUTION_COLUMN} has different types across tenant-owned tables (${[...types].join(', ')}): ` +
+        'colocated tables need one type',
+    );
   }
   for (const key of catalog.keys) {
     if (!isTenantOwned(key.table)) continue;

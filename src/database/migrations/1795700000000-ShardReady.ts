@@ -169,6 +169,10 @@ function outboxFunction(platform: string): string {
  *
  * Rewrites every index of these tables: on a big database run it in a maintenance window (or
  * build the new unique indexes CONCURRENTLY first and attach them with USING INDEX).
+ *
+ * NOT a rolling upgrade: instances of an earlier version fail on this schema (ON CONFLICT
+ * targets, user_handles.tenant_id, audit_events.chain, the platform tenant). Stop them all before
+ * the first new instance starts (docs/scaling.md, "Deploying a new version").
  */
 export class ShardReady1795700000000 implements MigrationInterface {
   name = 'ShardReady1795700000000';
@@ -213,6 +217,9 @@ export class ShardReady1795700000000 implements MigrationInterface {
       await q.query(`DROP INDEX "${name}"`);
       await q.query(`CREATE ${unique}INDEX "${name}" ON "${table}" (${columns})`);
     }
+    // the keyless browser routes find a transaction by its id alone (their capability): the
+    // primary key no longer leads with it
+    await q.query(`CREATE INDEX "ix_step_up_transactions_id" ON "step_up_transactions" ("id")`);
     for (const [name, table, column, parent] of FOREIGN_KEYS) {
       await q.query(
         `ALTER TABLE "${table}" ADD CONSTRAINT "${name}" FOREIGN KEY ("tenant_id", "${column}")
@@ -222,6 +229,7 @@ export class ShardReady1795700000000 implements MigrationInterface {
   }
 
   public async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX "ix_step_up_transactions_id"`);
     for (const [name, table] of FOREIGN_KEYS) {
       await q.query(`ALTER TABLE "${table}" DROP CONSTRAINT "${name}"`);
     }
