@@ -45,6 +45,8 @@ const { values: flags } = parseArgs({
     only: { type: 'string', default: ALL_RUNS },
     /** Prints the service's top statements per run, from pg_stat_statements. */
     'pg-stats': { type: 'boolean', default: false },
+    /** Extra Node/V8 flags for the service process only (`--node-args=--max-semi-space-size=64`). */
+    'node-args': { type: 'string', default: '' },
   },
 });
 const N = Number(flags.users);
@@ -206,9 +208,12 @@ async function main(): Promise<void> {
       IDS_KEK: KEK,
       IDS_DEMO_ENABLED: 'false',
     },
-    flags.profile
-      ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench', '.work', 'profiles')}`]
-      : [],
+    [
+      ...(flags.profile
+        ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench', '.work', 'profiles')}`]
+        : []),
+      ...flags['node-args'].split(/\s+/).filter(Boolean),
+    ],
   );
   const baseline = startChild(join(__dirname, 'baseline-server.js'), {
     DATABASE_URL: baselineDb,
