@@ -76,10 +76,10 @@ export class WebhookDeliveriesService {
         occurredAt: now,
       },
     });
-    const id = await this.webhooks.insertPing(ctx.tenantId, endpointId, eventId, payload);
+    const row = await this.webhooks.insertPing(ctx.tenantId, endpointId, eventId, payload);
     // deleted or deactivated since it was read
-    if (id === undefined) throw endpointInactive();
-    return toDto((await this.webhooks.delivery(ctx.tenantId, endpointId, id))!);
+    if (row === undefined) throw endpointInactive();
+    return toDto(row);
   }
 }
 

@@ -10,6 +10,16 @@ export type EndpointChanges = Partial<
   Pick<WebhookEndpointEntity, 'url' | 'events' | 'description' | 'active'>
 >;
 
+/**
+ * A delivery as the entity names it, for a write's RETURNING: the write's own row is the answer
+ * (a second read could already see the sender's claim of it).
+ */
+const DELIVERY = `tenant_id AS "tenantId", id, endpoint_id AS "endpointId", event_id AS "eventId",
+  event_type AS "eventType", payload, status, attempts, next_attempt_at AS "nextAttemptAt",
+  claim_token AS "claimToken", last_attempt_at AS "lastAttemptAt",
+  last_status_code AS "lastStatusCode", last_error AS "lastError", created_at AS "createdAt",
+  delivered_at AS "deliveredAt"`;
+
 /** The SQL of a tenant's webhook endpoints and their delivery log (tenant first everywhere). */
 @Injectable()
 export class WebhooksRepository {
@@ -92,16 +102,16 @@ export class WebhooksRepository {
     endpointId: string,
     eventId: string,
     payload: string,
-  ): Promise<string | undefined> {
+  ): Promise<WebhookDeliveryEntity | undefined> {
     const [row] = (await this.host.manager.query(
       `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload)
        SELECT e.tenant_id, e.id, $3, 'webhook.ping', $4 FROM webhook_endpoints e
         WHERE e.tenant_id = $1 AND e.id = $2 AND e.active
         FOR KEY SHARE OF e
-       RETURNING id`,
+       RETURNING ${DELIVERY}`,
       [tenantId, endpointId, eventId, payload],
-    )) as { id: string }[];
-    return row?.id;
+    )) as WebhookDeliveryEntity[];
+    return row;
   }
 
   delivery(
@@ -121,16 +131,15 @@ export class WebhooksRepository {
     endpointId: string,
     id: string,
   ): Promise<WebhookDeliveryEntity | null> {
-    await this.deliveries.update(
-      { tenantId, endpointId, id },
-      {
-        status: DeliveryStatus.PENDING,
-        attempts: 0,
-        nextAttemptAt: () => 'now()',
-        claimToken: null,
-      },
-    );
-    return this.delivery(tenantId, endpointId, id);
+    const [rows] = (await this.host.manager.query(
+      `UPDATE webhook_deliveries
+          SET status = '${DeliveryStatus.PENDING}', attempts = 0, next_attempt_at = now(),
+              claim_token = NULL
+        WHERE tenant_id = $1 AND endpoint_id = $2 AND id = $3
+       RETURNING ${DELIVERY}`,
+      [tenantId, endpointId, id],
+    )) as [WebhookDeliveryEntity[], number];
+    return rows[0] ?? null;
   }
 
   /** A keyset page of an endpoint's deliveries, newest first. */

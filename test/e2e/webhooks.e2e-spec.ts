@@ -274,6 +274,59 @@ describe('webhooks: delivery', () => {
     r.verifyAll(endpoint.secret);
   });
 
+  it("a ping's and a redelivery's 202 describe the delivery they queued, even once the sender has already tried it", async () => {
+    const r = await receiver();
+    const endpoint = await subscribed(r.url, { events: ['USER_LOCKED'] });
+    // The app's own write is held back from it until the sender (another connection of the
+    // same app) has sent the delivery: what a busy instance does between two statements.
+    const queued = [
+      /^\s*INSERT INTO "?webhook_deliveries"?[\s\S]*'webhook\.ping'/,
+      /^\s*UPDATE "?webhook_deliveries"?\s+SET\s+"?status"?\s*=\s*('PENDING'|\$1)/,
+    ];
+    const query = Client.prototype.query as (...args: unknown[]) => unknown;
+    let sentBefore = 0;
+    (Client.prototype as unknown as { query: typeof query }).query = function (
+      this: Client,
+      ...args: unknown[]
+    ) {
+      const result = query.apply(this, args);
+      const first = args[0] as string | { text?: string };
+      const text = typeof first === 'string' ? first : first?.text;
+      if (typeof text !== 'string' || !queued.some((q) => q.test(text))) return result;
+      const sent = sentBefore + 1;
+      return (result as Promise<unknown>).then(async (answer) => {
+        await eventually(() => expect(r.requests).toHaveLength(sent));
+        return answer;
+      });
+    };
+    try {
+      const ping = await call(t.app, 'POST', `${ENDPOINTS}/${endpoint.id}/ping`, { key: w.key });
+      expectStatus(ping, 202);
+      expect(ping.json()).toMatchObject({ status: 'PENDING', attempts: 0, lastAttemptAt: null });
+      await eventually(async () =>
+        expect(
+          (await deliveries(t, w, endpoint.id)).find((d) => d.id === ping.json().id),
+        ).toMatchObject({ status: 'SUCCEEDED', attempts: 1 }),
+      );
+      sentBefore = 1;
+      const again = await call(
+        t.app,
+        'POST',
+        `${ENDPOINTS}/${endpoint.id}/deliveries/${ping.json().id}/redeliver`,
+        { key: w.key },
+      );
+      expectStatus(again, 202);
+      expect(again.json()).toMatchObject({
+        id: ping.json().id,
+        status: 'PENDING',
+        attempts: 0,
+      });
+      expect(r.requests).toHaveLength(2);
+    } finally {
+      (Client.prototype as unknown as { query: typeof query }).query = query;
+    }
+  });
+
   it('the outbox is transactional: a rolled-back event has no delivery, a committed one has one per subscribed active endpoint; platform events none', async () => {
     const r = await receiver();
     r.behaviour = { status: 500, delayMs: 0 };
