@@ -39,6 +39,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
       setupFilesAfterEnv: [
+        '<rootDir>/test/setup/watchdog.ts',
         '<rootDir>/test/setup/documented-codes.ts',
         '<rootDir>/test/setup/sql-tenant-filter.ts',
       ],
