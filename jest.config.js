@@ -17,7 +17,11 @@ const transform = { '^.+\\.ts$': ['@swc/jest', swc] };
  * `e2e` (the test folder: the real app on a real PostgreSQL, started by the global setup).
  */
 module.exports = {
-  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
+  reporters: [
+    'default',
+    '<rootDir>/test/setup/summary-reporter.js',
+    '<rootDir>/test/setup/overdue-reporter.mjs',
+  ],
   testTimeout: 30000,
   maxWorkers: 2,
   // a worker whose heap grew past this after a file is replaced: long runs stay fast (GC)

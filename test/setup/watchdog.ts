@@ -52,14 +52,18 @@ function start(): Watch {
   // set on the real process (jest's `process` is a copy; the main context has the real one).
   const real = runInThisContext('process') as NodeJS.Process;
   real.debugPort = 20_000 + (real.pid % 40_000);
-  new Worker(join(__dirname, 'watchdog-thread.mjs'), {
+  // test/setup/overdue-reporter.mjs (jest's main process) sends this when a file has run far too
+  // long while this worker's main thread still answers: end, and jest runs the file again
+  real.on('SIGUSR2', () => real.exit(75));
+  const thread = new Worker(join(__dirname, 'watchdog-thread.mjs'), {
     workerData: {
       beat: watch.beat,
       file: watch.file,
       stallSeconds,
       port: real.debugPort,
     },
-  }).unref();
+  });
+  thread.unref();
   return watch;
 }
 
