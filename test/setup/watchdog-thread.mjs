@@ -12,7 +12,8 @@
  * client, hence the few lines below; messages are small JSON, never fragmented).
  */
 import crypto from 'node:crypto';
-import { readFileSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { workerData } from 'node:worker_threads';
@@ -123,6 +124,14 @@ function bigEndian64(n) {
   return bytes;
 }
 
+/** gdb attached to this process (root, or a child of ours: ptrace allows it), its output. */
+function runGdb(gdb, commands) {
+  const args = ['-p', String(process.pid), '-batch', '-nx'];
+  for (const command of commands) args.push('-ex', command);
+  const run = spawnSync(gdb, args, { encoding: 'utf8', timeout: 60_000 });
+  return `${run.stdout ?? ''}${run.error ? `\n(gdb: ${run.error.message})` : ''}`;
+}
+
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function stalled(seconds) {
@@ -137,6 +146,22 @@ async function stalled(seconds) {
     `==== main thread: state ${after.state}, CPU ${after.cpuTicks - before.cpuTicks} ticks in ` +
       `the last 2 s, wait channel ${after.wchan}, system call ${after.syscall}`,
   );
+  const gdb = ['/usr/bin/gdb', '/usr/local/bin/gdb'].find((path) => existsSync(path));
+  if (gdb) {
+    // every thread's native stack: who holds what the main thread waits for
+    const stacks = runGdb(gdb, ['set pagination off', 'thread apply all bt 24']);
+    const lines = stacks.split('\n').filter((line) => /^(Thread|#)/.test(line));
+    say(`==== native stacks (gdb):\n${lines.slice(0, 400).join('\n')}`);
+  }
+  const busy = after.state === 'R' || after.cpuTicks > before.cpuTicks;
+  if (!busy) {
+    // blocked in the kernel (a lock, a wait): no JavaScript runs to take a stack or to exit
+    if (!gdb) throw new Error('blocked outside JavaScript and no gdb to end it');
+    say('==== ending the worker (exit code 75, through gdb): jest runs the file again');
+    runGdb(gdb, ['thread 1', 'call (void)_exit(75)']);
+    await delay(10_000);
+    throw new Error('_exit(75) through gdb did not end the process');
+  }
   process.kill(process.pid, 'SIGUSR1'); // the process inspector, on `port`
   let list;
   for (let i = 0; i < 20 && !list; i++) {

@@ -12,12 +12,14 @@
  * How: once per worker process, a thread (test/setup/watchdog-thread.mjs) watches a heartbeat
  * the main thread writes every second into shared memory. After `IDS_TEST_STALL_SECONDS`
  * (default 60; `off` disables it) without one, the thread prints on stderr, under "TEST WORKER
- * STALLED": the file, what Linux says of the main thread (running or waiting, and on what), and
- * its JavaScript stack, taken through the process inspector (SIGUSR1, on a port of this worker's
- * own, 127.0.0.1). It then ends the worker with exit code 75: jest-worker starts a new process
- * and runs the same file again (it retries a worker that exits with an error code, 3 times at
- * most), so the run goes on with the evidence in its log. If the main thread cannot be paused
- * (blocked outside JavaScript), the process is killed and the file fails.
+ * STALLED": the file, what Linux says of the main thread (running or waiting, and on what), every
+ * thread's native stack (gdb, which .ci/run installs), and, when the main thread is running
+ * JavaScript, its JavaScript stack, taken through the process inspector (SIGUSR1, on a port of
+ * this worker's own, 127.0.0.1). It then ends the worker with exit code 75 (`process.exit`
+ * through the inspector, or `_exit` through gdb when the main thread waits in the kernel):
+ * jest-worker starts a new process and runs the same file again (it retries a worker that exits
+ * with an error code, 3 times at most), so the run goes on with the evidence in its log. Without
+ * gdb, a main thread blocked outside JavaScript is killed and the file fails.
  */
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
