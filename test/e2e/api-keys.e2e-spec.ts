@@ -1,4 +1,4 @@
-import { createSign, generateKeyPairSync } from 'node:crypto';
+import { createSign } from 'node:crypto';
 import { Client } from 'pg';
 import {
   call,
@@ -8,6 +8,7 @@ import {
   secretOf,
   tenantWithAdmin,
 } from '../support/api';
+import { keyPair } from '../support/key-pairs';
 import { expectProblem } from '../support/problem';
 import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
 
@@ -330,7 +331,7 @@ describe('API keys', () => {
 
       const none = `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`;
       const tampered = `${header}.${b64({ ...claims, exp: claims.exp + 3600 })}.${signature}`;
-      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const { privateKey } = keyPair({ type: 'ec' });
       const kid = JSON.parse(Buffer.from(header, 'base64url').toString()).kid;
       const foreignInput = `${b64({ alg: 'ES256', typ: 'JWT', kid })}.${payload}`;
       const foreign = `${foreignInput}.${createSign('sha256')

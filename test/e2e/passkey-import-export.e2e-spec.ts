@@ -4,7 +4,7 @@
  * included; imports are all or nothing, idempotent, refuse conflicts and unusable keys by row,
  * and respect the caps; exports page by cursor in exactly the import format (its JSON Schema).
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -20,6 +20,7 @@ import {
   start,
 } from '../support/ceremonies';
 import { createEmptyDatabase } from '../support/empty-database';
+import { keyPair } from '../support/key-pairs';
 import { ORIGIN, passkeyWorld, World } from '../support/passkey-world';
 import { expectProblem } from '../support/problem';
 import {
@@ -42,9 +43,7 @@ const b64u = (b: Uint8Array) => Buffer.from(b).toString('base64url');
 
 /** A fresh ES256 public key as a COSE_Key, base64url. */
 function es256(): string {
-  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
-    format: 'jwk',
-  });
+  const jwk = keyPair({ type: 'ec' }).publicJwk;
   const bin = (s?: string) => Buffer.from(s ?? '', 'base64url');
   // prettier-ignore
   return b64u(cborEncode(new Map<number, CborValue>([[1, 2], [3, -7], [-1, 1], [-2, bin(jwk.x)], [-3, bin(jwk.y)]])));
@@ -526,9 +525,7 @@ describe('passkey import and export', () => {
     it('an unusable public key is refused with the row index (400 PUBLIC_KEY_INVALID) and nothing is written', async () => {
       const ok = () => userRow([passkeyRow()]);
       const withTrailing = Buffer.concat([Buffer.from(es256(), 'base64url'), Buffer.from([0])]);
-      const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({
-        format: 'jwk',
-      });
+      const rsa1024 = keyPair({ type: 'rsa', modulusLength: 1024 }).publicJwk;
       const users = [
         ok(),
         ok(),
@@ -830,7 +827,10 @@ describe('passkey import and export', () => {
       loop.disable();
       expectStatus(big, 200);
       expect(big.json().passkeyCounts.created).toBe(5000);
-      expect(loop.max / 1e6).toBeLessThan(400);
+      // Done in one go, the batch's seconds of CPU would hold the loop for all of them; done a
+      // little at a time, the longest wait is a slice plus a GC or a preemption (up to ~430 ms
+      // seen on a loaded 2-core box): the bound tells the two apart without timing a slice.
+      expect(loop.max / 1e6).toBeLessThan(1000);
       expectStatus(await importInto(a.app, key, { users: full(2) }), 200);
 
       const first = await exportPage(a.app, key, '?limit=1000');

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createLocalJWKSet, decodeProtectedHeader, JSONWebKeySet, jwtVerify, SignJWT } from 'jose';
 import { Client } from 'pg';
 import { call, expectStatus } from '../support/api';
@@ -10,6 +10,7 @@ import {
   regStartUrl,
   start,
 } from '../support/ceremonies';
+import { keyPair } from '../support/key-pairs';
 import { ORIGIN, passkeyWorld, World } from '../support/passkey-world';
 import { expectProblem } from '../support/problem';
 import { SoftAuthenticator } from '../support/soft-authenticator';
@@ -269,8 +270,7 @@ describe('results an integrator can verify: tenant keys, result tokens, transact
 
   describe('the platform token key and the KEK at boot', () => {
     it('a platform key an older version stored in clear is sealed and retired by the next boot: its tokens verify for one token lifetime, a new key signs', async () => {
-      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const jwk = publicKey.export({ format: 'jwk' });
+      const { privateKey, publicJwk: jwk } = keyPair({ type: 'ec' });
       await db.query(
         `INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at)
          VALUES ('legacy-kid', 'ES256', $1, $2, now() + interval '1 minute')`,

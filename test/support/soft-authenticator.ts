@@ -5,14 +5,7 @@
  * Only `node:crypto` is used; the CBOR encoder below is just enough for attestation objects and
  * COSE keys.
  */
-import {
-  createHash,
-  createPublicKey,
-  generateKeyPairSync,
-  KeyObject,
-  randomBytes,
-  sign,
-} from 'node:crypto';
+import { createHash, createPublicKey, KeyObject, randomBytes, sign } from 'node:crypto';
 import type {
   AuthenticationResponseJSON,
   AuthenticatorTransport,
@@ -20,6 +13,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
+import { keyPair } from './key-pairs';
 
 /** COSE algorithm ids supported: ES256 (P-256), EdDSA (Ed25519), RS256 (RSA-2048). */
 export type CoseAlg = -7 | -8 | -257;
@@ -100,7 +94,7 @@ export type ForgedKey = 'unknown-kty' | 'ec-point-off-curve' | 'okp-5-bytes' | '
 
 /** A COSE_Key no assertion could ever verify against, for negative registration tests. */
 export function forgeCoseKey(kind: ForgedKey): Buffer {
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+  const ec = keyPair({ type: 'ec' }).publicJwk;
   const x = Buffer.from(ec.x!, 'base64url');
   const y = Buffer.from(ec.y!, 'base64url');
   // prettier-ignore
@@ -175,13 +169,13 @@ function uuidToBytes(uuid: string): Buffer {
 
 /** Generates a key pair and its COSE_Key encoding (RFC 8152 §13, RFC 8230 labels). */
 function generateCredentialKey(alg: CoseAlg): { privateKey: KeyObject; cose: Buffer } {
-  const { privateKey, publicKey } =
+  const { privateKey, publicJwk: jwk } = keyPair(
     alg === -7
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      ? { type: 'ec' }
       : alg === -8
-        ? generateKeyPairSync('ed25519')
-        : generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = publicKey.export({ format: 'jwk' });
+        ? { type: 'ed25519' }
+        : { type: 'rsa', modulusLength: 2048 },
+  );
   const bin = (s?: string): Buffer => Buffer.from(s ?? '', 'base64url');
   // 1 = kty (2 EC2, 1 OKP, 3 RSA), 3 = alg; negative labels are per kty: crv/x/y or n/e.
   // prettier-ignore

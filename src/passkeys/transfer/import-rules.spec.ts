@@ -1,15 +1,13 @@
 import 'reflect-metadata';
-import { generateKeyPairSync } from 'node:crypto';
 import { isoCBOR } from '@simplewebauthn/server/helpers';
 import { DomainError, ErrorCode } from '../../common/errors';
+import { keyPair } from '../../../test/support/key-pairs';
 import { checkBatch, CheckedPasskey, CheckedUser } from './import-batch';
 import { planImport, StoreState } from './import-plan';
 
 const bin = (s?: string) => new Uint8Array(Buffer.from(s ?? '', 'base64url'));
 function es256(): Buffer {
-  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
-    format: 'jwk',
-  });
+  const jwk = keyPair({ type: 'ec' }).publicJwk;
   const entries: [number, unknown][] = [
     [1, 2],
     [3, -7],

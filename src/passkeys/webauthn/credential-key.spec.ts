@@ -1,6 +1,7 @@
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { isoCBOR } from '@simplewebauthn/server/helpers';
 import { DomainError, ErrorCode } from '../../common/errors';
+import { keyPair } from '../../../test/support/key-pairs';
 import { importCredentialKey, MIN_RSA_MODULUS_BITS } from './credential-key';
 
 const bin = (s?: string) => new Uint8Array(Buffer.from(s ?? '', 'base64url'));
@@ -8,9 +9,7 @@ const coseOf = (entries: [number, unknown][]) =>
   isoCBOR.encode(new Map(entries) as never) as Uint8Array;
 
 function ec2(flipY = false) {
-  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
-    format: 'jwk',
-  });
+  const jwk = keyPair({ type: 'ec' }).publicJwk;
   const y = bin(jwk.y);
   if (flipY) y[31] ^= 1;
   return coseOf([
@@ -23,9 +22,7 @@ function ec2(flipY = false) {
 }
 
 function rsa(bits: number) {
-  const jwk = generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({
-    format: 'jwk',
-  });
+  const jwk = keyPair({ type: 'rsa', modulusLength: bits }).publicJwk;
   return coseOf([
     [1, 3],
     [3, -257],
@@ -45,9 +42,7 @@ const refusal = (fn: () => unknown) => {
 
 describe('importCredentialKey', () => {
   it('node:crypto refuses an EC JWK whose point is not on the curve', () => {
-    const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
-      format: 'jwk',
-    });
+    const jwk = keyPair({ type: 'ec' }).publicJwk;
     const y = Buffer.from(jwk.y!, 'base64url');
     y[31] ^= 1;
     expect(() =>
@@ -56,7 +51,7 @@ describe('importCredentialKey', () => {
   });
 
   it('imports genuine ES256, EdDSA and RS256 keys', () => {
-    const ed = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+    const ed = keyPair({ type: 'ed25519' }).publicJwk;
     expect(importCredentialKey(ec2()).asymmetricKeyType).toBe('ec');
     expect(
       importCredentialKey(
