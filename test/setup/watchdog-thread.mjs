@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { workerData } from 'node:worker_threads';
 
 const { beat, file, stallSeconds, port } = workerData;
@@ -128,8 +129,15 @@ function bigEndian64(n) {
 function runGdb(gdb, commands) {
   const args = ['-p', String(process.pid), '-batch', '-nx'];
   for (const command of commands) args.push('-ex', command);
-  const run = spawnSync(gdb, args, { encoding: 'utf8', timeout: 60_000 });
-  return `${run.stdout ?? ''}${run.error ? `\n(gdb: ${run.error.message})` : ''}`;
+  // gdb itself may crash once the process it called `_exit` in is gone: no core file from it,
+  // and none in the project's folder
+  const run = spawnSync('/bin/sh', ['-c', 'ulimit -c 0; exec "$0" "$@"', gdb, ...args], {
+    cwd: tmpdir(),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const failed = run.error?.message ?? (run.status === 0 ? '' : `exit ${run.status}`);
+  return `${run.stdout ?? ''}${failed ? `\n(gdb: ${failed}: ${(run.stderr ?? '').slice(-300)})` : ''}`;
 }
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -150,7 +158,7 @@ async function stalled(seconds) {
   if (gdb) {
     // every thread's native stack: who holds what the main thread waits for
     const stacks = runGdb(gdb, ['set pagination off', 'thread apply all bt 24']);
-    const lines = stacks.split('\n').filter((line) => /^(Thread|#)/.test(line));
+    const lines = stacks.split('\n').filter((line) => /^(Thread|#|\(gdb)/.test(line));
     say(`==== native stacks (gdb):\n${lines.slice(0, 400).join('\n')}`);
   }
   const busy = after.state === 'R' || after.cpuTicks > before.cpuTicks;
