@@ -12,7 +12,12 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { relative } from 'node:path';
 
-const minutes = Number(process.env.IDS_TEST_OVERDUE_MINUTES ?? 10);
+const setting = Number(process.env.IDS_TEST_OVERDUE_MINUTES);
+/** An empty or odd value is the default, never 0 (which would signal every worker at once). */
+const minutes =
+  process.env.IDS_TEST_OVERDUE_MINUTES?.trim() && Number.isFinite(setting) && setting > 0
+    ? setting
+    : 10;
 
 /** The jest workers of this process: pid, state, and whether they catch SIGUSR2 (from /proc). */
 function workers() {
@@ -43,8 +48,15 @@ export default class OverdueReporter {
 
   onTestFileStart(test) {
     this.running.set(test.path, { since: Date.now(), signalled: 0 });
-    if (!this.timer && Number.isFinite(minutes)) {
-      this.timer = setInterval(() => this.check(), 15_000);
+    if (!this.timer) {
+      this.timer = setInterval(() => {
+        try {
+          this.check();
+        } catch (error) {
+          // a guard must never break jest's own reporting (no /proc, say)
+          process.stderr.write(`overdue-reporter: ${error}\n`);
+        }
+      }, 15_000);
       this.timer.unref();
     }
   }

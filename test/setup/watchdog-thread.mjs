@@ -21,7 +21,8 @@ import { workerData } from 'node:worker_threads';
 
 const { beat, file, stallSeconds, port } = workerData;
 const say = (text) => writeSync(2, `${text}\n`);
-const now = () => Math.floor(Date.now() / 1000);
+/** Seconds of the monotonic clock, as the main thread writes them (test/setup/watchdog.ts). */
+const now = () => Number(process.hrtime.bigint() / 1_000_000_000n);
 const fileName = () => Buffer.from(file).toString('utf8').split('\0')[0];
 
 /** The main thread as /proc tells it (its thread id is the process id). */

@@ -21,6 +21,7 @@
  * with an error code, 3 times at most), so the run goes on with the evidence in its log. Without
  * gdb, a main thread blocked outside JavaScript is killed and the file fails.
  */
+import * as inspector from 'node:inspector';
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
@@ -41,18 +42,25 @@ const FILE_BYTES = 1024;
 const KEY = Symbol.for('identity-store.test-watchdog');
 const shared = Worker as unknown as Record<symbol, Watch | undefined>;
 
-function start(): Watch {
-  const stallSeconds = Number(process.env.IDS_TEST_STALL_SECONDS ?? 60);
+/** A positive number of the environment, or the default (an empty or odd value never 0). */
+function positiveSetting(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && value.trim() !== '' && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** Seconds of the monotonic clock (the same in every thread; a clock step is no stall). */
+const seconds = () => Number(process.hrtime.bigint() / 1_000_000_000n);
+
+function start(real: NodeJS.Process): Watch {
+  const stallSeconds = positiveSetting(process.env.IDS_TEST_STALL_SECONDS, 60);
   const watch: Watch = {
     beat: new Int32Array(new SharedArrayBuffer(4)),
     file: new Uint8Array(new SharedArrayBuffer(FILE_BYTES)),
   };
-  const seconds = () => Math.floor(Date.now() / 1000);
   Atomics.store(watch.beat, 0, seconds());
   setInterval(() => Atomics.store(watch.beat, 0, seconds()), 1000).unref();
   // The port the inspector opens on if the thread needs it (SIGUSR1), one per worker process:
   // set on the real process (jest's `process` is a copy; the main context has the real one).
-  const real = runInThisContext('process') as NodeJS.Process;
   real.debugPort = 20_000 + (real.pid % 40_000);
   // test/setup/overdue-reporter.mjs (jest's main process) sends this when a file has run far too
   // long while this worker's main thread still answers: end, and jest runs the file again
@@ -69,8 +77,13 @@ function start(): Watch {
   return watch;
 }
 
-if (process.env.IDS_TEST_STALL_SECONDS !== 'off') {
-  const watch = (shared[KEY] ??= start());
+// Only in a jest worker process (it has jest's IPC channel), never under a debugger: in band
+// (`--runInBand`, `--detectOpenHandles`) nothing would run the file again, and a breakpoint
+// held for a minute is no stall.
+const real = runInThisContext('process') as NodeJS.Process;
+const inWorker = typeof real.send === 'function' && inspector.url() === undefined;
+if (process.env.IDS_TEST_STALL_SECONDS !== 'off' && inWorker) {
+  const watch = (shared[KEY] ??= start(real));
   const name = Buffer.from(`${expect.getState().testPath ?? '?'}\0`, 'utf8');
   watch.file.fill(0);
   watch.file.set(name.subarray(0, FILE_BYTES - 1));
