@@ -5,7 +5,10 @@ import type { AppConfig } from './config/app-config';
 import { DomainError, ErrorCode } from './common/errors';
 import { answerConnect } from './common/errors/client-error';
 import { ProblemFilter } from './common/errors/problem.filter';
+import { fastPathHandler, isFastPath } from './common/http/fast-path';
 import { LARGE_BODY } from './common/http/large-body';
+import { AccessGuard } from './access/access.guard';
+import { DeferredKeyCheckInterceptor } from './access/deferred-key-check.interceptor';
 import { loggablePath } from './common/logging/loggable-path';
 import { AppValidationPipe } from './common/validation/validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
@@ -34,7 +37,8 @@ export function applyRouting(app: NestFastifyApplication): void {
  */
 export function configureApp(app: NestFastifyApplication, config: AppConfig): void {
   applyRouting(app);
-  app.useGlobalPipes(new AppValidationPipe());
+  const pipe = new AppValidationPipe();
+  app.useGlobalPipes(pipe);
   app.useGlobalFilters(new ProblemFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
@@ -45,6 +49,13 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   fastify.addHook('onRoute', (route) => {
     if ((route.config as Record<string, unknown> | undefined)?.[LARGE_BODY] === true)
       route.bodyLimit = config.importBodyLimitBytes;
+    if (isFastPath(route.config))
+      route.handler = fastPathHandler(route.config, {
+        guard: app.get(AccessGuard),
+        pipe,
+        onHandlerError: (request) => DeferredKeyCheckInterceptor.afterHandlerError(request),
+        instance: (controller) => app.get(controller),
+      });
   });
   let closing = false;
   fastify.addHook('preClose', async () => {

@@ -22,7 +22,8 @@ import { TokensController } from './tokens/tokens.controller';
     SigningKeysRepository,
     RateLimiter,
     RateLimitsRepository,
-    { provide: APP_GUARD, useClass: AccessGuard },
+    AccessGuard,
+    { provide: APP_GUARD, useExisting: AccessGuard },
     { provide: APP_INTERCEPTOR, useClass: DeferredKeyCheckInterceptor },
   ],
 })

@@ -12,6 +12,15 @@ import { DeferredContext } from './deferred-context';
  */
 @Injectable()
 export class DeferredKeyCheckInterceptor implements NestInterceptor {
+  /**
+   * The same rule for a route on the fast path (`@FastPath()`): after a pipe or handler error,
+   * the key is checked (its refusal replaces the error).
+   */
+  static async afterHandlerError(request: FastifyRequest): Promise<void> {
+    const ctx = request.ctx;
+    if (ctx instanceof DeferredContext) await ctx.admitByLookup();
+  }
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const ctx = context.switchToHttp().getRequest<FastifyRequest>().ctx;
     if (!(ctx instanceof DeferredContext)) return next.handle();

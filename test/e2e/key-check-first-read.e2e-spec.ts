@@ -5,6 +5,7 @@
  * tenant, a suspended tenant — each refused, and nothing written.
  */
 import { Client } from 'pg';
+import { DeferredKeyCheckInterceptor } from '../../src/access/deferred-key-check.interceptor';
 import { call, createKey, expectStatus, uniqueId } from '../support/api';
 import {
   authSessionUrl,
@@ -81,6 +82,27 @@ describe('API keys checked by the ceremony’s first statement', () => {
         }),
     ];
   }
+
+  it('they run on the fast path (no Nest interceptor runs for them) and answer as before', async () => {
+    const intercept = jest.spyOn(DeferredKeyCheckInterceptor.prototype, 'intercept');
+    try {
+      const requests = await routes(w.key);
+      intercept.mockClear();
+      const answers = [];
+      for (const request of requests) answers.push((await request()).statusCode);
+      // the world's lenient policy refuses username-less sign-in: the service's own 403
+      expect(answers).toEqual([201, 201, 403, 200, 201, 201, 200]);
+      expect(intercept).not.toHaveBeenCalled();
+      // an ordinary route still goes through Nest's pipeline (the spy sees it)
+      expectStatus(
+        await call(t.app, 'GET', `/api/identity-store/stores/${w.store}`, { key: w.key }),
+        200,
+      );
+      expect(intercept).toHaveBeenCalledTimes(1);
+    } finally {
+      intercept.mockRestore();
+    }
+  });
 
   it('a wrong secret, an unknown key id or no key: 401, and no session is written', async () => {
     const unknown = `idsk_${'0'.repeat(32)}_${'A'.repeat(43)}`;

@@ -5,6 +5,7 @@ import {
   RateLimited,
   RequirePermission,
 } from '../../auth/permission.decorator';
+import { FastPath } from '../../common/http/fast-path';
 import { Ctx, RequestContext } from '../../auth/request-context';
 import { AuthenticationPolicyParams } from '../../policies/dto/policy-common.dto';
 import { AuthenticationService } from './authentication.service';
@@ -38,6 +39,7 @@ export class AuthenticationController {
   )
   @RateLimited()
   @KeyCheckedByFirstRead()
+  @FastPath()
   @RequirePermission('createPasskeyAuthenticationForUser')
   @ApiOperation({ summary: 'Start a passkey authentication of a user (by id)' })
   @ApiCreatedResponse({ type: StartedCeremonyDto })
@@ -55,6 +57,7 @@ export class AuthenticationController {
   )
   @RateLimited()
   @KeyCheckedByFirstRead()
+  @FastPath()
   @RequirePermission('createPasskeyAuthenticationForUserByExtId', { tenantInPath: true })
   @ApiOperation({ summary: 'Start a passkey authentication of a user (by external id)' })
   @ApiCreatedResponse({ type: StartedCeremonyDto })
@@ -70,6 +73,7 @@ export class AuthenticationController {
   @Post('stores/:storeName/passkeys/relyingParties/:rpId/authentications/:authPolicyName')
   @RateLimited()
   @KeyCheckedByFirstRead()
+  @FastPath()
   @RequirePermission('createDiscoverablePasskeyAuthentication')
   @ApiOperation({
     summary: 'Start a username-less (discoverable credential) passkey authentication',
@@ -88,6 +92,7 @@ export class AuthenticationController {
   @HttpCode(200)
   @RateLimited()
   @KeyCheckedByFirstRead()
+  @FastPath()
   @RequirePermission('completePasskeyAuthentication')
   @ApiOperation({ summary: "Complete an authentication with the browser's response" })
   @ApiOkResponse({

@@ -5,6 +5,7 @@ import {
   RateLimited,
   RequirePermission,
 } from '../../auth/permission.decorator';
+import { FastPath } from '../../common/http/fast-path';
 import { Ctx, RequestContext } from '../../auth/request-context';
 import {
   CeremonySessionDto,
@@ -37,6 +38,7 @@ export class RegistrationController {
   )
   @RateLimited()
   @KeyCheckedByFirstRead()
+  @FastPath()
   @RequirePermission('createPasskeyRegistrationForUser')
   @ApiOperation({ summary: 'Start a passkey registration for a user (by id)' })
   @ApiCreatedResponse({ type: StartedCeremonyDto })
@@ -54,6 +56,7 @@ export class RegistrationController {
   )
   @RateLimited()
   @KeyCheckedByFirstRead()
+  @FastPath()
   @RequirePermission('createPasskeyRegistrationForUserByExtId', { tenantInPath: true })
   @ApiOperation({
     summary: 'Start a passkey registration for a user (by external id; createUser makes the user)',
@@ -72,6 +75,7 @@ export class RegistrationController {
   @HttpCode(200)
   @RateLimited()
   @KeyCheckedByFirstRead()
+  @FastPath()
   @RequirePermission('completePasskeyRegistration')
   @ApiOperation({ summary: "Complete a registration with the browser's response" })
   @ApiOkResponse({
