@@ -1,5 +1,7 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError, ErrorCode, FieldError } from '../errors';
+import { ClassConstructor, plainToInstance } from 'class-transformer';
+import { compiledCheck } from './compiled-check';
 import { memoiseValidationMetadata } from './metadata-cache';
 import { LONE_SURROGATE } from '../text';
 
@@ -97,6 +99,16 @@ export class AppValidationPipe extends ValidationPipe {
           errors: [{ field: '(root)', in: 'body', message: 'must be a JSON object' }],
         });
       }
+    }
+    // the hot bodies: a body its compiled check accepts is one class-validator accepts, and
+    // becomes the same instance (what class-validator refuses, it still answers, below)
+    const check =
+      metadata.type === 'body' && typeof metadata.metatype === 'function'
+        ? compiledCheck(metadata.metatype)
+        : undefined;
+    if (check && check(value)) {
+      this.stripProtoKeys(value);
+      return plainToInstance(metadata.metatype as ClassConstructor<unknown>, value);
     }
     try {
       return await super.transform(value, metadata);

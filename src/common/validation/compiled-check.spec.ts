@@ -1,0 +1,215 @@
+import 'reflect-metadata';
+import { ValidationPipe } from '@nestjs/common';
+import { IsEmail, IsString, ValidateIf } from 'class-validator';
+import {
+  CompleteAuthenticationDto,
+  CompleteRegistrationDto,
+} from '../../passkeys/dto/client-response.dto';
+import {
+  StartAuthenticationDto,
+  StartExtRegistrationDto,
+  StartRegistrationDto,
+} from '../../passkeys/dto/ceremony.dto';
+import { compiledCheck } from './compiled-check';
+import { AppValidationPipe } from './validation.pipe';
+
+const b64 = (n: number) => 'Ab9_-'.repeat(Math.ceil(n / 5)).slice(0, n);
+
+/** A valid body of each hot DTO, with every optional field present. */
+const BODIES: [string, new () => object, object][] = [
+  [
+    'CompleteAuthenticationDto',
+    CompleteAuthenticationDto,
+    {
+      clientResponse: {
+        id: b64(22),
+        rawId: b64(22),
+        type: 'public-key',
+        clientExtensionResults: { credProps: { rk: true } },
+        authenticatorAttachment: 'platform',
+        response: {
+          clientDataJSON: b64(120),
+          authenticatorData: b64(50),
+          signature: b64(96),
+          userHandle: b64(22),
+        },
+      },
+    },
+  ],
+  [
+    'CompleteRegistrationDto',
+    CompleteRegistrationDto,
+    {
+      clientResponse: {
+        id: b64(22),
+        rawId: b64(22),
+        type: 'public-key',
+        clientExtensionResults: {},
+        authenticatorAttachment: 'cross-platform',
+        response: {
+          clientDataJSON: b64(120),
+          attestationObject: b64(300),
+          transports: ['internal', 'hybrid'],
+          publicKeyAlgorithm: -7,
+          publicKey: b64(120),
+          authenticatorData: b64(160),
+        },
+      },
+    },
+  ],
+  ['StartAuthenticationDto', StartAuthenticationDto, { challenge: b64(43) }],
+  [
+    'StartRegistrationDto',
+    StartRegistrationDto,
+    {
+      userName: 'jane@example.com',
+      displayName: 'Jane',
+      userHandle: b64(22),
+      challenge: b64(43),
+      passkeyDisplayName: 'Laptop',
+    },
+  ],
+  ['StartExtRegistrationDto', StartExtRegistrationDto, { userName: 'j', createUser: true }],
+];
+
+const LENGTHS = [0, 1, 2, 15, 16, 21, 22, 23, 49, 50, 51, 86, 87, 88, 89, 255, 256, 1400, 1401];
+const LENGTHS_BIG = [2048, 2049, 4096, 4097, 16384, 16385];
+
+/** Values put in place of a field: wrong types, every length bound, odd characters, gone. */
+const REPLACEMENTS: unknown[] = [
+  undefined,
+  null,
+  0,
+  1.5,
+  -7,
+  2 ** 53,
+  true,
+  'false',
+  [],
+  ['usb'],
+  ['usb', 'x'],
+  ['usb', 'usb', 'usb', 'usb', 'usb', 'usb', 'usb', 'usb', 'usb', 'usb', 'usb'],
+  {},
+  { extra: 1 },
+  'public-key',
+  'platform',
+  ...LENGTHS.map(b64),
+  ...LENGTHS_BIG.map(b64),
+  b64(30) + '=',
+  b64(30) + '+',
+  b64(30) + ' ',
+  'a\uFE0F',
+  '\uFE0F',
+  '\uD83D\uDE00',
+  'x'.repeat(254) + '\uFE0F',
+  'x'.repeat(254) + '\uD83D\uDE00',
+  'é',
+];
+
+/** Every path of an object (to objects too). */
+function paths(value: unknown, prefix: string[] = []): string[][] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.entries(value).flatMap(([key, child]) => [
+    [...prefix, key],
+    ...paths(child, [...prefix, key]),
+  ]);
+}
+
+function withValue(body: object, path: string[], value: unknown): object {
+  const copy = structuredClone(body) as Record<string, unknown>;
+  let at = copy;
+  for (const key of path.slice(0, -1)) at = at[key] as Record<string, unknown>;
+  if (value === undefined) delete at[path[path.length - 1]];
+  else at[path[path.length - 1]] = structuredClone(value);
+  return copy;
+}
+
+/** The body, each field replaced by each value, and an unknown field at each level. */
+function variants(body: object): object[] {
+  const all: object[] = [body];
+  for (const path of paths(body)) {
+    for (const value of REPLACEMENTS) all.push(withValue(body, path, value));
+    const at = path.reduce<unknown>((o, key) => (o as Record<string, unknown>)[key], body);
+    if (at !== null && typeof at === 'object' && !Array.isArray(at))
+      all.push(withValue(body, [...path, 'unknownField'], 1));
+  }
+  all.push({ ...body, unknownField: 1 });
+  return all;
+}
+
+const pipe = new AppValidationPipe();
+/** class-validator's verdict alone (Nest's ValidationPipe with the app's options). */
+const slow = (metatype: new () => object, value: object) =>
+  ValidationPipe.prototype.transform.call(pipe, structuredClone(value), {
+    type: 'body',
+    metatype: metatype as never,
+  });
+
+describe('compiled checks of the hot bodies', () => {
+  it.each(BODIES)('%s: every rule has a translation, and a valid body passes', (_, dto, body) => {
+    const check = compiledCheck(dto);
+    expect(check).toBeDefined();
+    expect(check!(structuredClone(body))).toBe(true);
+  });
+
+  it.each(BODIES)(
+    '%s: never looser than class-validator — what the check accepts, class-validator accepts, and the pipe gives the same instance',
+    async (_, dto, body) => {
+      const check = compiledCheck(dto)!;
+      let accepted = 0;
+      let refused = 0;
+      for (const value of variants(body)) {
+        if (!check(structuredClone(value))) {
+          refused++;
+          continue;
+        }
+        accepted++;
+        const expected = await slow(dto, value).catch((error: unknown) => {
+          throw new Error(
+            `the check accepts what class-validator refuses: ${JSON.stringify(value)}: ${String(error)}`,
+          );
+        });
+        const got = await pipe.transform(structuredClone(value), {
+          type: 'body',
+          metatype: dto as never,
+        });
+        expect(got).toStrictEqual(expected);
+        expect(got).toBeInstanceOf(dto);
+      }
+      // both sides are exercised
+      expect(accepted).toBeGreaterThan(5);
+      expect(refused).toBeGreaterThan(20);
+    },
+  );
+
+  it('refused bodies still get class-validator’s field errors', async () => {
+    const [, dto, body] = BODIES[0];
+    const bad = withValue(body, ['clientResponse', 'response', 'signature'], 'not base64url!');
+    await expect(
+      pipe.transform(bad, { type: 'body', metatype: dto as never }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [
+        {
+          field: 'clientResponse.response.signature',
+          in: 'body',
+          message: 'signature must be base64url (A-Z a-z 0-9 - _, no padding)',
+        },
+      ],
+    });
+  });
+
+  it('a class with a rule it cannot translate gets no compiled check (class-validator decides)', () => {
+    class WithEmail {
+      @IsEmail()
+      email!: string;
+    }
+    class WithCondition {
+      @ValidateIf((o: { a?: string }) => o.a !== 'x')
+      @IsString()
+      a!: string;
+    }
+    expect(compiledCheck(WithEmail)).toBeUndefined();
+    expect(compiledCheck(WithCondition)).toBeUndefined();
+  });
+});

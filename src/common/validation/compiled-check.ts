@@ -1,0 +1,159 @@
+import Ajv, { type ValidateFunction } from 'ajv';
+import { getMetadataStorage } from 'class-validator';
+import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
+import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
+
+// class-transformer's `@Type` registry (its package exports no typed path to it)
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
+  defaultMetadataStorage: MetadataStorage;
+};
+
+/**
+ * A DTO's class-validator rules compiled into one JSON Schema check (ajv), for the bodies of the
+ * hot routes: a body that passes it is one class-validator accepts, so the pipe skips
+ * class-validator's walk over the rules (issue 13). A body that fails it goes through
+ * class-validator as before, which answers with its usual field errors, so the errors do not
+ * change.
+ *
+ * The schema is made from the same decorators (one place for each rule) and is never looser than
+ * class-validator: only the rules below are translated, each at least as strictly, and a class
+ * using any other rule (custom validators, groups, `@ValidateIf`, …) gets no compiled check at
+ * all. Why not a library: class-validator-jsonschema makes schemas for documentation (looser:
+ * no `additionalProperties: false` from the whitelist, `@IsOptional` admitting null, lengths
+ * counted differently), and a check that is looser than the rules it stands for would let
+ * invalid input through. `compiled-check.spec.ts` compares the two on mutated bodies.
+ */
+
+type Schema = Record<string, unknown>;
+
+/** Strings that validator.js measures differently from ajv (variation selectors, surrogates). */
+const PLAIN_TEXT = { not: { type: 'string', pattern: '[\\uFE0E\\uFE0F\\uD800-\\uDFFF]' } };
+
+const ajv = new Ajv({
+  allErrors: false,
+  // class-validator tests its RegExps without the `u` flag: the same patterns, the same way
+  unicodeRegExp: false,
+  strict: true,
+  coerceTypes: false,
+  useDefaults: false,
+  removeAdditional: false,
+});
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+const checks = new Map<Function, ValidateFunction | null>();
+
+/** The compiled check of a DTO class, or undefined when its rules cannot all be translated. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export function compiledCheck(metatype: Function): ValidateFunction | undefined {
+  let check = checks.get(metatype);
+  if (check === undefined) {
+    const schema = schemaOf(metatype, new Set());
+    check = schema ? ajv.compile(schema) : null;
+    checks.set(metatype, check);
+  }
+  return check ?? undefined;
+}
+
+/** The JSON Schema of a class's rules, or undefined when a rule has no strict translation. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export function schemaOf(metatype: Function, seen: Set<Function>): Schema | undefined {
+  if (seen.has(metatype)) return undefined; // recursive DTOs: left to class-validator
+  const metadatas = getMetadataStorage().getTargetValidationMetadatas(metatype, '', false, false);
+  const byProperty = new Map<string, ValidationMetadata[]>();
+  for (const m of metadatas) {
+    if (m.always || m.groups?.length || m.context !== undefined) return undefined;
+    byProperty.set(m.propertyName, [...(byProperty.get(m.propertyName) ?? []), m]);
+  }
+  const properties: Record<string, Schema> = {};
+  const required: string[] = [];
+  for (const [name, rules] of byProperty) {
+    const property = propertySchema(metatype, name, rules, new Set([...seen, metatype]));
+    if (!property) return undefined;
+    properties[name] = property.schema;
+    if (!property.optional) required.push(name);
+  }
+  return { type: 'object', properties, required, additionalProperties: false };
+}
+
+/* eslint-disable @typescript-eslint/no-unsafe-function-type */
+function propertySchema(
+  metatype: Function,
+  name: string,
+  rules: ValidationMetadata[],
+  seen: Set<Function>,
+): { schema: Schema; optional: boolean } | undefined {
+  const all: Schema[] = [];
+  let optional = false;
+  for (const rule of rules) {
+    if (rule.type === 'conditionalValidation' && rule.name === 'isOptional') {
+      // absent is fine; null (which class-validator also lets through) fails the types below,
+      // and class-validator decides
+      optional = true;
+      continue;
+    }
+    if (rule.type === 'nestedValidation') {
+      const type = defaultMetadataStorage.findTypeMetadata(metatype, name);
+      if (!type || Object.keys(type.options ?? {}).length > 0) return undefined;
+      const nested = schemaOf(type.typeFunction() as Function, seen);
+      if (!nested) return undefined;
+      all.push(nested);
+      continue;
+    }
+    if (rule.type !== 'customValidation' || !rule.constraintCls) return undefined;
+    const [constraint] = getMetadataStorage().getTargetValidatorConstraints(rule.constraintCls);
+    const schema = constraint && ruleSchema(constraint.name, rule.constraints ?? [], rule.each);
+    if (!schema) return undefined;
+    all.push(schema);
+  }
+  if (all.length === 0) return undefined;
+  return { schema: all.length === 1 ? all[0] : { allOf: all }, optional };
+}
+
+/* eslint-enable @typescript-eslint/no-unsafe-function-type */
+
+const primitive = (value: unknown) => ['string', 'number', 'boolean'].includes(typeof value);
+
+/** One class-validator rule as JSON Schema, at least as strict; undefined: no such translation. */
+function ruleSchema(name: string, constraints: unknown[], each = false): Schema | undefined {
+  if (each) {
+    // `each` on an array: every item (a non-array value would be checked itself: not translated)
+    const item = ruleSchema(name, constraints);
+    return item && { type: 'array', items: item };
+  }
+  const [first, second] = constraints;
+  switch (name) {
+    case 'isString':
+      return { type: 'string' };
+    case 'maxLength':
+      return typeof first === 'number' ? { type: 'string', maxLength: first } : undefined;
+    case 'minLength':
+      return typeof first === 'number'
+        ? { type: 'string', minLength: first, ...PLAIN_TEXT }
+        : undefined;
+    case 'isLength':
+      return typeof first === 'number' && typeof second === 'number'
+        ? { type: 'string', minLength: first, maxLength: second, ...PLAIN_TEXT }
+        : undefined;
+    case 'matches':
+      return first instanceof RegExp && first.flags === '' && second === undefined
+        ? { type: 'string', pattern: first.source }
+        : undefined;
+    case 'equals':
+      return primitive(first) ? { const: first } : undefined;
+    case 'isIn':
+      return Array.isArray(first) && first.every(primitive) ? { enum: first } : undefined;
+    case 'isObject':
+      return { type: 'object' };
+    case 'isArray':
+      return { type: 'array' };
+    case 'arrayMaxSize':
+      return typeof first === 'number' ? { type: 'array', maxItems: first } : undefined;
+    case 'isInt':
+      return { type: 'integer' };
+    case 'isBoolean':
+      return { type: 'boolean' };
+    default:
+      return undefined;
+  }
+}
