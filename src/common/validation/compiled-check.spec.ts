@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ValidationPipe } from '@nestjs/common';
-import { IsEmail, IsString, ValidateIf } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsEmail, IsInt, IsString, Length, ValidateIf } from 'class-validator';
 import {
   CompleteAuthenticationDto,
   CompleteRegistrationDto,
@@ -199,7 +200,7 @@ describe('compiled checks of the hot bodies', () => {
     });
   });
 
-  it('a class with a rule it cannot translate gets no compiled check (class-validator decides)', () => {
+  it('a class with a rule it cannot translate, or whose values class-transformer changes, gets no compiled check (class-validator decides)', () => {
     class WithEmail {
       @IsEmail()
       email!: string;
@@ -209,6 +210,19 @@ describe('compiled checks of the hot bodies', () => {
       @IsString()
       a!: string;
     }
+    class Trimmed {
+      @Transform(({ value }: { value: string }) => value.trim())
+      @IsString()
+      @Length(1, 10)
+      a!: string;
+    }
+    class Converted {
+      @Type(() => Number)
+      @IsInt()
+      n!: number;
+    }
+    expect(compiledCheck(Trimmed)).toBeUndefined();
+    expect(compiledCheck(Converted)).toBeUndefined();
     expect(compiledCheck(WithEmail)).toBeUndefined();
     expect(compiledCheck(WithCondition)).toBeUndefined();
   });

@@ -1,6 +1,7 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { getMetadataStorage } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
+import { TransformationType } from 'class-transformer';
 import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
 
 // class-transformer's `@Type` registry (its package exports no typed path to it)
@@ -60,6 +61,14 @@ export function compiledCheck(metatype: Function): ValidateFunction | undefined 
 export function schemaOf(metatype: Function, seen: Set<Function>): Schema | undefined {
   if (seen.has(metatype)) return undefined; // recursive DTOs: left to class-validator
   const metadatas = getMetadataStorage().getTargetValidationMetadatas(metatype, '', false, false);
+  // class-validator judges what class-transformer made of the body; this check sees the body
+  // as it came, so a class whose transformation changes values (`@Transform`, `@Expose`,
+  // `@Exclude`) is left to class-validator
+  if (
+    defaultMetadataStorage.getExposedMetadatas(metatype).length > 0 ||
+    defaultMetadataStorage.getExcludedMetadatas(metatype).length > 0
+  )
+    return undefined;
   const byProperty = new Map<string, ValidationMetadata[]>();
   for (const m of metadatas) {
     if (m.always || m.groups?.length || m.context !== undefined) return undefined;
@@ -68,6 +77,16 @@ export function schemaOf(metatype: Function, seen: Set<Function>): Schema | unde
   const properties: Record<string, Schema> = {};
   const required: string[] = [];
   for (const [name, rules] of byProperty) {
+    if (
+      defaultMetadataStorage.findTransformMetadatas(
+        metatype,
+        name,
+        TransformationType.PLAIN_TO_CLASS,
+      ).length > 0 ||
+      (defaultMetadataStorage.findTypeMetadata(metatype, name) &&
+        !rules.some((rule) => rule.type === 'nestedValidation'))
+    )
+      return undefined;
     const property = propertySchema(metatype, name, rules, new Set([...seen, metatype]));
     if (!property) return undefined;
     properties[name] = property.schema;
