@@ -22,6 +22,8 @@ interface RunState {
 @Injectable()
 export class TransactionHost {
   private readonly storage = new AsyncLocalStorage<RunState>();
+  /** Transactions begun by `run` and not settled yet. */
+  private running = 0;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -31,6 +33,7 @@ export class TransactionHost {
    */
   run<T>(work: () => Promise<T>, isolation?: IsolationLevel): Promise<T> {
     if (this.current()) return work();
+    this.running++;
     let state: RunState | undefined;
     const inside = (manager: EntityManager) => {
       state = { manager, ended: false };
@@ -41,6 +44,12 @@ export class TransactionHost {
       : this.dataSource.transaction(inside);
     return running.finally(() => {
       if (state) state.ended = true;
+      // On Node 20 an enabled AsyncLocalStorage makes every promise of the process pay a hook
+      // (async ids, the store carried to each new promise), and it stays enabled for good once
+      // used. The hot path runs no transaction, so with none running the storage is disabled
+      // (the next `run` enables it again): what is left of an ended transaction finds no store,
+      // as it would find an ended one.
+      if (--this.running === 0) this.storage.disable();
     });
   }
 

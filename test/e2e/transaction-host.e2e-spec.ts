@@ -132,4 +132,32 @@ describe('TransactionHost: one transaction across repositories', () => {
       tenant_users: before.tenant_users + 1,
     });
   });
+
+  it('with no transaction running its AsyncLocalStorage is off (on Node 20 every promise pays while it is on); overlapping runs keep it on until the last settles', async () => {
+    // Node 20's AsyncLocalStorage has `enabled`: true from the first run() until disable()
+    const storage = (host as unknown as { storage: { enabled: boolean } }).storage;
+    await host.run(async () => {
+      await writeBoth(uniqueId('als'));
+    });
+    expect(storage.enabled).toBe(false);
+
+    let releaseFirst!: () => void;
+    let late: Promise<unknown> | undefined;
+    const first = host.run(async () => {
+      expect(storage.enabled).toBe(true);
+      // a callback that outlives its run: it must not find the ended transaction
+      late = new Promise((resolve) => setTimeout(resolve, 50)).then(() => host.manager);
+      await new Promise<void>((resolve) => (releaseFirst = resolve));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = host.run(async () => {
+      await writeBoth(uniqueId('als'));
+    });
+    await second;
+    expect(storage.enabled).toBe(true); // the first is still running
+    releaseFirst();
+    await first;
+    expect(storage.enabled).toBe(false);
+    expect(await late).toBe(dataSource.manager);
+  });
 });
