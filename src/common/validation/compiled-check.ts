@@ -56,6 +56,40 @@ export function compiledCheck(metatype: Function): ValidateFunction | undefined 
   return check ?? undefined;
 }
 
+/** Per class with a compiled check: its properties that hold a nested class (`@Type`). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+const nestedClasses = new Map<Function, Map<string, Function>>();
+
+/**
+ * The instance class-transformer's `plainToInstance` makes of a body the class's compiled check
+ * accepted, made directly: the class at every `@Type` property, fresh plain copies of everything
+ * else (such a class has no other transformation: see `schemaOf`). `compiled-check.spec.ts`
+ * compares the two.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export function instantiate(metatype: Function, value: Record<string, unknown>): object {
+  const instance = new (metatype as new () => Record<string, unknown>)();
+  const nested = nestedClasses.get(metatype);
+  for (const key of Object.keys(value)) {
+    const child = value[key];
+    const type = nested?.get(key);
+    instance[key] =
+      type && child !== null && typeof child === 'object' && !Array.isArray(child)
+        ? instantiate(type, child as Record<string, unknown>)
+        : plainCopy(child);
+  }
+  return instance;
+}
+
+function plainCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainCopy);
+  if (value === null || typeof value !== 'object') return value;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value))
+    copy[key] = plainCopy((value as Record<string, unknown>)[key]);
+  return copy;
+}
+
 /** The JSON Schema of a class's rules, or undefined when a rule has no strict translation. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export function schemaOf(metatype: Function, seen: Set<Function>): Schema | undefined {
@@ -114,8 +148,13 @@ function propertySchema(
     if (rule.type === 'nestedValidation') {
       const type = defaultMetadataStorage.findTypeMetadata(metatype, name);
       if (!type || Object.keys(type.options ?? {}).length > 0) return undefined;
-      const nested = schemaOf(type.typeFunction() as Function, seen);
+      const nestedClass = type.typeFunction() as Function;
+      const nested = schemaOf(nestedClass, seen);
       if (!nested) return undefined;
+      nestedClasses.set(
+        metatype,
+        (nestedClasses.get(metatype) ?? new Map()).set(name, nestedClass),
+      );
       all.push(nested);
       continue;
     }

@@ -1,7 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError, ErrorCode, FieldError } from '../errors';
-import { ClassConstructor, plainToInstance } from 'class-transformer';
-import { compiledCheck } from './compiled-check';
+import { compiledCheck, instantiate } from './compiled-check';
 import { memoiseValidationMetadata } from './metadata-cache';
 import { LONE_SURROGATE } from '../text';
 
@@ -108,7 +107,7 @@ export class AppValidationPipe extends ValidationPipe {
         : undefined;
     if (check && check(value)) {
       this.stripProtoKeys(value);
-      return plainToInstance(metadata.metatype as ClassConstructor<unknown>, value);
+      return instantiate(metadata.metatype!, value as Record<string, unknown>);
     }
     try {
       return await super.transform(value, metadata);
