@@ -4,6 +4,7 @@
  * every other route does: a wrong, blocked or unknown key, a missing permission, another
  * tenant, a suspended tenant — each refused, and nothing written.
  */
+import type { ApplicationConfig } from '@nestjs/core';
 import { Client } from 'pg';
 import { DeferredKeyCheckInterceptor } from '../../src/access/deferred-key-check.interceptor';
 import { call, createKey, expectStatus, uniqueId } from '../support/api';
@@ -102,6 +103,36 @@ describe('API keys checked by the ceremony’s first statement', () => {
     } finally {
       intercept.mockRestore();
     }
+  });
+
+  it('the fast path runs every global enhancer there is: a new one must be added to it too', () => {
+    // the fast path runs AccessGuard, AppValidationPipe, ProblemFilter's responder and
+    // DeferredKeyCheckInterceptor's rule, and nothing else (common/http/fast-path.ts)
+    const config = (t.app as unknown as { config: ApplicationConfig }).config;
+    const names = (items: object[]) => items.map((item) => item.constructor.name);
+    expect(names(config.getGlobalGuards())).toEqual(['AccessGuard']);
+    expect(names(config.getGlobalInterceptors())).toEqual(['DeferredKeyCheckInterceptor']);
+    expect(names(config.getGlobalPipes())).toEqual(['AppValidationPipe']);
+    expect(names(config.getGlobalFilters())).toEqual(['ProblemFilter']);
+    for (const scoped of [
+      config.getGlobalRequestGuards(),
+      config.getGlobalRequestInterceptors(),
+      config.getGlobalRequestPipes(),
+      config.getGlobalRequestFilters(),
+    ])
+      expect(scoped).toEqual([]);
+  });
+
+  it('an empty path segment matches no route on the fast path either (404 before the key is read)', async () => {
+    const before = await sessions();
+    for (const url of [
+      `/api/identity-store/stores//passkeys/authentications/sessions/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`,
+      `/api/identity-store/stores/${w.store}/passkeys/relyingParties//authentications/default`,
+    ]) {
+      const res = await call(t.app, 'POST', url, { key: 'idsk_bad', body: {} });
+      expect(res.statusCode).toBe(404);
+    }
+    expect(await sessions()).toBe(before);
   });
 
   it('a wrong secret, an unknown key id or no key: 401, and no session is written', async () => {

@@ -107,6 +107,10 @@ function fakeReply() {
     header: () => reply,
     headers: () => reply,
     type: () => reply,
+    callNotFound() {
+      sent.status = 404;
+      return reply;
+    },
   };
   return { reply: reply as unknown as FastifyReply, sent };
 }
@@ -172,6 +176,27 @@ describe('the fast path of hot routes', () => {
     );
     expect(log).toEqual(['guard', 'handler error']);
     expect(failed.sent.status).toBe(500);
+  });
+
+  it('a guard that says no is a 403 (as in Nest); an empty path parameter matches no route (404, nothing runs)', async () => {
+    const log: string[] = [];
+    const denied = fakeReply();
+    await fastPathHandler(
+      configOf(Good.prototype, 'b'),
+      enhancers(log, async () => false),
+    ).call(undefined as never, request({ body: { name: 'm' } }), denied.reply);
+    expect(denied.sent.status).toBe(403);
+    expect(log).toEqual(['guard']);
+
+    log.length = 0;
+    const empty = fakeReply();
+    await fastPathHandler(configOf(Good.prototype, 'a'), enhancers(log)).call(
+      undefined as never,
+      request({ params: { id: '' }, body: { name: 'n' } }),
+      empty.reply,
+    );
+    expect(empty.sent.status).toBe(404);
+    expect(log).toEqual([]);
   });
 
   it.each([

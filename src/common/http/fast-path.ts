@@ -1,4 +1,9 @@
-import type { CanActivate, PipeTransform, Type } from '@nestjs/common';
+import {
+  ForbiddenException,
+  type CanActivate,
+  type PipeTransform,
+  type Type,
+} from '@nestjs/common';
 import {
   CUSTOM_ROUTE_ARGS_METADATA,
   EXCEPTION_FILTERS_METADATA,
@@ -94,8 +99,15 @@ export function fastPathHandler(config: unknown, enhancers: FastPathEnhancers): 
   return async function fastPath(request: FastifyRequest, reply: FastifyReply) {
     instance ??= enhancers.instance(controller);
     const context = new ExecutionContextHost([request, reply, undefined], controller, handler);
+    // as Nest's Fastify adapter does: an empty path parameter matches no route
+    for (const name in request.params as Record<string, string>) {
+      if ((request.params as Record<string, string>)[name] === '' && name !== '*')
+        return reply.callNotFound();
+    }
     try {
-      await enhancers.guard.canActivate(context);
+      // as Nest's guards consumer does: a guard that says no is a 403
+      if (!(await enhancers.guard.canActivate(context)))
+        throw new ForbiddenException('Forbidden resource');
       let result: unknown;
       try {
         const values = await Promise.all(args.map((argument) => argument(request, context)));

@@ -92,6 +92,8 @@ const REPLACEMENTS: unknown[] = [
   ['usb', 'usb', 'usb', 'usb', 'usb', 'usb', 'usb', 'usb', 'usb', 'usb', 'usb'],
   {},
   { extra: 1 },
+  // keys class-transformer leaves out of a plain object (members of Object.prototype)
+  { toString: 'x', hasOwnProperty: 1, valueOf: { a: 1 }, kept: true },
   'public-key',
   'platform',
   ...LENGTHS.map(b64),
@@ -221,6 +223,10 @@ describe('compiled checks of the hot bodies', () => {
       @IsInt()
       n!: number;
     }
+    class NoRules {
+      name?: string;
+    }
+    expect(compiledCheck(NoRules)).toBeUndefined();
     expect(compiledCheck(Trimmed)).toBeUndefined();
     expect(compiledCheck(Converted)).toBeUndefined();
     expect(compiledCheck(WithEmail)).toBeUndefined();

@@ -71,6 +71,7 @@ export function instantiate(metatype: Function, value: Record<string, unknown>):
   const instance = new (metatype as new () => Record<string, unknown>)();
   const nested = nestedClasses.get(metatype);
   for (const key of Object.keys(value)) {
+    if (shadowsMember(instance, key)) continue;
     const child = value[key];
     const type = nested?.get(key);
     instance[key] =
@@ -86,8 +87,20 @@ function plainCopy(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(value))
-    copy[key] = plainCopy((value as Record<string, unknown>)[key]);
+    if (!shadowsMember(copy, key)) copy[key] = plainCopy((value as Record<string, unknown>)[key]);
   return copy;
+}
+
+/**
+ * A key class-transformer leaves out: one naming a member of the target's prototype without a
+ * setter, or a function it inherits (`toString`, `hasOwnProperty`, …).
+ */
+function shadowsMember(target: object, key: string): boolean {
+  const descriptor = Object.getOwnPropertyDescriptor(target.constructor.prototype, key);
+  return (
+    (descriptor !== undefined && !descriptor.set) ||
+    (target as Record<string, unknown>)[key] instanceof Function
+  );
 }
 
 /** The JSON Schema of a class's rules, or undefined when a rule has no strict translation. */
@@ -103,6 +116,8 @@ export function schemaOf(metatype: Function, seen: Set<Function>): Schema | unde
     defaultMetadataStorage.getExcludedMetadatas(metatype).length > 0
   )
     return undefined;
+  // a class without rules: class-validator refuses any value of it (forbidUnknownValues)
+  if (metadatas.length === 0) return undefined;
   const byProperty = new Map<string, ValidationMetadata[]>();
   for (const m of metadatas) {
     if (m.always || m.groups?.length || m.context !== undefined) return undefined;

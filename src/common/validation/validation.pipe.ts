@@ -102,7 +102,9 @@ export class AppValidationPipe extends ValidationPipe {
     // the hot bodies: a body its compiled check accepts is one class-validator accepts, and
     // becomes the same instance (what class-validator refuses, it still answers, below)
     const check =
-      metadata.type === 'body' && typeof metadata.metatype === 'function'
+      metadata.type === 'body' &&
+      this.toValidate(metadata) &&
+      typeof metadata.metatype === 'function'
         ? compiledCheck(metadata.metatype)
         : undefined;
     if (check && check(value)) {
