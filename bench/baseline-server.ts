@@ -78,6 +78,9 @@ app.post('/reg/start', async (request) => {
     userID: Buffer.from(userId.replace(/-/g, ''), 'hex'),
     attestationType: 'none',
     authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
+    // the key type of the service's bench policy (algorithms [-7]): SimpleWebAuthn's default list
+    // starts with Ed25519, and the two systems would then verify different signatures
+    supportedAlgorithmIDs: [-7],
   });
   const { rows } = await pool.query(
     "INSERT INTO b_challenges (user_id, challenge, expires_at) VALUES ($1, $2, now() + interval '5 minutes') RETURNING id",

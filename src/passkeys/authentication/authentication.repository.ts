@@ -7,7 +7,7 @@ import { UserEntity } from '../../users/user.entity';
 import { userNotFound } from '../../users/users.service';
 import type { LockConfig, LockState } from '../webauthn/lockout';
 import { assertStartTarget, AuditRow, sessionFrom, RawRow, userFrom } from '../sessions/rows';
-import { USER_COLUMNS } from '../sessions/sessions.repository';
+import { USER_COLUMNS, USER_JSON } from '../sessions/sessions.repository';
 import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
 import { PasskeyEntity, PasskeyStatus } from '../credentials/passkey.entity';
 
@@ -57,13 +57,14 @@ const startContextSql = (userMatch: string) =>
      LEFT JOIN users u ON u.tenant_id = s.tenant_id AND u.store_id = s.id AND ${userMatch}
     WHERE s.tenant_id = $1 AND s.name = $2`;
 const START_CONTEXT = {
-  byId: keyedStatement('auth_start_by_id', startContextSql('u.id = $5::uuid'), 1),
+  byId: keyedStatement('auth_start_by_id', startContextSql('u.id = $5::uuid'), 1, USER_JSON),
   byExternalId: keyedStatement(
     'auth_start_by_external_id',
     startContextSql('u.external_id = $5'),
     1,
+    USER_JSON,
   ),
-  usernameless: keyedStatement('auth_start_usernameless', startContextSql('false'), 1),
+  usernameless: keyedStatement('auth_start_usernameless', startContextSql('false'), 1, USER_JSON),
 };
 
 /**
@@ -90,6 +91,7 @@ const READ_ASSERTION = keyedStatement(
     WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = '${CeremonyKind.AUTHENTICATION}'
       AND cs.status = 'PENDING' AND cs.expires_at > now()`,
   2,
+  { ...USER_JSON, bytes: ['public_key'], int8: ['sign_counter'] },
 );
 
 /**

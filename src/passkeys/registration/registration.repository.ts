@@ -9,7 +9,7 @@ import type { RegistrationPolicyEntity } from '../../policies/registration-polic
 import { UserEntity } from '../../users/user.entity';
 import type { NewCredential } from '../webauthn/registration-ceremony';
 import { assertStartTarget, AuditRow, sessionFrom, userFrom } from '../sessions/rows';
-import { USER_COLUMNS } from '../sessions/sessions.repository';
+import { USER_COLUMNS, USER_JSON } from '../sessions/sessions.repository';
 import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
 
 type RegistrationPolicy = Pick<
@@ -74,11 +74,12 @@ const startContextSql = (userMatch: string) =>
      LEFT JOIN user_handles h ON h.tenant_id = s.tenant_id AND h.user_id = u.id AND h.relying_party_id = rp.id
     WHERE s.tenant_id = $1 AND s.name = $2`;
 const START_CONTEXT = {
-  byId: keyedStatement('reg_start_by_id', startContextSql('u.id = $5::uuid'), 1),
+  byId: keyedStatement('reg_start_by_id', startContextSql('u.id = $5::uuid'), 1, USER_JSON),
   byExternalId: keyedStatement(
     'reg_start_by_external_id',
     startContextSql('u.external_id = $5'),
     1,
+    USER_JSON,
   ),
 };
 
@@ -112,6 +113,7 @@ const READ_REGISTRATION = keyedStatement(
     WHERE cs.id = $1 AND cs.tenant_id = $2 AND cs.kind = '${CeremonyKind.REGISTRATION}'
       AND cs.status = 'PENDING' AND cs.expires_at > now()`,
   2,
+  USER_JSON,
 );
 
 /**

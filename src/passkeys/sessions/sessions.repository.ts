@@ -200,6 +200,9 @@ export const USER_COLUMNS = `u.id AS u_id, u.tenant_id AS u_tenant_id, u.store_i
   u.status AS u_status, u.failed_attempts AS u_failed_attempts, u.lock_count AS u_lock_count,
   u.temp_locked_until AS u_temp_locked_until`;
 
+/** How USER_COLUMNS come back from a JSON first read (`JsonColumns` of access.repository). */
+export const USER_JSON = { dates: ['u_temp_locked_until'] } as const;
+
 const INSERT_SESSION = prepared(
   'ceremony_insert_session',
   `WITH s AS (

@@ -1,0 +1,183 @@
+/**
+ * The ceremonies' first reads answer JSON (one column per part instead of 30-50 that
+ * node-postgres would describe and parse field by field). Their rows must be exactly what
+ * node-postgres parses from the statement as written: dates as Dates, bytea as Buffers, int8 as
+ * text. This compares both for every first read declared, on rows where every column that needs a
+ * conversion has a value, so a column left out of a statement's `JsonColumns` fails here.
+ */
+import { Client } from 'pg';
+import {
+  AccessRepository,
+  KEYED_STATEMENTS,
+  keyRowOf,
+  runFirstRead,
+} from '../../src/access/access.repository';
+import type { RequestContext } from '../../src/auth/request-context';
+import { hashSecret, parseApiKey } from '../../src/auth/api-key-secret';
+import { TransactionHost } from '../../src/database/transaction-host';
+import { registerPasskey, authStartUrl, regStartUrl, start } from '../support/ceremonies';
+import { passkeyWorld, World } from '../support/passkey-world';
+import { SoftAuthenticator } from '../support/soft-authenticator';
+import { createTestApp, TestApp } from '../support/test-app';
+
+type Row = Record<string, unknown>;
+
+describe('the first reads as JSON', () => {
+  let t: TestApp;
+  let w: World;
+  let db: Client;
+  let params: Record<string, { values: (tenant: string | null) => unknown[]; present: string }>;
+  let key: { id: string; secretHash: Buffer };
+  beforeAll(async () => {
+    t = await createTestApp();
+    w = await passkeyWorld(t.app);
+    db = new Client({ connectionString: t.database.url });
+    await db.connect();
+    const user = await w.newUser();
+    const device = new SoftAuthenticator();
+    await registerPasskey(t.app, w, device, user.id);
+    const auth = await start(t.app, w.key, authStartUrl(w, user.id, 'default'));
+    const reg = await start(t.app, w.key, regStartUrl(w, user.id, 'default'));
+    const [passkey] = (
+      await db.query('SELECT credential_id, aaguid FROM passkeys WHERE user_id = $1', [user.id])
+    ).rows;
+    // every column that needs a conversion gets a value
+    await db.query("UPDATE users SET temp_locked_until = now() + interval '1 hour' WHERE id = $1", [
+      user.id,
+    ]);
+    await db.query('UPDATE passkeys SET sign_counter = 4294967295 WHERE user_id = $1', [user.id]);
+    const parsed = parseApiKey(w.key)!;
+    key = { id: parsed.id, secretHash: hashSecret(parsed.secret) };
+    await db.query(
+      "UPDATE api_keys SET expires_at = now() + interval '1 day', last_used_at = now() WHERE id = $1",
+      [key.id],
+    );
+    const target = (tenant: string | null) => [tenant, w.store, w.rpId, 'default'];
+    params = {
+      auth_start_by_id: { values: (tn) => [...target(tn), user.id], present: 'store_id' },
+      auth_start_by_external_id: {
+        values: (tn) => [...target(tn), user.externalId],
+        present: 'store_id',
+      },
+      auth_start_usernameless: { values: target, present: 'store_id' },
+      auth_read_assertion: {
+        values: (tn) => [auth.sessionId, tn, w.store, passkey.credential_id],
+        present: 'id',
+      },
+      reg_start_by_id: { values: (tn) => [...target(tn), user.id], present: 'store_id' },
+      reg_start_by_external_id: {
+        values: (tn) => [...target(tn), user.externalId],
+        present: 'store_id',
+      },
+      reg_read_registration: {
+        values: (tn) => [reg.sessionId, tn, w.store, passkey.aaguid],
+        present: 'id',
+      },
+    };
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  /** The row node-postgres parses from the statement as written. */
+  async function asWritten(name: string): Promise<Row> {
+    const { sql } = KEYED_STATEMENTS.get(name)!;
+    const { rows } = await db.query(sql, params[name].values(w.tenant));
+    expect(rows).toHaveLength(1);
+    return rows[0];
+  }
+
+  const executor = () => t.app.get(TransactionHost).executor;
+
+  it('every first read declared is compared here', () => {
+    expect([...KEYED_STATEMENTS.keys()].sort()).toEqual(Object.keys(params).sort());
+  });
+
+  it('the fixture gives a value to every column that needs a conversion', async () => {
+    for (const name of KEYED_STATEMENTS.keys()) {
+      const row = await asWritten(name);
+      const { json } = KEYED_STATEMENTS.get(name)!;
+      for (const column of [...(json.dates ?? []), ...(json.bytes ?? []), ...(json.int8 ?? [])]) {
+        // a username-less start reads no user (its user columns are null by construction)
+        if (name === 'auth_start_usernameless' && column.startsWith('u_')) continue;
+        expect([name, column, row[column]]).not.toEqual([name, column, null]);
+        expect(Object.keys(row)).toContain(column);
+      }
+    }
+  });
+
+  it.each([...KEYED_STATEMENTS.keys()])(
+    '%s: its plain JSON row is the row as written',
+    async (name) => {
+      const expected = await asWritten(name);
+      const ctx = { tenantId: w.tenant, keyCheck: undefined } as unknown as RequestContext;
+      const row = await runFirstRead(
+        executor(),
+        ctx,
+        KEYED_STATEMENTS.get(name)!,
+        params[name].values,
+        params[name].present,
+      );
+      expect(row).toStrictEqual(expected);
+      // a date or a buffer that stayed text would not be equal; these make the point visible
+      for (const [column, value] of Object.entries(expected)) {
+        if (value instanceof Date) expect([column, row![column]]).toEqual([column, value]);
+        if (Buffer.isBuffer(value)) expect(Buffer.isBuffer(row![column])).toBe(true);
+      }
+    },
+  );
+
+  it.each([...KEYED_STATEMENTS.keys()])(
+    '%s: with the key riding along, the key and the row are what their own reads give',
+    async (name) => {
+      const expected = await asWritten(name);
+      let admitted: Row | null | undefined;
+      const ctx = {
+        get tenantId(): string {
+          throw new Error('not admitted');
+        },
+        keyCheck: {
+          keyId: key.id,
+          secretHash: key.secretHash,
+          tenantHint: null,
+          admit: async (row: Row | null) => {
+            admitted = row;
+          },
+        },
+      } as unknown as RequestContext;
+      const row = await runFirstRead(
+        executor(),
+        ctx,
+        KEYED_STATEMENTS.get(name)!,
+        params[name].values,
+        params[name].present,
+      );
+      expect(row).toStrictEqual(expected);
+      const own = await t.app.get(AccessRepository).key(key.id);
+      expect(own!.expiresAt).toBeInstanceOf(Date);
+      expect(keyRowOf(admitted!)).toEqual({ ...own, targetTenantStatus: 'ACTIVE' });
+    },
+  );
+
+  it('a store that does not exist reads as absent in both forms', async () => {
+    const name = 'auth_start_by_id';
+    const values = (tn: string | null) => [tn, 'no-such-store', w.rpId, 'default', null];
+    const plain = { tenantId: w.tenant, keyCheck: undefined } as unknown as RequestContext;
+    const statement = KEYED_STATEMENTS.get(name)!;
+    expect(await runFirstRead(executor(), plain, statement, values, 'store_id')).toBeUndefined();
+    let admitted: Row | null = null;
+    const keyed = {
+      keyCheck: {
+        keyId: key.id,
+        secretHash: key.secretHash,
+        tenantHint: null,
+        admit: async (row: Row | null) => {
+          admitted = row;
+        },
+      },
+    } as unknown as RequestContext;
+    expect(await runFirstRead(executor(), keyed, statement, values, 'store_id')).toBeUndefined();
+    expect(admitted).toMatchObject({ key_id: key.id, key_may_read: true });
+  });
+});
