@@ -27,7 +27,7 @@ const LOAD_KEY = prepared(
 );
 
 /** The key columns a first read returns (`d.*` after them lists its own columns). */
-const KEY_COLUMNS: Record<string, string> = {
+export const KEY_COLUMNS: Record<string, string> = {
   key_id: 'k.id',
   key_tenant_id: 'k.tenant_id',
   key_status: 'k.status',
@@ -73,10 +73,12 @@ function withKeyLookup(sql: string, tenantParam: number): string {
 
 /**
  * The columns of a read whose JSON value is not what node-postgres gives for the column itself:
- * timestamps (ISO text in JSON), bytea (`\x…` text) and int8 (a JSON number; node-postgres gives
- * text, and the values read this way fit a double). Text, numbers, booleans, arrays, uuid and
- * json pass as they are. `first-read-json.e2e-spec.ts` compares every first read's decoded row
- * with the row node-postgres parses from the plain statement, so a column missing here fails it.
+ * timestamptz (ISO text in JSON), bytea (`\x…` text) and int8 (a JSON number; node-postgres gives
+ * text; only for values that fit a double, such as a signature counter). Text, int2/int4,
+ * booleans, uuid, json/jsonb and arrays of those pass as they are; a first read may not return
+ * any other type (numeric, floats, dates without zone, arrays of the converted types).
+ * `first-read-json.e2e-spec.ts` checks every column's type against this and compares every first
+ * read's decoded row with the row node-postgres parses from the statement as written.
  */
 export interface JsonColumns {
   dates?: readonly string[];
@@ -84,7 +86,7 @@ export interface JsonColumns {
   int8?: readonly string[];
 }
 
-const KEY_JSON: JsonColumns = {
+export const KEY_JSON: JsonColumns = {
   dates: ['key_expires_at', 'key_last_used_at'],
   bytes: ['key_secret_hash'],
 };
@@ -119,7 +121,10 @@ export interface KeyedStatement {
 /** Every first read declared, by name (the JSON comparison test walks them all). */
 export const KEYED_STATEMENTS = new Map<string, KeyedStatement>();
 
-/** Declares both forms of a first read (`sql` names the tenant as `$tenantParam`). */
+/**
+ * Declares both forms of a first read (`sql` names the tenant as `$tenantParam`; it may not name
+ * a column `d` or `key`, the names the JSON wrappers give the rows).
+ */
 export function keyedStatement(
   name: string,
   sql: string,
