@@ -1,23 +1,39 @@
 import 'reflect-metadata';
 import { ValidationPipe } from '@nestjs/common';
 import { Transform, Type } from 'class-transformer';
-import { IsEmail, IsInt, IsString, Length, ValidateIf } from 'class-validator';
+import {
+  IsEmail,
+  IsInt,
+  IsString,
+  Length,
+  Validate,
+  ValidateIf,
+  ValidatorConstraint,
+} from 'class-validator';
 import {
   CompleteAuthenticationDto,
   CompleteRegistrationDto,
 } from '../../passkeys/dto/client-response.dto';
 import {
+  ExtUserAuthenticationParams,
+  ExtUserRegistrationParams,
+  SessionParams,
   StartAuthenticationDto,
   StartExtRegistrationDto,
   StartRegistrationDto,
+  UserAuthenticationParams,
+  UserRegistrationParams,
 } from '../../passkeys/dto/ceremony.dto';
+import { AuthenticationPolicyParams } from '../../policies/dto/policy-common.dto';
 import { compiledCheck } from './compiled-check';
 import { AppValidationPipe } from './validation.pipe';
 
 const b64 = (n: number) => 'Ab9_-'.repeat(Math.ceil(n / 5)).slice(0, n);
 
+type Location = 'body' | 'param';
+
 /** A valid body of each hot DTO, with every optional field present. */
-const BODIES: [string, new () => object, object][] = [
+const BODIES: [string, new () => object, object, Location?][] = [
   [
     'CompleteAuthenticationDto',
     CompleteAuthenticationDto,
@@ -71,6 +87,65 @@ const BODIES: [string, new () => object, object][] = [
     },
   ],
   ['StartExtRegistrationDto', StartExtRegistrationDto, { userName: 'j', createUser: true }],
+  // the path parameters of the hot routes
+  [
+    'SessionParams',
+    SessionParams,
+    { storeName: 'shop', sessionId: '9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f' },
+    'param',
+  ],
+  [
+    'UserAuthenticationParams',
+    UserAuthenticationParams,
+    {
+      storeName: 'shop',
+      rpId: 'localhost',
+      authPolicyName: 'default',
+      userId: '9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f',
+    },
+    'param',
+  ],
+  [
+    'ExtUserAuthenticationParams',
+    ExtUserAuthenticationParams,
+    {
+      storeName: 'shop',
+      rpId: 'login.example.com',
+      authPolicyName: 'default',
+      tenantId: 'acme',
+      userExtId: 'cust-1001',
+    },
+    'param',
+  ],
+  [
+    'AuthenticationPolicyParams',
+    AuthenticationPolicyParams,
+    { storeName: 'shop', rpId: 'example.co.uk', authPolicyName: 'strict' },
+    'param',
+  ],
+  [
+    'UserRegistrationParams',
+    UserRegistrationParams,
+    {
+      storeName: 'shop',
+      rpId: 'localhost',
+      regPolicyName: 'default',
+      userId: '9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f',
+    },
+    'param',
+  ],
+  [
+    'ExtUserRegistrationParams',
+    ExtUserRegistrationParams,
+    {
+      storeName: 'shop',
+      rpId: 'example.com',
+      regPolicyName: 'default',
+      tenantId: 'acme',
+      userExtId: 'cust-1001',
+    },
+    'param',
+  ],
 ];
 
 const LENGTHS = [0, 1, 2, 15, 16, 21, 22, 23, 49, 50, 51, 86, 87, 88, 89, 255, 256, 1400, 1401];
@@ -107,6 +182,34 @@ const REPLACEMENTS: unknown[] = [
   'x'.repeat(254) + '\uFE0F',
   'x'.repeat(254) + '\uD83D\uDE00',
   'é',
+  // path parameters: ids, names, relying party ids
+  '9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f',
+  '9F8E7D6C-5B4A-4C3D-8E2F-1A0B9C8D7E6F',
+  '9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6',
+  '{{9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f}}',
+  '00000000-0000-0000-0000-000000000000',
+  '9f8e7d6c-5b4a-9c3d-8e2f-1a0b9c8d7e6f',
+  'not-a-uuid',
+  'default',
+  'a b',
+  '-x',
+  'x'.repeat(63),
+  'x'.repeat(64),
+  'acme',
+  'ACME',
+  'cust-1001',
+  'cust 1001',
+  'localhost',
+  'example.com',
+  'EXAMPLE.com',
+  'com',
+  'co.uk',
+  'a..b.com',
+  '127.0.0.1',
+  'xn--bcher-kva.example',
+  'bücher.example',
+  'example.com.',
+  '*.example.com',
 ];
 
 /** Every path of an object (to objects too). */
@@ -142,13 +245,13 @@ function variants(body: object): object[] {
 
 const pipe = new AppValidationPipe();
 /** class-validator's verdict alone (Nest's ValidationPipe with the app's options). */
-const slow = (metatype: new () => object, value: object) =>
+const slow = (metatype: new () => object, value: object, type: Location = 'body') =>
   ValidationPipe.prototype.transform.call(pipe, structuredClone(value), {
-    type: 'body',
+    type,
     metatype: metatype as never,
   });
 
-describe('compiled checks of the hot bodies', () => {
+describe('compiled checks of the hot bodies and path parameters', () => {
   it.each(BODIES)('%s: every rule has a translation, and a valid body passes', (_, dto, body) => {
     const check = compiledCheck(dto);
     expect(check).toBeDefined();
@@ -157,7 +260,7 @@ describe('compiled checks of the hot bodies', () => {
 
   it.each(BODIES)(
     '%s: never looser than class-validator — what the check accepts, class-validator accepts, and the pipe gives the same instance',
-    async (_, dto, body) => {
+    async (_, dto, body, type = 'body') => {
       const check = compiledCheck(dto)!;
       let accepted = 0;
       let refused = 0;
@@ -167,13 +270,13 @@ describe('compiled checks of the hot bodies', () => {
           continue;
         }
         accepted++;
-        const expected = await slow(dto, value).catch((error: unknown) => {
+        const expected = await slow(dto, value, type).catch((error: unknown) => {
           throw new Error(
             `the check accepts what class-validator refuses: ${JSON.stringify(value)}: ${String(error)}`,
           );
         });
         const got = await pipe.transform(structuredClone(value), {
-          type: 'body',
+          type,
           metatype: dto as never,
         });
         expect(got).toStrictEqual(expected);
@@ -202,10 +305,52 @@ describe('compiled checks of the hot bodies', () => {
     });
   });
 
-  it('a class with a rule it cannot translate, or whose values class-transformer changes, gets no compiled check (class-validator decides)', () => {
+  it('a rule without a translation is checked by calling it, with class-validator’s arguments', () => {
     class WithEmail {
       @IsEmail()
       email!: string;
+    }
+    const seen: unknown[] = [];
+    @ValidatorConstraint()
+    class Yes {
+      validate(value: unknown, args: unknown) {
+        seen.push(args);
+        return value === 'yes';
+      }
+    }
+    class WithOwn {
+      @Validate(Yes, ['c'])
+      a!: string;
+    }
+    const email = compiledCheck(WithEmail)!;
+    expect(email({ email: 'jane@example.com' })).toBe(true);
+    expect(email({ email: 'jane@' })).toBe(false);
+    const own = compiledCheck(WithOwn)!;
+    expect(own({ a: 'yes' })).toBe(true);
+    expect(own({ a: 'no' })).toBe(false);
+    expect(seen[0]).toEqual({
+      targetName: 'WithOwn',
+      property: 'a',
+      object: { a: 'yes' },
+      value: 'yes',
+      constraints: ['c'],
+    });
+  });
+
+  it('a class with a rule it cannot check, or whose values class-transformer changes, gets no compiled check (class-validator decides)', () => {
+    @ValidatorConstraint({ async: true })
+    class Later {
+      validate(value: unknown) {
+        return Promise.resolve(value === 'x');
+      }
+    }
+    class WithAsync {
+      @Validate(Later)
+      a!: string;
+    }
+    class WithEach {
+      @IsEmail({}, { each: true })
+      emails!: string[];
     }
     class WithCondition {
       @ValidateIf((o: { a?: string }) => o.a !== 'x')
@@ -226,10 +371,16 @@ describe('compiled checks of the hot bodies', () => {
     class NoRules {
       name?: string;
     }
+    class Initialized {
+      @IsString()
+      mode: string = 'strict';
+    }
     expect(compiledCheck(NoRules)).toBeUndefined();
+    expect(compiledCheck(Initialized)).toBeUndefined();
     expect(compiledCheck(Trimmed)).toBeUndefined();
     expect(compiledCheck(Converted)).toBeUndefined();
-    expect(compiledCheck(WithEmail)).toBeUndefined();
+    expect(compiledCheck(WithAsync)).toBeUndefined();
+    expect(compiledCheck(WithEach)).toBeUndefined();
     expect(compiledCheck(WithCondition)).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { getMetadataStorage } from 'class-validator';
+import type { ConstraintMetadata } from 'class-validator/types/metadata/ConstraintMetadata';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { TransformationType } from 'class-transformer';
 import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
@@ -18,12 +19,14 @@ const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
  * change.
  *
  * The schema is made from the same decorators (one place for each rule) and is never looser than
- * class-validator: only the rules below are translated, each at least as strictly, and a class
- * using any other rule (custom validators, groups, `@ValidateIf`, …) gets no compiled check at
- * all. Why not a library: class-validator-jsonschema makes schemas for documentation (looser:
- * no `additionalProperties: false` from the whitelist, `@IsOptional` admitting null, lengths
- * counted differently), and a check that is looser than the rules it stands for would let
- * invalid input through. `compiled-check.spec.ts` compares the two on mutated bodies.
+ * class-validator: the rules below are translated, each at least as strictly; any other
+ * synchronous rule on a single value (custom validators, `IsUUID`, …) is checked by calling its
+ * own `validate` (`ownRule`); a class using anything else (`each` on such a rule, asynchronous
+ * rules, groups, `@ValidateIf`, …) gets no compiled check at all. Why not a library:
+ * class-validator-jsonschema makes schemas for documentation (looser: no
+ * `additionalProperties: false` from the whitelist, `@IsOptional` admitting null, lengths counted
+ * differently), and a check that is looser than the rules it stands for would let invalid input
+ * through. `compiled-check.spec.ts` compares the two on mutated bodies.
  */
 
 type Schema = Record<string, unknown>;
@@ -39,6 +42,16 @@ const ajv = new Ajv({
   coerceTypes: false,
   useDefaults: false,
   removeAdditional: false,
+});
+
+/** The rules checked by calling them (`ownRule`), by index. */
+const ownRules: ((value: unknown, object: object) => unknown)[] = [];
+ajv.addKeyword({
+  keyword: 'ownRule',
+  schemaType: 'number',
+  errors: false,
+  validate: (id: number, value: unknown, _schema: unknown, data?: { parentData: object }) =>
+    data !== undefined && ownRules[id](value, data.parentData) === true,
 });
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -118,6 +131,9 @@ export function schemaOf(metatype: Function, seen: Set<Function>): Schema | unde
     return undefined;
   // a class without rules: class-validator refuses any value of it (forbidUnknownValues)
   if (metadatas.length === 0) return undefined;
+  // a class whose instances start with values (field initializers): class-validator judges the
+  // instance, this check the body as it came (a rule called by `ownRule` would see the body)
+  if (Object.keys(new (metatype as new () => object)()).length > 0) return undefined;
   const byProperty = new Map<string, ValidationMetadata[]>();
   for (const m of metadatas) {
     if (m.always || m.groups?.length || m.context !== undefined) return undefined;
@@ -174,13 +190,48 @@ function propertySchema(
       continue;
     }
     if (rule.type !== 'customValidation' || !rule.constraintCls) return undefined;
-    const [constraint] = getMetadataStorage().getTargetValidatorConstraints(rule.constraintCls);
-    const schema = constraint && ruleSchema(constraint.name, rule.constraints ?? [], rule.each);
+    const constraints = getMetadataStorage().getTargetValidatorConstraints(rule.constraintCls);
+    if (constraints.length !== 1) return undefined;
+    const [constraint] = constraints;
+    const schema =
+      ruleSchema(constraint.name, rule.constraints ?? [], rule.each) ??
+      ownRule(metatype, name, rule, constraint);
     if (!schema) return undefined;
     all.push(schema);
   }
   if (all.length === 0) return undefined;
   return { schema: all.length === 1 ? all[0] : { allOf: all }, optional };
+}
+
+/**
+ * A rule with no JSON Schema translation (a custom validator such as `IsRpId`, or a built-in one
+ * such as `IsUUID`), checked by calling its own `validate` as class-validator does, with the same
+ * target name, property, value and constraints. `object` is the body as it came rather than the
+ * instance class-transformer would make of it: the same own values (classes with field
+ * initializers or `@Transform`s get no compiled check), but a rule that calls methods of the
+ * instance or reads nested `@Type` instances would see plain objects. Every rule of this project
+ * and of class-validator judges the value alone; a new rule must too. Only synchronous rules on a
+ * single value (no `each`); a result other than `true` (false, a promise) counts as a refusal,
+ * and the pipe then asks class-validator.
+ */
+function ownRule(
+  metatype: Function,
+  property: string,
+  rule: ValidationMetadata,
+  constraint: ConstraintMetadata,
+): Schema | undefined {
+  if (rule.each || constraint.async || rule.validateIf) return undefined;
+  const id = ownRules.length;
+  ownRules.push((value, object) =>
+    constraint.instance.validate(value, {
+      targetName: metatype.name,
+      property,
+      object,
+      value,
+      constraints: rule.constraints,
+    }),
+  );
+  return { ownRule: id };
 }
 
 /* eslint-enable @typescript-eslint/no-unsafe-function-type */

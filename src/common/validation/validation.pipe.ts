@@ -99,10 +99,10 @@ export class AppValidationPipe extends ValidationPipe {
         });
       }
     }
-    // the hot bodies: a body its compiled check accepts is one class-validator accepts, and
-    // becomes the same instance (what class-validator refuses, it still answers, below)
+    // bodies and path parameters: a value its compiled check accepts is one class-validator
+    // accepts, and becomes the same instance (what class-validator refuses, it still answers)
     const check =
-      metadata.type === 'body' &&
+      (metadata.type === 'body' || metadata.type === 'param') &&
       this.toValidate(metadata) &&
       typeof metadata.metatype === 'function'
         ? compiledCheck(metadata.metatype)
