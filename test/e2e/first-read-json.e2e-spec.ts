@@ -93,6 +93,25 @@ describe('the first reads as JSON', () => {
 
   const executor = () => t.app.get(TransactionHost).executor;
 
+  /** A request context whose key is checked by the first read; `admitted.row`: the key row. */
+  function keyedContext(): { ctx: RequestContext; admitted: { row?: Row | null } } {
+    const admitted: { row?: Row | null } = {};
+    const ctx = {
+      get tenantId(): string {
+        throw new Error('not admitted');
+      },
+      keyCheck: {
+        keyId: key.id,
+        secretHash: key.secretHash,
+        tenantHint: null,
+        admit: async (row: Row | null) => {
+          admitted.row = row;
+        },
+      },
+    } as unknown as RequestContext;
+    return { ctx, admitted };
+  }
+
   it('every first read declared is compared here', () => {
     expect([...KEYED_STATEMENTS.keys()].sort()).toEqual(Object.keys(params).sort());
   });
@@ -187,20 +206,7 @@ describe('the first reads as JSON', () => {
     '%s: with the key riding along, the key and the row are what their own reads give',
     async (name) => {
       const expected = await asWritten(name);
-      let admitted: Row | null | undefined;
-      const ctx = {
-        get tenantId(): string {
-          throw new Error('not admitted');
-        },
-        keyCheck: {
-          keyId: key.id,
-          secretHash: key.secretHash,
-          tenantHint: null,
-          admit: async (row: Row | null) => {
-            admitted = row;
-          },
-        },
-      } as unknown as RequestContext;
+      const { ctx, admitted } = keyedContext();
       const row = await runFirstRead(
         executor(),
         ctx,
@@ -211,7 +217,7 @@ describe('the first reads as JSON', () => {
       expect(row).toStrictEqual(expected);
       const own = await t.app.get(AccessRepository).key(key.id);
       expect(own!.expiresAt).toBeInstanceOf(Date);
-      expect(keyRowOf(admitted!)).toEqual({ ...own, targetTenantStatus: 'ACTIVE' });
+      expect(keyRowOf(admitted.row!)).toEqual({ ...own, targetTenantStatus: 'ACTIVE' });
     },
   );
 
@@ -221,18 +227,10 @@ describe('the first reads as JSON', () => {
     const plain = { tenantId: w.tenant, keyCheck: undefined } as unknown as RequestContext;
     const statement = KEYED_STATEMENTS.get(name)!;
     expect(await runFirstRead(executor(), plain, statement, values, 'store_id')).toBeUndefined();
-    let admitted: Row | null = null;
-    const keyed = {
-      keyCheck: {
-        keyId: key.id,
-        secretHash: key.secretHash,
-        tenantHint: null,
-        admit: async (row: Row | null) => {
-          admitted = row;
-        },
-      },
-    } as unknown as RequestContext;
-    expect(await runFirstRead(executor(), keyed, statement, values, 'store_id')).toBeUndefined();
-    expect(admitted).toMatchObject({ key_id: key.id, key_may_read: true });
+    const keyed = keyedContext();
+    expect(
+      await runFirstRead(executor(), keyed.ctx, statement, values, 'store_id'),
+    ).toBeUndefined();
+    expect(keyed.admitted.row).toMatchObject({ key_id: key.id, key_may_read: true });
   });
 });
