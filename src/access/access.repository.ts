@@ -26,7 +26,7 @@ const LOAD_KEY = prepared(
     WHERE k.id = $1`,
 );
 
-/** The key columns a first read returns (`d.*` after them lists its own columns). */
+/** The key columns a keyed first read looks up (its `key` part). */
 export const KEY_COLUMNS: Record<string, string> = {
   key_id: 'k.id',
   key_tenant_id: 'k.tenant_id',

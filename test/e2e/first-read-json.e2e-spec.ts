@@ -93,6 +93,16 @@ describe('the first reads as JSON', () => {
 
   const executor = () => t.app.get(TransactionHost).executor;
 
+  /** Runs the first read `name` with its fixture's parameters. */
+  const readFirst = (name: string, ctx: RequestContext) =>
+    runFirstRead(
+      executor(),
+      ctx,
+      KEYED_STATEMENTS.get(name)!,
+      params[name].values,
+      params[name].present,
+    );
+
   /** A request context whose key is checked by the first read; `admitted.row`: the key row. */
   function keyedContext(): { ctx: RequestContext; admitted: { row?: Row | null } } {
     const admitted: { row?: Row | null } = {};
@@ -186,13 +196,7 @@ describe('the first reads as JSON', () => {
     async (name) => {
       const expected = await asWritten(name);
       const ctx = { tenantId: w.tenant, keyCheck: undefined } as unknown as RequestContext;
-      const row = await runFirstRead(
-        executor(),
-        ctx,
-        KEYED_STATEMENTS.get(name)!,
-        params[name].values,
-        params[name].present,
-      );
+      const row = await readFirst(name, ctx);
       expect(row).toStrictEqual(expected);
       // a date or a buffer that stayed text would not be equal; these make the point visible
       for (const [column, value] of Object.entries(expected)) {
@@ -207,13 +211,7 @@ describe('the first reads as JSON', () => {
     async (name) => {
       const expected = await asWritten(name);
       const { ctx, admitted } = keyedContext();
-      const row = await runFirstRead(
-        executor(),
-        ctx,
-        KEYED_STATEMENTS.get(name)!,
-        params[name].values,
-        params[name].present,
-      );
+      const row = await readFirst(name, ctx);
       expect(row).toStrictEqual(expected);
       const own = await t.app.get(AccessRepository).key(key.id);
       expect(own!.expiresAt).toBeInstanceOf(Date);
