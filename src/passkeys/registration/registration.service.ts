@@ -21,7 +21,12 @@ import {
 import { registrationOptions } from '../webauthn/options';
 import { fromBase64Url } from '../webauthn/prechecks';
 import { randomUUID } from 'node:crypto';
-import { claimedAaguid, NewCredential, verifyAttestation } from '../webauthn/registration-ceremony';
+import {
+  claimedAaguid,
+  decodeAttestation,
+  NewCredential,
+  verifyAttestation,
+} from '../webauthn/registration-ceremony';
 import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
 import { auditRow } from '../sessions/rows';
 import { SessionsRepository } from '../sessions/sessions.repository';
@@ -236,7 +241,8 @@ export class RegistrationService {
     response: RegistrationResponseJSON,
     hook?: StepUpHook<RegistrationOutcomeDto>,
   ): Promise<Completed<Proven<RegistrationOutcomeDto>> | Changed<{ userId: string }>> {
-    const aaguid = claimedAaguid(response);
+    const decoded = decodeAttestation(response);
+    const aaguid = claimedAaguid(decoded);
     const read = await this.repository.read(ctx, storeName, sessionId, aaguid);
     if (!read) throw await this.notClaimable(ctx, storeName, sessionId);
     const { session, user, metadata } = read;
@@ -257,7 +263,7 @@ export class RegistrationService {
           'The user of this session no longer exists',
         );
       assertMayUsePasskeys(user, Date.now());
-      credential = await verifyAttestation(response, {
+      credential = await verifyAttestation(response, decoded, {
         type: 'webauthn.create',
         challenge: expectedChallenge(session.challenge, hook?.dataHash),
         rpId: session.snapshot.rpId,

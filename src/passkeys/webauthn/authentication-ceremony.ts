@@ -1,7 +1,7 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { verifyAuthenticationResponse } from '@simplewebauthn/server';
 import { DomainError, ErrorCode } from '../../common/errors';
-import { Expected, fromBase64Url, precheck, Prechecked } from './prechecks';
+import { Expected, fromBase64Url, parseAuthData, precheck, Prechecked } from './prechecks';
 
 export type CounterPolicyName = 'IGNORE' | 'FLAG' | 'FAIL';
 
@@ -40,7 +40,7 @@ export function precheckAssertion(
 ): Prechecked {
   return precheck(
     response.response.clientDataJSON,
-    fromBase64Url(response.response.authenticatorData),
+    parseAuthData(fromBase64Url(response.response.authenticatorData)),
     { ...expected, requireUserVerification: false },
   );
 }

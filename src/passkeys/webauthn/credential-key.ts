@@ -1,4 +1,4 @@
-import { createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
+import { createPublicKey, ECDH, JsonWebKey } from 'node:crypto';
 import { cose, decodeCredentialPublicKey } from '@simplewebauthn/server/helpers';
 import { decodeCBOR } from '@levischuck/tiny-cbor';
 import { DomainError, ErrorCode } from '../../common/errors';
@@ -21,26 +21,47 @@ const invalid = (detail: string) =>
 const b64u = (value: unknown): string | undefined =>
   value instanceof Uint8Array ? Buffer.from(value).toString('base64url') : undefined;
 
-/** COSE_Key (RFC 9053 labels) → JWK, for the key types and curves {@link KEY_OF_ALG} accepts. */
+/** COSE_Key (RFC 9053 labels) → JWK, for Ed25519 and RSA keys. */
 function jwkOf(key: Map<number, unknown>): JsonWebKey {
-  const kty = key.get(COSEKEYS.kty);
-  const crv = key.get(COSEKEYS.crv);
-  if (kty === COSEKTY.EC2 && crv === COSECRV.P256)
-    return { kty: 'EC', crv: 'P-256', x: b64u(key.get(COSEKEYS.x)), y: b64u(key.get(COSEKEYS.y)) };
-  if (kty === COSEKTY.OKP && crv === COSECRV.ED25519)
+  if (key.get(COSEKEYS.kty) === COSEKTY.OKP)
     return { kty: 'OKP', crv: 'Ed25519', x: b64u(key.get(COSEKEYS.x)) };
-  if (kty === COSEKTY.RSA)
-    return { kty: 'RSA', n: b64u(key.get(COSEKEYS.n)), e: b64u(key.get(COSEKEYS.e)) };
-  throw invalid(`key type ${String(kty)} with curve ${String(crv)} is not supported`);
+  return { kty: 'RSA', n: b64u(key.get(COSEKEYS.n)), e: b64u(key.get(COSEKEYS.e)) };
 }
 
+/** P-256 coordinates are 32 bytes each (SEC 1 §2.3.3 with a 256-bit field). */
+const P256_COORDINATE_BYTES = 32;
+/** SEC 1 §2.3.3: the uncompressed encoding of a point is 0x04 || x || y. */
+const UNCOMPRESSED = Buffer.from([0x04]);
+
 /**
- * Imports the COSE public key once, at registration, so that a key no assertion could ever
- * verify against (unknown type, a point off the curve, a truncated Ed25519 key, a short RSA
- * modulus) is refused there instead of being stored. node:crypto validates EC points and key
- * lengths on JWK import.
+ * A P-256 point must lie on the curve. OpenSSL checks that when it decodes the uncompressed point
+ * (`ECDH.convertKey`), at about a quarter of the cost of a JWK import, which also multiplies the
+ * point by the group order: with cofactor 1 every point on the curve passes that, so the check
+ * adds nothing for P-256.
  */
-export function importCredentialKey(coseKey: Uint8Array): KeyObject {
+function assertP256Point(key: Map<number, unknown>): void {
+  const x = key.get(COSEKEYS.x);
+  const y = key.get(COSEKEYS.y);
+  if (
+    !(x instanceof Uint8Array) ||
+    !(y instanceof Uint8Array) ||
+    x.length !== P256_COORDINATE_BYTES ||
+    y.length !== P256_COORDINATE_BYTES
+  )
+    throw invalid('a P-256 key needs 32-byte x and y coordinates');
+  try {
+    ECDH.convertKey(Buffer.concat([UNCOMPRESSED, x, y]), 'prime256v1');
+  } catch {
+    throw invalid('the point is not on the P-256 curve');
+  }
+}
+/**
+ * Checks the COSE public key once, at registration, so that a key no assertion could ever
+ * verify against (unknown type, a point off the curve, a truncated Ed25519 key, a short RSA
+ * modulus) is refused there instead of being stored. Returns its COSE algorithm. node:crypto
+ * validates Ed25519 lengths and RSA keys on JWK import, P-256 points as {@link assertP256Point}.
+ */
+export function assertUsableCredentialKey(coseKey: Uint8Array): number {
   let key: Map<number, unknown>;
   try {
     key = decodeCredentialPublicKey(new Uint8Array(coseKey)) as unknown as Map<number, unknown>;
@@ -57,22 +78,24 @@ export function importCredentialKey(coseKey: Uint8Array): KeyObject {
     (wanted.crv !== undefined && key.get(COSEKEYS.crv) !== wanted.crv)
   )
     throw invalid(`key type or curve does not match algorithm ${alg}`);
-  const jwk = jwkOf(key);
-  let imported: KeyObject;
-  try {
-    imported = createPublicKey({ key: jwk, format: 'jwk' });
-  } catch {
-    throw invalid('it does not import (a point off the curve, or a wrong length)');
+  if (wanted.kty === COSEKTY.EC2) {
+    assertP256Point(key);
+    return alg as number;
   }
-  const bits = imported.asymmetricKeyDetails?.modulusLength;
+  let bits: number | undefined;
+  try {
+    bits = createPublicKey({ key: jwkOf(key), format: 'jwk' }).asymmetricKeyDetails?.modulusLength;
+  } catch {
+    throw invalid('it does not import (a wrong length, or not a key)');
+  }
   if (wanted.kty === COSEKTY.RSA && (bits === undefined || bits < MIN_RSA_MODULUS_BITS))
     throw invalid(`RSA modulus of ${bits ?? 0} bits, at least ${MIN_RSA_MODULUS_BITS} required`);
-  return imported;
+  return alg as number;
 }
 
 /**
  * A public key brought in by an import (no attestation to extract it from): exactly one CBOR
- * item, usable as {@link importCredentialKey} requires, and of the algorithm the row states.
+ * item, usable as {@link assertUsableCredentialKey} requires, and of the algorithm the row states.
  */
 export function assertImportableKey(coseKey: Uint8Array, algorithm: number): void {
   let whole: unknown;
@@ -81,7 +104,7 @@ export function assertImportableKey(coseKey: Uint8Array, algorithm: number): voi
   } catch {
     throw invalid('not exactly one CBOR item (or trailing bytes)');
   }
-  importCredentialKey(coseKey);
+  assertUsableCredentialKey(coseKey);
   const alg = (whole as Map<number, unknown>).get(COSEKEYS.alg);
   if (alg !== algorithm) throw invalid(`its algorithm is ${String(alg)}, not ${algorithm}`);
 }

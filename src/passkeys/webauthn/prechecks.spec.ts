@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { chooseChallenge } from './challenge';
 import { authenticationOptions } from './options';
-import { Expected, precheck } from './prechecks';
+import { Expected, parseAuthData, ParsedAuthData, precheck } from './prechecks';
 
 const RP = 'shop.example';
 const ORIGIN = 'https://shop.example';
@@ -19,12 +19,12 @@ const clientData = (over: Record<string, unknown> = {}) =>
     JSON.stringify({ type: 'webauthn.get', challenge: 'Y2hhbGxlbmdl', origin: ORIGIN, ...over }),
   ).toString('base64url');
 
-/** rpIdHash | flags | counter (4 bytes). */
-function authData(flags = 0x05, rpId = RP): Uint8Array<ArrayBuffer> {
+/** rpIdHash | flags | counter (4 bytes), parsed as a ceremony parses it once. */
+function authData(flags = 0x05, rpId = RP): ParsedAuthData | null {
   const bytes = new Uint8Array(37);
   bytes.set(createHash('sha256').update(rpId).digest());
   bytes[32] = flags;
-  return bytes;
+  return parseAuthData(bytes);
 }
 
 const codeOf = (run: () => unknown) => {
@@ -83,13 +83,11 @@ describe('prechecks (§7.1/§7.2: type, challenge, origin, rpIdHash, UP, UV)', (
     [
       'truncated authenticatorData',
       clientData(),
-      new Uint8Array(10),
+      parseAuthData(new Uint8Array(10)),
       ErrorCode.VERIFICATION_FAILED,
     ],
   ])('refuses %s', (_what, cdj, ad, code) => {
-    expect(codeOf(() => precheck(cdj as string, ad as Uint8Array<ArrayBuffer>, expected))).toBe(
-      code,
-    );
+    expect(codeOf(() => precheck(cdj as string, ad as ParsedAuthData | null, expected))).toBe(code);
   });
 
   it('UV is optional where the policy does not require it', () => {

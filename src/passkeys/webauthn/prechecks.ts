@@ -24,6 +24,21 @@ export interface Prechecked {
 
 const fail = (code: ErrorCode, detail: string) => new DomainError(code, detail);
 
+export type ParsedAuthData = ReturnType<typeof parseAuthenticatorData>;
+
+/**
+ * authenticatorData parsed once per ceremony (SimpleWebAuthn decodes and re-encodes the
+ * credential public key in it, ~40 µs); null when it does not parse, which {@link precheck}
+ * refuses where the steps reach it.
+ */
+export function parseAuthData(authData: Uint8Array<ArrayBuffer>): ParsedAuthData | null {
+  try {
+    return parseAuthenticatorData(authData);
+  } catch {
+    return null;
+  }
+}
+
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -37,7 +52,7 @@ function sameText(a: string, b: string): boolean {
  */
 export function precheck(
   clientDataJSON: string,
-  authData: Uint8Array<ArrayBuffer>,
+  parsed: ParsedAuthData | null,
   expected: Expected,
 ): Prechecked {
   let clientData: { type?: unknown; challenge?: unknown; origin?: unknown; crossOrigin?: unknown };
@@ -72,12 +87,7 @@ export function precheck(
   if (clientData.crossOrigin === true) {
     throw fail(ErrorCode.ORIGIN_NOT_ALLOWED, 'Cross-origin (iframe) ceremonies are not accepted');
   }
-  let parsed: ReturnType<typeof parseAuthenticatorData>;
-  try {
-    parsed = parseAuthenticatorData(authData);
-  } catch {
-    throw fail(ErrorCode.VERIFICATION_FAILED, 'authenticatorData is malformed');
-  }
+  if (!parsed) throw fail(ErrorCode.VERIFICATION_FAILED, 'authenticatorData is malformed');
   const rpIdHash = createHash('sha256').update(expected.rpId).digest();
   if (!timingSafeEqual(Buffer.from(parsed.rpIdHash), rpIdHash)) {
     throw fail(

@@ -1,10 +1,6 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { verifyRegistrationResponse } from '@simplewebauthn/server';
-import {
-  convertAAGUIDToString,
-  decodeCredentialPublicKey,
-  parseAuthenticatorData,
-} from '@simplewebauthn/server/helpers';
+import { convertAAGUIDToString } from '@simplewebauthn/server/helpers';
 import { decodeCBOR } from '@levischuck/tiny-cbor';
 import {
   applyTrustPolicy,
@@ -14,8 +10,8 @@ import {
 } from '../../attestation/attestation-trust';
 import type { MetadataEntry } from '../../attestation/metadata-entry';
 import { DomainError, ErrorCode } from '../../common/errors';
-import { importCredentialKey } from './credential-key';
-import { Expected, fromBase64Url, precheck } from './prechecks';
+import { assertUsableCredentialKey } from './credential-key';
+import { Expected, fromBase64Url, parseAuthData, ParsedAuthData, precheck } from './prechecks';
 
 export interface RegistrationExpected extends Expected {
   algorithms: number[];
@@ -38,33 +34,52 @@ export interface NewCredential {
   attestation: AttestationEvidence;
 }
 
-const COSE_ALG = 3;
 /** WebAuthn §5.1: a credential id is 1 to 1023 bytes. */
 const MAX_CREDENTIAL_ID_BYTES = 1023;
 
 const malformed = (detail: string) => new DomainError(ErrorCode.VERIFICATION_FAILED, detail);
 
-/** The attestation object, decoded whole: trailing bytes after its CBOR are refused. */
-function decodeAttestationObject(base64url: string): Map<string, unknown> {
+/**
+ * The attestation object decoded whole and its authData parsed, once per completion: the AAGUID
+ * it claims chooses the metadata read with the session, and the verification reads the rest.
+ */
+export interface DecodedAttestation {
+  object: Map<string, unknown>;
+  authData: Uint8Array<ArrayBuffer>;
+  /** null when authData does not parse (refused where the checks reach it). */
+  parsed: ParsedAuthData | null;
+}
+
+/**
+ * Decodes the response's attestation object (trailing bytes after its CBOR are refused). A
+ * malformed one answers its refusal instead of throwing it: the completion first reads its
+ * session, so that it can record the failure there.
+ */
+export function decodeAttestation(
+  response: RegistrationResponseJSON,
+): DecodedAttestation | DomainError {
   let decoded: unknown;
   try {
-    decoded = decodeCBOR(fromBase64Url(base64url));
+    decoded = decodeCBOR(fromBase64Url(response.response.attestationObject));
   } catch {
-    throw malformed('attestationObject is not one well-formed CBOR item (or has trailing bytes)');
+    return malformed('attestationObject is not one well-formed CBOR item (or has trailing bytes)');
   }
-  if (!(decoded instanceof Map) || !(decoded.get('authData') instanceof Uint8Array))
-    throw malformed('attestationObject has no authData');
-  return decoded as Map<string, unknown>;
+  const authData = decoded instanceof Map ? decoded.get('authData') : undefined;
+  if (!(authData instanceof Uint8Array)) return malformed('attestationObject has no authData');
+  return {
+    object: decoded as Map<string, unknown>,
+    authData: authData as Uint8Array<ArrayBuffer>,
+    parsed: parseAuthData(authData as Uint8Array<ArrayBuffer>),
+  };
 }
 
 /** The credential id inside authData must be 1-1023 bytes and be the response's id and rawId. */
-function assertCredentialId(response: RegistrationResponseJSON, authData: Uint8Array): void {
-  let credentialId: Uint8Array | undefined;
-  try {
-    credentialId = parseAuthenticatorData(new Uint8Array(authData)).credentialID;
-  } catch {
-    throw malformed('authData cannot be parsed');
-  }
+function assertCredentialId(
+  response: RegistrationResponseJSON,
+  parsed: ParsedAuthData | null,
+): void {
+  if (!parsed) throw malformed('authData cannot be parsed');
+  const credentialId = parsed.credentialID;
   if (!credentialId || credentialId.length < 1 || credentialId.length > MAX_CREDENTIAL_ID_BYTES)
     throw malformed(`The credential id must be 1-${MAX_CREDENTIAL_ID_BYTES} bytes`);
   const id = Buffer.from(credentialId).toString('base64url');
@@ -73,14 +88,9 @@ function assertCredentialId(response: RegistrationResponseJSON, authData: Uint8A
 }
 
 /** The AAGUID the response claims (to read its metadata with the claim); null if unreadable. */
-export function claimedAaguid(response: RegistrationResponseJSON): string | null {
-  try {
-    const authData = decodeAttestationObject(response.response.attestationObject).get('authData');
-    const aaguid = parseAuthenticatorData(new Uint8Array(authData as Uint8Array)).aaguid;
-    return aaguid?.length === 16 ? convertAAGUIDToString(aaguid).toLowerCase() : null;
-  } catch {
-    return null;
-  }
+export function claimedAaguid(decoded: DecodedAttestation | DomainError): string | null {
+  const aaguid = decoded instanceof DomainError ? undefined : decoded.parsed?.aaguid;
+  return aaguid?.length === 16 ? convertAAGUIDToString(aaguid).toLowerCase() : null;
 }
 
 /** The attestation statement's certificate chain (DER, leaf first), when it has one. */
@@ -96,11 +106,11 @@ function x5cOf(attestationObject: Map<string, unknown>): Uint8Array[] | undefine
  */
 export async function verifyAttestation(
   response: RegistrationResponseJSON,
+  decoded: DecodedAttestation | DomainError,
   expected: RegistrationExpected,
 ): Promise<NewCredential> {
-  const attestationObject = decodeAttestationObject(response.response.attestationObject);
-  const authData = attestationObject.get('authData') as Uint8Array<ArrayBuffer>;
-  const { origin } = precheck(response.response.clientDataJSON, authData, expected);
+  if (decoded instanceof DomainError) throw decoded;
+  const { origin } = precheck(response.response.clientDataJSON, decoded.parsed, expected);
   let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
     verification = await verifyRegistrationResponse({
@@ -124,9 +134,8 @@ export async function verifyAttestation(
     throw new DomainError(ErrorCode.SIGNATURE_INVALID, 'The attestation signature does not verify');
   }
   const info = verification.registrationInfo;
-  assertCredentialId(response, authData);
-  importCredentialKey(info.credential.publicKey);
-  const algorithm = Number(decodeCredentialPublicKey(info.credential.publicKey).get(COSE_ALG));
+  assertCredentialId(response, decoded.parsed);
+  const algorithm = assertUsableCredentialKey(info.credential.publicKey);
   if (!expected.algorithms.includes(algorithm)) {
     throw new DomainError(
       ErrorCode.ALGORITHM_NOT_ALLOWED,
@@ -135,7 +144,7 @@ export async function verifyAttestation(
   }
   const aaguid = info.aaguid.toLowerCase();
   const entry = await expected.metadataFor(aaguid);
-  const attestation = await assessAttestation(info.fmt, x5cOf(attestationObject), entry);
+  const attestation = await assessAttestation(info.fmt, x5cOf(decoded.object), entry);
   applyTrustPolicy(attestation, aaguid, entry, expected.trust);
   return {
     credentialId: info.credential.id,
