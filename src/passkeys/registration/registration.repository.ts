@@ -42,7 +42,10 @@ export interface RegistrationStartContext {
   handle: string | null;
   /** How many passkeys the user has (all relying parties: the tenant's cap counts them all). */
   passkeyCount: number;
-  /** The user's credentials at this relying party (the policy may exclude them). */
+  /**
+   * The user's credentials at this relying party, read only when the policy excludes them (a
+   * CASE runs its subquery only when its condition holds); empty otherwise.
+   */
   existing: { id: string; transports: string[] }[];
 }
 
@@ -64,8 +67,10 @@ const startContextSql = (userMatch: string) =>
           p.aaguid_deny_list, p.attestation_requirement, p.untrusted_attestation,
           p.exclude_existing_credentials, p.hints, ${USER_COLUMNS}, h.handle,
           (SELECT count(*)::int FROM passkeys k WHERE k.tenant_id = s.tenant_id AND k.user_id = u.id) AS passkey_count,
-          (SELECT coalesce(json_agg(json_build_object('id', k.credential_id, 'transports', k.transports)), '[]')
-             FROM passkeys k WHERE k.tenant_id = s.tenant_id AND k.user_id = u.id AND k.relying_party_id = rp.id) AS existing
+          CASE WHEN p.exclude_existing_credentials THEN
+            (SELECT coalesce(json_agg(json_build_object('id', k.credential_id, 'transports', k.transports)), '[]')
+               FROM passkeys k WHERE k.tenant_id = s.tenant_id AND k.user_id = u.id AND k.relying_party_id = rp.id)
+          ELSE '[]' END AS existing
      FROM stores s
      JOIN tenants t ON t.id = s.tenant_id
      LEFT JOIN relying_parties rp ON rp.tenant_id = s.tenant_id AND rp.store_id = s.id AND rp.rp_id = $3
