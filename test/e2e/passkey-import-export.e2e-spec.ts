@@ -557,7 +557,7 @@ describe('passkey import and export', () => {
       );
       expect(problem.errors).toEqual(
         [
-          ['users.2.passkeys.1.publicKey', /does not import/],
+          ['users.2.passkeys.1.publicKey', /not on the P-256 curve/],
           ['users.3.passkeys.0.publicKey', /algorithm is -7, not -8/],
           ['users.3.passkeys.1.publicKey', /CBOR/],
           ['users.3.passkeys.2.publicKey', /trailing bytes/],
