@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { createApp } from './app.factory';
 import { createLogger } from './common/logging/logger';
 import { ConfigError, loadConfig } from './config/app-config';
+import { applyHeapGrowth } from './config/heap-growth';
 import { DatabaseTarget, resolveDatabase } from './database/database-target';
 import { EmbeddedDatabaseError } from './database/embedded-postgres';
 import { MetricsServer, startMetricsServer } from './metrics/metrics-server';
@@ -18,6 +19,7 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
+  applyHeapGrowth(config.heapGrowingPercent);
   const logger = createLogger(config.logLevel);
   let database: DatabaseTarget;
   try {

@@ -50,6 +50,12 @@ export interface AppConfig {
   readonly rateLimitPerKey: number;
   readonly rateLimitPerIp: number;
   /**
+   * How far V8 lets its heap grow past what survived the last full collection before it collects
+   * again (percent; 0: V8's own choice, up to 300 % on a machine with much memory). See
+   * `applyHeapGrowth`.
+   */
+  readonly heapGrowingPercent: number;
+  /**
    * The demo site: by default on in development, but only while HOST is a loopback address;
    * listening beyond loopback it needs IDS_DEMO_ENABLED=true set explicitly.
    */
@@ -146,6 +152,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auditSealIntervalMs: read.int('IDS_AUDIT_SEAL_INTERVAL_MS', 1000, 0, 600_000),
     rateLimitPerKey: read.int('IDS_RATE_LIMIT_PER_KEY', 60000, 0, 10_000_000),
     rateLimitPerIp: read.int('IDS_RATE_LIMIT_PER_IP', 30000, 0, 10_000_000),
+    heapGrowingPercent: read.int('IDS_HEAP_GROWING_PERCENT', 100, 0, 1000),
     demoEnabled: false,
     mdsRootCertificates: read.pemCertificates('IDS_MDS_ROOT_CERTS'),
     mdsSignerHost: read.string('IDS_MDS_SIGNER_HOST', 'mds.fidoalliance.org'),
