@@ -20,6 +20,36 @@ function ec2(flipY = false) {
   ]);
 }
 
+const p256 = (x: Uint8Array, y: Uint8Array) =>
+  coseOf([
+    [1, 2],
+    [3, -7],
+    [-1, 1],
+    [-2, x],
+    [-3, y],
+  ]);
+
+/** P-256's field prime and the curve point (0, √b), as 32-byte big-endian values. */
+const P = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
+const B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
+function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  let result = 1n;
+  for (let b = base % mod, e = exp; e > 0n; e >>= 1n, b = (b * b) % mod)
+    if (e & 1n) result = (result * b) % mod;
+  return result;
+}
+const bytes32 = (n: bigint) => new Uint8Array(Buffer.from(n.toString(16).padStart(64, '0'), 'hex'));
+/** p ≡ 3 (mod 4): √b = b^((p+1)/4). */
+const SQRT_B = modPow(B, (P + 1n) / 4n, P);
+
+/** A genuine P-256 public key whose x starts with a zero octet. */
+function keyWithLeadingZeroX() {
+  for (;;) {
+    const jwk = keyPair({ type: 'ec' }).publicJwk;
+    if (bin(jwk.x)[0] === 0) return { x: bin(jwk.x), y: bin(jwk.y) };
+  }
+}
+
 function rsa(bits: number) {
   const jwk = keyPair({ type: 'rsa', modulusLength: bits }).publicJwk;
   return coseOf([
@@ -56,22 +86,27 @@ describe('assertUsableCredentialKey', () => {
     expect(assertUsableCredentialKey(rsa(MIN_RSA_MODULUS_BITS))).toBe(-257);
   });
 
+  it('accepts P-256 coordinates with leading zero octets missing or extra, as WebCrypto does', () => {
+    const { x, y } = keyWithLeadingZeroX();
+    expect(assertUsableCredentialKey(p256(x.subarray(1), y))).toBe(-7);
+    expect(assertUsableCredentialKey(p256(x, new Uint8Array([0, ...y])))).toBe(-7);
+    // the curve point with x = 0, the base of the next refusal
+    expect(assertUsableCredentialKey(p256(bytes32(0n), bytes32(SQRT_B)))).toBe(-7);
+  });
+
   it.each<[string, () => Uint8Array]>([
     ['a point off the curve', () => ec2(true)],
     [
-      // 31 + 33 bytes: the same 64 bytes as a genuine point, split elsewhere
-      'P-256 coordinates of the wrong lengths',
+      'a P-256 coordinate that does not fit 32 bytes',
       () => {
         const jwk = keyPair({ type: 'ec' }).publicJwk;
-        const xy = Buffer.concat([bin(jwk.x), bin(jwk.y)]);
-        return coseOf([
-          [1, 2],
-          [3, -7],
-          [-1, 1],
-          [-2, new Uint8Array(xy.subarray(0, 31))],
-          [-3, new Uint8Array(xy.subarray(31))],
-        ]);
+        return p256(bin(jwk.x), new Uint8Array([1, ...bin(jwk.y)]));
       },
+    ],
+    [
+      // (p, √b) is (0, √b) on the curve, written with x = 0 + p
+      'a P-256 coordinate at or above the field prime',
+      () => p256(bytes32(P), bytes32(SQRT_B)),
     ],
     [
       'a truncated Ed25519 key',

@@ -34,27 +34,43 @@ const P256_COORDINATE_BYTES = 32;
 const UNCOMPRESSED = Buffer.from([0x04]);
 
 /**
+ * A coordinate as 32 bytes. RFC 9053 wants exactly 32 (leading zero octets kept), but the JWK
+ * import this check replaced took the big-endian value with zero octets missing or extra, as
+ * WebCrypto, which verifies the assertions, still does: a key an authenticator wrote so still
+ * registers. A value that does not fit 32 bytes is refused.
+ */
+function coordinate(value: unknown): Buffer {
+  if (!(value instanceof Uint8Array) || value.length < 1)
+    throw invalid('a P-256 key needs x and y coordinates');
+  let start = 0;
+  while (value.length - start > P256_COORDINATE_BYTES && value[start] === 0) start++;
+  const digits = value.subarray(start);
+  if (digits.length > P256_COORDINATE_BYTES)
+    throw invalid('a P-256 coordinate does not fit 32 bytes');
+  const padded = Buffer.alloc(P256_COORDINATE_BYTES);
+  padded.set(digits, P256_COORDINATE_BYTES - digits.length);
+  return padded;
+}
+
+/**
  * A P-256 point must lie on the curve. OpenSSL checks that when it decodes the uncompressed point
- * (`ECDH.convertKey`), at about a quarter of the cost of a JWK import, which also multiplies the
- * point by the group order: with cofactor 1 every point on the curve passes that, so the check
- * adds nothing for P-256.
+ * (`ECDH.convertKey`: coordinates below the field prime, and y² = x³ − 3x + b), at about a
+ * quarter of the cost of a JWK import, which also multiplies the point by the group order: with
+ * cofactor 1 every point on the curve passes that, so the check adds nothing for P-256.
  */
 function assertP256Point(key: Map<number, unknown>): void {
-  const x = key.get(COSEKEYS.x);
-  const y = key.get(COSEKEYS.y);
-  if (
-    !(x instanceof Uint8Array) ||
-    !(y instanceof Uint8Array) ||
-    x.length !== P256_COORDINATE_BYTES ||
-    y.length !== P256_COORDINATE_BYTES
-  )
-    throw invalid('a P-256 key needs 32-byte x and y coordinates');
+  const point = Buffer.concat([
+    UNCOMPRESSED,
+    coordinate(key.get(COSEKEYS.x)),
+    coordinate(key.get(COSEKEYS.y)),
+  ]);
   try {
-    ECDH.convertKey(Buffer.concat([UNCOMPRESSED, x, y]), 'prime256v1');
+    ECDH.convertKey(point, 'prime256v1');
   } catch {
     throw invalid('the point is not on the P-256 curve');
   }
 }
+
 /**
  * Checks the COSE public key once, at registration, so that a key no assertion could ever
  * verify against (unknown type, a point off the curve, a truncated Ed25519 key, a short RSA

@@ -45,7 +45,6 @@ const malformed = (detail: string) => new DomainError(ErrorCode.VERIFICATION_FAI
  */
 export interface DecodedAttestation {
   object: Map<string, unknown>;
-  authData: Uint8Array<ArrayBuffer>;
   /** null when authData does not parse (refused where the checks reach it). */
   parsed: ParsedAuthData | null;
 }
@@ -68,7 +67,6 @@ export function decodeAttestation(
   if (!(authData instanceof Uint8Array)) return malformed('attestationObject has no authData');
   return {
     object: decoded as Map<string, unknown>,
-    authData: authData as Uint8Array<ArrayBuffer>,
     parsed: parseAuthData(authData as Uint8Array<ArrayBuffer>),
   };
 }
