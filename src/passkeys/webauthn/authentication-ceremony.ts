@@ -2,6 +2,8 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { verifyAuthenticationResponse } from '@simplewebauthn/server';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { Expected, fromBase64Url, parseAuthData, precheck, Prechecked } from './prechecks';
+// SimpleWebAuthn's digests and ECDSA verifications run synchronously (see the module)
+import './sync-webcrypto';
 
 export type CounterPolicyName = 'IGNORE' | 'FLAG' | 'FAIL';
 

@@ -12,6 +12,8 @@ import type { MetadataEntry } from '../../attestation/metadata-entry';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { assertUsableCredentialKey } from './credential-key';
 import { Expected, fromBase64Url, parseAuthData, ParsedAuthData, precheck } from './prechecks';
+// SimpleWebAuthn's digests and ECDSA verifications run synchronously (see the module)
+import './sync-webcrypto';
 
 export interface RegistrationExpected extends Expected {
   algorithms: number[];

@@ -1,0 +1,206 @@
+import { randomBytes, webcrypto } from 'node:crypto';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from '@simplewebauthn/server';
+import { SoftAuthenticator } from '../../../test/support/soft-authenticator';
+import { syncSubtle } from './sync-webcrypto';
+
+const subtle = webcrypto.subtle;
+
+/** The outcome of a call: its value, or the name of what it threw. */
+async function outcome<T>(call: () => Promise<T>): Promise<T | string> {
+  try {
+    return await call();
+  } catch (error) {
+    return `throws ${(error as Error).name}`;
+  }
+}
+
+const hex = (b: ArrayBuffer | string) =>
+  typeof b === 'string' ? b : Buffer.from(b).toString('hex');
+
+describe('SimpleWebAuthn on synchronous digests and ECDSA verifications', () => {
+  const data = randomBytes(301);
+
+  it('digest: the same bytes as WebCrypto for every hash, name form and kind of buffer', async () => {
+    const views = [
+      data,
+      data.subarray(7, 250),
+      new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)),
+      data.buffer.slice(data.byteOffset, data.byteOffset + 100),
+      new DataView(data.buffer, data.byteOffset + 3, 40),
+      new Uint8Array(0),
+    ];
+    for (const name of ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512', 'sha-256']) {
+      for (const algorithm of [name, { name }]) {
+        for (const view of views) {
+          const ours = await syncSubtle.digest(algorithm, view);
+          expect(ours).toBeInstanceOf(ArrayBuffer);
+          expect(hex(ours)).toBe(hex(await subtle.digest(algorithm, view)));
+        }
+      }
+    }
+  });
+
+  it('digest: what WebCrypto refuses is refused the same way', async () => {
+    for (const [algorithm, view] of [
+      ['MD5', data],
+      ['SHA-3', data],
+      [{ name: 'SHA-256' }, 'not bytes'],
+    ] as const) {
+      const ours = await outcome(() => syncSubtle.digest(algorithm, view as never));
+      expect(ours).toMatch(/^throws /);
+      expect(ours).toBe(await outcome(() => subtle.digest(algorithm, view as never)));
+    }
+  });
+
+  it('verify: ECDSA gives WebCrypto’s answer on valid, mutated and malformed signatures', async () => {
+    const cases = [
+      ['P-256', 'SHA-256', 64],
+      ['P-384', 'SHA-384', 96],
+      ['P-521', 'SHA-512', 132],
+      ['P-256', 'SHA-512', 64],
+      ['P-256', 'SHA-1', 64],
+    ] as const;
+    let valid = 0;
+    let compared = 0;
+    for (const [namedCurve, hash, length] of cases) {
+      const pair = await subtle.generateKey({ name: 'ECDSA', namedCurve }, true, [
+        'sign',
+        'verify',
+      ]);
+      const params = { name: 'ECDSA', hash };
+      const signature = new Uint8Array(await subtle.sign(params, pair.privateKey, data));
+      expect(signature.length).toBe(length);
+      const flipped = (bytes: Uint8Array, at: number) => {
+        const copy = Uint8Array.from(bytes);
+        copy[at] ^= 0x01;
+        return copy;
+      };
+      const signatures = [
+        signature,
+        flipped(signature, 0),
+        flipped(signature, length / 2),
+        flipped(signature, length - 1),
+        signature.subarray(0, length - 1),
+        new Uint8Array([...signature, 0]),
+        new Uint8Array(0),
+        new Uint8Array(length), // r = s = 0
+        new Uint8Array(length).fill(0xff), // r, s above the group order
+        signature.buffer.slice(0), // an ArrayBuffer
+      ];
+      const messages = [data, flipped(data, 100), data.subarray(1), new Uint8Array(0)];
+      for (const algorithm of [params, { name: 'ecdsa', hash: { name: hash } }]) {
+        for (const sig of signatures) {
+          for (const message of messages) {
+            const ours = await outcome(() =>
+              syncSubtle.verify(algorithm, pair.publicKey, sig, message),
+            );
+            expect(ours).toBe(
+              await outcome(() => subtle.verify(algorithm, pair.publicKey, sig, message)),
+            );
+            if (ours === true) valid++;
+            compared++;
+          }
+        }
+      }
+    }
+    expect(valid).toBe(cases.length * 2 * 2); // the signature and its ArrayBuffer, both name forms
+    expect(compared).toBeGreaterThan(300);
+  });
+
+  it('verify: keys WebCrypto refuses, and other algorithms, are WebCrypto’s own answer', async () => {
+    const ec = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ]);
+    const signature = await subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, ec.privateKey, data);
+    const signOnly = await subtle.importKey(
+      'jwk',
+      await subtle.exportKey('jwk', ec.publicKey),
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      true,
+      [],
+    );
+    const ed = (await subtle.generateKey({ name: 'Ed25519' }, true, [
+      'sign',
+      'verify',
+    ])) as webcrypto.CryptoKeyPair;
+    const edSignature = await subtle.sign({ name: 'Ed25519' }, ed.privateKey, data);
+    const rsa = await subtle.generateKey(
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 2048,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      },
+      true,
+      ['sign', 'verify'],
+    );
+    const rsaSignature = await subtle.sign({ name: 'RSASSA-PKCS1-v1_5' }, rsa.privateKey, data);
+    const calls: [string, object, webcrypto.CryptoKey, ArrayBuffer][] = [
+      ['a private key', { name: 'ECDSA', hash: 'SHA-256' }, ec.privateKey, signature],
+      ['a key without the verify usage', { name: 'ECDSA', hash: 'SHA-256' }, signOnly, signature],
+      ['an unknown hash', { name: 'ECDSA', hash: 'SHA-3' }, ec.publicKey, signature],
+      ['no hash', { name: 'ECDSA' }, ec.publicKey, signature],
+      ['an EC key named for another algorithm', { name: 'Ed25519' }, ec.publicKey, signature],
+      ['an Ed25519 key', { name: 'Ed25519' }, ed.publicKey, edSignature],
+      ['an Ed25519 key as ECDSA', { name: 'ECDSA', hash: 'SHA-256' }, ed.publicKey, edSignature],
+      ['an RSA key', { name: 'RSASSA-PKCS1-v1_5' }, rsa.publicKey, rsaSignature],
+    ];
+    for (const [what, algorithm, key, sig] of calls) {
+      const ours = await outcome(() => syncSubtle.verify(algorithm as never, key, sig, data));
+      expect([what, ours]).toEqual([
+        what,
+        await outcome(() => subtle.verify(algorithm as never, key, sig, data)),
+      ]);
+    }
+  });
+
+  it('SimpleWebAuthn verifies registrations and assertions through it, not through the thread pool', async () => {
+    const rpID = 'login.example.com';
+    const origin = `https://${rpID}`;
+    const digest = jest.spyOn(subtle, 'digest');
+    const verify = jest.spyOn(subtle, 'verify');
+    const ours = {
+      digest: jest.spyOn(syncSubtle, 'digest'),
+      verify: jest.spyOn(syncSubtle, 'verify'),
+    };
+    try {
+      const authenticator = new SoftAuthenticator({ attestation: 'packed' });
+      const creation = await generateRegistrationOptions({
+        rpName: 'Example',
+        rpID,
+        userName: 'ada',
+        supportedAlgorithmIDs: [-7],
+      });
+      const registration = await verifyRegistrationResponse({
+        response: authenticator.register(creation, origin),
+        expectedChallenge: creation.challenge,
+        expectedOrigin: origin,
+        expectedRPID: rpID,
+      });
+      expect(registration.verified).toBe(true);
+      const request = await generateAuthenticationOptions({ rpID });
+      const credential = registration.registrationInfo!.credential;
+      const assertion = await verifyAuthenticationResponse({
+        response: authenticator.authenticate(request, origin),
+        expectedChallenge: request.challenge,
+        expectedOrigin: origin,
+        expectedRPID: rpID,
+        credential,
+      });
+      expect(assertion.verified).toBe(true);
+      // rpIdHash and clientDataHash of each; the self attestation's and the assertion's signatures
+      expect(ours.digest.mock.calls.length).toBeGreaterThanOrEqual(4);
+      expect(ours.verify).toHaveBeenCalledTimes(2);
+      expect(digest).not.toHaveBeenCalled();
+      expect(verify).not.toHaveBeenCalled();
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+});
