@@ -1,5 +1,6 @@
 import { createHash, KeyObject, verify as verifySignature, webcrypto } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import { isArrayBuffer } from 'node:util/types';
 
 /**
  * SimpleWebAuthn verifies through WebCrypto (`globalThis.crypto.subtle`). In Node every
@@ -9,7 +10,8 @@ import { dirname, join } from 'node:path';
  * ~2 µs of hashing (measured in docs/design.md), and a ceremony makes three or four of them.
  *
  * This is the same WebCrypto with two of its operations run synchronously by Node's own crypto,
- * which calls the same OpenSSL code (`SignJob`, `Hash`) in its synchronous mode:
+ * which calls the same OpenSSL code (`SignJob` in its synchronous mode; `Hash`, whose digest is
+ * the same OpenSSL call as WebCrypto's `HashJob`):
  * - `digest` for SHA-1/256/384/512;
  * - `verify` for ECDSA with a public key usable for verification, and the signature in
  *   WebCrypto's encoding (IEEE P1363: r ‖ s).
@@ -34,11 +36,20 @@ function hashName(hash: unknown): string | undefined {
   return typeof name === 'string' ? HASHES[name.toUpperCase()] : undefined;
 }
 
-/** The bytes of a BufferSource, without copying; undefined for anything else. */
+/**
+ * The bytes of a BufferSource, without copying; undefined for anything else, including what
+ * WebCrypto treats its own way (a SharedArrayBuffer, which it refuses; a detached buffer, which
+ * it reads as empty), so that those calls go to WebCrypto.
+ */
 function bytesOf(data: unknown): Uint8Array | undefined {
-  if (ArrayBuffer.isView(data))
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  try {
+    // isArrayBuffer: of any realm (a vm context's too), and not a SharedArrayBuffer
+    if (ArrayBuffer.isView(data) && isArrayBuffer(data.buffer))
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (isArrayBuffer(data)) return new Uint8Array(data);
+  } catch {
+    // a detached buffer
+  }
   return undefined;
 }
 
