@@ -6,7 +6,7 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import { SoftAuthenticator } from '../../../test/support/soft-authenticator';
-import { syncSubtle } from './sync-webcrypto';
+import { IMPORTED_KEYS_KEPT, syncSubtle } from './sync-webcrypto';
 
 const subtle = webcrypto.subtle;
 
@@ -18,6 +18,15 @@ async function outcome<T>(call: () => Promise<T>): Promise<T | string> {
     return `throws ${(error as Error).name}`;
   }
 }
+
+/** The JWK SimpleWebAuthn imports a COSE EC2 key as (`verifyEC2`). */
+const asSimpleWebAuthnDoes = ({ kty, crv, x, y }: webcrypto.JsonWebKey) => ({
+  kty,
+  crv,
+  x,
+  y,
+  ext: false,
+});
 
 const hex = (b: ArrayBuffer | string) =>
   typeof b === 'string' ? b : Buffer.from(b).toString('hex');
@@ -255,14 +264,134 @@ describe('SimpleWebAuthn on synchronous digests and ECDSA verifications', () => 
     }
   });
 
+  it('importKey: an EC public key from a JWK is imported once and kept, other imports are not', async () => {
+    const algorithm = { name: 'ECDSA', namedCurve: 'P-256' };
+    const newJwk = async () => {
+      const pair = await subtle.generateKey(algorithm, true, ['sign', 'verify']);
+      return { pair, jwk: asSimpleWebAuthnDoes(await subtle.exportKey('jwk', pair.publicKey)) };
+    };
+    const { pair, jwk } = await newJwk();
+    const imports = jest.spyOn(subtle, 'importKey');
+    try {
+      const fresh = () =>
+        syncSubtle.importKey('jwk', { ...jwk }, { ...algorithm }, false, ['verify']);
+      const first = await fresh();
+      const again = await fresh();
+      expect(again).toBe(first);
+      expect(imports).toHaveBeenCalledTimes(1);
+      expect(Object.isFrozen(first.usages) && Object.isFrozen(first.algorithm)).toBe(true);
+      const params = { name: 'ECDSA', hash: 'SHA-256' };
+      const signature = await subtle.sign(params, pair.privateKey, data);
+      expect(await syncSubtle.verify(params, again, signature, data)).toBe(true);
+      expect(await syncSubtle.verify(params, again, signature, data.subarray(1))).toBe(false);
+
+      // anything that differs is imported again: usages, extractability, curve, coordinates
+      const other = await newJwk();
+      const variants: [string, () => Promise<webcrypto.CryptoKey>][] = [
+        ['usages', () => syncSubtle.importKey('jwk', jwk, algorithm, false, [])],
+        [
+          'extractable',
+          () => syncSubtle.importKey('jwk', { ...jwk, ext: true }, algorithm, true, ['verify']),
+        ],
+        ['another key', () => syncSubtle.importKey('jwk', other.jwk, algorithm, false, ['verify'])],
+      ];
+      for (const [what, run] of variants) {
+        const before = imports.mock.calls.length;
+        const key = await run();
+        expect([what, key === first, imports.mock.calls.length - before]).toEqual([what, false, 1]);
+      }
+
+      // never kept: a refused import, a JWK with other members, a private key, another format
+      const offCurve = { ...jwk, y: jwk.x };
+      const notKept: [string, () => Promise<unknown>][] = [
+        [
+          'off the curve',
+          () => syncSubtle.importKey('jwk', offCurve, algorithm, false, ['verify']),
+        ],
+        [
+          'with key_ops',
+          () =>
+            syncSubtle.importKey('jwk', { ...jwk, key_ops: ['verify'] }, algorithm, false, [
+              'verify',
+            ]),
+        ],
+        [
+          'with alg',
+          () => syncSubtle.importKey('jwk', { ...jwk, alg: 'ES256' }, algorithm, false, ['verify']),
+        ],
+        [
+          'a private key',
+          async () =>
+            syncSubtle.importKey(
+              'jwk',
+              await subtle.exportKey('jwk', pair.privateKey),
+              algorithm,
+              false,
+              ['sign'],
+            ),
+        ],
+        [
+          'spki',
+          async () =>
+            syncSubtle.importKey(
+              'spki',
+              await subtle.exportKey('spki', pair.publicKey),
+              algorithm,
+              false,
+              ['verify'],
+            ),
+        ],
+      ];
+      for (const [what, run] of notKept) {
+        const before = imports.mock.calls.length;
+        const a = await outcome(run);
+        const b = await outcome(run);
+        expect([what, imports.mock.calls.length - before]).toEqual([what, 2]);
+        if (typeof a !== 'string') expect([what, a === b]).toEqual([what, false]);
+      }
+      expect(await outcome(notKept[0][1])).toBe(
+        await outcome(() => subtle.importKey('jwk', offCurve, algorithm, false, ['verify'])),
+      );
+    } finally {
+      imports.mockRestore();
+    }
+  });
+
+  it(`importKey keeps at most ${IMPORTED_KEYS_KEPT} keys, dropping the least recently used`, async () => {
+    const algorithm = { name: 'ECDSA', namedCurve: 'P-256' };
+    const jwks = [];
+    for (let i = 0; i <= IMPORTED_KEYS_KEPT; i++) {
+      const pair = await subtle.generateKey(algorithm, true, ['sign', 'verify']);
+      jwks.push(asSimpleWebAuthnDoes(await subtle.exportKey('jwk', pair.publicKey)));
+    }
+    const load = (jwk: webcrypto.JsonWebKey) =>
+      syncSubtle.importKey('jwk', jwk, algorithm, false, ['verify']);
+    const imports = jest.spyOn(subtle, 'importKey');
+    try {
+      const first = await load(jwks[0]);
+      for (const jwk of jwks.slice(1, IMPORTED_KEYS_KEPT)) await load(jwk);
+      expect(await load(jwks[0])).toBe(first); // used again: now the most recent
+      await load(jwks[IMPORTED_KEYS_KEPT]); // one more: the least recently used (jwks[1]) goes
+      expect(imports).toHaveBeenCalledTimes(IMPORTED_KEYS_KEPT + 1);
+      expect(await load(jwks[0])).toBe(first);
+      expect(imports).toHaveBeenCalledTimes(IMPORTED_KEYS_KEPT + 1);
+      await load(jwks[1]);
+      expect(imports).toHaveBeenCalledTimes(IMPORTED_KEYS_KEPT + 2);
+    } finally {
+      imports.mockRestore();
+    }
+  });
+
   it('SimpleWebAuthn verifies registrations and assertions through it, not through the thread pool', async () => {
     const rpID = 'login.example.com';
     const origin = `https://${rpID}`;
     const digest = jest.spyOn(subtle, 'digest');
     const verify = jest.spyOn(subtle, 'verify');
+    const importKey = jest.spyOn(subtle, 'importKey');
     const ours = {
       digest: jest.spyOn(syncSubtle, 'digest'),
       verify: jest.spyOn(syncSubtle, 'verify'),
+      importKey: jest.spyOn(syncSubtle, 'importKey'),
     };
     try {
       const authenticator = new SoftAuthenticator({ attestation: 'packed' });
@@ -279,21 +408,26 @@ describe('SimpleWebAuthn on synchronous digests and ECDSA verifications', () => 
         expectedRPID: rpID,
       });
       expect(registration.verified).toBe(true);
-      const request = await generateAuthenticationOptions({ rpID });
       const credential = registration.registrationInfo!.credential;
-      const assertion = await verifyAuthenticationResponse({
-        response: authenticator.authenticate(request, origin),
-        expectedChallenge: request.challenge,
-        expectedOrigin: origin,
-        expectedRPID: rpID,
-        credential,
-      });
-      expect(assertion.verified).toBe(true);
-      // rpIdHash and clientDataHash of each; the self attestation's and the assertion's signatures
-      expect(ours.digest.mock.calls.length).toBeGreaterThanOrEqual(4);
-      expect(ours.verify).toHaveBeenCalledTimes(2);
+      for (let i = 0; i < 2; i++) {
+        const request = await generateAuthenticationOptions({ rpID });
+        const assertion = await verifyAuthenticationResponse({
+          response: authenticator.authenticate(request, origin),
+          expectedChallenge: request.challenge,
+          expectedOrigin: origin,
+          expectedRPID: rpID,
+          credential,
+        });
+        expect(assertion.verified).toBe(true);
+      }
+      // rpIdHash and clientDataHash of each; the self attestation's and the assertions' signatures
+      expect(ours.digest.mock.calls.length).toBeGreaterThanOrEqual(6);
+      expect(ours.verify).toHaveBeenCalledTimes(3);
       expect(digest).not.toHaveBeenCalled();
       expect(verify).not.toHaveBeenCalled();
+      // the credential key, imported for the self attestation, is kept for the assertions
+      expect(ours.importKey).toHaveBeenCalledTimes(3);
+      expect(importKey).toHaveBeenCalledTimes(1);
     } finally {
       jest.restoreAllMocks();
     }

@@ -15,6 +15,7 @@ import { isArrayBuffer } from 'node:util/types';
  * - `digest` for SHA-1/256/384/512;
  * - `verify` for ECDSA with a public key usable for verification, and the signature in
  *   WebCrypto's encoding (IEEE P1363: r ‖ s).
+ * and `importKey` keeps the EC public keys it imported from a JWK (see {@link importKey}).
  * Everything else, and any call outside those cases (a private key, a key without the `verify`
  * usage, another algorithm, an unknown hash), goes to Node's WebCrypto itself, so its errors are
  * WebCrypto's. `sync-webcrypto.spec.ts` compares both on valid, mutated and malformed input.
@@ -93,6 +94,67 @@ async function verify(
   );
 }
 
+/** How many imported EC public keys are kept (~7 KB of memory each). */
+export const IMPORTED_KEYS_KEPT = 1024;
+const imported = new Map<string, webcrypto.CryptoKey>();
+
+/**
+ * What identifies an import of an EC public key from a JWK (SimpleWebAuthn imports the
+ * credential's key on every verification); undefined for any other import, which is not kept.
+ */
+function importId(
+  format: unknown,
+  keyData: unknown,
+  algorithm: unknown,
+  extractable: unknown,
+  usages: unknown,
+): string | undefined {
+  if (format !== 'jwk' || typeof keyData !== 'object' || keyData === null) return undefined;
+  const jwk = keyData as Record<string, unknown>;
+  const alg = algorithm as Record<string, unknown> | null;
+  if (Object.keys(jwk).some((k) => !['kty', 'crv', 'x', 'y', 'ext'].includes(k))) return undefined;
+  if (typeof alg !== 'object' || alg === null) return undefined;
+  if (Object.keys(alg).some((k) => !['name', 'namedCurve'].includes(k))) return undefined;
+  const strings = [jwk.kty, jwk.crv, jwk.x, jwk.y, alg.name, alg.namedCurve];
+  if (jwk.kty !== 'EC' || alg.name !== 'ECDSA' || strings.some((v) => typeof v !== 'string'))
+    return undefined;
+  if (typeof extractable !== 'boolean' || !Array.isArray(usages)) return undefined;
+  if (!['boolean', 'undefined'].includes(typeof jwk.ext)) return undefined;
+  if (usages.some((u) => typeof u !== 'string')) return undefined;
+  return JSON.stringify([...strings, jwk.ext ?? null, extractable, usages]);
+}
+
+/**
+ * `importKey`, keeping the last {@link IMPORTED_KEYS_KEPT} EC public keys imported from a JWK:
+ * the same JWK, algorithm, extractability and usages give the same CryptoKey without importing
+ * again (~65 µs). Only successful imports are kept, each made by WebCrypto itself; the key's
+ * `algorithm` and `usages` (objects Node hands out as they are) are frozen so that no caller can
+ * change a key another request uses.
+ */
+async function importKey(
+  format: never,
+  keyData: never,
+  algorithm: never,
+  extractable: boolean,
+  usages: never,
+): Promise<webcrypto.CryptoKey> {
+  const id = importId(format, keyData, algorithm, extractable, usages);
+  const kept = id === undefined ? undefined : imported.get(id);
+  if (kept) {
+    imported.delete(id!);
+    imported.set(id!, kept);
+    return kept;
+  }
+  const key = await subtle.importKey(format, keyData, algorithm, extractable, usages);
+  if (id !== undefined) {
+    Object.freeze(key.algorithm);
+    Object.freeze(key.usages);
+    imported.set(id, key);
+    if (imported.size > IMPORTED_KEYS_KEPT) imported.delete(imported.keys().next().value!);
+  }
+  return key;
+}
+
 /** Node's WebCrypto, with `digest` and ECDSA `verify` run synchronously (see above). */
 export const syncSubtle: webcrypto.SubtleCrypto = Object.assign(
   Object.fromEntries(
@@ -100,7 +162,7 @@ export const syncSubtle: webcrypto.SubtleCrypto = Object.assign(
       .filter((m) => m !== 'constructor' && typeof (subtle as never)[m] === 'function')
       .map((m) => [m, ((subtle as never)[m] as (...a: unknown[]) => unknown).bind(subtle)]),
   ) as unknown as webcrypto.SubtleCrypto,
-  { digest, verify } as unknown as Partial<webcrypto.SubtleCrypto>,
+  { digest, verify, importKey } as unknown as Partial<webcrypto.SubtleCrypto>,
 );
 
 /** What SimpleWebAuthn is given as "the Crypto API". */
