@@ -294,6 +294,10 @@ describe('SimpleWebAuthn on synchronous digests and ECDSA verifications', () => 
           () => syncSubtle.importKey('jwk', { ...jwk, ext: true }, algorithm, true, ['verify']),
         ],
         ['another key', () => syncSubtle.importKey('jwk', other.jwk, algorithm, false, ['verify'])],
+        [
+          'ext alone',
+          () => syncSubtle.importKey('jwk', { ...jwk, ext: true }, algorithm, false, ['verify']),
+        ],
       ];
       for (const [what, run] of variants) {
         const before = imports.mock.calls.length;
@@ -301,9 +305,38 @@ describe('SimpleWebAuthn on synchronous digests and ECDSA verifications', () => 
         expect([what, key === first, imports.mock.calls.length - before]).toEqual([what, false, 1]);
       }
 
-      // never kept: a refused import, a JWK with other members, a private key, another format
+      // never kept: a refused import, a JWK with other members, a private key, another format,
+      // coordinates with extra zero octets, members WebCrypto could read differently
       const offCurve = { ...jwk, y: jwk.x };
+      const padded = {
+        ...jwk,
+        x: Buffer.concat([Buffer.alloc(1), Buffer.from(jwk.x!, 'base64url')]).toString('base64url'),
+      };
+      const inheritsD = Object.assign(
+        Object.create({ d: (await subtle.exportKey('jwk', pair.privateKey)).d }) as object,
+        jwk,
+      );
+      let reads = 0;
+      const shifty = {
+        ...jwk,
+        get x() {
+          return reads++ === 0 ? jwk.x : other.jwk.x;
+        },
+      };
       const notKept: [string, () => Promise<unknown>][] = [
+        ['padded', () => syncSubtle.importKey('jwk', padded, algorithm, false, ['verify'])],
+        [
+          'inheriting d',
+          () => syncSubtle.importKey('jwk', inheritsD, algorithm, false, ['verify']),
+        ],
+        ['with a getter', () => syncSubtle.importKey('jwk', shifty, algorithm, false, ['verify'])],
+        [
+          'for another curve',
+          () =>
+            syncSubtle.importKey('jwk', jwk, { ...algorithm, namedCurve: 'P-384' }, false, [
+              'verify',
+            ]),
+        ],
         [
           'off the curve',
           () => syncSubtle.importKey('jwk', offCurve, algorithm, false, ['verify']),
@@ -349,9 +382,13 @@ describe('SimpleWebAuthn on synchronous digests and ECDSA verifications', () => 
         expect([what, imports.mock.calls.length - before]).toEqual([what, 2]);
         if (typeof a !== 'string') expect([what, a === b]).toEqual([what, false]);
       }
-      expect(await outcome(notKept[0][1])).toBe(
-        await outcome(() => subtle.importKey('jwk', offCurve, algorithm, false, ['verify'])),
-      );
+      const refused = (jwkData: object, alg: object) =>
+        outcome(() => subtle.importKey('jwk', jwkData as never, alg as never, false, ['verify']));
+      const call = Object.fromEntries(notKept);
+      expect(await outcome(call['off the curve'])).toBe(await refused(offCurve, algorithm));
+      expect(await outcome(call['inheriting d'])).toBe(await refused(inheritsD, algorithm));
+      expect(await outcome(call['for another curve'])).toMatch(/^throws /);
+      expect(typeof (await outcome(call.padded))).toBe('object'); // a key: WebCrypto takes it
     } finally {
       imports.mockRestore();
     }

@@ -98,9 +98,31 @@ async function verify(
 export const IMPORTED_KEYS_KEPT = 1024;
 const imported = new Map<string, webcrypto.CryptoKey>();
 
+/** base64url length of each coordinate of a curve's public key, without extra octets. */
+const COORDINATE_CHARS: Record<string, number> = { 'P-256': 43, 'P-384': 64, 'P-521': 88 };
+
 /**
- * What identifies an import of an EC public key from a JWK (SimpleWebAuthn imports the
- * credential's key on every verification); undefined for any other import, which is not kept.
+ * The members of a plain object, each read once; undefined when it has any other member than
+ * `allowed`, a getter, or a prototype other than Object's (what WebCrypto would read could then
+ * differ from what is read here).
+ */
+function plainMembers(value: unknown, allowed: string[]): Record<string, unknown> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (![Object.prototype, null].includes(Object.getPrototypeOf(value))) return undefined;
+  const members: Record<string, unknown> = {};
+  for (const key of Reflect.ownKeys(value)) {
+    const member = Object.getOwnPropertyDescriptor(value, key)!;
+    if (typeof key !== 'string' || !allowed.includes(key) || !('value' in member)) return undefined;
+    members[key] = member.value;
+  }
+  return members;
+}
+
+/**
+ * What identifies an import of an EC public key from a JWK as SimpleWebAuthn makes it (its
+ * `verifyEC2` imports the credential's key on every verification); undefined for any other
+ * import, which is not kept. The coordinates must have their curve's exact length: extra zero
+ * octets (which WebCrypto accepts) would make many ids, and entries, of one key.
  */
 function importId(
   format: unknown,
@@ -109,27 +131,25 @@ function importId(
   extractable: unknown,
   usages: unknown,
 ): string | undefined {
-  if (format !== 'jwk' || typeof keyData !== 'object' || keyData === null) return undefined;
-  const jwk = keyData as Record<string, unknown>;
-  const alg = algorithm as Record<string, unknown> | null;
-  if (Object.keys(jwk).some((k) => !['kty', 'crv', 'x', 'y', 'ext'].includes(k))) return undefined;
-  if (typeof alg !== 'object' || alg === null) return undefined;
-  if (Object.keys(alg).some((k) => !['name', 'namedCurve'].includes(k))) return undefined;
-  const strings = [jwk.kty, jwk.crv, jwk.x, jwk.y, alg.name, alg.namedCurve];
-  if (jwk.kty !== 'EC' || alg.name !== 'ECDSA' || strings.some((v) => typeof v !== 'string'))
+  if (format !== 'jwk' || typeof extractable !== 'boolean' || !Array.isArray(usages))
     return undefined;
-  if (typeof extractable !== 'boolean' || !Array.isArray(usages)) return undefined;
+  const jwk = plainMembers(keyData, ['kty', 'crv', 'x', 'y', 'ext']);
+  const alg = plainMembers(algorithm, ['name', 'namedCurve']);
+  if (!jwk || !alg || jwk.kty !== 'EC' || alg.name !== 'ECDSA') return undefined;
+  const chars = COORDINATE_CHARS[jwk.crv as string];
+  if (!chars || alg.namedCurve !== jwk.crv) return undefined;
+  for (const c of [jwk.x, jwk.y]) if (typeof c !== 'string' || c.length !== chars) return undefined;
   if (!['boolean', 'undefined'].includes(typeof jwk.ext)) return undefined;
   if (usages.some((u) => typeof u !== 'string')) return undefined;
-  return JSON.stringify([...strings, jwk.ext ?? null, extractable, usages]);
+  return JSON.stringify([jwk.crv, jwk.x, jwk.y, jwk.ext ?? null, extractable, usages]);
 }
 
 /**
  * `importKey`, keeping the last {@link IMPORTED_KEYS_KEPT} EC public keys imported from a JWK:
  * the same JWK, algorithm, extractability and usages give the same CryptoKey without importing
  * again (~65 µs). Only successful imports are kept, each made by WebCrypto itself; the key's
- * `algorithm` and `usages` (objects Node hands out as they are) are frozen so that no caller can
- * change a key another request uses.
+ * `algorithm` and `usages` (objects Node hands out as they are) are frozen, so that no caller
+ * using the key's getters (SimpleWebAuthn among them) can change a key another request uses.
  */
 async function importKey(
   format: never,
