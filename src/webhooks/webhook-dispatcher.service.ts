@@ -21,8 +21,10 @@ export const PER_ENDPOINT_IN_FLIGHT = 4;
 
 /**
  * The sender of each instance: every IDS_WEBHOOK_POLL_MS it claims due deliveries (as many as it
- * has free slots), sends each outside any transaction, and records the outcome. Instances share
- * the work through the claims; one that dies leaves its claims to the others after the lease.
+ * has free slots, at most {@link PER_ENDPOINT_IN_FLIGHT} of one endpoint), sends each outside any
+ * transaction, and records the outcome; while a claim is cut by those limits, each finished
+ * delivery claims again. Instances share the work through the claims; one that dies leaves its
+ * claims to the others after the lease.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -33,7 +35,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private timer?: NodeJS.Timeout;
   private claiming = false;
   private stopped = false;
-  /** The last claim filled every free slot: more may be due, claim again as slots free up. */
+  /**
+   * The last claim was cut by this instance's limits (every free slot filled, an endpoint at its
+   * cap, or an endpoint left out as already at its cap): more may be due, so claim again as
+   * deliveries finish instead of waiting for the next poll. A claim that found less than it could
+   * take clears it.
+   */
   private backlog = false;
   private purgedAt = 0;
 
@@ -80,10 +87,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         this.config.webhookMaxAttempts,
         { perEndpoint: PER_ENDPOINT_IN_FLIGHT, busy },
       );
-      this.backlog = claimed.length === free;
+      let capped = false;
       for (const delivery of claimed) {
         const endpoint = delivery.endpointId;
-        this.perEndpoint.set(endpoint, (this.perEndpoint.get(endpoint) ?? 0) + 1);
+        const onTheWire = (this.perEndpoint.get(endpoint) ?? 0) + 1;
+        this.perEndpoint.set(endpoint, onTheWire);
+        if (onTheWire >= PER_ENDPOINT_IN_FLIGHT) capped = true;
         const sending: Promise<void> = this.deliver(delivery).finally(() => {
           this.inFlight.delete(sending);
           const left = (this.perEndpoint.get(endpoint) ?? 1) - 1;
@@ -93,6 +102,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         });
         this.inFlight.add(sending);
       }
+      this.backlog = claimed.length === free || capped || busy.length > 0;
       await this.purgeNow();
       return claimed.length;
     } catch (error) {

@@ -7,6 +7,10 @@ import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import type { AppConfig } from '../../src/config/app-config';
 import { OutboxRepository } from '../../src/webhooks/outbox.repository';
+import {
+  PER_ENDPOINT_IN_FLIGHT,
+  WebhookDispatcher,
+} from '../../src/webhooks/webhook-dispatcher.service';
 import { call, expectStatus } from '../support/api';
 import { authenticate, registerPasskey } from '../support/ceremonies';
 import { passkeyWorld, World } from '../support/passkey-world';
@@ -539,6 +543,40 @@ describe('webhooks: two instances on one database', () => {
       );
       expect(rows).toEqual([{ status: 'SUCCEEDED', n: events.length }]);
     }, 10_000);
+  });
+});
+
+describe('webhooks: one endpoint with a backlog', () => {
+  it('drains without waiting for the next poll: while a claim is cut by the per-endpoint cap, each finished delivery claims again', async () => {
+    const r = await new WebhookReceiver().start();
+    // the timer would claim again only after a minute: what drains the backlog is the sender
+    const t = await createTestApp({ config: { ...FAST, webhookPollMs: 60_000 } });
+    try {
+      const w = await passkeyWorld(t.app);
+      const endpoint = await subscribe(t, w, r.url);
+      await sql(t, 'DELETE FROM webhook_deliveries WHERE tenant_id = $1', [w.tenant]);
+      await sql(
+        t,
+        `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload)
+         SELECT $1, $2, gen_random_uuid(), 'webhook.ping', '{}' FROM generate_series(1, 30)`,
+        [w.tenant, endpoint.id],
+      );
+      // one claim takes the endpoint's share, far below the instance's free slots
+      expect(await t.app.get(WebhookDispatcher).tick()).toBe(PER_ENDPOINT_IN_FLIGHT);
+      expect(t.config.webhookConcurrency).toBeGreaterThan(PER_ENDPOINT_IN_FLIGHT);
+      await eventually(async () => {
+        const rows = await sql<{ status: string; n: number }>(
+          t,
+          `SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY status`,
+          [endpoint.id],
+        );
+        expect(rows).toEqual([{ status: 'SUCCEEDED', n: 30 }]);
+      }, 10_000);
+      expect(r.requests).toHaveLength(30);
+    } finally {
+      await t.close();
+      await r.stop();
+    }
   });
 });
 
