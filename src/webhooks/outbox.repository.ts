@@ -34,11 +34,16 @@ export class OutboxRepository {
     limit: number,
     leaseMs: number,
     maxAttempts: number,
-    fairness: { perEndpoint: number; busy: string[] } = { perEndpoint: limit, busy: [] },
+    fairness: { perEndpoint: number; onTheWire: Map<string, number> } = {
+      perEndpoint: limit,
+      onTheWire: new Map(),
+    },
   ): Promise<ClaimedDelivery[]> {
-    // fairness: at most `perEndpoint` deliveries of one endpoint per claim, none of the `busy`
-    // ones (this instance already has that many of theirs on the wire), so one slow or dead
+    // fairness: at most `perEndpoint` deliveries of one endpoint on the wire from this instance,
+    // counting the `onTheWire` ones (an endpoint already at it is left out), so one slow or dead
     // receiver cannot take every slot; candidates are the oldest due rows (a bounded window)
+    const wire = [...fairness.onTheWire];
+    const busy = wire.filter(([, n]) => n >= fairness.perEndpoint).map(([endpoint]) => endpoint);
     const [rows] = (await this.host.manager.query(
       `/* cross-tenant: platform-job */
        WITH given_up AS (
@@ -52,7 +57,7 @@ export class OutboxRepository {
           WHERE e.tenant_id = d.tenant_id AND e.id = d.endpoint_id AND NOT e.active
             AND d.status = 'PENDING' AND d.next_attempt_at <= now()),
        candidates AS (
-         SELECT c.tenant_id, c.id,
+         SELECT c.tenant_id, c.id, c.endpoint_id,
                 row_number() OVER (PARTITION BY c.tenant_id, c.endpoint_id ORDER BY c.next_attempt_at) AS rn
            FROM (SELECT d.tenant_id, d.id, d.endpoint_id, d.next_attempt_at
                    FROM webhook_deliveries d
@@ -63,8 +68,9 @@ export class OutboxRepository {
                   LIMIT $1 * 20) c),
        due AS (
          SELECT d.tenant_id, d.id FROM webhook_deliveries d
-           JOIN candidates c ON c.tenant_id = d.tenant_id AND c.id = d.id AND c.rn <= $4
-          WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND d.attempts < $3
+           JOIN candidates c ON c.tenant_id = d.tenant_id AND c.id = d.id
+           LEFT JOIN unnest($6::uuid[], $7::int[]) AS w(endpoint_id, n) ON w.endpoint_id = c.endpoint_id
+          WHERE c.rn <= $4 - coalesce(w.n, 0) AND d.status = 'PENDING' AND d.next_attempt_at <= now() AND d.attempts < $3
           ORDER BY d.next_attempt_at
           LIMIT $1
           FOR UPDATE OF d SKIP LOCKED)
@@ -76,7 +82,15 @@ export class OutboxRepository {
           AND e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
        RETURNING d.tenant_id, d.id, d.endpoint_id, d.payload, d.attempts, d.claim_token,
                  e.url, e.secret_sealed`,
-      [limit, leaseMs, maxAttempts, fairness.perEndpoint, fairness.busy],
+      [
+        limit,
+        leaseMs,
+        maxAttempts,
+        fairness.perEndpoint,
+        busy,
+        wire.map(([endpoint]) => endpoint),
+        wire.map(([, n]) => n),
+      ],
     )) as [Record<string, unknown>[], number];
     return rows.map((row) => ({
       tenantId: row.tenant_id as string,

@@ -16,15 +16,14 @@ import { targetPolicy } from './webhook-targets';
 
 /** How often an instance deletes finished deliveries past their retention (ms). */
 const PURGE_EVERY_MS = 60_000;
-/** At most this many deliveries of one endpoint on the wire per instance (a slow one cannot take every slot). */
-export const PER_ENDPOINT_IN_FLIGHT = 4;
 
 /**
  * The sender of each instance: every IDS_WEBHOOK_POLL_MS it claims due deliveries (as many as it
- * has free slots, at most {@link PER_ENDPOINT_IN_FLIGHT} of one endpoint), sends each outside any
- * transaction, and records the outcome; while a claim is cut by those limits, each finished
- * delivery claims again. Instances share the work through the claims; one that dies leaves its
- * claims to the others after the lease.
+ * has free slots, and at most `IDS_WEBHOOK_ENDPOINT_CONCURRENCY` of one endpoint on the wire), sends
+ * each outside any transaction, and records the outcome. Where a claim was cut by those limits,
+ * the deliveries that finish claim again at once (a busy endpoint is served as fast as it
+ * answers); the poll is the backstop. Instances share the work through the claims; one that
+ * dies leaves its claims to the others after the lease.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -35,13 +34,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private timer?: NodeJS.Timeout;
   private claiming = false;
   private stopped = false;
+  /** The last claim filled every free slot: more may be due, claim again as deliveries finish. */
+  private full = false;
   /**
-   * The last claim was cut by this instance's limits (every free slot filled, an endpoint at its
-   * cap, or an endpoint left out as already at its cap): more may be due, so claim again as
-   * deliveries finish instead of waiting for the next poll. A claim that found less than it could
-   * take clears it.
+   * Endpoints the last claim cut at their cap (left out as already at it, or taken up to it):
+   * more of theirs may be due, so each of their finished deliveries claims again.
    */
-  private backlog = false;
+  private readonly waiting = new Set<string>();
+  /** A claim was asked for while one ran: claim again when it ends. */
+  private rerun = false;
   private purgedAt = 0;
 
   constructor(
@@ -73,36 +74,44 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   /** One round: claim into the free slots and start sending; the number claimed. */
   async tick(): Promise<number> {
-    if (this.claiming || this.stopped) return 0;
+    if (this.stopped) return 0;
+    if (this.claiming) {
+      this.rerun = true;
+      return 0;
+    }
     const free = this.config.webhookConcurrency - this.inFlight.size;
     if (free <= 0) return 0;
     this.claiming = true;
     try {
-      const busy = [...this.perEndpoint]
-        .filter(([, n]) => n >= PER_ENDPOINT_IN_FLIGHT)
-        .map(([endpoint]) => endpoint);
+      const cap = this.config.webhookEndpointConcurrency;
+      const onTheWire = new Map(this.perEndpoint);
       const claimed = await this.outbox.claim(
         free,
         this.config.webhookLeaseMs,
         this.config.webhookMaxAttempts,
-        { perEndpoint: PER_ENDPOINT_IN_FLIGHT, busy },
+        { perEndpoint: cap, onTheWire },
       );
-      let capped = false;
+      this.full = claimed.length === free;
+      // cut at the cap: what the claim could take of the endpoint (left out: nothing), all taken
+      const allowance = new Map([...onTheWire].map(([endpoint, n]) => [endpoint, cap - n]));
+      for (const delivery of claimed) {
+        const left = allowance.get(delivery.endpointId) ?? cap;
+        allowance.set(delivery.endpointId, left - 1);
+      }
+      this.waiting.clear();
+      for (const [endpoint, left] of allowance) if (left <= 0) this.waiting.add(endpoint);
       for (const delivery of claimed) {
         const endpoint = delivery.endpointId;
-        const onTheWire = (this.perEndpoint.get(endpoint) ?? 0) + 1;
-        this.perEndpoint.set(endpoint, onTheWire);
-        if (onTheWire >= PER_ENDPOINT_IN_FLIGHT) capped = true;
+        this.perEndpoint.set(endpoint, (this.perEndpoint.get(endpoint) ?? 0) + 1);
         const sending: Promise<void> = this.deliver(delivery).finally(() => {
           this.inFlight.delete(sending);
           const left = (this.perEndpoint.get(endpoint) ?? 1) - 1;
           if (left > 0) this.perEndpoint.set(endpoint, left);
           else this.perEndpoint.delete(endpoint);
-          if (this.backlog) void this.tick();
+          if (this.full || this.waiting.has(endpoint)) void this.tick();
         });
         this.inFlight.add(sending);
       }
-      this.backlog = claimed.length === free || capped || busy.length > 0;
       await this.purgeNow();
       return claimed.length;
     } catch (error) {
@@ -110,6 +119,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       return 0;
     } finally {
       this.claiming = false;
+      if (this.rerun && !this.stopped) {
+        this.rerun = false;
+        setImmediate(() => void this.tick());
+      }
     }
   }
 

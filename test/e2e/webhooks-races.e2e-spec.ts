@@ -79,12 +79,21 @@ describe('webhook outbox: races and fairness', () => {
     await insert(slow, 30);
     await insert(other, 2);
     const outbox = t.app.get(OutboxRepository);
-    const claimed = await outbox.claim(16, 60_000, 10, { perEndpoint: 4, busy: [] });
+    const claimed = await outbox.claim(16, 60_000, 10, { perEndpoint: 4, onTheWire: new Map() });
     const count = (id: string) => claimed.filter((d) => d.endpointId === id).length;
     expect({ slow: count(slow), other: count(other) }).toEqual({ slow: 4, other: 2 });
     // an endpoint this instance already has enough of on the wire is left for later
-    const next = await outbox.claim(16, 60_000, 10, { perEndpoint: 4, busy: [slow] });
+    const next = await outbox.claim(16, 60_000, 10, {
+      perEndpoint: 4,
+      onTheWire: new Map([[slow, 4]]),
+    });
     expect(next.filter((d) => d.endpointId === slow)).toEqual([]);
+    // and one with some on the wire gets what is left of its allowance, not 4 more
+    const topUp = await outbox.claim(16, 60_000, 10, {
+      perEndpoint: 4,
+      onTheWire: new Map([[slow, 3]]),
+    });
+    expect(topUp.filter((d) => d.endpointId === slow)).toHaveLength(1);
     await db.query('DELETE FROM webhook_deliveries WHERE endpoint_id = ANY ($1::uuid[])', [
       [slow, other],
     ]);

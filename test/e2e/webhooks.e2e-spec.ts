@@ -7,10 +7,7 @@ import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import type { AppConfig } from '../../src/config/app-config';
 import { OutboxRepository } from '../../src/webhooks/outbox.repository';
-import {
-  PER_ENDPOINT_IN_FLIGHT,
-  WebhookDispatcher,
-} from '../../src/webhooks/webhook-dispatcher.service';
+import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.service';
 import { call, expectStatus } from '../support/api';
 import { authenticate, registerPasskey } from '../support/ceremonies';
 import { passkeyWorld, World } from '../support/passkey-world';
@@ -562,8 +559,9 @@ describe('webhooks: one endpoint with a backlog', () => {
         [w.tenant, endpoint.id],
       );
       // one claim takes the endpoint's share, far below the instance's free slots
-      expect(await t.app.get(WebhookDispatcher).tick()).toBe(PER_ENDPOINT_IN_FLIGHT);
-      expect(t.config.webhookConcurrency).toBeGreaterThan(PER_ENDPOINT_IN_FLIGHT);
+      const cap = t.config.webhookEndpointConcurrency;
+      expect(await t.app.get(WebhookDispatcher).tick()).toBe(cap);
+      expect(t.config.webhookConcurrency).toBeGreaterThan(cap);
       await eventually(async () => {
         const rows = await sql<{ status: string; n: number }>(
           t,
