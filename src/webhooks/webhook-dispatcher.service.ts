@@ -19,8 +19,8 @@ const PURGE_EVERY_MS = 60_000;
 
 /**
  * The sender of each instance: every IDS_WEBHOOK_POLL_MS it claims due deliveries (as many as it
- * has free slots, and at most `IDS_WEBHOOK_ENDPOINT_CONCURRENCY` of one endpoint on the wire), sends
- * each outside any transaction, and records the outcome. Where a claim was cut by those limits,
+ * has free slots, and at most IDS_WEBHOOK_ENDPOINT_CONCURRENCY of one endpoint on the wire),
+ * sends each outside any transaction, and records the outcome. Where a claim was cut by those limits,
  * the deliveries that finish claim again at once (a busy endpoint is served as fast as it
  * answers); the poll is the backstop. Instances share the work through the claims; one that
  * dies leaves its claims to the others after the lease.
