@@ -178,6 +178,7 @@ describe('operations hygiene: /metrics can be restricted (issue 16 item 5)', () 
 
 describe('operations hygiene: `npm start` stopped with kill -TERM <npm pid> (issue 16 item 5)', () => {
   const alive = (pid: number) => {
+    if (!Number.isInteger(pid) || pid <= 0) throw new Error(`not a process id: ${pid}`);
     try {
       process.kill(pid, 0);
       return true;
@@ -215,10 +216,13 @@ describe('operations hygiene: `npm start` stopped with kill -TERM <npm pid> (iss
         JSON.stringify({ name: 'x', private: true, scripts: { [script]: command } }),
       );
       const npm = spawn('npm', ['run', script, '--silent'], { cwd: dir, stdio: 'ignore' });
+      // the file exists before its pid is written: wait for the pid itself (a pid of 0 would
+      // make `alive` signal this very process group, and the wait fail on a loaded machine)
+      const pidInFile = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0);
       let node = 0;
       try {
-        expect(await until(() => existsSync(pidFile), 10_000)).toBe(true);
-        node = Number(readFileSync(pidFile, 'utf8'));
+        expect(await until(() => pidInFile() > 0, 10_000)).toBe(true);
+        node = pidInFile();
         npm.kill('SIGTERM');
         expect(await until(() => !alive(node), 5_000)).toBe(true);
       } finally {
