@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,8 @@ import { runMigrations } from '../../src/database/migrator';
 import { Client } from 'pg';
 
 const PREFIX = 'ids-test-';
+/** How long a cluster directory without its owner's pid is taken to be one still starting. */
+const STARTING_MS = 60_000;
 
 export interface TestCluster {
   adminUrl: string;
@@ -40,8 +42,17 @@ async function reapAbandonedClusters(): Promise<void> {
   for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(PREFIX))) {
     const dir = join(tmpdir(), name);
     const ownerFile = join(dir, 'owner.pid');
-    const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
-    if (owner && isAlive(owner)) continue;
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(ownerFile, 'utf8'));
+    } catch {
+      // not written yet, or reaped by another run meanwhile
+    }
+    if (owner > 0 && isAlive(owner)) continue;
+    // a run that is starting has made its directory but not yet written its pid: not abandoned
+    const made = statSync(dir, { throwIfNoEntry: false })?.mtimeMs;
+    if (made === undefined) continue; // another run reaped it meanwhile
+    if (!(owner > 0) && Date.now() - made < STARTING_MS) continue;
     await stopOrphanPostgres(join(dir, 'postgres'));
     await rm(dir, { recursive: true, force: true });
   }
