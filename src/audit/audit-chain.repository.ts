@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '../database/transaction-host';
-import { ChainContent, GENESIS_HASH, SealedEvent } from './audit-chain';
+import { ChainContent, ChainHead, GENESIS_HASH, SealedEvent } from './audit-chain';
 
 /** The advisory lock that lets one sealer (or purge) at a time extend the chains. */
 const SEAL_LOCK = 7_241_017;
@@ -87,7 +87,7 @@ export class AuditChainRepository {
   }
 
   /** The heads of these chains (absent: a chain with no event sealed yet). */
-  async heads(chains: string[]): Promise<Map<string, { seq: number; hash: Buffer }>> {
+  async heads(chains: string[]): Promise<Map<string, ChainHead>> {
     const rows: Row[] = await this.host.manager.query(
       'SELECT tenant_id, head_seq, head_hash FROM audit_chains WHERE tenant_id = ANY($1::varchar[])',
       [chains],
@@ -96,7 +96,7 @@ export class AuditChainRepository {
   }
 
   /** Writes the seals and moves the heads, in the seal lock's transaction. */
-  async writeSeals(rows: SealedRow[], heads: Map<string, { seq: number; hash: Buffer }>) {
+  async writeSeals(rows: SealedRow[], heads: Map<string, ChainHead>) {
     const [, updated] = await this.host.manager.query(
       `UPDATE audit_events e
           SET seq = v.seq, content_hash = decode(v.content_hash, 'hex'),

@@ -5,12 +5,13 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RequestContext } from '../auth/request-context';
 import { PeriodicTask } from '../common/background/periodic-task';
 import { DomainError } from '../common/errors';
 import { loggableMessage } from '../common/logging/error-serializer';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ChainWalk, chainOf, GENESIS_HASH, PLATFORM_CHAIN, seal } from './audit-chain';
+import { ChainSealer, ChainWalk, chainOf, PLATFORM_CHAIN, SealedEvent } from './audit-chain';
 import { AuditChainRepository, ChainState, SealedRow } from './audit-chain.repository';
 import {
   AuditChainVerificationDto,
@@ -21,6 +22,14 @@ import {
 
 /** Events sealed per transaction. */
 const SEAL_BATCH = 1000;
+/**
+ * Events hashed between two turns of the event loop. Hashing is synchronous: a batch of 1000 in
+ * one go held every request the instance was serving for ~10 ms (docs/audit.md).
+ */
+const HASHES_PER_TURN = 100;
+const turnEvery = async (done: number) => {
+  if (done > 0 && done % HASHES_PER_TURN === 0) await nextTurn();
+};
 /** Sealed events read per query of a walk. */
 const WALK_PAGE = 1000;
 /** An on-demand seal stops after this many batches (a write storm cannot hold a verify forever). */
@@ -135,16 +144,13 @@ export class AuditChainService implements OnApplicationBootstrap, BeforeApplicat
     const stored = await this.repository.heads([
       ...new Set(events.map((e) => chainOf(e.tenantId))),
     ]);
-    const heads = new Map<string, { seq: number; hash: Buffer }>();
-    const sealed: SealedRow[] = events.map((event) => {
-      const chain = chainOf(event.tenantId);
-      const head = heads.get(chain) ?? stored.get(chain) ?? { seq: 0, hash: GENESIS_HASH };
-      const seq = head.seq + 1;
-      const { contentHash, chainHash } = seal({ ...event, seq }, head.hash);
-      heads.set(chain, { seq, hash: chainHash });
-      return { chain, seq, id: event.id, contentHash, chainHash };
-    });
-    await this.repository.writeSeals(sealed, heads);
+    const sealer = new ChainSealer(stored);
+    const sealed: SealedRow[] = [];
+    for (const event of events) {
+      await turnEvery(sealed.length);
+      sealed.push({ id: event.id, ...sealer.next(event) });
+    }
+    await this.repository.writeSeals(sealed, sealer.heads);
     return sealed.length;
   }
 
@@ -227,7 +233,7 @@ export class AuditChainService implements OnApplicationBootstrap, BeforeApplicat
     for (let from = first; from <= last;) {
       const rows = await this.repository.sealedRange(chain, from, last, WALK_PAGE);
       if (rows.length === 0) break;
-      if (!rows.every((row) => walk.add(row))) break;
+      if (!(await addAll(walk, rows))) break;
       from = rows[rows.length - 1].seq + 1;
     }
     const reachesHead = last === state.headSeq;
@@ -252,6 +258,15 @@ export class AuditChainService implements OnApplicationBootstrap, BeforeApplicat
       detail: broken.detail,
     };
   }
+}
+
+/** Walks `rows`, a turn of the event loop every HASHES_PER_TURN; false once the chain is broken. */
+async function addAll(walk: ChainWalk, rows: SealedEvent[]): Promise<boolean> {
+  for (const [i, row] of rows.entries()) {
+    await turnEvery(i);
+    if (!walk.add(row)) return false;
+  }
+  return true;
 }
 
 /** The chain a request reads: its tenant's, or the platform scope's on the platform routes. */

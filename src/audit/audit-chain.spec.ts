@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   canonicalContent,
+  ChainSealer,
   ChainContent,
   ChainWalk,
   chainOf,
@@ -148,5 +149,47 @@ describe('walking a chain', () => {
     const wrongAnchor = new ChainWalk({ seq: 4, previous: rows[1].chainHash });
     expect(wrongAnchor.add(rows[3])).toBe(false);
     expect(wrongAnchor.broken).toMatchObject({ reason: 'link_mismatch', seq: 4 });
+  });
+});
+
+describe('sealing events onto their chains', () => {
+  const unsealed = (seq: number, tenantId: string | null) => {
+    const { seq: _unused, ...event } = { ...content(seq, { n: seq }), tenantId };
+    return event;
+  };
+
+  it('seals a new chain from the genesis, one event after the other', () => {
+    const sealer = new ChainSealer(new Map());
+    const sealed = [1, 2, 3].map((n) => ({
+      ...unsealed(n, 'acme'),
+      ...sealer.next(unsealed(n, 'acme')),
+    }));
+    expect(sealed.map((s) => [s.chain, s.seq])).toEqual([
+      ['acme', 1],
+      ['acme', 2],
+      ['acme', 3],
+    ]);
+    // the same chain as sealing each from its predecessor, which a walk accepts
+    expect(sealed.map((s) => s.chainHash)).toEqual(chain(3).map((s) => s.chainHash));
+    const walk = new ChainWalk({ seq: 1, previous: GENESIS_HASH });
+    expect(sealed.every((s) => walk.add(s))).toBe(true);
+    expect(sealer.heads).toEqual(new Map([['acme', { seq: 3, hash: sealed[2].chainHash }]]));
+  });
+
+  it('continues each chain from its stored head, and keeps chains apart', () => {
+    const stored = chain(2);
+    const sealer = new ChainSealer(new Map([['acme', { seq: 2, hash: stored[1].chainHash }]]));
+    const a = sealer.next(unsealed(3, 'acme'));
+    const platform = sealer.next(unsealed(1, null));
+    const other = sealer.next(unsealed(1, 'globex'));
+    expect(a).toEqual({
+      chain: 'acme',
+      seq: 3,
+      ...seal(content(3, { n: 3 }), stored[1].chainHash),
+    });
+    expect(platform).toMatchObject({ chain: PLATFORM_CHAIN, seq: 1 });
+    expect(other).toMatchObject({ chain: 'globex', seq: 1 });
+    expect([...sealer.heads.keys()].sort()).toEqual([PLATFORM_CHAIN, 'acme', 'globex'].sort());
+    expect(sealer.heads.get('acme')).toEqual({ seq: 3, hash: a.chainHash });
   });
 });

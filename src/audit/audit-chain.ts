@@ -98,6 +98,41 @@ export interface ChainBreak {
   detail: string;
 }
 
+/** Where a chain ends: its last event's seq and chain hash. */
+export interface ChainHead {
+  seq: number;
+  hash: Buffer;
+}
+
+/**
+ * Seals events in the order given, each at the end of its chain: from the stored head of the
+ * chain, the genesis for a chain without one, then from the event sealed before it.
+ */
+export class ChainSealer {
+  private readonly moved = new Map<string, ChainHead>();
+
+  constructor(private readonly stored: Map<string, ChainHead>) {}
+
+  /** The heads of the chains this sealer extended, as they stand now. */
+  get heads(): Map<string, ChainHead> {
+    return this.moved;
+  }
+
+  next(event: Omit<ChainContent, 'seq'>): {
+    chain: string;
+    seq: number;
+    contentHash: Buffer;
+    chainHash: Buffer;
+  } {
+    const chain = chainOf(event.tenantId);
+    const head = this.moved.get(chain) ?? this.stored.get(chain) ?? { seq: 0, hash: GENESIS_HASH };
+    const seq = head.seq + 1;
+    const { contentHash, chainHash } = seal({ ...event, seq }, head.hash);
+    this.moved.set(chain, { seq, hash: chainHash });
+    return { chain, seq, contentHash, chainHash };
+  }
+}
+
 /**
  * Walks consecutive sealed events of one chain from a known link (the genesis, an anchor left by
  * retention, or the stored link of the event before a range). Feed it rows in seq order; the

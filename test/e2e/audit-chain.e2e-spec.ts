@@ -323,6 +323,62 @@ describe('the tamper-evident audit log', () => {
     });
   });
 
+  it('sealing and verifying give the event loop a turn every 100 events (requests are not held)', async () => {
+    const { AuditChainService } = await import('../../src/audit/audit-chain.service');
+    const { tenant, admin } = await tenantWithEvents(0);
+    // a turn of the event loop is counted whenever other work gets one
+    let turn = 0;
+    let spinning = true;
+    const spin = () => {
+      turn += 1;
+      if (spinning) setImmediate(spin);
+    };
+    // the turn in which each event is sealed, and each is checked by the walk
+    const { ChainSealer, ChainWalk } = await import('../../src/audit/audit-chain');
+    const hashedIn: number[] = [];
+    const next = ChainSealer.prototype.next;
+    const add = ChainWalk.prototype.add;
+    const spies = [
+      jest.spyOn(ChainSealer.prototype, 'next').mockImplementation(function (
+        this: InstanceType<typeof ChainSealer>,
+        event,
+      ) {
+        hashedIn.push(turn);
+        return next.call(this, event);
+      }),
+      jest.spyOn(ChainWalk.prototype, 'add').mockImplementation(function (
+        this: InstanceType<typeof ChainWalk>,
+        row,
+      ) {
+        hashedIn.push(turn);
+        return add.call(this, row);
+      }),
+    ];
+    try {
+      await db.query(
+        `INSERT INTO audit_events (tenant_id, type, details)
+         SELECT $1, 'API_KEY_UPDATED', jsonb_build_object('n', g) FROM generate_series(1, 450) g`,
+        [tenant],
+      );
+      setImmediate(spin);
+      await t.app.get(AuditChainService).sealCommitted(true);
+      expect(await verify(admin.key)).toMatchObject({ ok: true, events: 452, unsealed: 0 });
+    } finally {
+      spinning = false;
+      spies.forEach((spy) => spy.mockRestore());
+    }
+    /** How many events were hashed within each turn. */
+    const runs = (turns: number[]) =>
+      turns.reduce<number[]>((lengths, value, i) => {
+        if (i > 0 && value === turns[i - 1]) lengths[lengths.length - 1] += 1;
+        else lengths.push(1);
+        return lengths;
+      }, []);
+    // 450 events sealed and 452 walked, at most 100 within one turn
+    expect(hashedIn.length).toBeGreaterThanOrEqual(450 + 452);
+    expect(Math.max(...runs(hashedIn))).toBeLessThanOrEqual(100);
+  });
+
   describe('export as JSON lines', () => {
     const exportPage = async (key: string, query: string) => {
       const res = await call(t.app, 'GET', `${EXPORT}${query}`, { key });
