@@ -96,7 +96,7 @@ export class AuditChainRepository {
   }
 
   /** Writes the seals and moves the heads, in the seal lock's transaction. */
-  async writeSeals(rows: SealedRow[], heads: Map<string, ChainHead>) {
+  async writeSeals(rows: SealedRow[], heads: ReadonlyMap<string, ChainHead>) {
     const [, updated] = await this.host.manager.query(
       `UPDATE audit_events e
           SET seq = v.seq, content_hash = decode(v.content_hash, 'hex'),

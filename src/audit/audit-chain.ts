@@ -114,7 +114,7 @@ export class ChainSealer {
   constructor(private readonly stored: Map<string, ChainHead>) {}
 
   /** The heads of the chains this sealer extended, as they stand now. */
-  get heads(): Map<string, ChainHead> {
+  get heads(): ReadonlyMap<string, ChainHead> {
     return this.moved;
   }
 
