@@ -187,8 +187,9 @@ async function main(): Promise<void> {
     !process.env.DATABASE_URL &&
     !existsSync(join(ROOT, 'bench', '.work', 'postgres', 'PG_VERSION'));
   let cluster = await resolveDatabase(config, createLogger('warn'));
-  if (flags['pg-stats'])
-    cluster = await withStatements(cluster, () => resolveDatabase(config, createLogger('warn')));
+  cluster = await withStatements(cluster, flags['pg-stats'], !process.env.DATABASE_URL, () =>
+    resolveDatabase(config, createLogger('warn')),
+  );
   const adminUrl = cluster.url;
   for (const db of ['ids_bench', 'ids_baseline']) {
     await admin(adminUrl, async (c) => {
@@ -655,19 +656,34 @@ async function main(): Promise<void> {
   await cluster.stop();
 }
 
-/** Restarts the embedded cluster with pg_stat_statements loaded (a DATABASE_URL must have it already). */
+/**
+ * Loads pg_stat_statements for `--pg-stats` (restarting the cluster; a DATABASE_URL must have it
+ * already), and unloads it from the embedded cluster otherwise: its per-statement bookkeeping
+ * would stay in every later run of this cluster (ALTER SYSTEM persists) and make local figures
+ * unlike a fresh clone's.
+ */
 async function withStatements<T extends { url: string; stop(): Promise<void> }>(
   cluster: T,
+  wanted: boolean,
+  embedded: boolean,
   restart: () => Promise<T>,
 ): Promise<T> {
-  const loaded = await admin(cluster.url, async (c) => {
+  const changed = await admin(cluster.url, async (c) => {
     const { rows } = await c.query("SELECT current_setting('shared_preload_libraries') AS libs");
-    if ((rows[0].libs as string).includes('pg_stat_statements')) return true;
-    await c.query("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
-    await c.query('ALTER SYSTEM SET pg_stat_statements.track_planning = on');
+    const loaded = (rows[0].libs as string).includes('pg_stat_statements');
+    if (wanted && !loaded) {
+      await c.query("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+      await c.query('ALTER SYSTEM SET pg_stat_statements.track_planning = on');
+      return true;
+    }
+    if (!wanted && loaded && embedded) {
+      await c.query('ALTER SYSTEM RESET shared_preload_libraries');
+      await c.query('ALTER SYSTEM RESET pg_stat_statements.track_planning');
+      return true;
+    }
     return false;
   });
-  if (loaded) return cluster;
+  if (!changed) return cluster;
   await cluster.stop();
   return restart();
 }
