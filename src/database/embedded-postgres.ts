@@ -43,7 +43,11 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
   return module.default;
 }
 
-/** Whether a process exists (signal 0 probes without signalling). */
+/**
+ * Whether a process of ours exists (signal 0 probes without signalling). EPERM, a process of
+ * another user, counts as gone: the pid was reused, since no other user's process can hold our
+ * data directory (PostgreSQL reasons the same way about its postmaster.pid).
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
