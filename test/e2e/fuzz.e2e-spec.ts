@@ -7,7 +7,6 @@
  */
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { Response } from 'light-my-request';
-import { routingPath } from '../../src/common/http/routing-path';
 import { buildOpenApiDocument } from '../../src/openapi/openapi';
 import { call, expectStatus, tenantWithAdmin } from '../support/api';
 import {
@@ -21,6 +20,7 @@ import {
 } from '../support/ceremonies';
 import { seedTenantResources } from '../support/isolation-fixtures';
 import { SoftAuthenticator } from '../support/soft-authenticator';
+import { brokenAnswer as broken } from '../support/problem';
 import { createTestApp, TestApp } from '../support/test-app';
 
 const LONG = process.env.IDS_FUZZ_LONG === '1';
@@ -107,28 +107,6 @@ function deep(depth: number): string {
 }
 
 type Op = { method: string; path: string; fields: string[] };
-
-/**
- * What is wrong with an answer: a 5xx, or an error that is not problem+json with a code (under
- * `/passage/`, Passage's `{code, error}` as application/json instead).
- */
-function broken(res: Response, url = ''): string | undefined {
-  if (res.statusCode >= 500) return `${res.statusCode} ${res.body.slice(0, 200)}`;
-  if (res.statusCode < 400) return undefined;
-  if (routingPath(url).startsWith('/passage/')) {
-    const json = /^application\/json/.test(String(res.headers['content-type']))
-      ? (res.json() as { code?: unknown; error?: unknown })
-      : {};
-    return typeof json.code === 'string' && typeof json.error === 'string'
-      ? undefined
-      : `${res.statusCode} without a Passage {code, error}`;
-  }
-  const isProblem = /^application\/problem\+json/.test(String(res.headers['content-type']));
-  const code = isProblem ? (res.json() as { code?: unknown }).code : undefined;
-  return isProblem && typeof code === 'string'
-    ? undefined
-    : `${res.statusCode} without problem+json code`;
-}
 
 function operations(doc: OpenAPIObject): Op[] {
   const schemas = (doc.components?.schemas ?? {}) as Record<

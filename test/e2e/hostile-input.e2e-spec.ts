@@ -1,6 +1,7 @@
 /**
- * Input no route should ever see: lone UTF-16 surrogates in JSON, and bytes Node's HTTP parser
- * refuses before any route runs (tested over real sockets: inject() bypasses the parser).
+ * Input no route should ever see: lone UTF-16 surrogates in JSON, null where the document does
+ * not allow it, and bytes Node's HTTP parser refuses before any route runs (tested over real
+ * sockets: inject() bypasses the parser).
  */
 import { Controller, Get, Module } from '@nestjs/common';
 import type { Response as InjectResponse } from 'light-my-request';
@@ -9,7 +10,12 @@ import openapi from '../../openapi/openapi.json';
 import { Public } from '../../src/auth/public.decorator';
 import { SERVED_METHODS } from '../../src/common/errors/client-error';
 import { call, expectStatus, uniqueId } from '../support/api';
-import { registerPasskey } from '../support/ceremonies';
+import {
+  authStartUrl,
+  completeAuthentication,
+  registerPasskey,
+  start,
+} from '../support/ceremonies';
 import { passkeyWorld, World } from '../support/passkey-world';
 import { expectProblem } from '../support/problem';
 import { SoftAuthenticator } from '../support/soft-authenticator';
@@ -20,7 +26,7 @@ function jsonWithLoneSurrogate(body: Record<string, unknown>, marker = '<LONE>')
   return JSON.stringify(body).replaceAll(marker, '\\ud800');
 }
 
-describe('lone UTF-16 surrogates', () => {
+describe('values no field may carry', () => {
   let t: TestApp;
   let w: World;
   let user: { id: string };
@@ -51,75 +57,147 @@ describe('lone UTF-16 surrogates', () => {
     ]);
   }
 
-  it('in a user attribute (stored as PostgreSQL JSON) is a 400 naming the field', async () => {
-    const res = await post(
-      `${w.storeUrl}/users`,
-      jsonWithLoneSurrogate({
-        externalId: uniqueId('u'),
-        userName: 'x',
-        attributes: { tier: 'a<LONE>b' },
-      }),
-    );
-    expectRefused(res, 'attributes.tier');
+  describe('lone UTF-16 surrogates', () => {
+    it('in a user attribute (stored as PostgreSQL JSON) is a 400 naming the field', async () => {
+      const res = await post(
+        `${w.storeUrl}/users`,
+        jsonWithLoneSurrogate({
+          externalId: uniqueId('u'),
+          userName: 'x',
+          attributes: { tier: 'a<LONE>b' },
+        }),
+      );
+      expectRefused(res, 'attributes.tier');
+    });
+
+    it('in the key of a user attribute is a 400', async () => {
+      const res = await post(
+        `${w.storeUrl}/users/${user.id}`,
+        jsonWithLoneSurrogate({ attributes: { '<LONE>': 'v' } }),
+      );
+      expectRefused(res, 'attributes', true);
+    });
+
+    it('in an e-mail address (the validator throws on it) is a 400', async () => {
+      const res = await post(
+        `${w.storeUrl}/users`,
+        jsonWithLoneSurrogate({
+          externalId: uniqueId('u'),
+          userName: 'x',
+          email: 'jane<LONE>@example.com',
+        }),
+      );
+      expectRefused(res, 'email');
+    });
+
+    it('in a user name is refused, not silently stored as U+FFFD', async () => {
+      const res = await post(
+        `${w.storeUrl}/users`,
+        jsonWithLoneSurrogate({ externalId: uniqueId('u'), userName: 'jane<LONE>' }),
+      );
+      expectRefused(res, 'userName');
+    });
+
+    it('in a passkey displayName through its update route is a 400', async () => {
+      const passkey = await registerPasskey(t.app, w, new SoftAuthenticator(), user.id);
+      const url = `${w.storeUrl}/users/${user.id}/passkeys/${passkey.passkeyId}`;
+      expectRefused(
+        await post(url, jsonWithLoneSurrogate({ displayName: 'Phone <LONE>' })),
+        'displayName',
+      );
+      // the passkey is unchanged and still answers
+      const after = await call(t.app, 'GET', url, { key: w.key });
+      expectStatus(after, 200);
+      expect(after.json().displayName).not.toContain('\ufffd');
+    });
+
+    it('in a tenant name (its update is written into the audit details) is a 400', async () => {
+      const res = await post(
+        `/api/identity-store/tenants/${w.tenant}`,
+        jsonWithLoneSurrogate({ name: 'Acme <LONE>' }),
+        PLATFORM_KEY,
+      );
+      expectRefused(res, 'name');
+    });
+
+    it('a well-formed pair (an emoji) is still accepted', async () => {
+      const res = await post(
+        `${w.storeUrl}/users/${user.id}`,
+        JSON.stringify({ displayName: 'Jane 💥', attributes: { mood: '💥' } }),
+      );
+      expectStatus(res, 200);
+      expect(res.json()).toMatchObject({ displayName: 'Jane 💥', attributes: { mood: '💥' } });
+    });
   });
 
-  it('in the key of a user attribute is a 400', async () => {
-    const res = await post(
-      `${w.storeUrl}/users/${user.id}`,
-      jsonWithLoneSurrogate({ attributes: { '<LONE>': 'v' } }),
-    );
-    expectRefused(res, 'attributes', true);
-  });
+  describe('null values', () => {
+    function expectNullRefused(res: InjectResponse, field: string): void {
+      const body = expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(body.errors).toEqual([{ field, in: 'body', message: 'must not be null' }]);
+    }
 
-  it('in an e-mail address (the validator throws on it) is a 400', async () => {
-    const res = await post(
-      `${w.storeUrl}/users`,
-      jsonWithLoneSurrogate({
-        externalId: uniqueId('u'),
-        userName: 'x',
-        email: 'jane<LONE>@example.com',
-      }),
-    );
-    expectRefused(res, 'email');
-  });
+    it('in a field the document does not call nullable is a 400 naming it, and nothing is written', async () => {
+      const user = await w.newUser({ displayName: 'Jane' });
+      const url = `${w.storeUrl}/users/${user.id}`;
+      // an optional field: @IsOptional skipped every rule for null, and PostgreSQL's NOT NULL
+      // answered a 500
+      expectNullRefused(
+        await call(t.app, 'POST', url, {
+          key: w.key,
+          body: { userName: 'new', displayName: null },
+        }),
+        'displayName',
+      );
+      expect((await call(t.app, 'GET', url, { key: w.key })).json()).toMatchObject({
+        userName: 'someone',
+        displayName: 'Jane',
+      });
+      // a nested one
+      const store = uniqueId('s');
+      expectNullRefused(
+        await call(t.app, 'POST', '/api/identity-store/stores', {
+          key: w.key,
+          body: { name: store, lockConfiguration: { maxFailedAttempts: null } },
+        }),
+        'lockConfiguration.maxFailedAttempts',
+      );
+      expectStatus(
+        await call(t.app, 'GET', `/api/identity-store/stores/${store}`, { key: w.key }),
+        404,
+      );
+      // a required one: the same answer
+      expectNullRefused(
+        await call(t.app, 'POST', `${w.storeUrl}/users`, {
+          key: w.key,
+          body: { externalId: null, userName: 'x' },
+        }),
+        'externalId',
+      );
+    });
 
-  it('in a user name is refused, not silently stored as U+FFFD', async () => {
-    const res = await post(
-      `${w.storeUrl}/users`,
-      jsonWithLoneSurrogate({ externalId: uniqueId('u'), userName: 'jane<LONE>' }),
-    );
-    expectRefused(res, 'userName');
-  });
+    it('in a field the document calls nullable is that field\'s "none"', async () => {
+      const url = `${w.rpUrl}/registrationPolicies/strict`;
+      const res = await call(t.app, 'POST', url, {
+        key: w.key,
+        body: { authenticatorAttachment: null },
+      });
+      expectStatus(res, 200);
+      expect(res.json().authenticatorAttachment).toBeNull();
+    });
 
-  it('in a passkey displayName through its update route is a 400', async () => {
-    const passkey = await registerPasskey(t.app, w, new SoftAuthenticator(), user.id);
-    const url = `${w.storeUrl}/users/${user.id}/passkeys/${passkey.passkeyId}`;
-    expectRefused(
-      await post(url, jsonWithLoneSurrogate({ displayName: 'Phone <LONE>' })),
-      'displayName',
-    );
-    // the passkey is unchanged and still answers
-    const after = await call(t.app, 'GET', url, { key: w.key });
-    expectStatus(after, 200);
-    expect(after.json().displayName).not.toContain('\ufffd');
-  });
-
-  it('in a tenant name (its update is written into the audit details) is a 400', async () => {
-    const res = await post(
-      `/api/identity-store/tenants/${w.tenant}`,
-      jsonWithLoneSurrogate({ name: 'Acme <LONE>' }),
-      PLATFORM_KEY,
-    );
-    expectRefused(res, 'name');
-  });
-
-  it('a well-formed pair (an emoji) is still accepted', async () => {
-    const res = await post(
-      `${w.storeUrl}/users/${user.id}`,
-      JSON.stringify({ displayName: 'Jane 💥', attributes: { mood: '💥' } }),
-    );
-    expectStatus(res, 200);
-    expect(res.json()).toMatchObject({ displayName: 'Jane 💥', attributes: { mood: '💥' } });
+    it("in the optional members of a credential's JSON reads as absent, as browsers send them", async () => {
+      const user = await w.newUser();
+      const device = new SoftAuthenticator();
+      await registerPasskey(t.app, w, device, user.id);
+      const started = await start(t.app, w.key, authStartUrl(w, user.id, 'default'));
+      const response = device.authenticate(started.clientRequest as never, w.origin) as {
+        authenticatorAttachment?: unknown;
+        response: { userHandle?: unknown };
+      };
+      response.authenticatorAttachment = null;
+      response.response.userHandle = null;
+      expectStatus(await completeAuthentication(t.app, w, started.sessionId, response), 200);
+    });
   });
 });
 

@@ -3021,10 +3021,10 @@ export interface components {
              */
             signature: string;
             /**
-             * @description base64url; present for discoverable credentials
+             * @description base64url; present for discoverable credentials (null: absent)
              * @example q7V9pS3u0g2cS3J0b2x4Yk1mQ2k1Y2hZQ0x4d2JQeE0
              */
-            userHandle?: string;
+            userHandle?: string | null;
         };
         AuthenticationCredentialDto: {
             /**
@@ -3047,10 +3047,11 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * @description null: absent (browsers report null when unknown)
              * @example platform
-             * @enum {string}
+             * @enum {string|null}
              */
-            authenticatorAttachment?: "platform" | "cross-platform";
+            authenticatorAttachment?: "platform" | "cross-platform" | null;
             response: components["schemas"]["AssertionResponseDto"];
         };
         CompleteAuthenticationDto: {
@@ -3181,18 +3182,22 @@ export interface components {
              */
             attestationObject: string;
             /**
+             * @description null: absent
              * @example [
              *       "internal",
              *       "hybrid"
              *     ]
              */
-            transports?: ("ble" | "cable" | "hybrid" | "internal" | "nfc" | "smart-card" | "usb")[];
-            /** @example -7 */
-            publicKeyAlgorithm?: number;
-            /** @description base64url SPKI */
-            publicKey?: string;
-            /** @description base64url */
-            authenticatorData?: string;
+            transports?: ("ble" | "cable" | "hybrid" | "internal" | "nfc" | "smart-card" | "usb")[] | null;
+            /**
+             * @description null: absent
+             * @example -7
+             */
+            publicKeyAlgorithm?: number | null;
+            /** @description base64url SPKI (null: absent, as getPublicKey() gives for an unknown algorithm) */
+            publicKey?: string | null;
+            /** @description base64url (null: absent) */
+            authenticatorData?: string | null;
         };
         RegistrationCredentialDto: {
             /**
@@ -3215,10 +3220,11 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * @description null: absent (browsers report null when unknown)
              * @example platform
-             * @enum {string}
+             * @enum {string|null}
              */
-            authenticatorAttachment?: "platform" | "cross-platform";
+            authenticatorAttachment?: "platform" | "cross-platform" | null;
             response: components["schemas"]["AttestationResponseDto"];
         };
         CompleteRegistrationDto: {
@@ -3789,9 +3795,9 @@ export interface components {
             transaction_id: string;
             /**
              * @description Sent by the SDK; the registration policy decides (it is not applied)
-             * @enum {string}
+             * @enum {string|null}
              */
-            authenticator_attachment?: "platform" | "cross-platform" | "any";
+            authenticator_attachment?: "platform" | "cross-platform" | "any" | null;
         };
         PassageChallengeDto: {
             /** @description PublicKeyCredentialCreationOptionsJSON or PublicKeyCredentialRequestOptionsJSON */
@@ -3815,16 +3821,16 @@ export interface components {
             handshake_response: {
                 [key: string]: unknown;
             };
-            /** @description The transaction, when the start had one */
-            transaction_id?: string;
+            /** @description The transaction, when the start had one (null: none) */
+            transaction_id?: string | null;
         };
         PassageNonceDto: {
             /** @description Single use; the backend redeems it with POST /apps/{appId}/authenticate/verify */
             nonce: string;
         };
         PassageAuthenticateStartDto: {
-            /** @description From the backend; absent: a username-less (or autofill) sign-in */
-            transaction_id?: string;
+            /** @description From the backend; absent or null: a username-less (or autofill) sign-in */
+            transaction_id?: string | null;
         };
         PassageRegisterTransactionDto: {
             /**

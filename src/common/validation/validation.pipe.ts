@@ -2,6 +2,7 @@ import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/commo
 import { DomainError, ErrorCode, FieldError } from '../errors';
 import { compiledCheck, instantiate } from './compiled-check';
 import { memoiseValidationMetadata } from './metadata-cache';
+import { disallowedNull } from './null-values';
 import { LONE_SURROGATE } from '../text';
 
 function flatten(errors: ValidationError[], parent = ''): Omit<FieldError, 'in'>[] {
@@ -96,6 +97,14 @@ export class AppValidationPipe extends ValidationPipe {
       if (metadata.metatype && metadata.metatype !== Object && !isPrimitive(metadata.metatype)) {
         throw new DomainError(ErrorCode.VALIDATION_FAILED, 'The body must be a JSON object', {
           errors: [{ field: '(root)', in: 'body', message: 'must be a JSON object' }],
+        });
+      }
+    }
+    if (metadata.type === 'body' && typeof metadata.metatype === 'function') {
+      const field = disallowedNull(metadata.metatype, value);
+      if (field) {
+        throw new DomainError(ErrorCode.VALIDATION_FAILED, `${field}: must not be null`, {
+          errors: [{ field, in: 'body', message: 'must not be null' }],
         });
       }
     }

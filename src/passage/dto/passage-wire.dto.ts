@@ -44,6 +44,7 @@ export class PassageRegisterStartDto {
   @ApiPropertyOptional({
     enum: ['platform', 'cross-platform', 'any'],
     description: 'Sent by the SDK; the registration policy decides (it is not applied)',
+    nullable: true,
   })
   @IsOptional()
   @IsString()
@@ -53,7 +54,8 @@ export class PassageRegisterStartDto {
 
 export class PassageAuthenticateStartDto {
   @ApiPropertyOptional({
-    description: 'From the backend; absent: a username-less (or autofill) sign-in',
+    description: 'From the backend; absent or null: a username-less (or autofill) sign-in',
+    nullable: true,
   })
   @IsOptional()
   @IsString()
@@ -77,7 +79,10 @@ export class PassageFinishDto {
   @IsObject()
   handshake_response!: Record<string, unknown>;
 
-  @ApiPropertyOptional({ description: 'The transaction, when the start had one' })
+  @ApiPropertyOptional({
+    description: 'The transaction, when the start had one (null: none)',
+    nullable: true,
+  })
   @IsOptional()
   @IsString()
   @Matches(TRANSACTION_ID, { message: 'transaction_id is not a transaction id' })

@@ -44,7 +44,8 @@ export class AssertionResponseDto {
   signature!: string;
 
   @ApiPropertyOptional({
-    description: 'base64url; present for discoverable credentials',
+    description: 'base64url; present for discoverable credentials (null: absent)',
+    nullable: true,
     example: 'q7V9pS3u0g2cS3J0b2x4Yk1mQ2k1Y2hZQ0x4d2JQeE0',
   })
   @IsOptional()
@@ -70,7 +71,12 @@ class CredentialJsonDto {
   @IsObject()
   clientExtensionResults!: Record<string, unknown>;
 
-  @ApiPropertyOptional({ enum: ['platform', 'cross-platform'], example: 'platform' })
+  @ApiPropertyOptional({
+    enum: ['platform', 'cross-platform'],
+    nullable: true,
+    description: 'null: absent (browsers report null when unknown)',
+    example: 'platform',
+  })
   @IsOptional()
   @IsIn(['platform', 'cross-platform'])
   authenticatorAttachment?: 'platform' | 'cross-platform';
@@ -96,24 +102,38 @@ export class AttestationResponseDto {
   @IsBase64Url(65536, 50)
   attestationObject!: string;
 
-  @ApiPropertyOptional({ type: [String], enum: TRANSPORTS, example: ['internal', 'hybrid'] })
+  @ApiPropertyOptional({
+    type: [String],
+    enum: TRANSPORTS,
+    nullable: true,
+    description: 'null: absent',
+    example: ['internal', 'hybrid'],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
   @IsIn(TRANSPORTS, { each: true })
   transports?: string[];
 
-  @ApiPropertyOptional({ type: 'integer', example: -7 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    description: 'null: absent',
+    example: -7,
+  })
   @IsOptional()
   @IsInt()
   publicKeyAlgorithm?: number;
 
-  @ApiPropertyOptional({ description: 'base64url SPKI' })
+  @ApiPropertyOptional({
+    description: 'base64url SPKI (null: absent, as getPublicKey() gives for an unknown algorithm)',
+    nullable: true,
+  })
   @IsOptional()
   @IsBase64Url(4096)
   publicKey?: string;
 
-  @ApiPropertyOptional({ description: 'base64url' })
+  @ApiPropertyOptional({ description: 'base64url (null: absent)', nullable: true })
   @IsOptional()
   @IsBase64Url(16384)
   authenticatorData?: string;

@@ -1,0 +1,57 @@
+import { DECORATORS } from '@nestjs/swagger';
+import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
+
+// class-transformer's `@Type` registry (its package exports no typed path to it)
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
+  defaultMetadataStorage: MetadataStorage;
+};
+
+/**
+ * `null` is a value only where the OpenAPI document says so (`nullable: true` on the property's
+ * `@ApiProperty`): there it means "none" (a policy's `authenticatorAttachment`, a key's
+ * `expiresAt`) or, in what browsers and SDKs send, "absent". Everywhere else a null is refused
+ * before validation. class-validator's `@IsOptional` skips every rule for null as for undefined,
+ * so without this a null reached the services and PostgreSQL's NOT NULL constraints as a 500
+ * (found by fuzz-edges.e2e-spec.ts).
+ *
+ * The walk follows the classes the body becomes (class-transformer's `@Type`, as the pipe's
+ * transformation does). Free-form objects (`attributes`) and properties the class does not
+ * declare are left to their own rules and to the whitelist. Returns the path of the first null
+ * that is not allowed.
+ */
+export function disallowedNull(
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  metatype: Function,
+  value: unknown,
+  path = '',
+): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = disallowedNull(metatype, value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const [key, child] of Object.entries(value)) {
+    if (child === null) {
+      if (declaredNonNullable(metatype, key)) return path ? `${path}.${key}` : key;
+    } else if (typeof child === 'object') {
+      const nested = defaultMetadataStorage.findTypeMetadata(metatype, key)?.typeFunction();
+      if (typeof nested === 'function' && nested !== Object) {
+        const found = disallowedNull(nested, child, path ? `${path}.${key}` : key);
+        if (found) return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Whether the class declares this property (for the document) without `nullable: true`. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+function declaredNonNullable(metatype: Function, key: string): boolean {
+  const property = Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, metatype.prototype, key) as
+    { nullable?: boolean } | undefined;
+  return property !== undefined && property.nullable !== true;
+}

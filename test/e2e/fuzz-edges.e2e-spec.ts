@@ -1,0 +1,330 @@
+/**
+ * Valid requests with one value at an edge, over every operation of the OpenAPI document: zero
+ * 5xx, and every error is problem+json with a code (Passage's `{code, error}` under /passage/).
+ *
+ * fuzz.e2e-spec.ts sends malformed requests, which the validation refuses before they reach a
+ * service. Here every other field of the body is the document's example, so the one edge value
+ * goes as far as the validation lets it: into the services and PostgreSQL, where a length or a
+ * number the validation admits but a column cannot hold, or a date PostgreSQL cannot represent,
+ * would be a 500. Each operation gets a tenant of its own, so a rename or a delete of one
+ * request does not hide the fixtures from the next operation's requests.
+ */
+import type { OpenAPIObject } from '@nestjs/swagger';
+import type { Response } from 'light-my-request';
+import { buildOpenApiDocument } from '../../src/openapi/openapi';
+import { tenantWithAdmin } from '../support/api';
+import { seedTenantResources } from '../support/isolation-fixtures';
+import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
+import { brokenAnswer } from '../support/problem';
+
+type Schema = Record<string, any>;
+
+/** Strings of these lengths, in characters PostgreSQL counts as one and JavaScript as one or two. */
+const LENGTHS = [1, 63, 64, 65, 127, 128, 129, 255, 256, 1024, 2048, 4096, 10_000];
+const TEXTS = (length: number): string[] => [
+  'a'.repeat(length),
+  'é'.repeat(length),
+  '😀'.repeat(Math.ceil(length / 2)),
+];
+const NUMBERS = [0, -1, 1, 2 ** 15, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 53 - 1, -(2 ** 53 - 1)];
+const DATES = [
+  '1970-01-01T00:00:00Z',
+  '0001-01-01T00:00:00Z',
+  '-001000-01-01T00:00:00Z',
+  '-271821-04-20T00:00:00.000Z',
+  '+275760-09-13T00:00:00.000Z',
+  '9999-12-31T23:59:59.999Z',
+  '2026-02-29T00:00:00Z',
+];
+const ARRAY_LENGTHS = [0, 1, 10, 11, 50, 51, 100, 101, 1000];
+/** Requests answered 2xx, at least: fewer means the "valid" bodies stopped being valid. */
+const ACCEPTED_AT_LEAST = 1_000;
+
+function resolve(doc: OpenAPIObject, schema: Schema | undefined): Schema {
+  if (!schema) return {};
+  if (schema.$ref)
+    return resolve(doc, (doc.components!.schemas as any)[schema.$ref.split('/').pop()]);
+  if (schema.allOf?.length === 1)
+    return { ...schema, ...resolve(doc, schema.allOf[0]), allOf: undefined };
+  return schema;
+}
+
+/**
+ * A valid value of a schema: its example, else one made from the schema. Objects get their
+ * required properties only, so that an optional field that needs a setting of its own (a
+ * challenge of the caller's) does not make every request of the operation invalid.
+ */
+function valid(doc: OpenAPIObject, raw: Schema | undefined, depth = 0): unknown {
+  const schema = resolve(doc, raw);
+  if (schema.properties && depth < 4) {
+    const required = new Set<string>(schema.required ?? []);
+    return Object.fromEntries(
+      Object.entries(schema.properties as Record<string, Schema>)
+        .filter(([k]) => required.has(k))
+        .map(([k, v]) => [k, valid(doc, v, depth + 1)]),
+    );
+  }
+  if (raw?.example !== undefined) return raw.example;
+  if (schema.example !== undefined) return schema.example;
+  if (schema.enum) return schema.enum[0];
+  switch (schema.type) {
+    case 'string':
+      return schema.format === 'date-time' ? new Date().toISOString() : 'a';
+    case 'integer':
+    case 'number':
+      return schema.minimum ?? 1;
+    case 'boolean':
+      return true;
+    case 'array':
+      return [valid(doc, schema.items, depth + 1)];
+    default:
+      return {};
+  }
+}
+
+/** The edge values of one field, from its type and its valid value (which is one of them). */
+function edges(doc: OpenAPIObject, raw: Schema, example: unknown): unknown[] {
+  const schema = resolve(doc, raw);
+  const out: unknown[] = [null];
+  if (example !== undefined) out.push(example);
+  if (schema.enum) out.push(...schema.enum);
+  const looksLikeDate = typeof example === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(example);
+  if (looksLikeDate) out.push(...DATES);
+  if (schema.type === 'string' || typeof example === 'string') {
+    for (const length of LENGTHS) out.push(...TEXTS(length));
+    if (typeof example === 'string') {
+      out.push(`${example}${'x'.repeat(300)}`, example.toUpperCase(), ` ${example} `);
+    }
+  }
+  if (schema.type === 'integer' || schema.type === 'number' || typeof example === 'number') {
+    out.push(...NUMBERS);
+    if (schema.minimum !== undefined) out.push(schema.minimum, schema.minimum - 1);
+    if (schema.maximum !== undefined) out.push(schema.maximum, schema.maximum + 1);
+  }
+  if (schema.type === 'array' || Array.isArray(example)) {
+    const item = Array.isArray(example) && example.length ? example[0] : valid(doc, schema.items);
+    for (const n of ARRAY_LENGTHS) out.push(Array.from({ length: n }, () => item));
+    if (Array.isArray(example)) out.push([...example, ...example], [...example, null]);
+  }
+  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
+    out.push({ k: null }, { k: 1 }, { k: { nested: 'v' } });
+    for (const n of [0, 50, 51, 1000]) {
+      out.push(Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, `v${i}`])));
+    }
+    for (const length of [64, 65, 255, 256, 1024, 10_000]) {
+      out.push({ ['k'.repeat(length)]: 'v' }, { k: 'v'.repeat(length) });
+    }
+  }
+  return out;
+}
+
+/** Every field of a body, as a path of property names, to a depth of three, with its example. */
+function fields(
+  doc: OpenAPIObject,
+  raw: Schema,
+  prefix: string[] = [],
+): Array<{ path: string[]; schema: Schema; example: unknown }> {
+  const schema = resolve(doc, raw);
+  if (!schema.properties || prefix.length >= 3) return [];
+  return Object.entries(schema.properties as Record<string, Schema>).flatMap(([name, child]) => [
+    {
+      path: [...prefix, name],
+      schema: child,
+      example: child.example ?? resolve(doc, child).example,
+    },
+    ...fields(doc, child, [...prefix, name]),
+  ]);
+}
+
+/** The body with `value` at `path`; a missing parent gets its own required properties. */
+function withValue(
+  doc: OpenAPIObject,
+  root: Schema,
+  body: unknown,
+  path: string[],
+  value: unknown,
+): unknown {
+  const copy = structuredClone(body) as Record<string, unknown>;
+  let at = copy;
+  let schema = resolve(doc, root);
+  for (const name of path.slice(0, -1)) {
+    schema = resolve(doc, schema.properties?.[name]);
+    if (typeof at[name] !== 'object' || at[name] === null || Array.isArray(at[name])) {
+      at[name] = valid(doc, schema);
+    }
+    at = at[name] as Record<string, unknown>;
+  }
+  at[path[path.length - 1]] = value;
+  return copy;
+}
+
+/**
+ * Fields whose valid value depends on the fixtures: names of existing resources, and a webhook
+ * address the SSRF guard accepts (a public address; the test app sends nothing).
+ */
+function fixtureValue(
+  field: string,
+  operationPath: string,
+  params: Record<string, string>,
+): string | undefined {
+  if (field === 'registrationPolicy') return params.regPolicyName;
+  if (field === 'authenticationPolicy') return params.authPolicyName;
+  if (field === 'url') return 'https://93.184.215.14/hook';
+  if (operationPath.includes('/transactions/') && ['externalId', 'external_id'].includes(field))
+    return params.userExtId;
+  return undefined;
+}
+
+/** The path parameter an update's body can change, by the field that changes it. */
+const RENAMES: Record<string, { param: string; field: string }> = Object.fromEntries(
+  (
+    [
+      ['storeName', 'name'],
+      ['regPolicyName', 'name'],
+      ['authPolicyName', 'name'],
+      ['userExtId', 'externalId'],
+    ] as const
+  ).map(([param, field]) => [param, { param, field }]),
+);
+
+const PLATFORM_PATHS = /^\/api\/identity-store\/(tenants|platform|metadata)\b/;
+
+/** Fields that name what a create makes: each request gets its own, so none is a conflict. */
+const UNIQUE = new Set(['id', 'name', 'externalId', 'appId', 'rpId']);
+
+function unique(field: string, example: unknown, n: number): unknown {
+  if (typeof example !== 'string') return example;
+  return field === 'rpId' ? `n${n}.${example}` : `${example}-${n}`;
+}
+
+/** The body of one request: the fixtures' values, unique names, then the value under test. */
+function bodyFor(
+  doc: OpenAPIObject,
+  op: Operation,
+  params: Record<string, string>,
+  n: number,
+  tested?: { path: string[]; value: unknown },
+): unknown {
+  let body = valid(doc, op.body) as Record<string, unknown>;
+  const top = resolve(doc, op.body).properties ?? {};
+  for (const field of Object.keys(top)) {
+    if (tested && tested.path.length === 1 && tested.path[0] === field) continue;
+    const fixture = fixtureValue(field, op.path, params);
+    if (fixture !== undefined) body = { ...body, [field]: fixture };
+    else if (UNIQUE.has(field) && field in body)
+      body = { ...body, [field]: unique(field, body[field], n) };
+  }
+  const made = tested ? withValue(doc, op.body!, body, tested.path, tested.value) : body;
+  // the examples' permissions name the tenant `acme`: a key may only hold its own tenant's
+  return JSON.parse(JSON.stringify(made).replaceAll('TNT#acme#', `TNT#${params.tenantId}#`));
+}
+
+interface Operation {
+  method: string;
+  path: string;
+  body?: Schema;
+  query: Array<{ name: string; schema: Schema }>;
+}
+
+function operations(doc: OpenAPIObject): Operation[] {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item as Record<string, any>).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      path,
+      body: op.requestBody?.content?.['application/json']?.schema,
+      query: (op.parameters ?? [])
+        .filter((p: any) => p.in === 'query')
+        .map((p: any) => ({
+          name: p.name,
+          schema: { ...p.schema, example: p.example ?? p.schema?.example },
+        })),
+    })),
+  );
+}
+
+describe('valid requests with one value at an edge, over every operation', () => {
+  let t: TestApp;
+  let doc: OpenAPIObject;
+
+  beforeAll(async () => {
+    t = await createTestApp({ config: { browserRateLimit: 1_000_000 } });
+    doc = buildOpenApiDocument(t.app);
+  }, 60_000);
+  afterAll(() => t.close());
+
+  it('answers every edge value of every body field and query parameter with 2xx or a 4xx problem, never 5xx', async () => {
+    const failures: string[] = [];
+    let sent = 0;
+    let accepted = 0;
+    let n = 0;
+    for (const op of operations(doc)) {
+      const cases: Array<{
+        label: string;
+        tested?: { path: string[]; value: unknown };
+        query: string;
+      }> = [];
+      if (op.body) {
+        for (const { path, schema, example } of fields(doc, op.body)) {
+          for (const value of edges(doc, schema, example)) {
+            cases.push({
+              label: `${path.join('.')}=${JSON.stringify(value)?.slice(0, 40)}`,
+              tested: { path, value },
+              query: '',
+            });
+          }
+        }
+      }
+      for (const { name, schema } of op.query) {
+        for (const value of edges(doc, schema, schema.example)) {
+          if (value === null || typeof value === 'object') continue;
+          cases.push({
+            label: `?${name}=${String(value).slice(0, 40)}`,
+            query: `?${name}=${encodeURIComponent(String(value))}`,
+          });
+        }
+      }
+      if (!cases.length) continue;
+      const a = await tenantWithAdmin(t.app, 'edge');
+      const { params } = await seedTenantResources(t.app, a.tenant, a.admin.key);
+      const urlOf = () =>
+        op.path.replace(/\{(\w+)\}/g, (_w, name: string) =>
+          encodeURIComponent(params[name] ?? 'x'),
+        );
+      let url = urlOf();
+      // an update that renames its resource moves it: later requests follow it
+      const renamed = RENAMES[op.path.match(/\{(\w+)\}(\/ext)?$/)?.[1] ?? ''];
+      // the platform's operations take the platform key; Passage's a bearer key
+      const platform = PLATFORM_PATHS.test(op.path);
+      const headers: Record<string, string> = op.path.startsWith('/passage/')
+        ? { authorization: `Bearer ${a.admin.key}` }
+        : { 'x-api-key': platform ? PLATFORM_KEY : a.admin.key };
+      for (const c of cases) {
+        const body = op.body ? bodyFor(doc, op, params, n++, c.tested) : undefined;
+        const res = (await t.app.inject({
+          method: op.method as never,
+          url: `${url}${c.query}`,
+          headers: {
+            ...headers,
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
+          payload: body === undefined ? undefined : JSON.stringify(body),
+        })) as unknown as Response;
+        sent++;
+        if (res.statusCode < 300) {
+          accepted++;
+          const [field] = c.tested?.path ?? [];
+          if (renamed && field === renamed.field && c.tested!.path.length === 1) {
+            params[renamed.param] = String(c.tested!.value);
+            url = urlOf();
+          }
+        }
+        const fault = brokenAnswer(res, url);
+        if (fault) failures.push(`${op.method} ${op.path} ${c.label}: ${fault}`);
+      }
+    }
+    console.log(`edges: ${sent} requests, ${accepted} accepted, ${failures.length} failures`);
+    expect(failures.slice(0, 30)).toEqual([]);
+    // the valid bodies are valid: a good share of the edge values went past validation
+    expect(accepted).toBeGreaterThan(ACCEPTED_AT_LEAST);
+  }, 600_000);
+});
