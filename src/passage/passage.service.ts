@@ -280,7 +280,9 @@ function scopeOf(app: PassageApp, kind: TransactionKind) {
 
 /** The handshake id names the ceremony; a transaction id sent with it must be the same one. */
 function handshakeOf(body: PassageFinishDto): string {
-  if (body.transaction_id !== undefined && body.transaction_id !== body.handshake_id) {
+  // absent or null (the SDK sends what it was given): the start had no transaction
+  const transactionId = body.transaction_id ?? undefined;
+  if (transactionId !== undefined && transactionId !== body.handshake_id) {
     throw new DomainError(
       ErrorCode.TRANSACTION_NOT_FOUND,
       'The handshake does not belong to this transaction',

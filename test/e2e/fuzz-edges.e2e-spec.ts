@@ -118,19 +118,26 @@ function edges(doc: OpenAPIObject, raw: Schema, example: unknown): unknown[] {
   return out;
 }
 
-/** Every field of a body, as a path of property names, to a depth of three, with its example. */
+/**
+ * Every field of a body, as a path of property names (and `0` for the first item of an array of
+ * objects), three properties deep, with its example and whether the document lets it be null.
+ */
 function fields(
   doc: OpenAPIObject,
   raw: Schema,
   prefix: string[] = [],
-): Array<{ path: string[]; schema: Schema; example: unknown }> {
+): Array<{ path: string[]; schema: Schema; example: unknown; nullable: boolean }> {
   const schema = resolve(doc, raw);
-  if (!schema.properties || prefix.length >= 3) return [];
+  const items = schema.type === 'array' ? resolve(doc, schema.items) : undefined;
+  if (items?.properties) return fields(doc, items, [...prefix, '0']);
+  const depth = prefix.filter((name) => name !== '0').length;
+  if (!schema.properties || depth >= 3) return [];
   return Object.entries(schema.properties as Record<string, Schema>).flatMap(([name, child]) => [
     {
       path: [...prefix, name],
       schema: child,
       example: child.example ?? resolve(doc, child).example,
+      nullable: child.nullable === true || resolve(doc, child).nullable === true,
     },
     ...fields(doc, child, [...prefix, name]),
   ]);
@@ -148,10 +155,8 @@ function withValue(
   let at = copy;
   let schema = resolve(doc, root);
   for (const name of path.slice(0, -1)) {
-    schema = resolve(doc, schema.properties?.[name]);
-    if (typeof at[name] !== 'object' || at[name] === null || Array.isArray(at[name])) {
-      at[name] = valid(doc, schema);
-    }
+    schema = resolve(doc, name === '0' ? schema.items : schema.properties?.[name]);
+    if (typeof at[name] !== 'object' || at[name] === null) at[name] = valid(doc, schema);
     at = at[name] as Record<string, unknown>;
   }
   at[path[path.length - 1]] = value;
@@ -242,6 +247,25 @@ function operations(doc: OpenAPIObject): Operation[] {
   );
 }
 
+/**
+ * What is wrong with the answer to a null: taken where the document does not allow null, or
+ * refused as a null where it does.
+ */
+function nullFault(
+  res: Response,
+  tested: { path: string[]; value: unknown; nullable: boolean },
+): string | undefined {
+  if (tested.value !== null) return undefined;
+  if (!tested.nullable) return res.statusCode < 300 ? `${res.statusCode}: null taken` : undefined;
+  if (res.statusCode !== 400) return undefined;
+  // problem+json lists its field errors; Passage's {code, error} says them in its error
+  const refusal = `${tested.path.join('.')}: must not be null`;
+  const body = res.json() as { detail?: string; error?: string };
+  return [body.detail, body.error].some((text) => text?.includes(refusal))
+    ? 'a documented null refused'
+    : undefined;
+}
+
 describe('valid requests with one value at an edge, over every operation', () => {
   let t: TestApp;
   let doc: OpenAPIObject;
@@ -260,15 +284,15 @@ describe('valid requests with one value at an edge, over every operation', () =>
     for (const op of operations(doc)) {
       const cases: Array<{
         label: string;
-        tested?: { path: string[]; value: unknown };
+        tested?: { path: string[]; value: unknown; nullable: boolean };
         query: string;
       }> = [];
       if (op.body) {
-        for (const { path, schema, example } of fields(doc, op.body)) {
+        for (const { path, schema, example, nullable } of fields(doc, op.body)) {
           for (const value of edges(doc, schema, example)) {
             cases.push({
               label: `${path.join('.')}=${JSON.stringify(value)?.slice(0, 40)}`,
-              tested: { path, value },
+              tested: { path, value, nullable },
               query: '',
             });
           }
@@ -318,7 +342,7 @@ describe('valid requests with one value at an edge, over every operation', () =>
             url = urlOf();
           }
         }
-        const fault = brokenAnswer(res, url);
+        const fault = brokenAnswer(res, url) ?? (c.tested && nullFault(res, c.tested));
         if (fault) failures.push(`${op.method} ${op.path} ${c.label}: ${fault}`);
       }
     }

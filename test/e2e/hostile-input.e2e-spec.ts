@@ -183,6 +183,14 @@ describe('values no field may carry', () => {
       });
       expectStatus(res, 200);
       expect(res.json().authenticatorAttachment).toBeNull();
+      // a user's e-mail: an empty string is not an address, so null is the only way to remove it
+      const user = await w.newUser({ email: 'jane@example.com' });
+      const cleared = await call(t.app, 'POST', `${w.storeUrl}/users/${user.id}`, {
+        key: w.key,
+        body: { email: null },
+      });
+      expectStatus(cleared, 200);
+      expect(cleared.json().email).toBeNull();
     });
 
     it("in the optional members of a credential's JSON reads as absent, as browsers send them", async () => {

@@ -446,6 +446,26 @@ describe('Passage-compatible routes (/passage/v1)', () => {
         'transaction_not_found',
       );
     });
+
+    it('a username-less sign-in whose SDK sends transaction_id: null reads it as absent', async () => {
+      const device = new SoftAuthenticator();
+      await sdkRegister(device, await transaction('register', 'flex-null-tx'));
+      const started = await browser('/authenticate/transactions/webauthn/start', {
+        transaction_id: null,
+      });
+      expectStatus(started, 200);
+      const { handshake } = started.json();
+      const credential = device.authenticate(handshake.challenge.publicKey, ORIGIN);
+      const finished = await browser('/authenticate/transactions/webauthn/finish', {
+        handshake_id: handshake.id,
+        handshake_response: sdkAuthentication(credential),
+        transaction_id: null,
+      });
+      expectStatus(finished, 200);
+      expect((await verify(finished.json().nonce)).json()).toMatchObject({
+        external_id: 'flex-null-tx',
+      });
+    });
   });
 
   describe('Passage apps (management)', () => {

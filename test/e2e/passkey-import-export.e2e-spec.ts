@@ -611,6 +611,23 @@ describe('passkey import and export', () => {
       ]);
     });
 
+    it('a null the format does not allow is named by the same path; lastUsedAt may be null', async () => {
+      const problem = expectProblem(
+        await importInto(b.app, wB.key, {
+          users: [userRow([passkeyRow(), passkeyRow({ displayName: null })])],
+        }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect(problem.errors).toEqual([
+        { field: 'users.0.passkeys.1.displayName', in: 'body', message: 'must not be null' },
+      ]);
+      expectStatus(
+        await importInto(b.app, wB.key, { users: [userRow([passkeyRow({ lastUsedAt: null })])] }),
+        200,
+      );
+    });
+
     it('a relying party the store does not have is 404, naming the rows', async () => {
       const problem = expectProblem(
         await importInto(b.app, wB.key, {

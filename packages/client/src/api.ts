@@ -1995,8 +1995,11 @@ export interface components {
         CreateApiKeyDto: {
             /** @example backend-prod */
             name: string;
-            /** @example Used by the checkout service */
-            description?: string;
+            /**
+             * @description null: none
+             * @example Used by the checkout service
+             */
+            description?: string | null;
             /**
              * @description Permission strings `TNT#{tenant}#IdentityStore:{operation}` (operation may be `*`). The tenant must be the key's tenant, and the caller must hold every permission it grants.
              * @example [
@@ -2006,9 +2009,10 @@ export interface components {
             permissions: string[];
             /**
              * Format: date-time
+             * @description null: never expires
              * @example 2027-01-01T00:00:00Z
              */
-            expiresAt?: string;
+            expiresAt?: string | null;
         };
         /** @enum {string} */
         ApiKeyStatus: "ACTIVE" | "BLOCKED" | "ARCHIVED";
@@ -2148,8 +2152,11 @@ export interface components {
              * @example customers
              */
             name: string;
-            /** @example Retail customers */
-            description?: string;
+            /**
+             * @description null: none
+             * @example Retail customers
+             */
+            description?: string | null;
             /**
              * @description BCP 47 tag; default en-US
              * @example en-US
@@ -2233,8 +2240,11 @@ export interface components {
              * @example customers
              */
             name?: string;
-            /** @example Retail customers */
-            description?: string;
+            /**
+             * @description null: none
+             * @example Retail customers
+             */
+            description?: string | null;
             /**
              * @description BCP 47 tag; default en-US
              * @example en-US
@@ -2287,12 +2297,21 @@ export interface components {
              * @example Europe/Berlin
              */
             timeZone?: string;
-            /** @example Jane */
-            firstName?: string;
-            /** @example Doe */
-            lastName?: string;
-            /** @example jane@example.com */
-            email?: string;
+            /**
+             * @description null: none
+             * @example Jane
+             */
+            firstName?: string | null;
+            /**
+             * @description null: none
+             * @example Doe
+             */
+            lastName?: string | null;
+            /**
+             * @description null: none
+             * @example jane@example.com
+             */
+            email?: string | null;
             /**
              * @description Up to 50 string attributes
              * @example {
@@ -2402,12 +2421,21 @@ export interface components {
              * @example Europe/Berlin
              */
             timeZone?: string;
-            /** @example Jane */
-            firstName?: string;
-            /** @example Doe */
-            lastName?: string;
-            /** @example jane@example.com */
-            email?: string;
+            /**
+             * @description null: none
+             * @example Jane
+             */
+            firstName?: string | null;
+            /**
+             * @description null: none
+             * @example Doe
+             */
+            lastName?: string | null;
+            /**
+             * @description null: none
+             * @example jane@example.com
+             */
+            email?: string | null;
             /**
              * @description Up to 50 string attributes
              * @example {
@@ -3969,8 +3997,11 @@ export interface components {
              *     ]
              */
             events: ("TENANT_CREATED" | "TENANT_UPDATED" | "TENANT_DELETED" | "API_KEY_CREATED" | "API_KEY_UPDATED" | "API_KEY_BLOCKED" | "API_KEY_ARCHIVED" | "API_KEY_DELETED" | "PERMISSION_DENIED" | "PASSKEY_REGISTRATION_STARTED" | "PASSKEY_REGISTRATION_SUCCEEDED" | "PASSKEY_REGISTRATION_FAILED" | "PASSKEY_AUTHENTICATION_STARTED" | "PASSKEY_AUTHENTICATION_SUCCEEDED" | "PASSKEY_AUTHENTICATION_FAILED" | "PASSKEY_UPDATED" | "PASSKEY_DELETED" | "USER_TEMP_LOCKED" | "USER_LOCKED" | "USER_UNLOCKED" | "TRANSACTION_CREATED" | "NONCE_REDEEMED" | "SIGNING_KEY_ROTATED" | "PASSAGE_APP_CREATED" | "PASSAGE_APP_DELETED" | "PASSKEYS_IMPORTED" | "PASSKEYS_EXPORTED" | "STORE_CREATED" | "STORE_UPDATED" | "STORE_DELETED" | "USER_CREATED" | "USER_UPDATED" | "USER_DELETED" | "RELYING_PARTY_CREATED" | "RELYING_PARTY_UPDATED" | "RELYING_PARTY_DELETED" | "REGISTRATION_POLICY_CREATED" | "REGISTRATION_POLICY_UPDATED" | "REGISTRATION_POLICY_DELETED" | "AUTHENTICATION_POLICY_CREATED" | "AUTHENTICATION_POLICY_UPDATED" | "AUTHENTICATION_POLICY_DELETED" | "PASSKEY_REGISTRATION_CANCELLED" | "PASSKEY_AUTHENTICATION_CANCELLED" | "AUTHENTICATOR_METADATA_LOADED" | "WEBHOOK_ENDPOINT_CREATED" | "WEBHOOK_ENDPOINT_UPDATED" | "WEBHOOK_ENDPOINT_DELETED" | "*")[];
-            /** @example CRM sync */
-            description?: string;
+            /**
+             * @description null: none
+             * @example CRM sync
+             */
+            description?: string | null;
             /**
              * @description An inactive endpoint is sent nothing: no deliveries are made for it meanwhile
              * @default true

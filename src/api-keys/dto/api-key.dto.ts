@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -18,17 +19,36 @@ const PERMISSIONS_DOC =
   'Permission strings `TNT#{tenant}#IdentityStore:{operation}` (operation may be `*`). The tenant ' +
   "must be the key's tenant, and the caller must hold every permission it grants.";
 
+/** A key's `expiresAt`, on create and update: documented and validated once. */
+const ExpiresAt = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      type: String,
+      format: 'date-time',
+      nullable: true,
+      description: 'null: never expires',
+      example: '2027-01-01T00:00:00Z',
+    }),
+    IsOptional(),
+    IsTimestamp(),
+  );
+
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'backend-prod' })
   @IsString()
   @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ example: 'Used by the checkout service' })
+  @ApiPropertyOptional({
+    example: 'Used by the checkout service',
+    type: String,
+    nullable: true,
+    description: 'null: none',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
-  description?: string;
+  description?: string | null;
 
   @ApiProperty({
     type: [String],
@@ -41,10 +61,8 @@ export class CreateApiKeyDto {
   @MaxLength(200, { each: true })
   permissions!: string[];
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', example: '2027-01-01T00:00:00Z' })
-  @IsOptional()
-  @IsTimestamp()
-  expiresAt?: string;
+  @ExpiresAt()
+  expiresAt?: string | null;
 }
 
 export class UpdateApiKeyDto {
@@ -84,15 +102,7 @@ export class UpdateApiKeyDto {
   @MaxLength(200, { each: true })
   permissions?: string[];
 
-  @ApiPropertyOptional({
-    type: String,
-    format: 'date-time',
-    nullable: true,
-    description: 'null: never expires',
-    example: '2027-01-01T00:00:00Z',
-  })
-  @IsOptional()
-  @IsTimestamp()
+  @ExpiresAt()
   expiresAt?: string | null;
 }
 

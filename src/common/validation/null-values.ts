@@ -18,7 +18,7 @@ const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
  * The walk follows the classes the body becomes (class-transformer's `@Type`, as the pipe's
  * transformation does). Free-form objects (`attributes`) and properties the class does not
  * declare are left to their own rules and to the whitelist. Returns the path of the first null
- * that is not allowed.
+ * that is not allowed, written as class-validator writes it (`users.3.passkeys.0.displayName`).
  */
 export function disallowedNull(
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -29,7 +29,7 @@ export function disallowedNull(
   if (value === null || typeof value !== 'object') return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = disallowedNull(metatype, value[i], `${path}[${i}]`);
+      const found = disallowedNull(metatype, value[i], path ? `${path}.${i}` : String(i));
       if (found) return found;
     }
     return undefined;

@@ -49,18 +49,19 @@ export class PassageRegisterStartDto {
   @IsOptional()
   @IsString()
   @Length(0, 32)
-  authenticator_attachment?: string;
+  authenticator_attachment?: string | null;
 }
 
 export class PassageAuthenticateStartDto {
   @ApiPropertyOptional({
     description: 'From the backend; absent or null: a username-less (or autofill) sign-in',
+    type: String,
     nullable: true,
   })
   @IsOptional()
   @IsString()
   @Matches(TRANSACTION_ID, { message: 'transaction_id is not a transaction id' })
-  transaction_id?: string;
+  transaction_id?: string | null;
 }
 
 export class PassageFinishDto {
@@ -81,12 +82,13 @@ export class PassageFinishDto {
 
   @ApiPropertyOptional({
     description: 'The transaction, when the start had one (null: none)',
+    type: String,
     nullable: true,
   })
   @IsOptional()
   @IsString()
   @Matches(TRANSACTION_ID, { message: 'transaction_id is not a transaction id' })
-  transaction_id?: string;
+  transaction_id?: string | null;
 }
 
 class PassageChallengeDto {

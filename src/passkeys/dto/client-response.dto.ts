@@ -45,12 +45,13 @@ export class AssertionResponseDto {
 
   @ApiPropertyOptional({
     description: 'base64url; present for discoverable credentials (null: absent)',
+    type: String,
     nullable: true,
     example: 'q7V9pS3u0g2cS3J0b2x4Yk1mQ2k1Y2hZQ0x4d2JQeE0',
   })
   @IsOptional()
   @IsBase64Url(88)
-  userHandle?: string;
+  userHandle?: string | null;
 }
 
 /** The fields every PublicKeyCredential.toJSON() has. */
@@ -79,7 +80,7 @@ class CredentialJsonDto {
   })
   @IsOptional()
   @IsIn(['platform', 'cross-platform'])
-  authenticatorAttachment?: 'platform' | 'cross-platform';
+  authenticatorAttachment?: 'platform' | 'cross-platform' | null;
 }
 
 export class AuthenticationCredentialDto extends CredentialJsonDto {
@@ -113,7 +114,7 @@ export class AttestationResponseDto {
   @IsArray()
   @ArrayMaxSize(10)
   @IsIn(TRANSPORTS, { each: true })
-  transports?: string[];
+  transports?: string[] | null;
 
   @ApiPropertyOptional({
     type: 'integer',
@@ -123,20 +124,21 @@ export class AttestationResponseDto {
   })
   @IsOptional()
   @IsInt()
-  publicKeyAlgorithm?: number;
+  publicKeyAlgorithm?: number | null;
 
   @ApiPropertyOptional({
     description: 'base64url SPKI (null: absent, as getPublicKey() gives for an unknown algorithm)',
+    type: String,
     nullable: true,
   })
   @IsOptional()
   @IsBase64Url(4096)
-  publicKey?: string;
+  publicKey?: string | null;
 
-  @ApiPropertyOptional({ description: 'base64url (null: absent)', nullable: true })
+  @ApiPropertyOptional({ description: 'base64url (null: absent)', type: String, nullable: true })
   @IsOptional()
   @IsBase64Url(16384)
-  authenticatorData?: string;
+  authenticatorData?: string | null;
 }
 
 export class RegistrationCredentialDto extends CredentialJsonDto {

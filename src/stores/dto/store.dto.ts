@@ -71,11 +71,16 @@ export class CreateStoreDto {
   @IsPathName('name')
   name!: string;
 
-  @ApiPropertyOptional({ example: 'Retail customers' })
+  @ApiPropertyOptional({
+    example: 'Retail customers',
+    type: String,
+    nullable: true,
+    description: 'null: none',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
-  description?: string;
+  description?: string | null;
 
   @ApiPropertyOptional({ description: 'BCP 47 tag; default en-US', example: 'en-US' })
   @IsOptional()

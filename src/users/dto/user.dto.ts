@@ -74,23 +74,28 @@ export class CreateUserDto {
   @IsTimeZone()
   timeZone?: string;
 
-  @ApiPropertyOptional({ example: 'Jane' })
+  @ApiPropertyOptional({ example: 'Jane', type: String, nullable: true, description: 'null: none' })
   @IsOptional()
   @IsString()
   @MaxLength(255)
-  firstName?: string;
+  firstName?: string | null;
 
-  @ApiPropertyOptional({ example: 'Doe' })
+  @ApiPropertyOptional({ example: 'Doe', type: String, nullable: true, description: 'null: none' })
   @IsOptional()
   @IsString()
   @MaxLength(255)
-  lastName?: string;
+  lastName?: string | null;
 
-  @ApiPropertyOptional({ example: 'jane@example.com' })
+  @ApiPropertyOptional({
+    type: String,
+    example: 'jane@example.com',
+    nullable: true,
+    description: 'null: none',
+  })
   @IsOptional()
   @IsEmail()
   @MaxLength(320)
-  email?: string;
+  email?: string | null;
 
   @ApiPropertyOptional({
     type: 'object',

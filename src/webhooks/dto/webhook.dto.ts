@@ -55,11 +55,17 @@ export class CreateWebhookEndpointDto {
   })
   events!: string[];
 
-  @ApiPropertyOptional({ example: 'CRM sync', maxLength: 1000 })
+  @ApiPropertyOptional({
+    example: 'CRM sync',
+    maxLength: 1000,
+    type: String,
+    nullable: true,
+    description: 'null: none',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
-  description?: string;
+  description?: string | null;
 
   @ApiPropertyOptional({
     default: true,
