@@ -10,9 +10,11 @@
  * request does not hide the fixtures from the next operation's requests.
  */
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { getMetadataStorage } from 'class-validator';
 import type { Response } from 'light-my-request';
 import { buildOpenApiDocument } from '../../src/openapi/openapi';
 import { tenantWithAdmin } from '../support/api';
+import { completionRoutes } from '../support/completion-routes';
 import { seedTenantResources } from '../support/isolation-fixtures';
 import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
 import { brokenAnswer } from '../support/problem';
@@ -36,6 +38,34 @@ const DATES = [
   '9999-12-31T23:59:59.999Z',
   '2026-02-29T00:00:00Z',
 ];
+/**
+ * Every maximum length a validation rule of the app declares (`@MaxLength`, `@Length`), up to
+ * 70,000 characters: a string of exactly that length passes the rule, one more is refused.
+ */
+let ruleLengths: number[] = [];
+
+function declaredMaxLengths(): number[] {
+  // class-validator keeps its rules in a map its typings do not show
+  const rules = (
+    getMetadataStorage() as unknown as {
+      validationMetadatas: Map<unknown, Array<{ name?: string; constraints?: number[] }>>;
+    }
+  ).validationMetadatas;
+  const lengths = new Set<number>();
+  for (const list of rules.values()) {
+    for (const rule of list) {
+      const max =
+        rule.name === 'maxLength'
+          ? rule.constraints?.[0]
+          : rule.name === 'isLength'
+            ? rule.constraints?.[1]
+            : undefined;
+      if (typeof max === 'number' && max <= 70_000) lengths.add(max);
+    }
+  }
+  return [...lengths].filter((length) => !LENGTHS.includes(length)).sort((a, b) => a - b);
+}
+
 const ARRAY_LENGTHS = [0, 1, 10, 11, 50, 51, 100, 101, 1000];
 /** Requests answered 2xx, at least: fewer means the "valid" bodies stopped being valid. */
 const ACCEPTED_AT_LEAST = 1_000;
@@ -92,6 +122,7 @@ function edges(doc: OpenAPIObject, raw: Schema, example: unknown): unknown[] {
   if (looksLikeDate) out.push(...DATES);
   if (schema.type === 'string' || typeof example === 'string') {
     for (const length of LENGTHS) out.push(...TEXTS(length));
+    for (const length of ruleLengths) out.push('a'.repeat(length), 'a'.repeat(length + 1));
     if (typeof example === 'string') {
       out.push(`${example}${'x'.repeat(300)}`, example.toUpperCase(), ` ${example} `);
     }
@@ -273,6 +304,8 @@ describe('valid requests with one value at an edge, over every operation', () =>
   beforeAll(async () => {
     t = await createTestApp({ config: { browserRateLimit: 1_000_000 } });
     doc = buildOpenApiDocument(t.app);
+    ruleLengths = declaredMaxLengths();
+    expect(ruleLengths.length).toBeGreaterThan(5);
   }, 60_000);
   afterAll(() => t.close());
 
@@ -350,5 +383,52 @@ describe('valid requests with one value at an edge, over every operation', () =>
     expect(failures.slice(0, 30)).toEqual([]);
     // the valid bodies are valid: a good share of the edge values went past validation
     expect(accepted).toBeGreaterThan(ACCEPTED_AT_LEAST);
+  }, 600_000);
+
+  it('answers a real credential response with one member at an edge, on every completion route, with 2xx or a 4xx problem', async () => {
+    const a = await tenantWithAdmin(t.app, 'edge');
+    const { params } = await seedTenantResources(t.app, a.tenant, a.admin.key);
+    const ceremonies = await completionRoutes(t.app, a.admin.key, params);
+    const schemas = {
+      register: { $ref: '#/components/schemas/CompleteRegistrationDto' },
+      authenticate: { $ref: '#/components/schemas/CompleteAuthenticationDto' },
+    };
+    const failures: string[] = [];
+    let sent = 0;
+    let registered = false;
+    for (const [name, open] of Object.entries(ceremonies.routes)) {
+      // the response as the device made it is answered 200: the edges start from a valid one
+      const control = await open();
+      const answered = await ceremonies.complete(control, ceremonies.answer(control));
+      if (answered.statusCode !== 200) failures.push(`${name} unchanged: ${answered.statusCode}`);
+      const schema = schemas[control.kind];
+      for (const { path, schema: field, example, nullable } of fields(doc, schema)) {
+        for (const value of edges(doc, field, example)) {
+          // failed ceremonies count towards the user's lock, passkeys towards the user's cap
+          if (++sent % 50 === 0 || registered) await ceremonies.newUser();
+          const ceremony = await open();
+          const body = withValue(
+            doc,
+            schema,
+            { clientResponse: ceremonies.answer(ceremony) },
+            path,
+            value,
+          ) as { clientResponse: unknown };
+          const res = (await ceremonies.complete(ceremony, body.clientResponse)) as Response;
+          registered = control.kind === 'register' && res.statusCode === 200;
+          const fault =
+            brokenAnswer(res, ceremony.url) ?? nullFault(res, { path, value, nullable });
+          if (fault) {
+            failures.push(
+              `${name} ${path.join('.')}=${JSON.stringify(value)?.slice(0, 40)}: ${fault}`,
+            );
+          }
+        }
+      }
+    }
+    console.log(
+      `edges: ${sent} completions with one member at an edge, ${failures.length} failures`,
+    );
+    expect(failures.slice(0, 30)).toEqual([]);
   }, 600_000);
 });

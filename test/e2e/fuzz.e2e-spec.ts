@@ -8,18 +8,9 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { Response } from 'light-my-request';
 import { buildOpenApiDocument } from '../../src/openapi/openapi';
-import { call, expectStatus, tenantWithAdmin } from '../support/api';
-import {
-  authSessionUrl,
-  authStartUrl,
-  discoverableStartUrl,
-  regSessionUrl,
-  regStartUrl,
-  start,
-  Where,
-} from '../support/ceremonies';
+import { tenantWithAdmin } from '../support/api';
+import { completionRoutes } from '../support/completion-routes';
 import { seedTenantResources } from '../support/isolation-fixtures';
-import { SoftAuthenticator } from '../support/soft-authenticator';
 import { brokenAnswer as broken } from '../support/problem';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -123,12 +114,6 @@ function operations(doc: OpenAPIObject): Op[] {
   }
   return ops;
 }
-
-const regSessionPath =
-  '/api/identity-store/stores/{storeName}/passkeys/registrations/sessions/{sessionId}';
-const authSessionPath =
-  '/api/identity-store/stores/{storeName}/passkeys/authentications/sessions/{sessionId}';
-const browserFinishPath = '/api/identity-store/browser/transactions/{transactionId}/finish';
 
 describe('fuzzed input over every operation', () => {
   let t: TestApp;
@@ -287,133 +272,7 @@ describe('fuzzed input over every operation', () => {
 
   it('answers client data that is JSON but not an object on every completion and browser finish route with a 400 problem', async () => {
     const { key, params } = await fresh();
-    const where: Where = {
-      key,
-      store: params.storeName,
-      rpId: params.rpId,
-      origin: `https://${params.rpId}`,
-    };
-    // thirty failed ceremonies of one user: more than the default lock allows
-    expectStatus(
-      await call(t.app, 'POST', `/api/identity-store/stores/${where.store}`, {
-        key,
-        body: {
-          lockConfiguration: {
-            maxFailedAttempts: 100,
-            tempLockSeconds: 1,
-            maxTempLocksBeforeLock: 0,
-          },
-        },
-      }),
-      200,
-    );
-    const device = new SoftAuthenticator();
-    const registered = await start(
-      t.app,
-      key,
-      regStartUrl(where, params.userId, params.regPolicyName),
-    );
-    const created = await call(t.app, 'POST', regSessionUrl(where, registered.sessionId), {
-      key,
-      body: { clientResponse: device.register(registered.clientRequest as never, where.origin) },
-    });
-    expect(created.statusCode).toBe(200);
-
-    type Ceremony = 'register' | 'authenticate';
-    const rp = `/api/identity-store/stores/${where.store}/passkeys/relyingParties/${where.rpId}`;
-    const browserStart = async (transaction: Response) => {
-      expectStatus(transaction, 201);
-      const res = await call(
-        t.app,
-        'POST',
-        `/api/identity-store/browser/transactions/${transaction.json().transactionId}/start`,
-        { headers: { origin: where.origin } },
-      );
-      expectStatus(res, 200);
-      return res.json() as { transactionId: string; clientRequest: Record<string, unknown> };
-    };
-    const finishUrl = (transactionId: string) =>
-      `/api/identity-store/browser/transactions/${transactionId}/finish`;
-    /** Each route: how to open a fresh ceremony, and where its answer goes. */
-    const routes: Record<
-      string,
-      () => Promise<{ kind: Ceremony; clientRequest: unknown; url: string; key?: string }>
-    > = {
-      [`POST ${regSessionPath}`]: async () => {
-        const s = await start(t.app, key, regStartUrl(where, params.userId, params.regPolicyName));
-        return {
-          kind: 'register',
-          clientRequest: s.clientRequest,
-          url: regSessionUrl(where, s.sessionId),
-          key,
-        };
-      },
-      [`POST ${authSessionPath}`]: async () => {
-        const s = await start(
-          t.app,
-          key,
-          authStartUrl(where, params.userId, params.authPolicyName),
-        );
-        return {
-          kind: 'authenticate',
-          clientRequest: s.clientRequest,
-          url: authSessionUrl(where, s.sessionId),
-          key,
-        };
-      },
-      [`POST ${authSessionPath} (username-less)`]: async () => {
-        const s = await start(t.app, key, discoverableStartUrl(where, params.authPolicyName));
-        return {
-          kind: 'authenticate',
-          clientRequest: s.clientRequest,
-          url: authSessionUrl(where, s.sessionId),
-          key,
-        };
-      },
-      [`POST ${browserFinishPath} (register)`]: async () => {
-        const tx = await call(t.app, 'POST', `${rp}/transactions/register`, {
-          key,
-          body: {
-            externalId: params.userExtId,
-            allowExistingUser: true,
-            passkeyDisplayName: 'Fuzzed',
-            registrationPolicy: params.regPolicyName,
-          },
-        });
-        const s = await browserStart(tx);
-        return {
-          kind: 'register',
-          clientRequest: s.clientRequest,
-          url: finishUrl(s.transactionId),
-        };
-      },
-      [`POST ${browserFinishPath} (authenticate)`]: async () => {
-        const tx = await call(t.app, 'POST', `${rp}/transactions/authenticate`, {
-          key,
-          body: { externalId: params.userExtId, authenticationPolicy: params.authPolicyName },
-        });
-        const s = await browserStart(tx);
-        return {
-          kind: 'authenticate',
-          clientRequest: s.clientRequest,
-          url: finishUrl(s.transactionId),
-        };
-      },
-      [`POST ${browserFinishPath} (username-less)`]: async () => {
-        const res = await call(
-          t.app,
-          'POST',
-          `/api/identity-store/browser/${params.tenantId}/stores/${where.store}/relyingParties/${where.rpId}/authentications/${params.authPolicyName}`,
-          { headers: { origin: where.origin } },
-        );
-        const s = res.json() as { transactionId: string; clientRequest: unknown };
-        return {
-          kind: 'authenticate',
-          clientRequest: s.clientRequest,
-          url: finishUrl(s.transactionId),
-        };
-      },
-    };
+    const { routes, answer, complete } = await completionRoutes(t.app, key, params);
     // every operation that takes a clientResponse is covered above
     const completions = operations(doc)
       .filter((op) => op.fields.includes('clientResponse'))
@@ -425,18 +284,11 @@ describe('fuzzed input over every operation', () => {
     for (const [name, open] of Object.entries(routes)) {
       for (const clientData of [null, 1, 'x', [], true]) {
         const ceremony = await open();
-        const clientResponse =
-          ceremony.kind === 'register'
-            ? device.register(ceremony.clientRequest as never, where.origin)
-            : device.authenticate(ceremony.clientRequest as never, where.origin);
+        const clientResponse = answer(ceremony);
         (clientResponse.response as { clientDataJSON: string }).clientDataJSON = Buffer.from(
           JSON.stringify(clientData),
         ).toString('base64url');
-        const res = await call(t.app, 'POST', ceremony.url, {
-          key: ceremony.key,
-          headers: ceremony.key ? {} : { origin: where.origin },
-          body: { clientResponse },
-        });
+        const res = await complete(ceremony, clientResponse);
         // any 4xx problem will do (today VERIFICATION_FAILED); a success or a 5xx will not
         const fault =
           res.statusCode === 400
