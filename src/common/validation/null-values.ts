@@ -1,4 +1,5 @@
 import { DECORATORS } from '@nestjs/swagger';
+import { getMetadataStorage } from 'class-validator';
 import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
 
 // class-transformer's `@Type` registry (its package exports no typed path to it)
@@ -16,8 +17,8 @@ const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
  * (found by fuzz-edges.e2e-spec.ts).
  *
  * The walk follows the classes the body becomes (class-transformer's `@Type`, as the pipe's
- * transformation does). Free-form objects (`attributes`) and properties the class does not
- * declare are left to their own rules and to the whitelist. Returns the path of the first null
+ * transformation does). Free-form objects (`attributes`) are left to their own rules, and
+ * properties the class does not declare to the whitelist. Returns the path of the first null
  * that is not allowed, written as class-validator writes it (`users.3.passkeys.0.displayName`).
  */
 export function disallowedNull(
@@ -48,10 +49,17 @@ export function disallowedNull(
   return undefined;
 }
 
-/** Whether the class declares this property (for the document) without `nullable: true`. */
+/**
+ * Whether the class declares this property without `nullable: true`: for the document, or, with
+ * no `@ApiProperty` at all, by a validation rule (so a property left out of the document does
+ * not take null unseen).
+ */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 function declaredNonNullable(metatype: Function, key: string): boolean {
   const property = Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, metatype.prototype, key) as
     { nullable?: boolean } | undefined;
-  return property !== undefined && property.nullable !== true;
+  if (property !== undefined) return property.nullable !== true;
+  return getMetadataStorage()
+    .getTargetValidationMetadatas(metatype, '', false, false)
+    .some((rule) => rule.propertyName === key);
 }
