@@ -17,6 +17,8 @@ import {
   start,
 } from '../support/ceremonies';
 import { passkeyWorld, World } from '../support/passkey-world';
+import { BROWSER_FINISH_PATH, completionRoutes } from '../support/completion-routes';
+import { seedTenantResources } from '../support/isolation-fixtures';
 import { expectProblem } from '../support/problem';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
@@ -191,6 +193,26 @@ describe('values no field may carry', () => {
       });
       expectStatus(cleared, 200);
       expect(cleared.json().email).toBeNull();
+    });
+
+    it('on the routes without a key (a step-up browser finish): refused where not nullable, read as absent where it is', async () => {
+      const { params } = await seedTenantResources(t.app, w.tenant, w.key);
+      const { routes, answer, complete } = await completionRoutes(t.app, w.key, params);
+      const open = routes[`POST ${BROWSER_FINISH_PATH} (authenticate)`];
+      // a member that may not be null: refused before anything is read; the ceremony stays open
+      const ceremony = await open();
+      const signed = answer(ceremony) as {
+        authenticatorAttachment?: unknown;
+        response: Record<string, unknown>;
+      };
+      const unsigned = { ...signed, response: { ...signed.response, signature: null } };
+      expectNullRefused(await complete(ceremony, unsigned), 'clientResponse.response.signature');
+      // the same ceremony, its optional members null: as absent
+      signed.authenticatorAttachment = null;
+      signed.response.userHandle = null;
+      const finished = await complete(ceremony, signed);
+      expectStatus(finished, 200);
+      expect(finished.json().nonce).toEqual(expect.any(String));
     });
 
     it("in the optional members of a credential's JSON reads as absent, as browsers send them", async () => {

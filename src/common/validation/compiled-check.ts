@@ -3,13 +3,7 @@ import { getMetadataStorage } from 'class-validator';
 import type { ConstraintMetadata } from 'class-validator/types/metadata/ConstraintMetadata';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { TransformationType } from 'class-transformer';
-import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
-
-// class-transformer's `@Type` registry (its package exports no typed path to it)
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
-  defaultMetadataStorage: MetadataStorage;
-};
+import { defaultMetadataStorage } from './transformer-metadata';
 
 /**
  * A DTO's class-validator rules compiled into one JSON Schema check (ajv), for the bodies of the

@@ -1,12 +1,6 @@
 import { DECORATORS } from '@nestjs/swagger';
 import { getMetadataStorage } from 'class-validator';
-import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
-
-// class-transformer's `@Type` registry (its package exports no typed path to it)
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
-  defaultMetadataStorage: MetadataStorage;
-};
+import { defaultMetadataStorage } from './transformer-metadata';
 
 /**
  * `null` is a value only where the OpenAPI document says so (`nullable: true` on the property's

@@ -85,11 +85,7 @@ export class AppValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const hostile = hostileInput(value);
-    if (hostile) {
-      throw new DomainError(ErrorCode.VALIDATION_FAILED, `${hostile.field}: ${hostile.message}`, {
-        errors: [{ ...hostile, in: LOCATION[metadata.type] }],
-      });
-    }
+    if (hostile) throw refused(hostile.field, hostile.message, metadata);
     if (
       metadata.type === 'body' &&
       (value === null || typeof value !== 'object' || Array.isArray(value))
@@ -102,11 +98,7 @@ export class AppValidationPipe extends ValidationPipe {
     }
     if (metadata.type === 'body' && typeof metadata.metatype === 'function') {
       const field = disallowedNull(metadata.metatype, value);
-      if (field) {
-        throw new DomainError(ErrorCode.VALIDATION_FAILED, `${field}: must not be null`, {
-          errors: [{ field, in: 'body', message: 'must not be null' }],
-        });
-      }
+      if (field) throw refused(field, 'must not be null', metadata);
     }
     // bodies and path parameters: a value its compiled check accepts is one class-validator
     // accepts, and becomes the same instance (what class-validator refuses, it still answers)
@@ -130,6 +122,13 @@ export class AppValidationPipe extends ValidationPipe {
       throw error;
     }
   }
+}
+
+/** VALIDATION_FAILED for one field, where the pipe found it (body, query or path). */
+function refused(field: string, message: string, metadata: ArgumentMetadata): DomainError {
+  return new DomainError(ErrorCode.VALIDATION_FAILED, `${field}: ${message}`, {
+    errors: [{ field, in: LOCATION[metadata.type], message }],
+  });
 }
 
 function isPrimitive(metatype: unknown): boolean {
