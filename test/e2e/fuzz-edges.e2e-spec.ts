@@ -223,6 +223,9 @@ const RENAMES: Record<string, { param: string; field: string }> = Object.fromEnt
   ).map(([param, field]) => [param, { param, field }]),
 );
 
+/** Writes whose refusal is itself recorded on the resource they name. */
+const RECORDS_REFUSALS = /\/sessions\/\{sessionId\}$/;
+
 const PLATFORM_PATHS = /^\/api\/identity-store\/(tenants|platform|metadata)\b/;
 
 /** Fields that name what a create makes: each request gets its own, so none is a conflict. */
@@ -355,6 +358,22 @@ describe('valid requests with one value at an edge, over every operation', () =>
       const headers: Record<string, string> = op.path.startsWith('/passage/')
         ? { authorization: `Bearer ${a.admin.key}` }
         : { 'x-api-key': platform ? PLATFORM_KEY : a.admin.key };
+      // what a refused write must leave as it was: the resource it updates, or the list it adds to
+      // (a refused completion ends its session FAILED: one answer per challenge, by design)
+      const readBack =
+        op.method === 'POST' &&
+        (doc.paths[op.path] as Record<string, unknown>).get &&
+        !RECORDS_REFUSALS.test(op.path)
+          ? async () => {
+              const res = (await t.app.inject({
+                method: 'GET',
+                url,
+                headers,
+              })) as unknown as Response;
+              return `${res.statusCode} ${res.body.replace(/"requestId":"[^"]*"/, '')}`;
+            }
+          : undefined;
+      let before = await readBack?.();
       for (const c of cases) {
         const body = op.body ? bodyFor(doc, op, params, n++, c.tested) : undefined;
         const res = (await t.app.inject({
@@ -375,7 +394,17 @@ describe('valid requests with one value at an edge, over every operation', () =>
             url = urlOf();
           }
         }
-        const fault = brokenAnswer(res, url) ?? (c.tested && nullFault(res, c.tested));
+        let fault = brokenAnswer(res, url) ?? (c.tested && nullFault(res, c.tested));
+        if (readBack) {
+          const after = await readBack();
+          if (res.statusCode >= 400 && !fault && after !== before) {
+            fault = `${res.statusCode}, yet the resource changed: ${before} -> ${after}`.slice(
+              0,
+              400,
+            );
+          }
+          before = after;
+        }
         if (fault) failures.push(`${op.method} ${op.path} ${c.label}: ${fault}`);
       }
     }

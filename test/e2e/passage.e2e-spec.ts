@@ -3,6 +3,7 @@ import { call, createKey, expectStatus, issueToken } from '../support/api';
 import { ORIGIN, passkeyWorld, World } from '../support/passkey-world';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 import { createTestApp, TestApp } from '../support/test-app';
+import { startInsideRateWindow } from '../support/rate-window';
 
 /**
  * The Passage (Passkey Flex) compatible routes, driven the way Passage's SDKs drive them: the
@@ -505,6 +506,7 @@ describe('Passage browser routes rate limit', () => {
     const t = await createTestApp({
       config: { browserRateLimit: 3, browserRateLimitWindowSeconds: 60 },
     });
+    await startInsideRateWindow();
     try {
       const native = () =>
         t.app.inject({

@@ -19,6 +19,7 @@ import { ORIGIN, passkeyWorld, World } from '../support/passkey-world';
 import { expectProblem } from '../support/problem';
 import { AuthenticationOverrides, SoftAuthenticator } from '../support/soft-authenticator';
 import { createTestApp, TestApp } from '../support/test-app';
+import { startInsideRateWindow } from '../support/rate-window';
 
 const BROWSER = '/api/identity-store/browser';
 
@@ -448,6 +449,7 @@ describe('security review: the browser routes are limited before they read anyth
   afterAll(() => t.close());
 
   it('preflights count towards the per-IP limit, and the 429 is readable by any page', async () => {
+    await startInsideRateWindow();
     const preflight = () =>
       t.app.inject({
         method: 'OPTIONS',
