@@ -40,8 +40,8 @@ export interface CompletionRoutes {
   /** Posts `clientResponse` where the ceremony is answered. */
   complete(ceremony: OpenCeremony, clientResponse: unknown): Promise<Response>;
   /**
-   * Moves the ceremonies to a new user with a passkey of the device: failed ceremonies count
-   * towards a user's lock (at most 100 failures before a temporary lock, the store allows).
+   * Moves the ceremonies that name their user to a new user with a passkey of the device: each
+   * registration that succeeds counts towards the user's passkey cap.
    */
   newUser(): Promise<void>;
 }
@@ -49,8 +49,10 @@ export interface CompletionRoutes {
 /**
  * Every route that completes a ceremony with a `clientResponse` (the API's completions, the
  * username-less one, the step-up browser finishes), each with a way to open a fresh ceremony on
- * a tenant's isolation fixtures (`seedTenantResources`). The store's lock is raised to its
- * highest, so a run of failed ceremonies of one user takes long to lock it.
+ * a tenant's isolation fixtures (`seedTenantResources`). Refused answers of these kinds do not
+ * count towards a lockout (`countsTowardsLockout`: only verified signatures that fail a policy
+ * do); the store's lock is raised all the same, so that a change of that rule does not lock the
+ * fixture user in the middle of a run.
  */
 export async function completionRoutes(
   app: NestFastifyApplication,
@@ -150,6 +152,7 @@ export async function completionRoutes(
         `/api/identity-store/browser/${params.tenantId}/stores/${where.store}/relyingParties/${where.rpId}/authentications/${params.authPolicyName}`,
         { headers: { origin: where.origin } },
       );
+      expectStatus(res, 200);
       const s = res.json() as { transactionId: string; clientRequest: unknown };
       return opened('authenticate', s.clientRequest, finishUrl(s.transactionId), false);
     },

@@ -165,8 +165,8 @@ function propertySchema(
   let optional = false;
   for (const rule of rules) {
     if (rule.type === 'conditionalValidation' && rule.name === 'isOptional') {
-      // absent is fine; null (which class-validator also lets through) fails the types below,
-      // and class-validator decides
+      // absent is fine; a null (which reaches here only where the document allows it:
+      // null-values.ts) fails the types below, and class-validator decides
       optional = true;
       continue;
     }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsOptional, IsString, ValidateNested } from 'class-validator';
 import { disallowedNull } from './null-values';
@@ -31,10 +31,24 @@ class Outer {
   @IsOptional() @IsString() hidden?: string;
 }
 
+/** As the update DTOs are made from the create DTOs. */
+class OuterUpdate extends PartialType(OmitType(Outer, ['name'] as const)) {}
+
+/** A subclass whose rules are all its parent's. */
+class Hidden extends Outer {}
+
 describe('disallowedNull', () => {
   it('refuses null where the document does not say nullable, required or optional', () => {
     expect(disallowedNull(Outer, { name: null })).toBe('name');
     expect(disallowedNull(Outer, { name: 'a', hidden: null })).toBe('hidden');
+  });
+
+  it("keeps the rule through swagger's mapped types and subclasses", () => {
+    expect(disallowedNull(OuterUpdate, { description: null })).toBeUndefined();
+    expect(disallowedNull(OuterUpdate, { inner: { label: null } })).toBe('inner.label');
+    expect(disallowedNull(OuterUpdate, { hidden: null })).toBe('hidden');
+    expect(disallowedNull(Hidden, { name: 'a', hidden: null })).toBe('hidden');
+    expect(disallowedNull(Hidden, { name: 'a', description: null })).toBeUndefined();
   });
 
   it('takes null where the document says nullable', () => {
