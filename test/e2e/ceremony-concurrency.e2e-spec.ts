@@ -103,6 +103,36 @@ describe('ceremony completions under concurrent changes', () => {
     expect(passkeys.json().content).toEqual([]);
   });
 
+  it.each(['DISABLED', 'LOCKED'])(
+    'a counted failure recorded after an administrator %s the user keeps that state (no temp lock that expires)',
+    async (status) => {
+      // one failure short of a temp lock; the failure (signed, without the UV the policy
+      // requires) is judged on the ACTIVE user, then waits for the user's row, held here while
+      // the administrator's change commits
+      const { user, device } = await enrolled();
+      await db.query(
+        `UPDATE users SET failed_attempts = s.max_failed_attempts - 1 FROM stores s
+          WHERE s.id = users.store_id AND users.id = $1`,
+        [user.id],
+      );
+      const started = await start(t.app, w.key, authStartUrl(w, user.id, 'default'));
+      const bad = device.authenticate(started.clientRequest as never, w.origin, {
+        userVerified: false,
+      });
+      const res = (await underLock('users', user.id, `status = '${status}'`, () =>
+        completeAuthentication(t.app, w, started.sessionId, bad),
+      )) as Awaited<ReturnType<typeof completeAuthentication>>;
+      expectProblem(res, 400, 'USER_VERIFICATION_REQUIRED');
+      const after = await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}`, { key: w.key });
+      expect(after.json()).toMatchObject({ status });
+      const { rows } = await db.query(
+        'SELECT status, temp_locked_until FROM users WHERE id = $1',
+        [user.id],
+      );
+      expect(rows[0]).toEqual({ status, temp_locked_until: null });
+    },
+  );
+
   /** Waits until `n` other backends wait for a row lock. */
   async function waitingForLocks(n: number): Promise<void> {
     for (let i = 0; i < 300; i++) {

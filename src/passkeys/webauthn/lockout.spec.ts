@@ -56,12 +56,31 @@ describe('lockout rules', () => {
       tempLockedUntil: new Date('2026-11-25T12:01:00Z'),
       event: 'TEMP_LOCKED',
     });
-    const locked = afterFailure(afterFailure(temp, config, now), config, now);
+    // after the temp lock has ended
+    const later = new Date('2026-11-25T12:01:00Z');
+    const locked = afterFailure(afterFailure(temp, config, later), config, later);
     expect(locked).toMatchObject({ status: UserStatus.LOCKED, lockCount: 2, event: 'LOCKED' });
     const never = { ...config, maxTempLocksBeforeLock: 0 };
-    expect(afterFailure({ ...temp, failedAttempts: 1 }, never, now).status).toBe(
-      UserStatus.TEMP_LOCKED,
-    );
+    expect(afterFailure({ ...temp, failedAttempts: 1 }, never, later)).toMatchObject({
+      status: UserStatus.TEMP_LOCKED,
+      tempLockedUntil: new Date('2026-11-25T12:02:00Z'),
+    });
+  });
+
+  it('a failure recorded for a user already barred changes nothing (an administrator’s lock or disable stays)', () => {
+    const last = { ...fresh, failedAttempts: 1 };
+    const until = new Date('2026-11-25T12:05:00Z');
+    for (const barred of [
+      { ...last, status: UserStatus.DISABLED },
+      { ...last, status: UserStatus.LOCKED },
+      { ...last, status: UserStatus.TEMP_LOCKED, tempLockedUntil: until },
+    ]) {
+      const after = afterFailure(barred, config, now);
+      expect(after).toEqual(barred);
+    }
+    // a temp lock that has ended counts again
+    const ended = { ...last, status: UserStatus.TEMP_LOCKED, tempLockedUntil: now };
+    expect(afterFailure(ended, config, now)).toMatchObject({ event: 'TEMP_LOCKED', lockCount: 1 });
   });
 
   it('a success resets the counters and activates PENDING_ACTIVE and TEMP_LOCKED users', () => {

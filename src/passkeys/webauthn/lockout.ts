@@ -22,12 +22,22 @@ export interface LockConfig {
 /**
  * One more failed authentication: at maxFailedAttempts the user is TEMP_LOCKED for
  * tempLockSeconds; the maxTempLocksBeforeLock-th temp lock is a LOCKED instead (0: never).
+ * A user already barred when the failure is recorded (LOCKED or DISABLED, or TEMP_LOCKED until
+ * later: an administrator's change that committed while the failure was being judged) keeps that
+ * state: a failure never turns a lasting lock into one that expires.
  */
 export function afterFailure(
   state: LockState,
   config: LockConfig,
   now: Date,
 ): LockState & { event?: 'TEMP_LOCKED' | 'LOCKED' } {
+  const current = effectiveStatus(state, now.getTime());
+  if (
+    current === UserStatus.LOCKED ||
+    current === UserStatus.DISABLED ||
+    current === UserStatus.TEMP_LOCKED
+  )
+    return { ...state };
   const failedAttempts = state.failedAttempts + 1;
   if (failedAttempts < config.maxFailedAttempts) return { ...state, failedAttempts };
   const lockCount = state.lockCount + 1;
