@@ -37,7 +37,7 @@ export interface PassageDeviceRow {
   credentialId: string;
   displayName: string;
   aaguid: string;
-  backupEligible: boolean;
+  backupEligible: boolean | null;
   transports: string[];
   useCount: number;
   lastUsedAt: Date | null;
@@ -234,7 +234,7 @@ export class PassageRepository {
       credentialId: row.credential_id as string,
       displayName: row.display_name as string,
       aaguid: row.aaguid as string,
-      backupEligible: row.backup_eligible as boolean,
+      backupEligible: row.backup_eligible as boolean | null,
       transports: row.transports as string[],
       useCount: row.use_count as number,
       lastUsedAt: row.last_used_at as Date | null,

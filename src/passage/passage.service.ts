@@ -319,7 +319,11 @@ function userItem(user: PassageUserRow): PassageUserItemDto {
   };
 }
 
-/** Passage's device types: a synced passkey, a device-bound platform key, a security key. */
+/**
+ * Passage's device types: a synced passkey, a device-bound platform key, a security key. A passkey
+ * whose backup eligibility is not known (imported without it, not used since) goes by its
+ * transports.
+ */
 function device(row: PassageDeviceRow): PassageDeviceDto {
   const type = row.backupEligible
     ? 'passkey'

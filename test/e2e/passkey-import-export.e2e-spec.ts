@@ -291,6 +291,57 @@ describe('passkey import and export', () => {
       expect(await validate(page)).toEqual([]);
     });
 
+    it('a passkey imported without its backup flags signs in: the first verified sign-in records BE, later ones must match it', async () => {
+      // a source that never recorded BE (the Passage guide: "if you have them"); the synced
+      // passkey asserts BE=1 at every sign-in
+      const user = await wA.newUser({ externalId: uniqueId('be-unknown') });
+      const device = new SoftAuthenticator({ backupEligible: true, backupState: true });
+      await registerPasskey(a.app, wA, device, user.id, 'default', { alg: -7 });
+      const one = await call(a.app, 'GET', `${API}/stores/shop/users/${user.id}/passkeys/export`, {
+        key: wA.key,
+      });
+      expectStatus(one, 200);
+      const batch = one.json();
+      const [row] = batch.users[0].passkeys as Row[];
+      delete row.backupEligible;
+      delete row.backedUp;
+      const imported = await importInto(b.app, wB.key, batch);
+      expectStatus(imported, 200);
+      const userIdB = imported.json().users[0].userId;
+      const passkeysOf = async () =>
+        (
+          await call(b.app, 'GET', `${API}/stores/shop/users/${userIdB}/passkeys`, {
+            key: wB.key,
+          })
+        ).json().content;
+      expect(await passkeysOf()).toMatchObject([{ backupEligible: null, backedUp: false }]);
+      // not known yet: exported as the import took it
+      const again = await call(b.app, 'GET', `${API}/stores/shop/users/${userIdB}/passkeys/export`, {
+        key: wB.key,
+      });
+      expect(again.json().users[0].passkeys[0]).not.toHaveProperty('backupEligible');
+
+      // a response that does not verify records nothing
+      const forged = await authenticate(b.app, wB, device, userIdB, 'default', {
+        backupEligible: false,
+        backupState: false,
+        tamperSignature: true,
+      });
+      expectProblem(forged, 400, 'SIGNATURE_INVALID');
+      expect(await passkeysOf()).toMatchObject([{ backupEligible: null }]);
+
+      const first = await authenticate(b.app, wB, device, userIdB);
+      expectStatus(first, 200);
+      expect(await passkeysOf()).toMatchObject([{ backupEligible: true, backedUp: true }]);
+      const flipped = await authenticate(b.app, wB, device, userIdB, 'default', {
+        backupEligible: false,
+        backupState: false,
+      });
+      expectProblem(flipped, 400, 'BACKUP_ELIGIBILITY_CHANGED');
+      expect(await passkeysOf()).toMatchObject([{ backupEligible: true }]);
+      expectStatus(await authenticate(b.app, wB, device, userIdB), 200);
+    });
+
     it('an RS256 and an EdDSA passkey move too', async () => {
       const user = await wA.newUser();
       const device = new SoftAuthenticator();

@@ -3332,7 +3332,8 @@ export interface components {
              *     ]
              */
             transports: string[];
-            backupEligible: boolean;
+            /** @description BE flag: the credential can be synced. null: not known (a passkey imported without it) until its first sign-in records what the authenticator says */
+            backupEligible: boolean | null;
             backedUp: boolean;
             /** @example none */
             attestationFormat: string;
@@ -3418,7 +3419,8 @@ export interface components {
              *     ]
              */
             transports: string[];
-            backupEligible: boolean;
+            /** @description BE flag: the credential can be synced. null: not known (a passkey imported without it) until its first sign-in records what the authenticator says */
+            backupEligible: boolean | null;
             backedUp: boolean;
             /** @example none */
             attestationFormat: string;
@@ -3489,7 +3491,7 @@ export interface components {
              */
             aaguid?: string;
             /**
-             * @description BE flag: the credential can be synced
+             * @description BE flag: the credential can be synced. Left out (not known), the first sign-in records what the authenticator says; given, every sign-in must match it
              * @example true
              */
             backupEligible?: boolean;

@@ -13,6 +13,7 @@ import { PassageApps1795500000000 } from './1795500000000-PassageApps';
 import { AuditChain1795550000000 } from './1795550000000-AuditChain';
 import { Webhooks1795600000000 } from './1795600000000-Webhooks';
 import { ShardReady1795700000000 } from './1795700000000-ShardReady';
+import { UnknownBackupEligibility1795800000000 } from './1795800000000-UnknownBackupEligibility';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Tenancy1795324672655,
@@ -27,4 +28,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AuditChain1795550000000,
   Webhooks1795600000000,
   ShardReady1795700000000,
+  UnknownBackupEligibility1795800000000,
 ];

@@ -114,7 +114,7 @@ const SETTLE_SUCCESS = prepared(
         AND EXISTS (SELECT 1 FROM g) AND EXISTS (SELECT 1 FROM gk)
       RETURNING id),
    k AS (
-     UPDATE passkeys SET sign_counter = $2, backed_up = $3, last_used_at = now(), use_count = use_count + 1,
+     UPDATE passkeys SET sign_counter = $2, backed_up = $3, backup_eligible = $20, last_used_at = now(), use_count = use_count + 1,
             counter_regressions = counter_regressions + $4, updated_at = now()
        FROM s WHERE passkeys.tenant_id = $12 AND passkeys.id = $1),
    u AS (
@@ -147,6 +147,8 @@ const LOCK_ROWS = prepared(
 export interface SettledSuccess {
   passkeyId: string;
   newCounter: number;
+  /** Equal to the stored flag, or the signed one where the stored one was not known. */
+  backupEligible: boolean;
   backedUp: boolean;
   flagged: boolean;
   userId: string;
@@ -293,6 +295,7 @@ export class AuthenticationRepository {
         JSON.stringify(w.audit.details),
         w.versions.user,
         w.versions.passkey,
+        w.backupEligible,
       ],
     );
     if (row.claimed === 1) return 'claimed';

@@ -278,6 +278,7 @@ export class AuthenticationService {
       const write: SettledSuccess = {
         passkeyId: passkey.id,
         newCounter: verified.newCounter,
+        backupEligible: verified.backupEligible,
         backedUp: verified.backedUp,
         flagged: verified.counterRegression && session.snapshot.counterPolicy === 'FLAG',
         userId: owner.id,
@@ -302,7 +303,7 @@ export class AuthenticationService {
         externalId: owner.externalId,
         passkeyId: passkey.id,
         userVerified: verified.userVerified,
-        backupEligible: passkey.backupEligible,
+        backupEligible: verified.backupEligible,
         backedUp: verified.backedUp,
         aaguid: passkey.aaguid ?? null,
         attestation: passkey.attestationFormat

@@ -73,7 +73,13 @@ export class PasskeyResponseDto {
   })
   claimedAuthenticatorName!: string | null;
   @ApiProperty({ type: [String], example: ['internal', 'hybrid'] }) transports!: string[];
-  @ApiProperty() backupEligible!: boolean;
+  @ApiProperty({
+    type: Boolean,
+    nullable: true,
+    description:
+      'BE flag: the credential can be synced. null: not known (a passkey imported without it) until its first sign-in records what the authenticator says',
+  })
+  backupEligible!: boolean | null;
   @ApiProperty() backedUp!: boolean;
   @ApiProperty({ example: 'none' }) attestationFormat!: string;
   @ApiProperty({ description: 'The attestation statement verified (false for fmt none)' })

@@ -93,8 +93,9 @@ export class PasskeyEntity {
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   transports!: string[];
 
-  @Column({ name: 'backup_eligible', type: 'boolean' })
-  backupEligible!: boolean;
+  /** null: not known (an imported passkey whose source did not record it), until a sign-in. */
+  @Column({ name: 'backup_eligible', type: 'boolean', nullable: true })
+  backupEligible!: boolean | null;
 
   @Column({ name: 'backed_up', type: 'boolean' })
   backedUp!: boolean;

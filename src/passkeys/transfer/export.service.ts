@@ -125,7 +125,8 @@ function transferPasskey(k: ExportedPasskeyRow): TransferPasskeyDto {
     signCounter: k.signCounter,
     transports: k.transports,
     aaguid: k.aaguid,
-    backupEligible: k.backupEligible,
+    // not known (imported without it, never used since): left out, as the import took it
+    backupEligible: k.backupEligible ?? undefined,
     backedUp: k.backedUp,
     userHandle: k.userHandle,
     displayName: k.displayName,

@@ -31,7 +31,8 @@ export interface CheckedPasskey {
   signCounter: number;
   transports: string[];
   aaguid: string;
-  backupEligible: boolean;
+  /** null: the batch did not say; the passkey's first sign-in records it. */
+  backupEligible: boolean | null;
   backedUp: boolean;
   userHandle: string;
   displayName: string;
@@ -173,7 +174,7 @@ export async function checkBatch(raw: unknown[]): Promise<CheckedUser[]> {
       const handleBytes = canonicalBytes(k.userHandle);
       if (!handleBytes || handleBytes.length < 1 || handleBytes.length > 64)
         fail(invalid, pathOf(u, p, 'userHandle'), 'must be canonical base64url of 1-64 bytes');
-      const backupEligible = k.backupEligible ?? false;
+      const backupEligible = k.backupEligible ?? null;
       const backedUp = k.backedUp ?? false;
       if (backedUp && !backupEligible)
         fail(invalid, pathOf(u, p, 'backedUp'), 'can be true only with backupEligible');

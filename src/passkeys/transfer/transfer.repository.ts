@@ -31,7 +31,7 @@ export interface ExportedPasskeyRow {
   signCounter: number;
   transports: string[];
   aaguid: string;
-  backupEligible: boolean;
+  backupEligible: boolean | null;
   backedUp: boolean;
   userHandle: string | null;
   displayName: string;

@@ -41,6 +41,21 @@ describe('the rules of a signed assertion', () => {
     ).toBe(true);
   });
 
+  it('a BE not known (an import without it) is taken from the signed assertion, either way', () => {
+    const unknown = { signCounter: 0, backupEligible: null };
+    for (const be of [true, false]) {
+      const result = judgeSignedAssertion(
+        { ...signed, backupEligible: be, backedUp: be },
+        unknown,
+        true,
+        'FAIL',
+      );
+      expect(result).toMatchObject({ backupEligible: be, backedUp: be });
+    }
+    // a known BE is what is stored again
+    expect(judgeSignedAssertion(signed, stored, true, 'FAIL').backupEligible).toBe(false);
+  });
+
   it('the counter policy: FAIL refuses a regression, FLAG and IGNORE report it, 0/0 is no regression', () => {
     const behind = { ...signed, newCounter: 4 };
     expect(codeOf(() => judgeSignedAssertion(behind, stored, true, 'FAIL'))).toBe(

@@ -12,7 +12,8 @@ export interface StoredCredential {
   publicKey: Uint8Array;
   signCounter: number;
   transports: string[];
-  backupEligible: boolean;
+  /** null: not known (an imported passkey whose source did not record it), until a sign-in. */
+  backupEligible: boolean | null;
 }
 
 /** What SimpleWebAuthn proved: the credential's private key signed this assertion. */
@@ -26,6 +27,8 @@ export interface SignedAssertion {
 export interface AssertionResult {
   newCounter: number;
   userVerified: boolean;
+  /** What to store: the flag the credential had, or, where it was not known, the signed one. */
+  backupEligible: boolean;
   backedUp: boolean;
   /** The counter did not grow although one of the two is non-zero (a possible clone). */
   counterRegression: boolean;
@@ -94,7 +97,8 @@ export async function verifySignature(
 
 /**
  * The rules of a signed assertion (§7.2 steps 17–18, 22): UV where required, BE unchanged since
- * registration (BS may change), and the counter policy. Their failures are the only ones that
+ * registration (BS may change; a BE not known, from an import, is taken from this first verified
+ * assertion), and the counter policy. Their failures are the only ones that
  * prove the user's own authenticator was used (see lockout.ts).
  */
 export function judgeSignedAssertion(
@@ -109,7 +113,7 @@ export function judgeSignedAssertion(
       'The policy requires user verification (UV flag not set)',
     );
   }
-  if (signed.backupEligible !== credential.backupEligible) {
+  if (credential.backupEligible !== null && signed.backupEligible !== credential.backupEligible) {
     throw new DomainError(
       ErrorCode.BACKUP_ELIGIBILITY_CHANGED,
       `The backup eligibility flag changed since registration (BE was ${credential.backupEligible})`,
@@ -127,6 +131,7 @@ export function judgeSignedAssertion(
   return {
     newCounter: Math.max(signed.newCounter, credential.signCounter),
     userVerified: signed.userVerified,
+    backupEligible: signed.backupEligible,
     backedUp: signed.backedUp,
     counterRegression: regression,
   };

@@ -104,7 +104,11 @@ export class TransferPasskeyDto {
   @Matches(UUID, { message: 'aaguid must be a UUID' })
   aaguid?: string;
 
-  @ApiPropertyOptional({ description: 'BE flag: the credential can be synced', example: true })
+  @ApiPropertyOptional({
+    description:
+      'BE flag: the credential can be synced. Left out (not known), the first sign-in records what the authenticator says; given, every sign-in must match it',
+    example: true,
+  })
   @IsOptional()
   @IsBoolean()
   backupEligible?: boolean;
