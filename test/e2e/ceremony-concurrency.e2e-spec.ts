@@ -125,10 +125,9 @@ describe('ceremony completions under concurrent changes', () => {
       expectProblem(res, 400, 'USER_VERIFICATION_REQUIRED');
       const after = await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}`, { key: w.key });
       expect(after.json()).toMatchObject({ status });
-      const { rows } = await db.query(
-        'SELECT status, temp_locked_until FROM users WHERE id = $1',
-        [user.id],
-      );
+      const { rows } = await db.query('SELECT status, temp_locked_until FROM users WHERE id = $1', [
+        user.id,
+      ]);
       expect(rows[0]).toEqual({ status, temp_locked_until: null });
     },
   );

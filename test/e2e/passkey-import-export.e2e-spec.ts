@@ -316,9 +316,14 @@ describe('passkey import and export', () => {
         ).json().content;
       expect(await passkeysOf()).toMatchObject([{ backupEligible: null, backedUp: false }]);
       // not known yet: exported as the import took it
-      const again = await call(b.app, 'GET', `${API}/stores/shop/users/${userIdB}/passkeys/export`, {
-        key: wB.key,
-      });
+      const again = await call(
+        b.app,
+        'GET',
+        `${API}/stores/shop/users/${userIdB}/passkeys/export`,
+        {
+          key: wB.key,
+        },
+      );
       expect(again.json().users[0].passkeys[0]).not.toHaveProperty('backupEligible');
 
       // a response that does not verify records nothing
