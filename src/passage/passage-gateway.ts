@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem, shapeProblemsUnder } from '../common/errors/problem-responder';
-import { routingPath } from '../common/http/routing-path';
+import { requestFor, routingPath } from '../common/http/routing-path';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { originAllowed } from '../passkeys/webauthn/origins';
 import { RateLimiter } from '../rate-limit/rate-limiter';
@@ -40,9 +40,10 @@ export class PassageGateway {
       return { status, body: JSON.stringify({ code, error }) };
     });
     fastify.addHook('onRequest', async (request, reply) => {
-      // as the router sees it: an encoded path (`/passage/v1/%61pps/…`) is counted too
+      // as the router sees it: an encoded path (`/passage/v1/%61pps/…`), an absolute request
+      // target, a `#` are counted too
+      if (!requestFor(request, (p) => BROWSER_PREFIX.test(p))) return;
       const path = routingPath(request.url);
-      if (!BROWSER_PREFIX.test(path)) return;
       // the limit first, preflights included: no anonymous request reads the database past it
       if (!(await this.withinLimit(request, reply))) return reply;
       const browser = BROWSER_ROUTE.exec(path);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from '../common/errors/problem-responder';
-import { routingPath } from '../common/http/routing-path';
+import { requestFor, routingPath } from '../common/http/routing-path';
 import { RateLimiter } from '../rate-limit/rate-limiter';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { originAllowed } from '../passkeys/webauthn/origins';
@@ -29,9 +29,10 @@ export class BrowserGateway {
 
   register(fastify: FastifyInstance): void {
     fastify.addHook('onRequest', async (request, reply) => {
-      // as the router sees it: an encoded path (`/api/identity-store/%62rowser/…`) is counted too
+      // as the router sees it: an encoded path (`/api/identity-store/%62rowser/…`), an absolute
+      // request target, a `#` are counted too
+      if (!requestFor(request, (p) => p.startsWith(PREFIX))) return;
       const path = routingPath(request.url);
-      if (!path.startsWith(PREFIX)) return;
       if (path === CLIENT) {
         reply.header('access-control-allow-origin', '*');
         return;

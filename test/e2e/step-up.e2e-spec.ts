@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Client } from 'pg';
 import { call, expectStatus } from '../support/api';
 import { registerPasskey } from '../support/ceremonies';
@@ -357,6 +358,53 @@ describe('browser routes rate limit', () => {
     } finally {
       await b.app.close();
       await a.close();
+    }
+  });
+});
+
+/** The status of one request written as raw bytes (a request target inject cannot send). */
+function rawStatus(port: number, requestLine: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write(
+        `${requestLine}\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
+          'Content-Length: 2\r\nConnection: close\r\n\r\n{}',
+      ),
+    );
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s')));
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Number(Buffer.concat(chunks).toString().split(' ')[1])));
+  });
+}
+
+describe('browser routes rate limit, whatever the spelling of the request target', () => {
+  it('an absolute request target or a # in it reaches the route and is counted like any other', async () => {
+    const t = await createTestApp({
+      config: { browserRateLimit: 3, browserRateLimitWindowSeconds: 60 },
+    });
+    try {
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const port = (t.app.getHttpServer().address() as { port: number }).port;
+      const start = `${BROWSER}/transactions/${'B'.repeat(43)}/start`;
+      const passage = '/passage/v1/apps/nope/register/transactions/webauthn/start';
+      const spellings = [
+        `POST http://localhost${start} HTTP/1.1`,
+        `POST ${start}#%zz HTTP/1.1`,
+        `POST http://localhost${passage}#%zz HTTP/1.1`,
+      ];
+      await startInsideRateWindow();
+      // within the limit each spelling reaches its route (404: no such transaction; 400: the
+      // Passage start's body lacks its fields)...
+      expect(await Promise.all(spellings.map((line) => rawStatus(port, line)))).toEqual([
+        404, 404, 400,
+      ]);
+      // ...and was counted: the limit of 3 is spent, whatever the spelling
+      for (const line of [...spellings, `POST ${start} HTTP/1.1`])
+        expect(await rawStatus(port, line)).toBe(429);
+    } finally {
+      await t.close();
     }
   });
 });
