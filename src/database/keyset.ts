@@ -1,4 +1,5 @@
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { DomainError } from '../common/errors';
 import type { Cursor } from '../common/pagination/cursor';
 import type { KeysetSort } from '../common/pagination/sort';
 
@@ -17,6 +18,7 @@ export async function keysetPage<E extends ObjectLiteral>(
 ): Promise<{ entity: E; value: string }[]> {
   qb.addSelect(`(${sort.column})::text`, 'cursor_value');
   if (cursor) {
+    await assertCastable(qb, cursor, sort.cast);
     const op = sort.direction === 'DESC' ? '<' : '>';
     qb.andWhere(
       `(${sort.column}, ${alias}.id) ${op} (CAST(:cursorValue AS ${sort.cast}), :cursorId)`,
@@ -29,4 +31,29 @@ export async function keysetPage<E extends ObjectLiteral>(
     .limit(limit + 1)
     .getRawAndEntities<{ cursor_value: string }>();
   return entities.map((entity, i) => ({ entity, value: raw[i].cursor_value }));
+}
+
+/**
+ * A cursor is the caller's text: its value must be one PostgreSQL takes as the sort's type before
+ * it goes into the page's query, or a made-up `after` ("not-a-date", a year past the type's range,
+ * a NUL) would fail that query with a 500. PostgreSQL judges it, as it judges the query: a data
+ * exception (SQLSTATE class 22) is the caller's 400.
+ */
+async function assertCastable<E extends ObjectLiteral>(
+  qb: SelectQueryBuilder<E>,
+  cursor: Cursor,
+  cast: string,
+): Promise<void> {
+  try {
+    await qb.connection.query(`SELECT CAST($1 AS ${cast}), CAST($2 AS uuid)`, [
+      cursor.value,
+      cursor.id,
+    ]);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('22')) {
+      throw DomainError.invalidField('after', 'is not a cursor this API made', 'query');
+    }
+    throw error;
+  }
 }

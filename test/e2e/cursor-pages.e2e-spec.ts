@@ -108,6 +108,39 @@ describe('cursor pages', () => {
     await refused('limit=101', 'limit');
   });
 
+  it('a made-up cursor whose value or id PostgreSQL would not take is a 400 on every keyset list, never a 500', async () => {
+    const made = (sort: string, value: string, id = '00000000-0000-4000-8000-000000000000') =>
+      Buffer.from(JSON.stringify([sort, value, id])).toString('base64url');
+    const lists = [
+      [users, 'createdAt,desc'],
+      ['/api/identity-store/auditEvents', 'occurredAt,desc'],
+      ['/api/identity-store/stores/shop/passkeys/exports', 'createdAt,asc'],
+    ];
+    for (const [path, sort] of lists) {
+      for (const after of [
+        made(sort, 'not-a-date'),
+        made(sort, '300000-01-01 00:00:00+00'),
+        made(sort, '2026-02-30 00:00:00+00'),
+        made(sort, '2026-01-01\u0000'),
+        made(sort, '2026-01-01 00:00:00+00', '-'.repeat(36)),
+      ]) {
+        const res = await call(t.app, 'GET', `${path}?after=${after}`, { key });
+        expect({ path, after, status: res.statusCode }).toMatchObject({ status: 400 });
+        expect(expectProblem(res, 400, 'VALIDATION_FAILED').errors?.[0]).toMatchObject({
+          field: 'after',
+        });
+      }
+    }
+    // a text sort: a NUL is refused too
+    const res = await call(
+      t.app,
+      'GET',
+      `${users}?sort=userName,asc&after=${made('userName,asc', 'a\u0000')}`,
+      { key },
+    );
+    expectProblem(res, 400, 'VALIDATION_FAILED');
+  });
+
   it('pages the audit log too', async () => {
     const audit = '/api/identity-store/auditEvents';
     const numbered = await get(`${audit}?size=100`);

@@ -89,7 +89,7 @@ export function decodeCursor(after: string | undefined, sort: string): Cursor | 
     !Array.isArray(parts) ||
     parts.length !== 3 ||
     !parts.every((part) => typeof part === 'string') ||
-    !/^[0-9a-f-]{36}$/.test(parts[2])
+    !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(parts[2])
   ) {
     throw refused('is not a cursor this API made');
   }
