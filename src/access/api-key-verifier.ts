@@ -126,6 +126,7 @@ export class ApiKeyVerifier {
         .map(parsePermission)
         .filter((p): p is Permission => p !== undefined),
       via,
+      expiresAt: row.expiresAt,
       tenantStatus: row.tenantStatus,
       rateLimits: row.rateLimits,
     };

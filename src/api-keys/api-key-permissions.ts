@@ -71,6 +71,23 @@ export function checkManageable(
   }
 }
 
+/**
+ * A key's lifetime is capped by its maker's: a caller whose own key expires may give a key (a new
+ * one, or one it changes) no expiry later than its own, and not "never"; nor may it make active
+ * again a key that would outlive it. Otherwise a time-limited key could outlive itself through the
+ * keys it makes, or by prolonging itself.
+ */
+export function checkLifetime(expiresAt: Date | null, caller: Principal): void {
+  const limit = caller.expiresAt;
+  if (!limit || (expiresAt !== null && expiresAt.getTime() <= limit.getTime())) return;
+  const until = limit.toISOString();
+  throw new DomainError(
+    ErrorCode.PERMISSION_ESCALATION,
+    `The caller's key expires at ${until}: it cannot give a key ${expiresAt ? 'a later expiry' : 'no expiry'}`,
+    { errors: [{ field: 'expiresAt', in: 'body', message: `must be at or before ${until}` }] },
+  );
+}
+
 function format(p: Permission): string {
   return `TNT#${p.tenant}#${p.service}:${p.operation}`;
 }

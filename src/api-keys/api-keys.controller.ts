@@ -32,7 +32,12 @@ export class ApiKeysController {
 
   @Post()
   @RequirePermission('createApiKey')
-  @ApiOperation({ summary: 'Create an API key (the secret is in this response only)' })
+  @ApiOperation({
+    summary: 'Create an API key (the secret is in this response only)',
+    description:
+      'The caller grants only permissions it holds, and, when its own key expires, no later ' +
+      'expiry and not "never" (give expiresAt); else PERMISSION_ESCALATION.',
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyResponseDto })
   @Fails(ErrorCode.PERMISSION_ESCALATION)
   createApiKey(
@@ -70,7 +75,10 @@ export class ApiKeysController {
   @RequirePermission('updateApiKey')
   @ApiOperation({
     summary: 'Update an API key: name, description, status, permissions, expiry',
-    description: MANAGE_RULE + ' An ARCHIVED key keeps its status, permissions and expiry.',
+    description:
+      MANAGE_RULE +
+      ' A caller whose key expires gives no later expiry, not "never", and does not make ACTIVE ' +
+      'a key that would outlive it. An ARCHIVED key keeps its status, permissions and expiry.',
   })
   @ApiOkResponse({ type: ApiKeyResponseDto })
   @Fails(ErrorCode.API_KEY_NOT_FOUND, ErrorCode.API_KEY_ARCHIVED, ErrorCode.PERMISSION_ESCALATION)

@@ -8,7 +8,7 @@ import { TransactionHost } from '../database/transaction-host';
 import { DomainError, ErrorCode } from '../common/errors';
 import { Page, pageRequest, toPage } from '../common/pagination/page';
 import { ApiKeyEntity, ApiKeyStatus } from './api-key.entity';
-import { checkGrantable, checkManageable } from './api-key-permissions';
+import { checkGrantable, checkLifetime, checkManageable } from './api-key-permissions';
 import { ApiKeysRepository } from './api-keys.repository';
 import {
   ApiKeyListQueryDto,
@@ -44,6 +44,7 @@ export class ApiKeysService {
   async create(ctx: RequestContext, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
     checkGrantable(dto.permissions, ctx.tenantId, ctx.principal);
     const expiresAt = futureDate(dto.expiresAt);
+    checkLifetime(expiresAt, ctx.principal);
     const secret = generateApiKey();
     const key = await this.host.run(async () => {
       const created = await this.repository.insert(ctx.tenantId, {
@@ -99,6 +100,10 @@ export class ApiKeysService {
       if (!current) throw notFound(keyId);
       checkManageable(current, ctx.principal);
       checkNotArchived(current, dto);
+      const activates =
+        dto.status === ApiKeyStatus.ACTIVE && current.status !== ApiKeyStatus.ACTIVE;
+      if (expiresAt !== undefined || activates)
+        checkLifetime(expiresAt === undefined ? current.expiresAt : expiresAt, ctx.principal);
       if (dto.permissions) checkGrantable(dto.permissions, ctx.tenantId, ctx.principal);
       const before = auditSummary(current, AUDITED);
       const found = await this.repository.update(ctx.tenantId, current, {

@@ -11,6 +11,8 @@ export interface Principal {
   isPlatform: boolean;
   permissions: Permission[];
   via: 'apiKey' | 'bearer';
+  /** When the key expires (null: never; undefined: no key, the browser routes). */
+  expiresAt?: Date | null;
   /** Status of the key's own tenant (undefined for platform keys). */
   tenantStatus?: string | null;
   /** The tenant's rate limits per minute (null: server default). */

@@ -35,6 +35,62 @@ describe('key management: no escalation through another key, end states stay end
     return { tenant, admin, weak, strong };
   }
 
+  describe('a key that expires cannot make access that outlives it', () => {
+    const hours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+
+    it('it cannot remove or move its own expiry, nor make a key that expires later or never', async () => {
+      const { tenant, admin } = await tenantWithAdmin(t.app, 'life');
+      const expiring = await createKey(t.app, tenant, [`TNT#${tenant}#IdentityStore:*`], {
+        expiresAt: hours(1),
+      });
+      for (const body of [{ expiresAt: null }, { expiresAt: hours(2) }]) {
+        const problem = expectProblem(
+          await update(expiring, expiring, body),
+          403,
+          'PERMISSION_ESCALATION',
+        );
+        expect(problem.errors?.[0]).toMatchObject({ field: 'expiresAt' });
+      }
+      const make = (extra: Record<string, unknown>) =>
+        call(t.app, 'POST', keys, {
+          key: expiring.key,
+          body: { name: 'made', permissions: [`TNT#${tenant}#IdentityStore:getTenant`], ...extra },
+        });
+      for (const extra of [{}, { expiresAt: null }, { expiresAt: hours(2) }])
+        expectProblem(await make(extra), 403, 'PERMISSION_ESCALATION');
+      // within its own lifetime it may do all of these
+      expectStatus(await make({ expiresAt: hours(0.5) }), 201);
+      expectStatus(await update(expiring, expiring, { expiresAt: hours(0.5) }), 200);
+      // a key without expiry is not bound
+      expectStatus(
+        await call(t.app, 'POST', keys, {
+          key: admin.key,
+          body: { name: 'forever', permissions: [`TNT#${tenant}#IdentityStore:getTenant`] },
+        }),
+        201,
+      );
+    });
+
+    it('it cannot make active again a blocked key that would outlive it', async () => {
+      const { tenant, admin } = await tenantWithAdmin(t.app, 'life');
+      const expiring = await createKey(t.app, tenant, [`TNT#${tenant}#IdentityStore:*`], {
+        expiresAt: hours(1),
+      });
+      const lasting = await createKey(t.app, tenant, [`TNT#${tenant}#IdentityStore:getTenant`]);
+      expectStatus(await update(admin, lasting, { status: 'BLOCKED' }), 200);
+      expectProblem(
+        await update(expiring, lasting, { status: 'ACTIVE' }),
+        403,
+        'PERMISSION_ESCALATION',
+      );
+      expect(await statusOf(admin, lasting)).toBe('BLOCKED');
+      expectStatus(
+        await update(expiring, lasting, { status: 'ACTIVE', expiresAt: hours(0.5) }),
+        200,
+      );
+    });
+  });
+
   describe('a weak key cannot act on a stronger key', () => {
     it('a key holding only updateApiKey cannot reactivate a BLOCKED key holding IdentityStore:*', async () => {
       const { admin, weak, strong } = await world(['updateApiKey']);

@@ -331,7 +331,9 @@ export interface paths {
         put?: never;
         /**
          * Create an API key (the secret is in this response only)
-         * @description **Permission**: `TNT#{tenant}#IdentityStore:createApiKey`
+         * @description The caller grants only permissions it holds, and, when its own key expires, no later expiry and not "never" (give expiresAt); else PERMISSION_ESCALATION.
+         *
+         *     **Permission**: `TNT#{tenant}#IdentityStore:createApiKey`
          */
         post: operations["createApiKey"];
         delete?: never;
@@ -355,7 +357,7 @@ export interface paths {
         put?: never;
         /**
          * Update an API key: name, description, status, permissions, expiry
-         * @description The caller must hold every permission the target key holds (the rule for granting), else PERMISSION_ESCALATION. An ARCHIVED key keeps its status, permissions and expiry.
+         * @description The caller must hold every permission the target key holds (the rule for granting), else PERMISSION_ESCALATION. A caller whose key expires gives no later expiry, not "never", and does not make ACTIVE a key that would outlive it. An ARCHIVED key keeps its status, permissions and expiry.
          *
          *     **Permission**: `TNT#{tenant}#IdentityStore:updateApiKey`
          */
