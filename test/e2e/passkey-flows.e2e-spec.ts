@@ -270,6 +270,43 @@ describe('passkey ceremonies: flows', () => {
     expectStatus(res, 200);
   });
 
+  it('refuses an external challenge or a user handle that is not canonical base64url (stored as given, it would never match what the browser sends back)', async () => {
+    const user = await w.newUser();
+    // "…NR" and "AB" are other spellings of the bytes of "…NQ" and "AA": a browser answers with
+    // the canonical one, so a session or handle stored with them could never complete
+    const cases: [string, Record<string, string>, string][] = [
+      [
+        `${w.storeUrl}/users/${user.id}/passkeys/relyingParties/localhost/authentications/lenient`,
+        { challenge: 'bXktb3duLWNoYWxsZW5nZS0xMjM0NR' },
+        'challenge',
+      ],
+      [
+        regStartUrl(w, user.id, 'strict'),
+        { challenge: 'ZXh0ZXJuYWwtY2hhbGxlbmdlLTAxMDF' },
+        'challenge',
+      ],
+      [regStartUrl(w, user.id, 'default'), { userHandle: 'AB' }, 'userHandle'],
+    ];
+    for (const [url, body, field] of cases) {
+      const problem = expectProblem(
+        await call(t.app, 'POST', url, { key: w.key, body }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect(problem.errors).toEqual([
+        expect.objectContaining({ field, message: expect.stringContaining('canonical') }),
+      ]);
+    }
+    // the canonical spellings are taken
+    expectStatus(
+      await call(t.app, 'POST', regStartUrl(w, user.id, 'default'), {
+        key: w.key,
+        body: { userHandle: 'AA' },
+      }),
+      201,
+    );
+  });
+
   it('manages passkeys: list, read, rename, suspend, reactivate, delete, with no key material', async () => {
     const user = await w.newUser();
     const device = new SoftAuthenticator();

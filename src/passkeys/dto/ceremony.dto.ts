@@ -5,7 +5,7 @@ import {
   RegistrationPolicyParams,
 } from '../../policies/dto/policy-common.dto';
 import { StoreParams } from '../../stores/dto/store.dto';
-import { IsBase64Url } from './client-response.dto';
+import { IsCanonicalBase64Url } from './client-response.dto';
 import { Matches } from 'class-validator';
 import { EXTERNAL_ID } from '../../users/dto/user.dto';
 import { TENANT_ID_PATTERN } from '../../auth/permissions';
@@ -58,7 +58,7 @@ const CHALLENGE_DOC = 'base64url, 16-64 bytes; only where the policy allows exte
 export class StartAuthenticationDto {
   @ApiPropertyOptional({ description: CHALLENGE_DOC, example: 'dGhpcy1pcy1hLXRlc3QtY2hhbGxlbmdl' })
   @IsOptional()
-  @IsBase64Url(86, 22)
+  @IsCanonicalBase64Url(86, 22)
   challenge?: string;
 }
 
@@ -84,12 +84,12 @@ export class StartRegistrationDto {
     example: 'q7V9pS3u0g2cS3J0b2x4Yk1mQ2k1Y2hZQ0x4d2JQeE0',
   })
   @IsOptional()
-  @IsBase64Url(86, 2)
+  @IsCanonicalBase64Url(86, 2)
   userHandle?: string;
 
   @ApiPropertyOptional({ description: CHALLENGE_DOC, example: 'dGhpcy1pcy1hLXRlc3QtY2hhbGxlbmdl' })
   @IsOptional()
-  @IsBase64Url(86, 22)
+  @IsCanonicalBase64Url(86, 22)
   challenge?: string;
 
   @ApiPropertyOptional({

@@ -9,6 +9,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  Length,
   Matches,
   MaxLength,
   ValidateNested,
@@ -22,6 +23,21 @@ export const IsBase64Url = (max: number, min = 1) =>
     MaxLength(max),
     Matches(new RegExp(`^[A-Za-z0-9_-]{${min},}$`), {
       message: '$property must be base64url (A-Z a-z 0-9 - _, no padding)',
+    }),
+  );
+
+/**
+ * base64url as browsers write it: no padding, and the unused bits of the last character zero.
+ * Another spelling of the same bytes ("AB" for "AA") is refused where the value is kept and later
+ * compared as a string with what a browser sends (a user handle, a challenge): stored as given, it
+ * would never match, and two spellings would pass a unique index as two values.
+ */
+export const IsCanonicalBase64Url = (max: number, min = 1) =>
+  applyDecorators(
+    IsString(),
+    Length(min, max),
+    Matches(/^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048]|[A-Za-z0-9_-][AQgw])?$/, {
+      message: '$property must be canonical base64url (as browsers write it, no padding)',
     }),
   );
 
