@@ -29,6 +29,8 @@ import { compiledCheck } from './compiled-check';
 import { AppValidationPipe } from './validation.pipe';
 
 const b64 = (n: number) => 'Ab9_-'.repeat(Math.ceil(n / 5)).slice(0, n);
+/** Canonical base64url of `bytes` bytes (where the value is kept and compared later). */
+const canonical = (bytes: number) => Buffer.alloc(bytes, 0xa7).toString('base64url');
 
 type Location = 'body' | 'param';
 
@@ -74,15 +76,15 @@ const BODIES: [string, new () => object, object, Location?][] = [
       },
     },
   ],
-  ['StartAuthenticationDto', StartAuthenticationDto, { challenge: b64(43) }],
+  ['StartAuthenticationDto', StartAuthenticationDto, { challenge: canonical(32) }],
   [
     'StartRegistrationDto',
     StartRegistrationDto,
     {
       userName: 'jane@example.com',
       displayName: 'Jane',
-      userHandle: b64(22),
-      challenge: b64(43),
+      userHandle: canonical(16),
+      challenge: canonical(32),
       passkeyDisplayName: 'Laptop',
     },
   ],
