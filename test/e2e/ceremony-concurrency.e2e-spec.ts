@@ -132,9 +132,40 @@ describe('ceremony completions under concurrent changes', () => {
     },
   );
 
-  /** Waits until `n` other backends wait for a row lock. */
+  it("a start racing its user's deletion is a 503 TRANSIENT_CONFLICT to retry (then 404), not a 500", async () => {
+    // the start reads the user, then inserts its session: the deletion, uncommitted here, makes
+    // the session's foreign key check wait for the user's row, which is gone when it commits
+    const { user } = await enrolled();
+    await db.query('BEGIN');
+    await db.query('DELETE FROM users WHERE id = $1', [user.id]);
+    const pending = call(t.app, 'POST', authStartUrl(w, user.id, 'default'), {
+      key: w.key,
+      body: {},
+    });
+    try {
+      await waitingForLocks(1);
+    } finally {
+      await db.query('COMMIT');
+    }
+    const res = await pending;
+    expectProblem(res, 503, 'TRANSIENT_CONFLICT');
+    expect(res.headers['retry-after']).toBe('1');
+    expectProblem(
+      await call(t.app, 'POST', authStartUrl(w, user.id, 'default'), { key: w.key, body: {} }),
+      404,
+      'USER_NOT_FOUND',
+    );
+  });
+
+  /**
+   * Waits until `n` other backends wait for a row lock. It polls from inside the test's open
+   * transaction, where PostgreSQL keeps the first view of pg_stat_activity until the transaction
+   * ends: each poll clears that snapshot first, or completions arriving after the first poll are
+   * never seen.
+   */
   async function waitingForLocks(n: number): Promise<void> {
     for (let i = 0; i < 300; i++) {
+      await db.query('SELECT pg_stat_clear_snapshot()');
       const { rows } = await db.query(
         `SELECT count(*)::int AS n FROM pg_stat_activity
           WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND datname = current_database()`,

@@ -223,9 +223,13 @@ describe('Passage apps go with their store or relying party (no foreign key from
         (await db.query('SELECT count(*) FROM passage_apps WHERE tenant_id = $1', [world.tenant]))
           .rows[0].count,
       );
-    /** Resolves once PostgreSQL shows a backend of the app waiting for a lock. */
+    /**
+     * Resolves once PostgreSQL shows a backend of the app waiting for a lock. Polled inside an
+     * open transaction, which keeps its first view of pg_stat_activity: cleared before each poll.
+     */
     const waitingForALock = async () => {
       for (let i = 0; i < 200; i++) {
+        await db.query('SELECT pg_stat_clear_snapshot()');
         const { rows } = await db.query(
           `SELECT count(*)::int AS n FROM pg_stat_activity
             WHERE datname = current_database() AND wait_event_type = 'Lock'`,

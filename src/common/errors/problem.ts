@@ -70,8 +70,17 @@ const DB_DOWN_CODES = new Set([
   '25006',
 ]);
 
-/** PostgreSQL aborted one of two conflicting transactions: nothing was written, a retry succeeds. */
-const TRANSIENT_CONFLICT_CODES = new Set(['40P01', '40001']); // deadlock_detected, serialization_failure
+/**
+ * PostgreSQL aborted one of two conflicting transactions: nothing was written, a retry succeeds
+ * (or answers what the other one changed). A foreign key violation is one too: every write reads
+ * the rows it refers to first (a 404 when one is missing), so the row went away in between — a
+ * deletion that committed while this request ran (a sign-in start racing its user's deletion).
+ */
+const TRANSIENT_CONFLICT_CODES = new Set([
+  '40P01', // deadlock_detected
+  '40001', // serialization_failure
+  '23503', // foreign_key_violation
+]);
 
 /** True when PostgreSQL gave up a statement because of a concurrent one (deadlock, serialization). */
 export function isTransientConflict(error: unknown): boolean {
