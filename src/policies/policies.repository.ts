@@ -27,9 +27,21 @@ export class PolicyRepository<E extends PolicyRow> {
     return this.host.manager.getRepository(this.target);
   }
 
-  async find(ctx: RequestContext, rp: RelyingPartyEntity, name: string): Promise<E> {
+  /**
+   * `lock` (inside a transaction): the row is locked until it ends, so that an update writes on
+   * the values it read; two concurrent updates of different fields then both stick.
+   */
+  async find(
+    ctx: RequestContext,
+    rp: RelyingPartyEntity,
+    name: string,
+    options: { lock?: boolean } = {},
+  ): Promise<E> {
     const where = { tenantId: ctx.tenantId, relyingPartyId: rp.id, name } as FindOptionsWhere<E>;
-    const policy = await this.repo.findOne({ where });
+    const policy = await this.repo.findOne({
+      where,
+      ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
     if (!policy)
       throw new DomainError(
         this.notFoundCode,

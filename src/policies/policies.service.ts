@@ -153,7 +153,7 @@ export class PoliciesService<E extends PolicyRow, C extends Partial<E>, U extend
   ): Promise<R> {
     const updated = await this.host.run(async () => {
       const { rp } = await this.rps.resolve(ctx, storeName, rpId);
-      const policy = await this.policies.find(ctx, rp, name);
+      const policy = await this.policies.find(ctx, rp, name, { lock: true });
       const before = auditSummary(policy, this.kind.audited);
       const saved = await this.policies.update(policy, dto);
       await this.audit.record(ctx, {
@@ -172,7 +172,7 @@ export class PoliciesService<E extends PolicyRow, C extends Partial<E>, U extend
   async delete(ctx: RequestContext, storeName: string, rpId: string, name: string): Promise<void> {
     await this.host.run(async () => {
       const { rp } = await this.rps.resolve(ctx, storeName, rpId);
-      const policy = await this.policies.find(ctx, rp, name);
+      const policy = await this.policies.find(ctx, rp, name, { lock: true });
       await this.policies.delete(policy);
       await this.audit.record(ctx, {
         type: this.kind.events.deleted,
