@@ -114,6 +114,116 @@ describe('passkey ceremonies: attacks and broken clients', () => {
     );
   });
 
+  it('an authentication response made by webauthn.create → CLIENT_DATA_TYPE_MISMATCH', async () => {
+    const { user, device } = await enrolled();
+    await failAuth(user.id, device, 'CLIENT_DATA_TYPE_MISMATCH', { type: 'webauthn.create' });
+  });
+
+  it('a topOrigin (a cross-origin iframe) with crossOrigin false → ORIGIN_NOT_ALLOWED, at registration and authentication (L3 §7.1 step 11, §7.2 step 15)', async () => {
+    const iframe = { clientDataExtra: { crossOrigin: false, topOrigin: 'https://evil.example' } };
+    const { user, device } = await enrolled();
+    await failAuth(user.id, device, 'ORIGIN_NOT_ALLOWED', iframe);
+    const reg = await start(t.app, w.key, regStartUrl(w, user.id, 'default'));
+    expectProblem(
+      await completeRegistration(
+        t.app,
+        w,
+        reg.sessionId,
+        device.register(reg.clientRequest as never, w.origin, iframe),
+      ),
+      400,
+      'ORIGIN_NOT_ALLOWED',
+    );
+  });
+
+  it('a registration session completed on the authentication route → SESSION_NOT_FOUND, and it stays pending', async () => {
+    const { user, device } = await enrolled();
+    const reg = await start(t.app, w.key, regStartUrl(w, user.id, 'default'));
+    const auth = await start(t.app, w.key, authStartUrl(w, user.id, 'default'));
+    // a real assertion, answering the registration session's challenge
+    const assertion = device.authenticate(
+      { ...(auth.clientRequest as object), challenge: reg.clientRequest.challenge } as never,
+      w.origin,
+    );
+    expectProblem(
+      await completeAuthentication(t.app, w, reg.sessionId, assertion),
+      404,
+      'SESSION_NOT_FOUND',
+    );
+    const session = await call(t.app, 'GET', regSessionUrl(w, reg.sessionId), { key: w.key });
+    expect(session.json()).toMatchObject({ status: 'PENDING' });
+  });
+
+  describe('registration steps we own, through the service', () => {
+    const register = async (overrides: Record<string, unknown>) => {
+      const user = await w.newUser();
+      const reg = await start(t.app, w.key, regStartUrl(w, user.id, 'default'));
+      const res = await completeRegistration(
+        t.app,
+        w,
+        reg.sessionId,
+        new SoftAuthenticator().register(reg.clientRequest as never, w.origin, overrides),
+      );
+      const passkeys = await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}/passkeys`, {
+        key: w.key,
+      });
+      expect(passkeys.json().content).toEqual([]);
+      return res;
+    };
+
+    it('a credential id over 1023 bytes (L3 §7.1 step 22) → refused, nothing stored', async () => {
+      const res = await register({ credentialId: Buffer.alloc(1024, 7) });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().detail).toMatch(/1-1023 bytes/);
+    });
+
+    it('UP not set (§7.1 step 14) → USER_PRESENCE_REQUIRED, nothing stored', async () => {
+      expectProblem(await register({ userPresent: false }), 400, 'USER_PRESENCE_REQUIRED');
+    });
+
+    it('BS set without BE (§6.1.3) → refused, nothing stored', async () => {
+      const res = await register({ backupEligible: false, backupState: true });
+      expect(res.statusCode).toBe(400);
+    });
+  });
+
+  describe('a policy edited between start and completion: the session keeps what it started with', () => {
+    it.each([
+      ['required', 'discouraged', 400],
+      ['discouraged', 'required', 200],
+    ])(
+      'userVerification %s at the start, %s at the completion: an assertion without UV → %i',
+      async (before, after, status) => {
+        const name = `uv-${before}-${Date.now()}`;
+        const policies = `${w.storeUrl}/passkeys/relyingParties/localhost/authenticationPolicies`;
+        expectStatus(
+          await call(t.app, 'POST', policies, {
+            key: w.key,
+            body: { name, userVerification: before },
+          }),
+          201,
+        );
+        const { user, device } = await enrolled();
+        const started = await start(t.app, w.key, authStartUrl(w, user.id, name));
+        expectStatus(
+          await call(t.app, 'POST', `${policies}/${name}`, {
+            key: w.key,
+            body: { userVerification: after },
+          }),
+          200,
+        );
+        const res = await completeAuthentication(
+          t.app,
+          w,
+          started.sessionId,
+          device.authenticate(started.clientRequest as never, w.origin, { userVerified: false }),
+        );
+        if (status === 200) expectStatus(res, 200);
+        else expectProblem(res, 400, 'USER_VERIFICATION_REQUIRED');
+      },
+    );
+  });
+
   it('expired session → SESSION_EXPIRED', async () => {
     const { user, device } = await enrolled();
     const started = await start(t.app, w.key, authStartUrl(w, user.id, 'default'));

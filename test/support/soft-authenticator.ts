@@ -47,6 +47,8 @@ export interface CommonOverrides {
   challenge?: string;
   /** clientData.type (default: 'webauthn.create' / 'webauthn.get'). */
   type?: string;
+  /** More clientData members, or other values of `crossOrigin` (`{ topOrigin: … }`). */
+  clientDataExtra?: Record<string, unknown>;
   /** UP flag (default true). */
   userPresent?: boolean;
   /** UV flag (default true). */
@@ -200,7 +202,9 @@ function signWith(cred: SoftCredential, authData: Buffer, clientData: Buffer, ta
 /** The client's CollectedClientData, serialized in the member order browsers use. */
 function clientData(type: string, challenge: string, origin: string, o: CommonOverrides): Buffer {
   const { type: t = type, challenge: c = challenge, origin: og = origin } = o;
-  return Buffer.from(JSON.stringify({ type: t, challenge: c, origin: og, crossOrigin: false }));
+  return Buffer.from(
+    JSON.stringify({ type: t, challenge: c, origin: og, crossOrigin: false, ...o.clientDataExtra }),
+  );
 }
 
 /** Software authenticator + client: builds clientDataJSON and authData, signs, and returns the

@@ -77,6 +77,18 @@ describe('prechecks (§7.1/§7.2: type, challenge, origin, rpIdHash, UP, UV)', (
       authData(),
       ErrorCode.ORIGIN_NOT_ALLOWED,
     ],
+    [
+      'a topOrigin with crossOrigin false (§7.1 step 11, §7.2 step 15)',
+      clientData({ crossOrigin: false, topOrigin: 'https://evil.example' }),
+      authData(),
+      ErrorCode.ORIGIN_NOT_ALLOWED,
+    ],
+    [
+      'a crossOrigin that is not a boolean',
+      clientData({ crossOrigin: 'true' }),
+      authData(),
+      ErrorCode.ORIGIN_NOT_ALLOWED,
+    ],
     ['another rpId', clientData(), authData(0x05, 'evil.example'), ErrorCode.RP_ID_MISMATCH],
     ['no UP', clientData(), authData(0x04), ErrorCode.USER_PRESENCE_REQUIRED],
     ['no UV where required', clientData(), authData(0x01), ErrorCode.USER_VERIFICATION_REQUIRED],

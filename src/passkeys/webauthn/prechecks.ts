@@ -55,7 +55,13 @@ export function precheck(
   parsed: ParsedAuthData | null,
   expected: Expected,
 ): Prechecked {
-  let clientData: { type?: unknown; challenge?: unknown; origin?: unknown; crossOrigin?: unknown };
+  let clientData: {
+    type?: unknown;
+    challenge?: unknown;
+    origin?: unknown;
+    crossOrigin?: unknown;
+    topOrigin?: unknown;
+  };
   try {
     clientData = decodeClientDataJSON(clientDataJSON);
   } catch {
@@ -84,7 +90,13 @@ export function precheck(
     // the origin is the caller's text: never quoted back (nor stored)
     throw fail(ErrorCode.ORIGIN_NOT_ALLOWED, `The origin is not allowed for ${expected.rpId}`);
   }
-  if (clientData.crossOrigin === true) {
+  // L3 §7.1 step 11 / §7.2 step 15: crossOrigin is false or absent, and a topOrigin (present
+  // only for a ceremony in a cross-origin iframe) is never accepted; anything else is a client
+  // that says it ran in an iframe of another site, or one that does not follow the format
+  if (
+    (clientData.crossOrigin !== undefined && clientData.crossOrigin !== false) ||
+    clientData.topOrigin !== undefined
+  ) {
     throw fail(ErrorCode.ORIGIN_NOT_ALLOWED, 'Cross-origin (iframe) ceremonies are not accepted');
   }
   if (!parsed) throw fail(ErrorCode.VERIFICATION_FAILED, 'authenticatorData is malformed');
