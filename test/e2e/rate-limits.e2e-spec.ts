@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { RateLimiter } from '../../src/rate-limit/rate-limiter';
+import { RateLimitsRepository } from '../../src/rate-limit/rate-limits.repository';
 import { call, createKey, createTenant, expectStatus } from '../support/api';
 import { expectProblem } from '../support/problem';
 import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
@@ -89,6 +90,24 @@ describe('rate limits on ceremony and token routes', () => {
       return { count: () => spy.mock.calls.length, restore: () => spy.mockRestore() };
     }
     const bucket = () => `test:${Math.random().toString(36).slice(2)}`;
+
+    it('a lease of a window that ended, arriving after one of the next window, counts there and never moves the window back', async () => {
+      const key = bucket();
+      const ds = a.app.get(DataSource);
+      // the next window's count, written first (its statement took the row lock first)
+      await ds.query(
+        `INSERT INTO rate_limits (key, window_start, count)
+         VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / 60) * 60 + 60), 5)`,
+        [key],
+      );
+      const [row] = await a.app.get(RateLimitsRepository).takeLeases([{ key, ask: 1 }], 60);
+      expect(row.count).toBe(6);
+      const [stored] = await ds.query(
+        `SELECT count, window_start > now() AS ahead FROM rate_limits WHERE key = $1`,
+        [key],
+      );
+      expect(stored).toEqual({ count: 6, ahead: true });
+    });
 
     it('serves most requests of a high limit from leases, with the database count covering them', async () => {
       const limiter = a.app.get(RateLimiter);
