@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nest
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimiter } from '../rate-limit/rate-limiter';
+import { clientBucket } from '../rate-limit/client-bucket';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
@@ -144,7 +145,7 @@ export class AccessGuard implements CanActivate {
           limit: principal.rateLimits?.perKey ?? this.config.rateLimitPerKey,
         },
         {
-          key: `ip:${scope}:${request.ip}`,
+          key: `ip:${scope}:${clientBucket(request.ip)}`,
           limit: principal.rateLimits?.perIp ?? this.config.rateLimitPerIp,
         },
       ],

@@ -5,6 +5,7 @@ import { requestFor, routingPath } from '../common/http/routing-path';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { originAllowed } from '../passkeys/webauthn/origins';
 import { RateLimiter } from '../rate-limit/rate-limiter';
+import { clientBucket } from '../rate-limit/client-bucket';
 import { toPassageError } from './passage-errors';
 import { PassageRepository } from './passage.repository';
 
@@ -68,7 +69,7 @@ export class PassageGateway {
 
   private async withinLimit(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const result = await this.limiter.hit(
-      `browser:${request.ip}`,
+      `browser:${clientBucket(request.ip)}`,
       this.config.browserRateLimit,
       this.config.browserRateLimitWindowSeconds,
     );

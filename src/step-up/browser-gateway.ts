@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from '../common/errors/problem-responder';
 import { requestFor, routingPath } from '../common/http/routing-path';
 import { RateLimiter } from '../rate-limit/rate-limiter';
+import { clientBucket } from '../rate-limit/client-bucket';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { originAllowed } from '../passkeys/webauthn/origins';
 import { CorsTarget, StepUpRepository } from './step-up.repository';
@@ -69,7 +70,7 @@ export class BrowserGateway {
    */
   private async withinLimit(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const result = await this.limiter.hit(
-      `browser:${request.ip}`,
+      `browser:${clientBucket(request.ip)}`,
       this.config.browserRateLimit,
       this.config.browserRateLimitWindowSeconds,
     );

@@ -409,6 +409,30 @@ describe('browser routes rate limit, whatever the spelling of the request target
   });
 });
 
+describe('browser routes rate limit, per IPv6 /64', () => {
+  it('addresses of one /64 share one budget; another /64 has its own', async () => {
+    const t = await createTestApp({
+      config: { browserRateLimit: 3, browserRateLimitWindowSeconds: 60, trustProxy: 1 },
+    });
+    try {
+      const hit = (ip: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: `${BROWSER}/transactions/${'B'.repeat(43)}/start`,
+          headers: { 'x-forwarded-for': ip },
+          payload: {},
+        });
+      await startInsideRateWindow();
+      const statuses = [];
+      for (let i = 1; i <= 4; i++) statuses.push((await hit(`2001:db8:7:7::${i}`)).statusCode);
+      expect(statuses).toEqual([404, 404, 404, 429]);
+      expect((await hit('2001:db8:7:8::1')).statusCode).toBe(404);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('purge job', () => {
   it('deletes expired rows past the grace period; several instances at once are safe', async () => {
     const a = await createTestApp({ config: { purgeGraceSeconds: 0, purgeIntervalSeconds: 0 } });
