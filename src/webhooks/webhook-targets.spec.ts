@@ -1,5 +1,8 @@
+import { createSocket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
 import {
   forbiddenReason,
+  hostAddresses,
   parseTargetUrl,
   refusalOf,
   resolveTarget,
@@ -116,5 +119,36 @@ describe('webhook targets (SSRF)', () => {
     await expect(resolveTarget('does-not-exist.invalid', STRICT)).rejects.toThrow(
       /does not resolve/,
     );
+  });
+
+  it('a name whose DNS never answers gives up after its timeout and holds no thread: the process’s other lookups go on', async () => {
+    // a DNS server that takes every question and never answers
+    const silent = createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const server = `127.0.0.1:${silent.address().port}`;
+    try {
+      const settled: string[] = [];
+      const hanging = Array.from({ length: 8 }, (_, i) =>
+        hostAddresses(`never-${i}.example`, [server]).then(
+          () => settled.push('answered'),
+          (error: Error) => settled.push(error.message),
+        ),
+      );
+      // getaddrinfo on libuv's thread pool (what dns.lookup uses) is not held up by them
+      await lookup('localhost');
+      expect(settled).toEqual([]);
+      await Promise.all(hanging);
+      expect(settled).toEqual(Array(8).fill('its host name did not resolve in time'));
+    } finally {
+      silent.close();
+    }
+  }, 20_000);
+
+  it('localhost and *.localhost are loopback without DNS (RFC 6761)', async () => {
+    for (const name of ['localhost', 'LOCALHOST.', 'api.localhost'])
+      expect((await hostAddresses(name, ['127.0.0.1:9'])).map((a) => a.address)).toEqual([
+        '127.0.0.1',
+        '::1',
+      ]);
   });
 });

@@ -1,4 +1,4 @@
-import { lookup as dnsLookup, LookupAddress } from 'node:dns';
+import { LookupAddress, promises as dnsPromises } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import type { AppConfig } from '../config/app-config';
 
@@ -179,6 +179,42 @@ export function parseTargetUrl(raw: string, policy: TargetPolicy): URL {
   return url;
 }
 
+/** How long one DNS question may take, and how often it is asked (c-ares, per query). */
+const DNS_TIMEOUT_MS = 1500;
+const DNS_TRIES = 2;
+
+/**
+ * The addresses of a host name, from DNS through c-ares (`dns.Resolver`), IPv4 first. Not
+ * `dns.lookup`: getaddrinfo runs on libuv's small thread pool and cannot be abandoned, so names
+ * whose DNS never answers, saved by one tenant, stalled every lookup of the process (other
+ * tenants' webhooks, and a `DATABASE_URL` with a host name). Here each question gives up after
+ * its timeout and takes no thread. So `/etc/hosts` is not read: `localhost` and `*.localhost` are
+ * loopback by definition (RFC 6761) and answered without DNS. `servers`: for tests.
+ */
+export async function hostAddresses(host: string, servers?: string[]): Promise<LookupAddress[]> {
+  const name = (host.endsWith('.') ? host.slice(0, -1) : host).toLowerCase();
+  if (name === 'localhost' || name.endsWith('.localhost')) {
+    return [
+      { address: '127.0.0.1', family: 4 },
+      { address: '::1', family: 6 },
+    ];
+  }
+  const resolver = new dnsPromises.Resolver({ timeout: DNS_TIMEOUT_MS, tries: DNS_TRIES });
+  if (servers) resolver.setServers(servers);
+  const [v4, v6] = await Promise.allSettled([resolver.resolve4(name), resolver.resolve6(name)]);
+  const found = [
+    ...(v4.status === 'fulfilled' ? v4.value.map((address) => ({ address, family: 4 })) : []),
+    ...(v6.status === 'fulfilled' ? v6.value.map((address) => ({ address, family: 6 })) : []),
+  ];
+  if (found.length > 0) return found;
+  const timedOut = [v4, v6].some(
+    (r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'ETIMEOUT',
+  );
+  throw new TargetRefused(
+    timedOut ? 'its host name did not resolve in time' : 'its host name does not resolve',
+  );
+}
+
 /** Resolves a host name and checks every address it has; all must pass. */
 export async function resolveTarget(host: string, policy: TargetPolicy): Promise<string[]> {
   if (isIP(host)) {
@@ -186,11 +222,7 @@ export async function resolveTarget(host: string, policy: TargetPolicy): Promise
     if (refusal) throw new TargetRefused(`points at a non-public address: ${refusal}`);
     return [host];
   }
-  const addresses = await new Promise<LookupAddress[]>((resolve, reject) =>
-    dnsLookup(host, { all: true, verbatim: true }, (error, found) =>
-      error ? reject(new TargetRefused('its host name does not resolve')) : resolve(found),
-    ),
-  );
+  const addresses = await hostAddresses(host);
   checkAll(addresses, policy);
   return addresses.map((a) => a.address);
 }
@@ -220,11 +252,9 @@ export function guardedLookup(policy: TargetPolicy) {
     options: { all?: boolean; family?: number },
     callback: LookupCallback,
   ) => {
-    dnsLookup(
-      hostname,
-      { family: options.family ?? 0, all: true, verbatim: true },
-      (error, addresses) => {
-        if (error) return callback(error, []);
+    hostAddresses(hostname).then(
+      (found) => {
+        const addresses = options.family ? found.filter((a) => a.family === options.family) : found;
         try {
           checkAll(addresses, policy);
         } catch (refused) {
@@ -233,6 +263,7 @@ export function guardedLookup(policy: TargetPolicy) {
         if (options.all) return callback(null, addresses);
         callback(null, addresses[0].address, addresses[0].family);
       },
+      (error: NodeJS.ErrnoException) => callback(error, []),
     );
   };
 }
