@@ -77,15 +77,19 @@ export class UsersRepository {
     return true;
   }
 
-  /** Counts one user less, in the store and in the tenant. */
+  /**
+   * Counts one user less, in the tenant and in the store: in that order, as a reservation takes
+   * them, so a deletion and a creation in one store never wait on each other's rows in opposite
+   * orders (a deadlock that PostgreSQL broke after a second with a 503).
+   */
   async releaseUserSlot(tenantId: string, storeId: string): Promise<void> {
+    await this.host.manager.query('UPDATE tenants SET user_count = user_count - 1 WHERE id = $1', [
+      tenantId,
+    ]);
     await this.host.manager.query(
       'UPDATE stores SET user_count = user_count - 1 WHERE tenant_id = $1 AND id = $2',
       [tenantId, storeId],
     );
-    await this.host.manager.query('UPDATE tenants SET user_count = user_count - 1 WHERE id = $1', [
-      tenantId,
-    ]);
   }
 
   /** Inserts the user; a taken external id throws the database's unique violation. */

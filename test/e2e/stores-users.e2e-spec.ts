@@ -119,6 +119,29 @@ describe('stores and users', () => {
       );
     });
 
+    it('creations and deletions in one store at once: no deadlock, exact counts (the tenant row, then the store row, everywhere)', async () => {
+      const { admin } = await tenantWithAdmin(t.app, 'churn');
+      const k = admin.key;
+      expectStatus(await post(stores, { name: 'churn' }, k), 201);
+      const churn = `${stores}/churn/users`;
+      const old = [];
+      for (let i = 0; i < 25; i++) {
+        const res = await post(churn, { externalId: `old-${i}`, userName: `old-${i}` }, k);
+        expectStatus(res, 201);
+        old.push(res.json().id as string);
+      }
+      const answers = await Promise.all([
+        ...old.map((id) => call(t.app, 'DELETE', `${churn}/${id}`, { key: k })),
+        ...old.map((_, i) => post(churn, { externalId: `new-${i}`, userName: `new-${i}` }, k)),
+      ]);
+      expect(answers.map((r) => r.statusCode).sort()).toEqual([
+        ...Array(25).fill(201),
+        ...Array(25).fill(204),
+      ]);
+      expect((await get('/api/identity-store/limits', k)).json().usage.users).toBe(25);
+      expect((await get(`${stores}/churn`, k)).json().userCount).toBe(25);
+    });
+
     it('creates with store defaults and reads back by id and by external id', async () => {
       const created = await post(users, { externalId: 'cust-1', userName: 'Jane@Example.com' });
       expectStatus(created, 201);
