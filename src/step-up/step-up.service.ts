@@ -101,18 +101,29 @@ export class StepUpService {
   ): Promise<TransactionDto> {
     const policyName = dto.registrationPolicy ?? 'default';
     const { store, rp } = await this.resolver.forRegistration(ctx, storeName, rpId, policyName);
-    const tx = await this.host.run(async () => {
-      const user = await this.registerTarget(ctx, store, dto);
-      return this.mint(ctx, {
-        store: { id: store.id, name: store.name },
-        rp: { id: rp.id, rpId: rp.rpId },
-        userId: user.id,
-        kind: TransactionKind.REGISTER,
-        policyName,
-        passkeyDisplayName: dto.passkeyDisplayName,
-        transactionData: canonicalOrNull(dto.transactionData),
+    const attempt = () =>
+      this.host.run(async () => {
+        const user = await this.registerTarget(ctx, store, dto);
+        return this.mint(ctx, {
+          store: { id: store.id, name: store.name },
+          rp: { id: rp.id, rpId: rp.rpId },
+          userId: user.id,
+          kind: TransactionKind.REGISTER,
+          policyName,
+          passkeyDisplayName: dto.passkeyDisplayName,
+          transactionData: canonicalOrNull(dto.transactionData),
+        });
       });
-    });
+    let tx: Awaited<ReturnType<typeof attempt>>;
+    try {
+      tx = await attempt();
+    } catch (error) {
+      // a concurrent request made the user between our read and our insert (which aborted this
+      // transaction): with allowExistingUser that user is the one to use, so run again, once
+      const race = error instanceof DomainError && error.code === ErrorCode.EXT_ID_NOT_UNIQUE;
+      if (!race || !dto.allowExistingUser) throw error;
+      tx = await attempt();
+    }
     return { transactionId: tx.id, expiresAt: tx.expiresAt.toISOString() };
   }
 
@@ -142,7 +153,8 @@ export class StepUpService {
     try {
       return await this.users.insert(ctx, store, { ...ref, userName: dto.externalId });
     } catch (error) {
-      // a concurrent sign-up took the name between the read and the insert
+      // a concurrent sign-up took the name between the read and the insert (with
+      // allowExistingUser, createRegister runs again and finds that user)
       const race = error instanceof DomainError && error.code === ErrorCode.EXT_ID_NOT_UNIQUE;
       throw race && !dto.allowExistingUser ? taken() : error;
     }

@@ -98,6 +98,19 @@ describe('register transactions: an existing user only by deliberate choice', ()
     }
   });
 
+  it('concurrent transactions for one new name with allowExistingUser: one user is created and every request gets a transaction for it', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        mint({ externalId: 'race-existing', passkeyDisplayName: 'x', allowExistingUser: true }),
+      ),
+    );
+    expect(answers.map((r) => r.statusCode)).toEqual(Array(6).fill(201));
+    const users = await call(t.app, 'GET', `${w.storeUrl}/users?externalId=race-existing`, {
+      key: w.key,
+    });
+    expect(users.json().content).toHaveLength(1);
+  });
+
   it('allowExistingUser must be a JSON boolean', async () => {
     const user = await w.newUser();
     for (const allowExistingUser of ['true', 1, 'yes']) {
