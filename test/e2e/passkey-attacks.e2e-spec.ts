@@ -224,6 +224,26 @@ describe('passkey ceremonies: attacks and broken clients', () => {
     );
   });
 
+  it('a passkey registered after the start, which the options did not offer → CREDENTIAL_NOT_ALLOWED (§7.2 step 5)', async () => {
+    const { user, device } = await enrolled();
+    const started = await start(t.app, w.key, authStartUrl(w, user.id, 'default'));
+    const later = new SoftAuthenticator();
+    await registerPasskey(t.app, w, later, user.id);
+    const res = await completeAuthentication(
+      t.app,
+      w,
+      started.sessionId,
+      // a client that ignores the list the options gave
+      later.authenticate(
+        { ...(started.clientRequest as object), allowCredentials: [] } as never,
+        w.origin,
+      ),
+    );
+    expectProblem(res, 400, 'CREDENTIAL_NOT_ALLOWED');
+    // the offered one still completes a new session
+    expectStatus(await authenticate(t.app, w, device, user.id), 200);
+  });
+
   it('expired session → SESSION_EXPIRED', async () => {
     const { user, device } = await enrolled();
     const started = await start(t.app, w.key, authStartUrl(w, user.id, 'default'));

@@ -132,6 +132,7 @@ export class AuthenticationService {
           policyName: policy.name,
           userVerification: policy.userVerification,
           counterPolicy: policy.counterPolicy,
+          ...(user ? { allowCredentialIds: allowCredentials.map((c) => c.id) } : {}),
         },
         expiresAt,
       },
@@ -376,6 +377,7 @@ export class AuthenticationService {
         claimed.passkey,
         claimed.user,
         claimed.handle,
+        session.snapshot.allowCredentialIds,
       );
       const signed = await verifySignature(response, expected, prechecked, passkey);
       return { passkey, owner, signed };

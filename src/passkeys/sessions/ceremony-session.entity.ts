@@ -36,6 +36,12 @@ export interface SessionSnapshot {
   userVerification: string;
   /** authentication */
   counterPolicy?: string;
+  /**
+   * authentication of a known user: the ids its options listed in `allowCredentials` (§7.2 step
+   * 5: the assertion must use one of them). Absent username-less, and in sessions started before
+   * it was kept.
+   */
+  allowCredentialIds?: string[];
   /** registration */
   algorithms?: number[];
   aaguidAllowList?: string[];

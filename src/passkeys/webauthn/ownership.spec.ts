@@ -45,6 +45,17 @@ describe('§7.2 step 6: whose credential it is', () => {
     );
   });
 
+  it('§7.2 step 5: a known user’s credential must be one the options offered', () => {
+    expect(
+      codeOf(() => assertCredentialOfUser('u1', assertion(), passkey, user, 'h1', ['c1'])),
+    ).toBe('OK');
+    expect(
+      codeOf(() => assertCredentialOfUser('u1', assertion(), passkey, user, 'h1', ['c0', 'c2'])),
+    ).toBe(ErrorCode.CREDENTIAL_NOT_ALLOWED);
+    // a session that kept no list (username-less, or started before lists were kept)
+    expect(codeOf(() => assertCredentialOfUser('u1', assertion(), passkey, user, 'h1'))).toBe('OK');
+  });
+
   it('rawId must equal id', () => {
     const odd = { id: 'c1', rawId: 'c2', response: {} };
     expect(codeOf(() => assertCredentialOfUser('u1', odd, passkey, user, 'h1'))).toBe(

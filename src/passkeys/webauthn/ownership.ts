@@ -11,10 +11,12 @@ interface Owned {
 }
 
 /**
- * §7.2 step 6, which SimpleWebAuthn leaves to us: whose credential is it? For a user identified
- * before the ceremony, the credential must be theirs and a userHandle, when present, must be
- * theirs too; username-less, the userHandle must be present and be the owner's handle at this
- * relying party. `handle` is the handle of the session's user (or, username-less, the owner).
+ * §7.2 steps 5 and 6, which SimpleWebAuthn leaves to us: was the credential offered, and whose is
+ * it? For a user identified before the ceremony, the credential must be one the options listed
+ * (`allowed`: a passkey registered or reactivated since the start was not offered), it must be
+ * theirs, and a userHandle, when present, must be theirs too; username-less, the userHandle must
+ * be present and be the owner's handle at this relying party. `handle` is the handle of the
+ * session's user (or, username-less, the owner).
  */
 export function assertCredentialOfUser<P extends Owned, U extends { id: string }>(
   sessionUserId: string | null,
@@ -22,9 +24,16 @@ export function assertCredentialOfUser<P extends Owned, U extends { id: string }
   passkey: P | null,
   user: U | undefined,
   handle: string | null,
+  allowed?: readonly string[],
 ): [P, U] {
   if (response.rawId !== response.id) {
     throw new DomainError(ErrorCode.VERIFICATION_FAILED, 'rawId and id differ');
+  }
+  if (allowed && !allowed.includes(response.id)) {
+    throw new DomainError(
+      ErrorCode.CREDENTIAL_NOT_ALLOWED,
+      'This credential was not among those the ceremony offered (allowCredentials)',
+    );
   }
   if (!passkey || !user || passkey.userId !== user.id) {
     throw new DomainError(
