@@ -3,7 +3,13 @@ import type { FastifyRequest } from 'fastify';
 import { ApiKeyEntity, ApiKeyStatus } from '../api-keys/api-key.entity';
 import { DomainError, ErrorCode } from '../common/errors';
 import { AccessRepository, KeyRow } from './access.repository';
-import { hashSecret, parseApiKey, secretMatches } from '../auth/api-key-secret';
+import {
+  fingerprintMatches,
+  hashSecret,
+  parseApiKey,
+  secretFingerprint,
+  secretMatches,
+} from '../auth/api-key-secret';
 import { parsePermission, Permission } from '../auth/permissions';
 import type { Principal } from '../auth/request-context';
 import { TokenService } from './tokens/token.service';
@@ -96,8 +102,15 @@ export class ApiKeyVerifier {
     const claims = await this.tokens.verify(token);
     if (!claims) throw unauthenticated('The token is invalid or expired');
     const row = await this.repository.key(claims.sub);
-    // The key behind the token is re-checked on every call: blocking it ends its tokens too.
+    // The key behind the token is re-checked on every call: blocking it ends its tokens too, and
+    // so does replacing its secret (a token issued before this version carries no fingerprint:
+    // honoured until it expires, within IDS_TOKEN_TTL_SECONDS)
     if (!row) throw unauthenticated('The token is invalid or expired');
+    if (
+      claims.kfp !== undefined &&
+      !fingerprintMatches(claims.kfp, secretFingerprint(row.secretHash))
+    )
+      throw unauthenticated('The token is invalid or expired');
     return this.principal(row, 'bearer');
   }
 
@@ -126,6 +139,7 @@ export class ApiKeyVerifier {
         .map(parsePermission)
         .filter((p): p is Permission => p !== undefined),
       via,
+      secretFingerprint: secretFingerprint(row.secretHash),
       expiresAt: row.expiresAt,
       tenantStatus: row.tenantStatus,
       rateLimits: row.rateLimits,

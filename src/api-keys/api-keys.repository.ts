@@ -109,6 +109,16 @@ export class ApiKeysRepository {
     await this.keys.upsert({ ...values, tenantId: null, isPlatform: true }, ['id']);
   }
 
+  /** Blocks every active platform key but `keepId`; how many it blocked. */
+  async blockOtherPlatformKeys(keepId: string): Promise<number> {
+    const [, blocked] = (await this.host.manager.query(
+      `UPDATE api_keys SET status = 'BLOCKED', updated_at = now()
+        WHERE is_platform AND id <> $1 AND status = 'ACTIVE'`,
+      [keepId],
+    )) as [unknown, number];
+    return blocked;
+  }
+
   async insertPlatformKey(values: NewPlatformKey): Promise<void> {
     await this.keys.insert({ ...values, tenantId: null, isPlatform: true });
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { generateApiKey, hashSecret } from '../auth/api-key-secret';
 import { formatPermission } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -11,11 +11,15 @@ export const CONFIGURED_PLATFORM_KEY_ID = '00000000-0000-4000-8000-000000000001'
 export const PLATFORM_PERMISSIONS = [formatPermission('*', '*')];
 
 /**
- * At start: IDS_PLATFORM_API_KEY becomes (or replaces) the configured platform key; without it,
- * the first start of a database generates one and prints it once. Only hashes are stored.
+ * At start: IDS_PLATFORM_API_KEY becomes (or replaces) the configured platform key, and any other
+ * active platform key (the one a first start generated, printed to a terminal or a container's
+ * log) is blocked: setting the variable is how an operator takes platform access back. Without
+ * it, the first start of a database generates one and prints it once. Only hashes are stored.
  */
 @Injectable()
 export class PlatformKeyBootstrap implements OnApplicationBootstrap {
+  private readonly logger = new Logger('PlatformKey');
+
   constructor(
     private readonly host: TransactionHost,
     private readonly repository: ApiKeysRepository,
@@ -40,6 +44,12 @@ export class PlatformKeyBootstrap implements OnApplicationBootstrap {
           name: 'platform (IDS_PLATFORM_API_KEY)',
           secretHash: hashSecret(this.config.platformApiKey),
         });
+        const blocked = await this.repository.blockOtherPlatformKeys(CONFIGURED_PLATFORM_KEY_ID);
+        if (blocked > 0) {
+          this.logger.warn(
+            `IDS_PLATFORM_API_KEY is set: blocked ${blocked} other platform key(s) (the generated one)`,
+          );
+        }
         return undefined;
       }
       if (await this.repository.hasPlatformKey()) return undefined;

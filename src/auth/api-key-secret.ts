@@ -39,6 +39,27 @@ export function secretMatches(secret: string, storedHash: Buffer): boolean {
   return presented.length === storedHash.length && timingSafeEqual(presented, storedHash);
 }
 
+/**
+ * Which secret a bearer token was issued for: 16 bytes of a hash of the key's stored hash (a
+ * token carries it, readable by its holder, so never the stored hash itself). A key whose secret
+ * is replaced (the platform key, by IDS_PLATFORM_API_KEY) no longer honours its earlier tokens.
+ */
+export function secretFingerprint(storedHash: Buffer): string {
+  return createHash('sha256')
+    .update('token-fingerprint:')
+    .update(storedHash)
+    .digest()
+    .subarray(0, 16)
+    .toString('base64url');
+}
+
+/** Constant-time comparison of two fingerprints. */
+export function fingerprintMatches(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
 /** The part of a key that is safe to show in lists: `idsk_1a2b3c4d…`. */
 export function keyHint(id: string): string {
   return `${API_KEY_PREFIX}_${id.replace(/-/g, '').slice(0, 8)}…`;

@@ -11,6 +11,8 @@ export interface Principal {
   isPlatform: boolean;
   permissions: Permission[];
   via: 'apiKey' | 'bearer';
+  /** Which secret the key has now (`secretFingerprint`): what a token issued for it carries. */
+  secretFingerprint?: string;
   /** When the key expires (null: never; undefined: no key, the browser routes). */
   expiresAt?: Date | null;
   /** Status of the key's own tenant (undefined for platform keys). */

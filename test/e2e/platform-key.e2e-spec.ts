@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { call, expectStatus } from '../support/api';
+import { call, expectStatus, issueToken } from '../support/api';
 import { createTestApp } from '../support/test-app';
 
 describe('platform key', () => {
@@ -62,6 +62,9 @@ describe('platform key', () => {
       await call(first.app, 'GET', url, { key: 'first-platform-key-abcdefghijklmnopqrstuvwxyz' }),
       200,
     );
+    // a bearer token of the first secret, still within its lifetime after the change
+    const token = await issueToken(first.app, 'first-platform-key-abcdefghijklmnopqrstuvwxyz');
+    expectStatus(await call(first.app, 'GET', url, { token }), 200);
     await first.app.close();
     const second = await createTestApp({
       config: { platformApiKey: 'second-platform-key-abcdefghijklmnopqrstuvwxyz' },
@@ -81,6 +84,42 @@ describe('platform key', () => {
           })
         ).statusCode,
       ).toBe(401);
+      // the replaced secret's tokens end with it
+      expect((await call(second.app, 'GET', url, { token })).statusCode).toBe(401);
+      const fresh = await issueToken(second.app, 'second-platform-key-abcdefghijklmnopqrstuvwxyz');
+      expectStatus(await call(second.app, 'GET', url, { token: fresh }), 200);
+    } finally {
+      await second.close();
+      await first.database.drop();
+    }
+  });
+
+  it('setting IDS_PLATFORM_API_KEY after a generated key blocks the generated one (printed to a log, it is taken back)', async () => {
+    const writes: string[] = [];
+    const spy = jest
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => {
+        writes.push(String(chunk));
+        return true;
+      });
+    let first;
+    try {
+      first = await createTestApp({ config: { platformApiKey: undefined } });
+    } finally {
+      spy.mockRestore();
+    }
+    const generated = /(idsk_[0-9a-f]{32}_[A-Za-z0-9_-]{43})/.exec(writes.join(''))?.[1];
+    const url = '/api/identity-store/tenants';
+    expectStatus(await call(first.app, 'GET', url, { key: generated }), 200);
+    await first.app.close();
+    const configured = 'configured-platform-key-abcdefghijklmnopqrstuvwxyz';
+    const second = await createTestApp({
+      config: { platformApiKey: configured },
+      database: first.database,
+    });
+    try {
+      expect((await call(second.app, 'GET', url, { key: generated })).statusCode).toBe(401);
+      expectStatus(await call(second.app, 'GET', url, { key: configured }), 200);
     } finally {
       await second.close();
       await first.database.drop();

@@ -28,6 +28,8 @@ export interface TokenClaims {
   /** The API key the token stands for. */
   sub: string;
   tid: string | null;
+  /** The key's secret fingerprint when the token was issued (absent in older tokens). */
+  kfp?: string;
   iat: number;
   exp: number;
 }
@@ -81,11 +83,15 @@ export class TokenService implements OnApplicationBootstrap {
     this.current = { kid: row.kid, key: (await importJWK(jwk, ALGORITHM)) as KeyLike };
   }
 
-  async issue(keyId: string, tenantId: string | null): Promise<IssuedToken> {
+  async issue(
+    keyId: string,
+    tenantId: string | null,
+    secretFingerprint: string,
+  ): Promise<IssuedToken> {
     if (!this.current) throw new Error('signing key not loaded');
     const ttl = this.config.tokenTtlSeconds;
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ tid: tenantId })
+    const token = await new SignJWT({ tid: tenantId, kfp: secretFingerprint })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT', kid: this.current.kid })
       .setIssuer(ISSUER)
       .setSubject(keyId)
@@ -151,9 +157,10 @@ function binding(kid: string): string {
 }
 
 function claimsOf(payload: JWTPayload): TokenClaims | undefined {
-  const { sub, tid, iat, exp } = payload as JWTPayload & { tid?: unknown };
+  const { sub, tid, kfp, iat, exp } = payload as JWTPayload & { tid?: unknown; kfp?: unknown };
   if (typeof sub !== 'string' || typeof iat !== 'number' || typeof exp !== 'number')
     return undefined;
   if (tid !== null && typeof tid !== 'string') return undefined;
-  return { sub, tid, iat, exp };
+  if (kfp !== undefined && typeof kfp !== 'string') return undefined;
+  return { sub, tid, ...(kfp !== undefined ? { kfp } : {}), iat, exp };
 }

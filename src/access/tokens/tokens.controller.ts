@@ -22,6 +22,10 @@ export class TokensController {
   @ApiCreatedResponse({ type: IssuedTokenDto })
   issueToken(@CurrentPrincipal() principal: Principal): Promise<IssuedTokenDto> {
     // @RequireApiKey routes always carry a key principal
-    return this.tokens.issue(principal.keyId as string, principal.tenantId);
+    return this.tokens.issue(
+      principal.keyId as string,
+      principal.tenantId,
+      principal.secretFingerprint as string,
+    );
   }
 }
