@@ -33,7 +33,9 @@ export class WebhookEndpointsController {
     description:
       'Each event is POSTed as JSON `{type, timestamp, data}` and signed the Standard Webhooks ' +
       'way (`webhook-id`, `webhook-timestamp`, `webhook-signature` headers): verify it with any ' +
-      'Standard Webhooks library and the secret. At least once: deduplicate by `webhook-id`.',
+      'Standard Webhooks library and the secret. At least once: deduplicate by `webhook-id`. ' +
+      'The events are the audit log: the caller also needs `listAuditEvents` (else ' +
+      'PERMISSION_DENIED).',
   })
   @ApiCreatedResponse({ type: CreatedWebhookEndpointDto })
   @Fails(ErrorCode.WEBHOOK_URL_NOT_ALLOWED, ErrorCode.MAX_WEBHOOK_ENDPOINTS_EXCEEDED)
@@ -74,7 +76,8 @@ export class WebhookEndpointsController {
     summary: 'Change the URL, events, description or activity of a webhook endpoint',
     description:
       'Deactivating ends the deliveries still waiting for a retry (FAILED, "endpoint ' +
-      'deactivated"); no deliveries are made while inactive. Redeliver after reactivating if needed.',
+      'deactivated"); no deliveries are made while inactive. Redeliver after reactivating if needed. ' +
+      'Changing `url` or `events` also needs `listAuditEvents` (else PERMISSION_DENIED).',
   })
   @ApiOkResponse({ type: WebhookEndpointDto })
   @Fails(ErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND, ErrorCode.WEBHOOK_URL_NOT_ALLOWED)

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import type { RequestContext } from '../auth/request-context';
+import { allows, formatPermission } from '../auth/permissions';
 import { DomainError, ErrorCode } from '../common/errors';
 import { pageRequest, toPage } from '../common/pagination/page';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -46,6 +47,7 @@ export class WebhookEndpointsService {
     ctx: RequestContext,
     dto: CreateWebhookEndpointDto,
   ): Promise<CreatedWebhookEndpointDto> {
+    assertMayReadEvents(ctx);
     const url = await this.checkedUrl(dto.url);
     const id = randomUUID();
     const secret = newSecret();
@@ -101,6 +103,8 @@ export class WebhookEndpointsService {
     dto: UpdateWebhookEndpointDto,
   ): Promise<WebhookEndpointDto> {
     await this.find(ctx, endpointId); // another tenant's id is a 404 whatever the body says
+    // where the events go, and which: a read of the audit log
+    if (dto.url !== undefined || dto.events !== undefined) assertMayReadEvents(ctx);
     const changes: EndpointChanges = {};
     if (dto.url !== undefined) changes.url = (await this.checkedUrl(dto.url)).href;
     if (dto.events !== undefined) changes.events = dto.events;
@@ -172,4 +176,21 @@ function toDto(row: WebhookEndpointEntity): WebhookEndpointDto {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+}
+
+/**
+ * A webhook endpoint receives the tenant's audit events with their details: choosing where they
+ * go (creating an endpoint, changing its URL) or which go there (its events) is a read of the
+ * audit log, so it also takes `listAuditEvents`. Otherwise a key without that permission could
+ * read every future event, or turn an endpoint towards itself and have past deliveries redelivered
+ * there.
+ */
+function assertMayReadEvents(ctx: RequestContext): void {
+  if (ctx.principal.permissions.some((held) => allows(held, ctx.tenantId, 'listAuditEvents'))) {
+    return;
+  }
+  throw new DomainError(
+    ErrorCode.PERMISSION_DENIED,
+    `Choosing where or which audit events are sent also requires ${formatPermission(ctx.tenantId, 'listAuditEvents')}`,
+  );
 }

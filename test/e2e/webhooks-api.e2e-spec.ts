@@ -265,6 +265,36 @@ describe('webhook endpoints: the API', () => {
     expectStatus(await call(t.app, 'GET', ENDPOINTS, { key: reader.key }), 200);
     expectProblem(await create({ url: PUBLIC }, reader.key), 403, 'PERMISSION_DENIED');
   });
+
+  it('choosing where or which events go is a read of the audit log: it also takes listAuditEvents', async () => {
+    const op = (name: string) => `TNT#${tenant}#IdentityStore:${name}`;
+    const hooker = await createKey(t.app, tenant, [
+      op('createWebhookEndpoint'),
+      op('updateWebhookEndpoint'),
+    ]);
+    const refused = expectProblem(
+      await create({ url: PUBLIC }, hooker.key),
+      403,
+      'PERMISSION_DENIED',
+    );
+    expect(refused.detail).toContain('listAuditEvents');
+    const endpoint = (await create({ url: PUBLIC })).json();
+    const update = (body: unknown, as: string) =>
+      call(t.app, 'POST', `${ENDPOINTS}/${endpoint.id}`, { key: as, body });
+    // turning the integrator's endpoint towards another URL, or towards more events
+    expectProblem(await update({ url: `${PUBLIC}/mine` }, hooker.key), 403, 'PERMISSION_DENIED');
+    expectProblem(await update({ events: ['*'] }, hooker.key), 403, 'PERMISSION_DENIED');
+    // what does not choose events stays with updateWebhookEndpoint
+    expectStatus(await update({ description: 'renamed', active: false }, hooker.key), 200);
+    const reader = await createKey(t.app, tenant, [
+      op('createWebhookEndpoint'),
+      op('updateWebhookEndpoint'),
+      op('listAuditEvents'),
+    ]);
+    expectStatus(await create({ url: PUBLIC }, reader.key), 201);
+    expectStatus(await update({ url: `${PUBLIC}/moved` }, reader.key), 200);
+    await call(t.app, 'DELETE', `${ENDPOINTS}/${endpoint.id}`, { key });
+  });
 });
 
 describe('webhook endpoints in production', () => {

@@ -1586,7 +1586,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe a URL to audit events (the signing secret is in this answer only)
-         * @description Each event is POSTed as JSON `{type, timestamp, data}` and signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-signature` headers): verify it with any Standard Webhooks library and the secret. At least once: deduplicate by `webhook-id`.
+         * @description Each event is POSTed as JSON `{type, timestamp, data}` and signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-signature` headers): verify it with any Standard Webhooks library and the secret. At least once: deduplicate by `webhook-id`. The events are the audit log: the caller also needs `listAuditEvents` (else PERMISSION_DENIED).
          *
          *     **Permission**: `TNT#{tenant}#IdentityStore:createWebhookEndpoint`
          */
@@ -1612,7 +1612,7 @@ export interface paths {
         put?: never;
         /**
          * Change the URL, events, description or activity of a webhook endpoint
-         * @description Deactivating ends the deliveries still waiting for a retry (FAILED, "endpoint deactivated"); no deliveries are made while inactive. Redeliver after reactivating if needed.
+         * @description Deactivating ends the deliveries still waiting for a retry (FAILED, "endpoint deactivated"); no deliveries are made while inactive. Redeliver after reactivating if needed. Changing `url` or `events` also needs `listAuditEvents` (else PERMISSION_DENIED).
          *
          *     **Permission**: `TNT#{tenant}#IdentityStore:updateWebhookEndpoint`
          */
