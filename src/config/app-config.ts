@@ -83,6 +83,8 @@ export interface AppConfig {
   readonly webhookConcurrency: number;
   /** Webhooks: deliveries of one endpoint one instance has on the wire at once (fairness). */
   readonly webhookEndpointConcurrency: number;
+  /** Webhooks: deliveries of one tenant one instance has on the wire at once (fairness). */
+  readonly webhookTenantConcurrency: number;
   /** Webhooks: the whole of one request (connect, send, answer), ms. */
   readonly webhookTimeoutMs: number;
   /** Webhooks: how long a claimed delivery is an instance's before another may send it (ms). */
@@ -171,6 +173,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhookPollMs: read.int('IDS_WEBHOOK_POLL_MS', 1000, 0, 60_000),
     webhookConcurrency: read.int('IDS_WEBHOOK_CONCURRENCY', 16, 1, 256),
     webhookEndpointConcurrency: read.int('IDS_WEBHOOK_ENDPOINT_CONCURRENCY', 8, 1, 256),
+    webhookTenantConcurrency: read.int('IDS_WEBHOOK_TENANT_CONCURRENCY', 8, 1, 256),
     webhookTimeoutMs: read.int('IDS_WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
     webhookLeaseMs: read.int('IDS_WEBHOOK_LEASE_MS', 60_000, 1000, 3_600_000),
     webhookMaxAttempts: read.int('IDS_WEBHOOK_MAX_ATTEMPTS', 35, 1, 1000),

@@ -14,6 +14,18 @@ export interface ClaimedDelivery {
   secretSealed: string;
 }
 
+/** The caps of a claim, and what this instance already has on the wire. */
+export interface Fairness {
+  /** Deliveries of one endpoint on the wire at once. */
+  perEndpoint: number;
+  /** endpoint id → deliveries of it on the wire */
+  onTheWire: Map<string, number>;
+  /** Deliveries of one tenant on the wire at once. */
+  perTenant: number;
+  /** tenant id → deliveries of it on the wire */
+  tenantsOnTheWire: Map<string, number>;
+}
+
 /**
  * The senders' SQL over every tenant's outbox (a platform job, like the purge: no tenant
  * parameter). Each statement is a transaction of its own: nothing is held open while a request
@@ -34,16 +46,21 @@ export class OutboxRepository {
     limit: number,
     leaseMs: number,
     maxAttempts: number,
-    fairness: { perEndpoint: number; onTheWire: Map<string, number> } = {
+    fairness: Fairness = {
       perEndpoint: limit,
       onTheWire: new Map(),
+      perTenant: limit,
+      tenantsOnTheWire: new Map(),
     },
   ): Promise<ClaimedDelivery[]> {
-    // fairness: at most `perEndpoint` deliveries of one endpoint on the wire from this instance,
-    // counting the `onTheWire` ones (an endpoint already at it is left out), so one slow or dead
-    // receiver cannot take every slot; candidates are the oldest due rows (a bounded window)
+    // fairness: at most `perEndpoint` deliveries of one endpoint and `perTenant` of one tenant on
+    // the wire from this instance, counting the ones already there (an endpoint or tenant already
+    // at its cap is left out), so neither one slow or dead receiver nor one tenant's several can
+    // take every slot; candidates are the oldest due rows (a bounded window)
     const wire = [...fairness.onTheWire];
     const busy = wire.filter(([, n]) => n >= fairness.perEndpoint).map(([endpoint]) => endpoint);
+    const tenantWire = [...fairness.tenantsOnTheWire];
+    const busyTenants = tenantWire.filter(([, n]) => n >= fairness.perTenant).map(([t]) => t);
     const [rows] = (await this.host.manager.query(
       `/* cross-tenant: platform-job */
        WITH given_up AS (
@@ -57,20 +74,27 @@ export class OutboxRepository {
           WHERE e.tenant_id = d.tenant_id AND e.id = d.endpoint_id AND NOT e.active
             AND d.status = 'PENDING' AND d.next_attempt_at <= now()),
        candidates AS (
-         SELECT c.tenant_id, c.id, c.endpoint_id,
+         SELECT c.tenant_id, c.id, c.endpoint_id, c.next_attempt_at,
                 row_number() OVER (PARTITION BY c.tenant_id, c.endpoint_id ORDER BY c.next_attempt_at) AS rn
            FROM (SELECT d.tenant_id, d.id, d.endpoint_id, d.next_attempt_at
                    FROM webhook_deliveries d
                    JOIN webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
                   WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND d.attempts < $3
                     AND e.active AND NOT (d.endpoint_id = ANY ($5::uuid[]))
+                    AND NOT (d.tenant_id = ANY ($11::text[]))
                   ORDER BY d.next_attempt_at
                   LIMIT $1 * 20) c),
+       capped AS (
+         SELECT c.tenant_id, c.id, c.next_attempt_at,
+                row_number() OVER (PARTITION BY c.tenant_id ORDER BY c.next_attempt_at) AS trn
+           FROM candidates c
+           LEFT JOIN unnest($6::uuid[], $7::int[]) AS w(endpoint_id, n) ON w.endpoint_id = c.endpoint_id
+          WHERE c.rn <= $4 - coalesce(w.n, 0)),
        due AS (
          SELECT d.tenant_id, d.id FROM webhook_deliveries d
-           JOIN candidates c ON c.tenant_id = d.tenant_id AND c.id = d.id
-           LEFT JOIN unnest($6::uuid[], $7::int[]) AS w(endpoint_id, n) ON w.endpoint_id = c.endpoint_id
-          WHERE c.rn <= $4 - coalesce(w.n, 0) AND d.status = 'PENDING' AND d.next_attempt_at <= now() AND d.attempts < $3
+           JOIN capped c ON c.tenant_id = d.tenant_id AND c.id = d.id
+           LEFT JOIN unnest($9::text[], $10::int[]) AS tw(tenant_id, n) ON tw.tenant_id = c.tenant_id
+          WHERE c.trn <= $8 - coalesce(tw.n, 0) AND d.status = 'PENDING' AND d.next_attempt_at <= now() AND d.attempts < $3
           ORDER BY d.next_attempt_at
           LIMIT $1
           FOR UPDATE OF d SKIP LOCKED)
@@ -90,6 +114,10 @@ export class OutboxRepository {
         busy,
         wire.map(([endpoint]) => endpoint),
         wire.map(([, n]) => n),
+        fairness.perTenant,
+        tenantWire.map(([tenant]) => tenant),
+        tenantWire.map(([, n]) => n),
+        busyTenants,
       ],
     )) as [Record<string, unknown>[], number];
     return rows.map((row) => ({

@@ -31,14 +31,17 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private readonly inFlight = new Set<Promise<void>>();
   /** endpoint id → deliveries of it on the wire from this instance */
   private readonly perEndpoint = new Map<string, number>();
+  /** tenant id → deliveries of it on the wire from this instance */
+  private readonly perTenant = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private claiming = false;
   private stopped = false;
   /** The last claim filled every free slot: more may be due, claim again as deliveries finish. */
   private full = false;
   /**
-   * Endpoints the last claim cut at their cap (left out as already at it, or taken up to it):
-   * more of theirs may be due, so each of their finished deliveries claims again.
+   * Endpoints and tenants (`e:{id}`, `t:{id}`) the last claim cut at their cap (left out as
+   * already at it, or taken up to it): more of theirs may be due, so each of their finished
+   * deliveries claims again.
    */
   private readonly waiting = new Set<string>();
   /** A claim was asked for while one ran: claim again when it ends. */
@@ -84,31 +87,41 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.claiming = true;
     try {
       const cap = this.config.webhookEndpointConcurrency;
+      const tenantCap = this.config.webhookTenantConcurrency;
       const onTheWire = new Map(this.perEndpoint);
+      const tenantsOnTheWire = new Map(this.perTenant);
       const claimed = await this.outbox.claim(
         free,
         this.config.webhookLeaseMs,
         this.config.webhookMaxAttempts,
-        { perEndpoint: cap, onTheWire },
+        { perEndpoint: cap, onTheWire, perTenant: tenantCap, tenantsOnTheWire },
       );
       this.full = claimed.length === free;
-      // cut at the cap: what the claim could take of the endpoint (left out: nothing), all taken
-      const allowance = new Map([...onTheWire].map(([endpoint, n]) => [endpoint, cap - n]));
+      // cut at a cap: what the claim could take of the endpoint or tenant (left out: nothing),
+      // all taken
+      const allowance = new Map<string, number>([
+        ...[...onTheWire].map(([endpoint, n]) => [`e:${endpoint}`, cap - n] as const),
+        ...[...tenantsOnTheWire].map(([tenant, n]) => [`t:${tenant}`, tenantCap - n] as const),
+      ]);
       for (const delivery of claimed) {
-        const left = allowance.get(delivery.endpointId) ?? cap;
-        allowance.set(delivery.endpointId, left - 1);
+        for (const [k, limit] of [
+          [`e:${delivery.endpointId}`, cap],
+          [`t:${delivery.tenantId}`, tenantCap],
+        ] as const)
+          allowance.set(k, (allowance.get(k) ?? limit) - 1);
       }
       this.waiting.clear();
-      for (const [endpoint, left] of allowance) if (left <= 0) this.waiting.add(endpoint);
+      for (const [k, left] of allowance) if (left <= 0) this.waiting.add(k);
       for (const delivery of claimed) {
-        const endpoint = delivery.endpointId;
-        this.perEndpoint.set(endpoint, (this.perEndpoint.get(endpoint) ?? 0) + 1);
+        const { endpointId: endpoint, tenantId: tenant } = delivery;
+        count(this.perEndpoint, endpoint, +1);
+        count(this.perTenant, tenant, +1);
         const sending: Promise<void> = this.deliver(delivery).finally(() => {
           this.inFlight.delete(sending);
-          const left = (this.perEndpoint.get(endpoint) ?? 1) - 1;
-          if (left > 0) this.perEndpoint.set(endpoint, left);
-          else this.perEndpoint.delete(endpoint);
-          if (this.full || this.waiting.has(endpoint)) void this.tick();
+          count(this.perEndpoint, endpoint, -1);
+          count(this.perTenant, tenant, -1);
+          if (this.full || this.waiting.has(`e:${endpoint}`) || this.waiting.has(`t:${tenant}`))
+            void this.tick();
         });
         this.inFlight.add(sending);
       }
@@ -184,4 +197,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       if ((await this.outbox.purgeFinished(this.config.webhookRetentionDays)) < 5000) break;
     }
   }
+}
+
+/** Moves a count of a map by `by`; a count of 0 leaves the map. */
+function count(map: Map<string, number>, key: string, by: number): void {
+  const n = (map.get(key) ?? 0) + by;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
 }

@@ -4,7 +4,7 @@
  * deactivated endpoint. The sender is off; the tests drive the claims themselves.
  */
 import { Client } from 'pg';
-import { OutboxRepository } from '../../src/webhooks/outbox.repository';
+import { Fairness, OutboxRepository } from '../../src/webhooks/outbox.repository';
 import { call, expectStatus, tenantWithAdmin } from '../support/api';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -22,6 +22,15 @@ describe('webhook outbox: races and fairness', () => {
     expectStatus(res, 201);
     return res.json().id as string;
   };
+
+  /** Caps of 4 per endpoint and 16 per tenant (no tenant cap), unless given. */
+  const fair = (f: Partial<Fairness>): Fairness => ({
+    perEndpoint: 4,
+    onTheWire: new Map(),
+    perTenant: 16,
+    tenantsOnTheWire: new Map(),
+    ...f,
+  });
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -79,23 +88,67 @@ describe('webhook outbox: races and fairness', () => {
     await insert(slow, 30);
     await insert(other, 2);
     const outbox = t.app.get(OutboxRepository);
-    const claimed = await outbox.claim(16, 60_000, 10, { perEndpoint: 4, onTheWire: new Map() });
+    const claimed = await outbox.claim(16, 60_000, 10, fair({}));
     const count = (id: string) => claimed.filter((d) => d.endpointId === id).length;
     expect({ slow: count(slow), other: count(other) }).toEqual({ slow: 4, other: 2 });
     // an endpoint this instance already has enough of on the wire is left for later
-    const next = await outbox.claim(16, 60_000, 10, {
-      perEndpoint: 4,
-      onTheWire: new Map([[slow, 4]]),
-    });
+    const next = await outbox.claim(16, 60_000, 10, fair({ onTheWire: new Map([[slow, 4]]) }));
     expect(next.filter((d) => d.endpointId === slow)).toEqual([]);
     // and one with some on the wire gets what is left of its allowance, not 4 more
-    const topUp = await outbox.claim(16, 60_000, 10, {
-      perEndpoint: 4,
-      onTheWire: new Map([[slow, 3]]),
-    });
+    const topUp = await outbox.claim(16, 60_000, 10, fair({ onTheWire: new Map([[slow, 3]]) }));
     expect(topUp.filter((d) => d.endpointId === slow)).toHaveLength(1);
     await db.query('DELETE FROM webhook_deliveries WHERE endpoint_id = ANY ($1::uuid[])', [
       [slow, other],
+    ]);
+  });
+
+  it("one tenant's endpoints together cannot take more than its share of a claim; another tenant is served", async () => {
+    // two endpoints of one tenant, each with a backlog (each would fill its own endpoint cap),
+    // and one delivery of another tenant
+    const a = await endpoint();
+    const b = await endpoint();
+    const other = await tenantWithAdmin(t.app, 'races-other');
+    const res = await call(t.app, 'POST', ENDPOINTS, {
+      key: other.admin.key,
+      body: { url: PUBLIC, events: ['*'] },
+    });
+    expectStatus(res, 201);
+    const theirs = res.json().id as string;
+    await db.query('DELETE FROM webhook_deliveries WHERE tenant_id = ANY ($1::text[])', [
+      [tenant, other.tenant],
+    ]);
+    const insert = (owner: string, endpointId: string, n: number) =>
+      db.query(
+        `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload, next_attempt_at)
+         SELECT $1, $2, gen_random_uuid(), 'webhook.ping', '{}', now() - interval '1 minute'
+           FROM generate_series(1, $3)`,
+        [owner, endpointId, n],
+      );
+    await insert(tenant, a, 10);
+    await insert(tenant, b, 10);
+    await insert(other.tenant, theirs, 1);
+    const outbox = t.app.get(OutboxRepository);
+    const claimed = await outbox.claim(8, 60_000, 10, fair({ perTenant: 4 }));
+    const of = (owner: string) => claimed.filter((d) => d.tenantId === owner).length;
+    expect({ mine: of(tenant), theirs: of(other.tenant) }).toEqual({ mine: 4, theirs: 1 });
+    // a tenant already at its share on this instance is left for later; another with some on
+    // the wire gets what is left of its share
+    const next = await outbox.claim(
+      8,
+      60_000,
+      10,
+      fair({ perTenant: 4, tenantsOnTheWire: new Map([[tenant, 4]]) }),
+    );
+    expect(next.filter((d) => d.tenantId === tenant)).toEqual([]);
+    const topUp = await outbox.claim(
+      8,
+      60_000,
+      10,
+      fair({ perTenant: 4, tenantsOnTheWire: new Map([[tenant, 3]]) }),
+    );
+    expect(topUp.filter((d) => d.tenantId === tenant)).toHaveLength(1);
+    await db.query('DELETE FROM webhook_deliveries WHERE tenant_id = ANY ($1::text[])', [
+      [tenant, other.tenant],
     ]);
   });
 
