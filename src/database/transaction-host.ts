@@ -53,6 +53,16 @@ export class TransactionHost {
     });
   }
 
+  /**
+   * Runs `work` as if no transaction were running: its statements and its own `run`s go to the
+   * pool and commit by themselves, whatever the caller's transaction does later. For what must
+   * not share the caller's fate (a tenant's first signing key, cached and used by every request
+   * once made).
+   */
+  apart<T>(work: () => Promise<T>): Promise<T> {
+    return this.storage.exit(work);
+  }
+
   /** The current transaction's manager, else the DataSource's default manager. */
   get manager(): EntityManager {
     return this.current() ?? this.dataSource.manager;

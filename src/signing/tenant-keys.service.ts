@@ -64,7 +64,11 @@ export class TenantKeysService {
     if (cached && cached.until > Date.now()) return Promise.resolve(cached);
     let pending = this.loading.get(tenantId);
     if (!pending) {
-      pending = this.load(tenantId).finally(() => this.loading.delete(tenantId));
+      // apart from the caller's transaction (a step-up completion's): the key is cached and
+      // shared with other requests at once, so it must be committed whatever that transaction does
+      pending = this.host
+        .apart(() => this.load(tenantId))
+        .finally(() => this.loading.delete(tenantId));
       this.loading.set(tenantId, pending);
     }
     return pending;

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createLocalJWKSet, decodeProtectedHeader, JSONWebKeySet, jwtVerify, SignJWT } from 'jose';
 import { Client } from 'pg';
+import { TransactionHost } from '../../src/database/transaction-host';
+import { TenantKeysService } from '../../src/signing/tenant-keys.service';
 import { call, expectStatus } from '../support/api';
 import {
   authenticate,
@@ -149,6 +151,20 @@ describe('results an integrator can verify: tenant keys, result tokens, transact
       }
       expectProblem(await call(t.app, 'GET', jwksUrl('no-such-tenant')), 404, 'TENANT_NOT_FOUND');
       expectProblem(await call(t.app, 'GET', jwksUrl('Not_A_Tenant')), 400, 'VALIDATION_FAILED');
+    });
+
+    it("a tenant's first signing key, made inside a transaction that rolls back (a step-up completion that fails after signing), is committed and published: what it signed verifies", async () => {
+      const w = await passkeyWorld(t.app);
+      const host = t.app.get(TransactionHost);
+      const keys = t.app.get(TenantKeysService);
+      let kid: string | undefined;
+      await expect(
+        host.run(async () => {
+          kid = (await keys.signingKey(w.tenant)).kid;
+          throw new Error('the completion failed after signing');
+        }),
+      ).rejects.toThrow('after signing');
+      expect((await jwksOf(w.tenant)).keys.map((k: { kid?: string }) => k.kid)).toContain(kid);
     });
 
     it('a rotated-out key still verifies until its overlap ends, then not', async () => {
