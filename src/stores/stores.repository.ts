@@ -108,10 +108,6 @@ export class StoresRepository {
     tenantId: string,
     name: string,
   ): Promise<{ id: string; userCount: number } | undefined> {
-    // the tenant's row first, as a user's creation takes it before its store's (no deadlock)
-    await this.host.manager.query('SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE', [
-      tenantId,
-    ]);
     const [rows] = (await this.host.manager.query(
       'DELETE FROM stores WHERE tenant_id = $1 AND name = $2 RETURNING id, user_count',
       [tenantId, name],

@@ -60,36 +60,34 @@ export class UsersRepository {
   }
 
   /**
-   * Counts one more user: the tenant's counter moves only while below max_users (one atomic
-   * UPDATE, so the limit holds across stores and instances), then the store's. False, with
-   * nothing moved, when the tenant is full.
+   * Counts one more user: the store's counter, then the tenant's, which moves only while below
+   * max_users (one atomic UPDATE, so the limit holds across stores and instances). False when the
+   * tenant is full: the caller's transaction then rolls the store's back. The store's row first,
+   * as a deletion takes it (the user's, the store's, then the tenant's row): a creation and a
+   * deletion in one store never wait on each other's rows in opposite orders, and the tenant's
+   * row, which every creation of the tenant needs, is held only from the end of each.
    */
   async reserveUserSlot(tenantId: string, storeId: string): Promise<boolean> {
-    const [, allowed] = (await this.host.manager.query(
-      'UPDATE tenants SET user_count = user_count + 1 WHERE id = $1 AND user_count < max_users',
-      [tenantId],
-    )) as [unknown, number];
-    if (allowed !== 1) return false;
     await this.host.manager.query(
       'UPDATE stores SET user_count = user_count + 1 WHERE tenant_id = $1 AND id = $2',
       [tenantId, storeId],
     );
-    return true;
+    const [, allowed] = (await this.host.manager.query(
+      'UPDATE tenants SET user_count = user_count + 1 WHERE id = $1 AND user_count < max_users',
+      [tenantId],
+    )) as [unknown, number];
+    return allowed === 1;
   }
 
-  /**
-   * Counts one user less, in the tenant and in the store: in that order, as a reservation takes
-   * them, so a deletion and a creation in one store never wait on each other's rows in opposite
-   * orders (a deadlock that PostgreSQL broke after a second with a 503).
-   */
+  /** Counts one user less, in the store and then in the tenant (the order of a reservation). */
   async releaseUserSlot(tenantId: string, storeId: string): Promise<void> {
-    await this.host.manager.query('UPDATE tenants SET user_count = user_count - 1 WHERE id = $1', [
-      tenantId,
-    ]);
     await this.host.manager.query(
       'UPDATE stores SET user_count = user_count - 1 WHERE tenant_id = $1 AND id = $2',
       [tenantId, storeId],
     );
+    await this.host.manager.query('UPDATE tenants SET user_count = user_count - 1 WHERE id = $1', [
+      tenantId,
+    ]);
   }
 
   /** Inserts the user; a taken external id throws the database's unique violation. */

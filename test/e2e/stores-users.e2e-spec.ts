@@ -119,7 +119,7 @@ describe('stores and users', () => {
       );
     });
 
-    it('creations and deletions in one store at once: no deadlock, exact counts (the tenant row, then the store row, everywhere)', async () => {
+    it('creations and deletions in one store at once: no deadlock, exact counts (the store row, then the tenant row, everywhere)', async () => {
       const { admin } = await tenantWithAdmin(t.app, 'churn');
       const k = admin.key;
       expectStatus(await post(stores, { name: 'churn' }, k), 201);

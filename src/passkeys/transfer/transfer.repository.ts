@@ -156,20 +156,22 @@ export class TransferRepository {
   }
 
   /**
-   * Counts `n` more users in the tenant and the store, only while the tenant stays within
-   * max_users (one atomic UPDATE). False, with nothing moved, when they do not fit.
+   * Counts `n` more users in the store and the tenant, only while the tenant stays within
+   * max_users (one atomic UPDATE). False when they do not fit (the caller throws: its
+   * transaction rolls the store's count back).
    */
   async reserveUserSlots(tenantId: string, storeId: string, n: number): Promise<boolean> {
-    const [, allowed] = await this.query<[unknown, number]>(
-      'UPDATE tenants SET user_count = user_count + $2 WHERE id = $1 AND user_count + $2 <= max_users',
-      [tenantId, n],
-    );
-    if (allowed !== 1) return false;
+    // the store's row, then the tenant's, as every reservation and deletion takes them
+    // (UsersRepository.reserveUserSlot); false: the caller's transaction rolls the store's back
     await this.query(
       'UPDATE stores SET user_count = user_count + $3 WHERE tenant_id = $1 AND id = $2',
       [tenantId, storeId, n],
     );
-    return true;
+    const [, allowed] = await this.query<[unknown, number]>(
+      'UPDATE tenants SET user_count = user_count + $2 WHERE id = $1 AND user_count + $2 <= max_users',
+      [tenantId, n],
+    );
+    return allowed === 1;
   }
 
   async insertUsers(
