@@ -74,7 +74,7 @@ export function checkManageable(
 /**
  * A key's lifetime is capped by its maker's: a caller whose own key expires may give a key (a new
  * one, or one it changes) no expiry later than its own, and not "never"; nor may it make active
- * again a key that would outlive it. Otherwise a time-limited key could outlive itself through the
+ * again, or change the permissions of, a key that would outlive it. Otherwise a time-limited key could outlive itself through the
  * keys it makes, or by prolonging itself.
  */
 export function checkLifetime(expiresAt: Date | null, caller: Principal): void {

@@ -78,7 +78,8 @@ export class ApiKeysController {
     description:
       MANAGE_RULE +
       ' A caller whose key expires gives no later expiry, not "never", and does not make ACTIVE ' +
-      'a key that would outlive it. An ARCHIVED key keeps its status, permissions and expiry.',
+      '(or change the permissions of) a key that would outlive it. An ARCHIVED key keeps its ' +
+      'status, permissions and expiry.',
   })
   @ApiOkResponse({ type: ApiKeyResponseDto })
   @Fails(ErrorCode.API_KEY_NOT_FOUND, ErrorCode.API_KEY_ARCHIVED, ErrorCode.PERMISSION_ESCALATION)

@@ -100,9 +100,11 @@ export class ApiKeysService {
       if (!current) throw notFound(keyId);
       checkManageable(current, ctx.principal);
       checkNotArchived(current, dto);
+      // what gives access (expiry, activation, permissions) is given only for as long as the
+      // caller's own key lives: else a one-hour key could widen a key that never expires
       const activates =
         dto.status === ApiKeyStatus.ACTIVE && current.status !== ApiKeyStatus.ACTIVE;
-      if (expiresAt !== undefined || activates)
+      if (expiresAt !== undefined || activates || dto.permissions !== undefined)
         checkLifetime(expiresAt === undefined ? current.expiresAt : expiresAt, ctx.principal);
       if (dto.permissions) checkGrantable(dto.permissions, ctx.tenantId, ctx.principal);
       const before = auditSummary(current, AUDITED);

@@ -71,7 +71,7 @@ describe('key management: no escalation through another key, end states stay end
       );
     });
 
-    it('it cannot make active again a blocked key that would outlive it', async () => {
+    it('it cannot make active again, or widen, a key that would outlive it', async () => {
       const { tenant, admin } = await tenantWithAdmin(t.app, 'life');
       const expiring = await createKey(t.app, tenant, [`TNT#${tenant}#IdentityStore:*`], {
         expiresAt: hours(1),
@@ -84,6 +84,20 @@ describe('key management: no escalation through another key, end states stay end
         'PERMISSION_ESCALATION',
       );
       expect(await statusOf(admin, lasting)).toBe('BLOCKED');
+      // nor widen an active key that never expires (whose secret the caller may hold)
+      const weak = await createKey(t.app, tenant, [`TNT#${tenant}#IdentityStore:getTenant`]);
+      expectProblem(
+        await update(expiring, weak, { permissions: [`TNT#${tenant}#IdentityStore:*`] }),
+        403,
+        'PERMISSION_ESCALATION',
+      );
+      expectStatus(
+        await update(expiring, weak, {
+          permissions: [`TNT#${tenant}#IdentityStore:*`],
+          expiresAt: hours(0.5),
+        }),
+        200,
+      );
       expectStatus(
         await update(expiring, lasting, { status: 'ACTIVE', expiresAt: hours(0.5) }),
         200,

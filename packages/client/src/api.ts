@@ -357,7 +357,7 @@ export interface paths {
         put?: never;
         /**
          * Update an API key: name, description, status, permissions, expiry
-         * @description The caller must hold every permission the target key holds (the rule for granting), else PERMISSION_ESCALATION. A caller whose key expires gives no later expiry, not "never", and does not make ACTIVE a key that would outlive it. An ARCHIVED key keeps its status, permissions and expiry.
+         * @description The caller must hold every permission the target key holds (the rule for granting), else PERMISSION_ESCALATION. A caller whose key expires gives no later expiry, not "never", and does not make ACTIVE (or change the permissions of) a key that would outlive it. An ARCHIVED key keeps its status, permissions and expiry.
          *
          *     **Permission**: `TNT#{tenant}#IdentityStore:updateApiKey`
          */
