@@ -15,8 +15,11 @@ export const PASSAGE_PREFIX = '/passage/v1/';
 const BROWSER_ROUTE =
   /^\/passage\/v1\/apps\/([A-Za-z0-9_-]{1,64})\/(?:register|authenticate)\/transactions\/webauthn\/(?:start|finish)$/;
 
-/** Everything that may reach one of those routes (counted against the per-IP limit). */
-const BROWSER_PREFIX = /^\/passage\/v1\/apps\/[^/]*\/(?:register|authenticate)\//;
+/**
+ * Everything that may reach one of those routes (counted against the per-IP limit), and not the
+ * backend's `authenticate/verify`, which the integrator's servers call with their key.
+ */
+const BROWSER_PREFIX = /^\/passage\/v1\/apps\/[^/]*\/(?:register|authenticate)\/transactions\//;
 
 /** What the SDK sends with every call, so every call is a preflight that must allow it. */
 const ALLOWED_HEADERS = 'content-type, passage-flex-version';

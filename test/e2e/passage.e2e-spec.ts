@@ -536,6 +536,14 @@ describe('Passage browser routes rate limit', () => {
         const encoded = await t.app.inject({ method: 'POST', url, payload: {} });
         expect({ url, status: encoded.statusCode }).toEqual({ url, status: 429 });
       }
+      // the backend's nonce verification is no browser route: the integrator's servers are not
+      // counted against the browsers' limit (here: no key, so 401, not 429)
+      const verify = await t.app.inject({
+        method: 'POST',
+        url: '/passage/v1/apps/someApp/authenticate/verify',
+        payload: { nonce: 'x' },
+      });
+      expect(verify.statusCode).toBe(401);
     } finally {
       await t.close();
     }
