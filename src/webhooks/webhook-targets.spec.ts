@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import {
+  BoundedLookup,
   forbiddenReason,
   hostAddresses,
   parseTargetUrl,
@@ -150,5 +151,33 @@ describe('webhook targets (SSRF)', () => {
         '127.0.0.1',
         '::1',
       ]);
+  });
+
+  it('system lookups (the fallback for names DNS does not know): at most `slots` at once, each caller gives up after the wait, a slot stays taken until its lookup returns', async () => {
+    const answers: (() => void)[] = [];
+    const bounded = new BoundedLookup(
+      2,
+      100,
+      () =>
+        new Promise((resolve) =>
+          answers.push(() => resolve([{ address: '203.0.113.9', family: 4 }])),
+        ),
+    );
+    const late = 'its host name did not resolve in time';
+    const message = (p: Promise<unknown>) => p.catch((error: Error) => error.message);
+    const first = [message(bounded.addresses('a')), message(bounded.addresses('b'))];
+    // no slot for a third within its wait: it never runs
+    expect(await message(bounded.addresses('c'))).toBe(late);
+    expect(answers).toHaveLength(2);
+    // the first two give up on their answers too, but keep their slots
+    expect(await Promise.all(first)).toEqual([late, late]);
+    const fourth = bounded.addresses('d');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answers).toHaveLength(2);
+    answers[0](); // a lookup returns: its slot passes to the waiting one
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answers).toHaveLength(3);
+    answers[2]();
+    expect(await fourth).toEqual([{ address: '203.0.113.9', family: 4 }]);
   });
 });

@@ -182,14 +182,22 @@ export function parseTargetUrl(raw: string, policy: TargetPolicy): URL {
 /** How long one DNS question may take, and how often it is asked (c-ares, per query). */
 const DNS_TIMEOUT_MS = 1500;
 const DNS_TRIES = 2;
+/** System lookups (getaddrinfo, on libuv's thread pool) webhooks may have running at once. */
+const SYSTEM_LOOKUPS = 2;
+/** How long a webhook waits for one of those, or for its answer, before it gives up. */
+const SYSTEM_LOOKUP_WAIT_MS = 5000;
 
 /**
- * The addresses of a host name, from DNS through c-ares (`dns.Resolver`), IPv4 first. Not
- * `dns.lookup`: getaddrinfo runs on libuv's small thread pool and cannot be abandoned, so names
+ * The addresses of a host name, IPv4 first. Asked of DNS through c-ares (`dns.Resolver`) first:
+ * getaddrinfo (`dns.lookup`) runs on libuv's small thread pool and cannot be abandoned, so names
  * whose DNS never answers, saved by one tenant, stalled every lookup of the process (other
- * tenants' webhooks, and a `DATABASE_URL` with a host name). Here each question gives up after
- * its timeout and takes no thread. So `/etc/hosts` is not read: `localhost` and `*.localhost` are
- * loopback by definition (RFC 6761) and answered without DNS. `servers`: for tests.
+ * tenants' webhooks, and a `DATABASE_URL` with a host name). A c-ares question gives up after its
+ * timeout and takes no thread. c-ares reads neither `/etc/hosts` nor the resolver's search
+ * domains (a Kubernetes `hooks.ns`), so a name DNS says does not exist is asked of the system
+ * resolver too — at most {@link SYSTEM_LOOKUPS} of those at once, each given up (not stopped)
+ * after {@link SYSTEM_LOOKUP_WAIT_MS}, so they can hold no more of the pool than that. A name
+ * that times out is refused without it. `localhost` and `*.localhost` are loopback by definition
+ * (RFC 6761). `servers`: for tests (c-ares only).
  */
 export async function hostAddresses(host: string, servers?: string[]): Promise<LookupAddress[]> {
   const name = (host.endsWith('.') ? host.slice(0, -1) : host).toLowerCase();
@@ -210,10 +218,74 @@ export async function hostAddresses(host: string, servers?: string[]): Promise<L
   const timedOut = [v4, v6].some(
     (r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'ETIMEOUT',
   );
-  throw new TargetRefused(
-    timedOut ? 'its host name did not resolve in time' : 'its host name does not resolve',
-  );
+  if (timedOut) throw new TargetRefused('its host name did not resolve in time');
+  if (servers) throw new TargetRefused('its host name does not resolve');
+  return systemLookup.addresses(name);
 }
+
+/**
+ * A lookup run at most `slots` at a time; each caller waits at most `waitMs` for a slot and then
+ * for its answer. A slot stays taken until the lookup returns, even after its caller gave up, so
+ * lookups that never return hold no more than `slots` threads of libuv's pool.
+ */
+export class BoundedLookup {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly slots: number,
+    private readonly waitMs: number,
+    private readonly lookup: (name: string) => Promise<LookupAddress[]>,
+  ) {}
+
+  async addresses(name: string): Promise<LookupAddress[]> {
+    const late = () => new TargetRefused('its host name did not resolve in time');
+    if (this.running < this.slots) this.running++;
+    else if (!(await this.turn())) throw late();
+    const lookup = this.lookup(name).finally(() => {
+      const next = this.waiting.shift();
+      if (next)
+        next(); // the slot passes on
+      else this.running--;
+    });
+    lookup.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const found = await Promise.race([
+        lookup,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(late()), this.waitMs);
+        }),
+      ]);
+      return [...found].sort((a, b) => a.family - b.family);
+    } catch (error) {
+      if (error instanceof TargetRefused) throw error;
+      throw new TargetRefused('its host name does not resolve');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Waits for a slot handed on by a finished lookup; false after `waitMs`. */
+  private turn(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const go = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const at = this.waiting.indexOf(go);
+        if (at !== -1) this.waiting.splice(at, 1);
+        resolve(false);
+      }, this.waitMs);
+      this.waiting.push(go);
+    });
+  }
+}
+
+const systemLookup = new BoundedLookup(SYSTEM_LOOKUPS, SYSTEM_LOOKUP_WAIT_MS, (name) =>
+  dnsPromises.lookup(name, { all: true, verbatim: true }),
+);
 
 /** Resolves a host name and checks every address it has; all must pass. */
 export async function resolveTarget(host: string, policy: TargetPolicy): Promise<string[]> {
