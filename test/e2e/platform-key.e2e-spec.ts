@@ -1,41 +1,39 @@
 import { Client } from 'pg';
 import { call, expectStatus, issueToken } from '../support/api';
-import { createTestApp } from '../support/test-app';
+import { createTestApp, TestApp, TestDatabase } from '../support/test-app';
+
+/** An app started without IDS_PLATFORM_API_KEY, and what it printed to stderr meanwhile. */
+async function startedPrinting(
+  database?: TestDatabase,
+): Promise<{ app: TestApp; printed: string }> {
+  const writes: string[] = [];
+  const spy = jest
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+  try {
+    const app = await createTestApp({ config: { platformApiKey: undefined }, database });
+    return { app, printed: writes.join('') };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+const GENERATED_KEY = /(idsk_[0-9a-f]{32}_[A-Za-z0-9_-]{43})/;
 
 describe('platform key', () => {
   it('is generated at the first start without IDS_PLATFORM_API_KEY, printed once, stored as a hash', async () => {
-    const writes: string[] = [];
-    const spy = jest
-      .spyOn(process.stderr, 'write')
-      .mockImplementation((chunk: string | Uint8Array) => {
-        writes.push(String(chunk));
-        return true;
-      });
-    let first;
+    const { app: first, printed } = await startedPrinting();
     try {
-      first = await createTestApp({ config: { platformApiKey: undefined } });
-    } finally {
-      spy.mockRestore();
-    }
-    try {
-      const key = /(idsk_[0-9a-f]{32}_[A-Za-z0-9_-]{43})/.exec(writes.join(''))?.[1];
+      const key = GENERATED_KEY.exec(printed)?.[1];
       expect(key).toBeDefined();
       expectStatus(await call(first.app, 'GET', '/api/identity-store/tenants', { key }), 200);
 
       // a second instance on the same database neither prints nor makes another
-      const again: string[] = [];
-      const spy2 = jest
-        .spyOn(process.stderr, 'write')
-        .mockImplementation((chunk: string | Uint8Array) => {
-          again.push(String(chunk));
-          return true;
-        });
-      const second = await createTestApp({
-        config: { platformApiKey: undefined },
-        database: first.database,
-      });
-      spy2.mockRestore();
-      expect(again.join('')).not.toContain('idsk_');
+      const { app: second, printed: again } = await startedPrinting(first.database);
+      expect(again).not.toContain('idsk_');
       expectStatus(await call(second.app, 'GET', '/api/identity-store/tenants', { key }), 200);
       await second.close();
 
@@ -95,20 +93,8 @@ describe('platform key', () => {
   });
 
   it('setting IDS_PLATFORM_API_KEY after a generated key blocks the generated one (printed to a log, it is taken back)', async () => {
-    const writes: string[] = [];
-    const spy = jest
-      .spyOn(process.stderr, 'write')
-      .mockImplementation((chunk: string | Uint8Array) => {
-        writes.push(String(chunk));
-        return true;
-      });
-    let first;
-    try {
-      first = await createTestApp({ config: { platformApiKey: undefined } });
-    } finally {
-      spy.mockRestore();
-    }
-    const generated = /(idsk_[0-9a-f]{32}_[A-Za-z0-9_-]{43})/.exec(writes.join(''))?.[1];
+    const { app: first, printed } = await startedPrinting();
+    const generated = GENERATED_KEY.exec(printed)?.[1];
     const url = '/api/identity-store/tenants';
     expectStatus(await call(first.app, 'GET', url, { key: generated }), 200);
     await first.app.close();
