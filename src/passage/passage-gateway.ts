@@ -21,8 +21,13 @@ const BROWSER_ROUTE =
  */
 const BROWSER_PREFIX = /^\/passage\/v1\/apps\/[^/]*\/(?:register|authenticate)\/transactions\//;
 
-/** What the SDK sends with every call, so every call is a preflight that must allow it. */
-const ALLOWED_HEADERS = 'content-type, passage-flex-version';
+/**
+ * What the SDK sends with every call, so every call is a preflight that must allow it; and the
+ * tracing headers that a page's Sentry, Datadog or OpenTelemetry set-up adds to cross-origin
+ * calls, which would otherwise fail the preflight with no message from the SDK.
+ */
+const ALLOWED_HEADERS =
+  'content-type, passage-flex-version, traceparent, tracestate, baggage, sentry-trace';
 
 /**
  * The front door of `/passage/v1`: every error in Passage's `{code, error}` shape; on the browser

@@ -280,8 +280,8 @@ function scopeOf(app: PassageApp, kind: TransactionKind) {
 
 /** The handshake id names the ceremony; a transaction id sent with it must be the same one. */
 function handshakeOf(body: PassageFinishDto): string {
-  // absent or null (the SDK sends what it was given): the start had no transaction
-  const transactionId = body.transaction_id ?? undefined;
+  // absent, null or "" (the SDKs send what they were given): the start had no transaction
+  const transactionId = body.transaction_id || undefined;
   if (transactionId !== undefined && transactionId !== body.handshake_id) {
     throw new DomainError(
       ErrorCode.TRANSACTION_NOT_FOUND,
@@ -295,7 +295,13 @@ function userNotFound(): DomainError {
   return new DomainError(ErrorCode.USER_NOT_FOUND, 'User not found');
 }
 
-const iso = (date: Date | null) => (date === null ? null : date.toISOString());
+/**
+ * Passage's time of a sign-in that never happened: Go's zero time, a string. The SDKs type
+ * `last_login_at` as a non-null string (passage_flex for Rust fails to parse a null; Node's makes
+ * it 1970), so "never" is this, as Passage answered.
+ */
+export const NEVER = '0001-01-01T00:00:00Z';
+const lastLogin = (date: Date | null) => (date === null ? NEVER : date.toISOString());
 
 function userItem(user: PassageUserRow): PassageUserItemDto {
   return {
@@ -312,7 +318,7 @@ function userItem(user: PassageUserRow): PassageUserItemDto {
           ? 'pending'
           : 'inactive',
     login_count: user.loginCount,
-    last_login_at: iso(user.lastLoginAt),
+    last_login_at: lastLogin(user.lastLoginAt),
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),
     user_metadata: null,
@@ -336,7 +342,7 @@ function device(row: PassageDeviceRow): PassageDeviceDto {
     friendly_name: row.displayName,
     type,
     usage_count: row.useCount,
-    last_login_at: iso(row.lastUsedAt),
+    last_login_at: lastLogin(row.lastUsedAt),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
     icons: { light: null, dark: null },

@@ -187,6 +187,10 @@ describe('Passage-compatible routes (/passage/v1)', () => {
       recent_events: [],
     });
     expect(got.json().user.webauthn_devices).toHaveLength(2);
+    // never signed in: Go's zero time, a string, as Passage answered (the SDKs type it so)
+    expect(user.last_login_at).toBe('0001-01-01T00:00:00Z');
+    for (const device of got.json().user.webauthn_devices)
+      expect(device.last_login_at).toBe('0001-01-01T00:00:00Z');
   });
 
   it('answers user_has_no_passkeys (409) and user_not_found in Passage shape', async () => {
@@ -362,6 +366,9 @@ describe('Passage-compatible routes (/passage/v1)', () => {
       const own = await preflight(ORIGIN);
       expect(own.headers['access-control-allow-origin']).toBe(ORIGIN);
       expect(own.headers['access-control-allow-headers']).toContain('passage-flex-version');
+      // what tracing set-ups add to a page's cross-origin calls
+      for (const header of ['traceparent', 'tracestate', 'baggage', 'sentry-trace'])
+        expect(own.headers['access-control-allow-headers']).toContain(header);
       // another tenant's app does not admit this origin's relying party... it is the same
       // localhost, so the origin is the relying party's: the unknown app is the case to check
       expect(
@@ -449,12 +456,14 @@ describe('Passage-compatible routes (/passage/v1)', () => {
       );
     });
 
-    it('a username-less sign-in whose SDK sends transaction_id: null reads it as absent', async () => {
+    it('a username-less sign-in whose SDK sends transaction_id: null or "" (the Flutter plugin takes no null) reads it as absent', async () => {
       const device = new SoftAuthenticator();
       await sdkRegister(device, await transaction('register', 'flex-null-tx'));
-      expect((await verify(await sdkAuthenticate(device, null))).json()).toMatchObject({
-        external_id: 'flex-null-tx',
-      });
+      for (const none of [null, '']) {
+        expect((await verify(await sdkAuthenticate(device, none))).json()).toMatchObject({
+          external_id: 'flex-null-tx',
+        });
+      }
     });
   });
 

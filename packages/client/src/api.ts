@@ -3853,7 +3853,7 @@ export interface components {
             handshake_response: {
                 [key: string]: unknown;
             };
-            /** @description The transaction, when the start had one (null: none) */
+            /** @description The transaction, when the start had one (null or "": none) */
             transaction_id?: string | null;
         };
         PassageNonceDto: {
@@ -3861,7 +3861,7 @@ export interface components {
             nonce: string;
         };
         PassageAuthenticateStartDto: {
-            /** @description From the backend; absent or null: a username-less (or autofill) sign-in */
+            /** @description From the backend; absent, null or "": a username-less (or autofill) sign-in */
             transaction_id?: string | null;
         };
         PassageRegisterTransactionDto: {
@@ -3912,8 +3912,11 @@ export interface components {
             /** @enum {string} */
             status: "active" | "inactive" | "pending";
             login_count: number;
-            /** Format: date-time */
-            last_login_at: string | null;
+            /**
+             * Format: date-time
+             * @description The last sign-in; `0001-01-01T00:00:00Z` (Go's zero time, as Passage) for none
+             */
+            last_login_at: string;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -3942,8 +3945,11 @@ export interface components {
             /** @enum {string} */
             type: "passkey" | "security_key" | "platform";
             usage_count: number;
-            /** Format: date-time */
-            last_login_at: string | null;
+            /**
+             * Format: date-time
+             * @description The last sign-in; `0001-01-01T00:00:00Z` (Go's zero time, as Passage) for none
+             */
+            last_login_at: string;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -3960,8 +3966,11 @@ export interface components {
             /** @enum {string} */
             status: "active" | "inactive" | "pending";
             login_count: number;
-            /** Format: date-time */
-            last_login_at: string | null;
+            /**
+             * Format: date-time
+             * @description The last sign-in; `0001-01-01T00:00:00Z` (Go's zero time, as Passage) for none
+             */
+            last_login_at: string;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */

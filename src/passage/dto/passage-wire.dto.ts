@@ -10,6 +10,11 @@ import { APP_ID_PATTERN } from './passage-app.dto';
  */
 
 const TRANSACTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/**
+ * Where a transaction is optional, "" is none too: the Flutter plugin's native side takes no null,
+ * so an empty string is its only way to sign in without one.
+ */
+const TRANSACTION_ID_OR_NONE = /^[A-Za-z0-9_-]{0,64}$/;
 const NONCE = /^[A-Za-z0-9_-]{1,128}$/;
 
 export class PassageAppIdParams {
@@ -54,13 +59,13 @@ export class PassageRegisterStartDto {
 
 export class PassageAuthenticateStartDto {
   @ApiPropertyOptional({
-    description: 'From the backend; absent or null: a username-less (or autofill) sign-in',
+    description: 'From the backend; absent, null or "": a username-less (or autofill) sign-in',
     type: String,
     nullable: true,
   })
   @IsOptional()
   @IsString()
-  @Matches(TRANSACTION_ID, { message: 'transaction_id is not a transaction id' })
+  @Matches(TRANSACTION_ID_OR_NONE, { message: 'transaction_id is not a transaction id' })
   transaction_id?: string | null;
 }
 
@@ -81,13 +86,13 @@ export class PassageFinishDto {
   handshake_response!: Record<string, unknown>;
 
   @ApiPropertyOptional({
-    description: 'The transaction, when the start had one (null: none)',
+    description: 'The transaction, when the start had one (null or "": none)',
     type: String,
     nullable: true,
   })
   @IsOptional()
   @IsString()
-  @Matches(TRANSACTION_ID, { message: 'transaction_id is not a transaction id' })
+  @Matches(TRANSACTION_ID_OR_NONE, { message: 'transaction_id is not a transaction id' })
   transaction_id?: string | null;
 }
 
@@ -202,7 +207,12 @@ export class PassageDeviceDto {
   @ApiProperty() friendly_name!: string;
   @ApiProperty({ enum: ['passkey', 'security_key', 'platform'] }) type!: string;
   @ApiProperty({ type: 'integer' }) usage_count!: number;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_login_at!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: "The last sign-in; `0001-01-01T00:00:00Z` (Go's zero time, as Passage) for none",
+  })
+  last_login_at!: string;
   @ApiProperty({ type: String, format: 'date-time' }) created_at!: string;
   @ApiProperty({ type: String, format: 'date-time' }) updated_at!: string;
   @ApiProperty({ type: PassageIconsDto }) icons!: PassageIconsDto;
@@ -217,7 +227,12 @@ export class PassageUserItemDto {
   @ApiProperty() phone_verified!: boolean;
   @ApiProperty({ enum: ['active', 'inactive', 'pending'] }) status!: string;
   @ApiProperty({ type: 'integer' }) login_count!: number;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_login_at!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: "The last sign-in; `0001-01-01T00:00:00Z` (Go's zero time, as Passage) for none",
+  })
+  last_login_at!: string;
   @ApiProperty({ type: String, format: 'date-time' }) created_at!: string;
   @ApiProperty({ type: String, format: 'date-time' }) updated_at!: string;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
