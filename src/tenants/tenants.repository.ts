@@ -43,6 +43,20 @@ export class TenantsRepository {
     });
   }
 
+  /**
+   * Whether the id has an audit history: a deleted tenant's events and chain are kept (they are
+   * the record of what happened), and reads find them by the tenant id alone.
+   */
+  async hasAuditHistory(tenantId: string): Promise<boolean> {
+    const rows = (await this.tenants.manager.query(
+      `SELECT 1 FROM audit_chains WHERE tenant_id = $1
+       UNION ALL SELECT 1 FROM (SELECT 1 FROM audit_events WHERE tenant_id = $1 LIMIT 1) e
+       LIMIT 1`,
+      [tenantId],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
   /** Inserts it; a taken id throws the database's unique violation. */
   async insert(tenantId: string, values: NewTenant): Promise<TenantEntity> {
     const tenant = this.tenants.create({ ...values, id: tenantId });

@@ -40,6 +40,15 @@ export class TenantsService {
   async create(ctx: RequestContext, dto: CreateTenantDto): Promise<TenantResponseDto> {
     const limits = { ...DEFAULT_LIMITS, ...dto.limits };
     const tenant = await this.host.run(async () => {
+      // a deleted tenant's id is not given again: its audit log and chain are kept, and the new
+      // tenant would read them (and continue its chain) as its own
+      if (await this.repository.hasAuditHistory(dto.id)) {
+        throw new DomainError(
+          ErrorCode.TENANT_ALREADY_EXISTS,
+          `Tenant id ${dto.id} belonged to a deleted tenant, whose audit log is kept: choose another`,
+          { errors: [{ field: 'id', in: 'body', message: 'used before, by a deleted tenant' }] },
+        );
+      }
       let created: TenantEntity;
       try {
         created = await this.repository.insert(dto.id, {

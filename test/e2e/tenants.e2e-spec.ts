@@ -75,6 +75,36 @@ describe('tenants', () => {
     expect(body.errors).toEqual([expect.objectContaining({ field: 'id' })]);
   });
 
+  it("a deleted tenant's id is not given again: its audit log is kept, and a new tenant would read it as its own", async () => {
+    const id = await createTenant(t.app);
+    const key = (await createKey(t.app, id, [`TNT#${id}#IdentityStore:*`])).key;
+    expectStatus(
+      await call(t.app, 'POST', '/api/identity-store/stores', { key, body: { name: 'old' } }),
+      201,
+    );
+    expectStatus(
+      await call(t.app, 'DELETE', `/api/identity-store/tenants/${id}`, { key: PLATFORM_KEY }),
+      204,
+    );
+    const again = expectProblem(
+      await call(t.app, 'POST', '/api/identity-store/tenants', {
+        key: PLATFORM_KEY,
+        body: { id, name: 'someone else' },
+      }),
+      409,
+      'TENANT_ALREADY_EXISTS',
+    );
+    expect(again.detail).toMatch(/deleted tenant/);
+    // another id is taken as ever
+    expectStatus(
+      await call(t.app, 'POST', '/api/identity-store/tenants', {
+        key: PLATFORM_KEY,
+        body: { id: uniqueId('fresh'), name: 'someone else' },
+      }),
+      201,
+    );
+  });
+
   it.each([
     ['id', { id: 'Not_A_Slug', name: 'x' }],
     ['id', { id: 'a', name: 'x' }],
