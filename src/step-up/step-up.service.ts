@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import type { Principal, RequestContext } from '../auth/request-context';
-import { DomainError, ErrorCode } from '../common/errors';
+import { DomainError, ErrorCode, statusOf } from '../common/errors';
 import { validateBody } from '../common/validation/validation.pipe';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
@@ -377,8 +377,9 @@ export class StepUpService {
         );
       }
     } catch (error) {
-      // A failed or replayed finish uses the transaction up: it is single use.
-      if (error instanceof DomainError) {
+      // A failed or replayed finish uses the transaction up: it is single use. A 5xx is no
+      // verdict on the ceremony (a transient conflict says "retry"): the transaction stays.
+      if (error instanceof DomainError && statusOf(error.code) < 500) {
         await this.repository.fail(tx.tenantId, tx.id);
       }
       throw error;
