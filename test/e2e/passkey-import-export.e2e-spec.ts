@@ -736,6 +736,25 @@ describe('passkey import and export', () => {
         }),
       ]);
 
+      // one user's passkeys over 100 are refused before each of them is validated (one user
+      // holding the batch's 5000 would be validated in one go, stalling the event loop)
+      const crowded = expectProblem(
+        await importInto(b.app, wB.key, {
+          users: [
+            userRow([]),
+            userRow(Array.from({ length: 101 }, () => passkeyRow({ publicKey: key }))),
+          ],
+        }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect(crowded.errors).toEqual([
+        expect.objectContaining({
+          field: 'users.1.passkeys',
+          message: 'holds 101 passkeys; one user takes at most 100',
+        }),
+      ]);
+
       // the import route has its own body limit (IDS_IMPORT_BODY_LIMIT_BYTES, 2 MiB on B) ...
       const padded = {
         users: [userRow([], { displayName: 'x'.repeat(200) })],

@@ -6,6 +6,7 @@ import {
   ImportPasskeysDto,
   MAX_IMPORT_PASSKEYS,
   MAX_IMPORT_USERS,
+  MAX_PASSKEYS_PER_USER,
   TransferUserDto,
 } from './dto/transfer.dto';
 
@@ -142,6 +143,21 @@ export async function checkBatch(raw: unknown[]): Promise<CheckedUser[]> {
       `holds ${total} passkeys; one import takes at most ${MAX_IMPORT_PASSKEYS}`,
     );
   }
+  // a user's passkeys over the cap, refused before the DTO's rules walk each of them: one user
+  // with the batch's 5000 passkeys would be validated in one go, stalling the event loop
+  const crowded = raw.flatMap((user, u): FieldError[] => {
+    const passkeys = (user as { passkeys?: unknown } | null)?.passkeys;
+    return Array.isArray(passkeys) && passkeys.length > MAX_PASSKEYS_PER_USER
+      ? [
+          {
+            field: `${pathOf(u)}.passkeys`,
+            in: 'body',
+            message: `holds ${passkeys.length} passkeys; one user takes at most ${MAX_PASSKEYS_PER_USER}`,
+          },
+        ]
+      : [];
+  });
+  if (crowded.length > 0) throw listed(ErrorCode.VALIDATION_FAILED, 'fields are invalid', crowded);
   const users = await validateUsers(raw);
   const invalid: FieldError[] = [];
   const badKeys: FieldError[] = [];
