@@ -8,6 +8,7 @@ import { ProblemFilter } from './common/errors/problem.filter';
 import { fastPathHandler, isFastPath } from './common/http/fast-path';
 import { LARGE_BODY } from './common/http/large-body';
 import { AccessGuard } from './access/access.guard';
+import { ApiKeyVerifier } from './access/api-key-verifier';
 import { DeferredKeyCheckInterceptor } from './access/deferred-key-check.interceptor';
 import { loggablePath } from './common/logging/loggable-path';
 import { AppValidationPipe } from './common/validation/validation.pipe';
@@ -47,8 +48,19 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   // routes marked @LargeBody() (credential import) have their own body limit; Nest adds the
   // routes at init, after this hook
   fastify.addHook('onRoute', (route) => {
-    if ((route.config as Record<string, unknown> | undefined)?.[LARGE_BODY] === true)
+    if ((route.config as Record<string, unknown> | undefined)?.[LARGE_BODY] === true) {
       route.bodyLimit = config.importBodyLimitBytes;
+      // the caller's key is checked before such a body is read: Nest's guard runs after the
+      // body is parsed, and megabytes of JSON from anyone would cost every caller a parse
+      // (the guard checks the key again, with the permission, as on every route)
+      const before = route.onRequest;
+      route.onRequest = [
+        ...(Array.isArray(before) ? before : before ? [before] : []),
+        async (request) => {
+          await app.get(ApiKeyVerifier).verify(request);
+        },
+      ];
+    }
     if (isFastPath(route.config))
       route.handler = fastPathHandler(route.config, {
         guard: app.get(AccessGuard),

@@ -772,6 +772,20 @@ describe('passkey import and export', () => {
       );
     });
 
+    it('the key is checked before the large body is read: without a valid key even malformed JSON is a 401', async () => {
+      const send = (headers: Record<string, string>) =>
+        b.app.inject({
+          method: 'POST',
+          url: `${API}/stores/shop/passkeys/imports`,
+          headers: { 'content-type': 'application/json', ...headers },
+          payload: `{"users": [${'{"externalId": "x"},'.repeat(20_000)}`, // cut off: not JSON
+        });
+      expectProblem(await send({}), 401, 'UNAUTHENTICATED');
+      expectProblem(await send({ 'x-api-key': 'idsk_nope' }), 401, 'UNAUTHENTICATED');
+      // with the key, the body is read (and refused as what it is)
+      expectProblem(await send({ 'x-api-key': wB.key }), 400, 'MALFORMED_REQUEST');
+    });
+
     it("respects the tenant's maxPasskeysPerUser, counting what a user already holds (409, nothing written)", async () => {
       const key = await cappedStore(b.app, { maxPasskeysPerUser: 2 });
       const handle = b64u(randomBytes(8));
