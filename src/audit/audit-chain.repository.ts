@@ -234,16 +234,20 @@ export class AuditChainRepository {
   }
 
   /**
-   * Retention, under the seal lock: in every chain, deletes the sealed events before the first
-   * one that occurred within the last `days` days (a prefix of the chain, so what is kept still
-   * links up; at most `batch` per chain and call) and records the last deleted one as the
-   * chain's anchor, in one statement.
+   * Retention's candidates, under the seal lock: in every chain, the sealed events before the
+   * first one that occurred within the last `days` days (a prefix of the chain, so what is kept
+   * still links up; at most `batch` per chain), as the range after the chain's anchor up to
+   * `upto`. Chosen by the stored `occurred_at`, which nothing has verified yet: the caller walks
+   * the range before it deletes any of it (`deletePrefix`).
    */
-  async purgeBefore(days: number, batch: number): Promise<number> {
-    const [row]: Row[] = await this.host.manager.query(
+  async purgeCandidates(
+    days: number,
+    batch: number,
+  ): Promise<{ chain: string; anchorSeq: number; anchorHash: Buffer; upto: number }[]> {
+    const rows: Row[] = await this.host.manager.query(
       `/* cross-tenant: platform-job */
-       WITH b AS (
-         SELECT c.tenant_id, c.anchor_seq, least(
+       SELECT * FROM (
+         SELECT c.tenant_id, c.anchor_seq, c.anchor_hash, least(
                   coalesce(
                     (SELECT e.seq FROM audit_events e
                       WHERE e.tenant_id = c.tenant_id AND e.seq > c.anchor_seq
@@ -252,18 +256,34 @@ export class AuditChainRepository {
                       ORDER BY e.seq LIMIT 1) - 1,
                     c.head_seq),
                   c.anchor_seq + $2) AS upto
-           FROM audit_chains c),
-       t AS (
-         SELECT b.tenant_id, b.upto, e.chain_hash FROM b
-           JOIN audit_events e ON e.tenant_id = b.tenant_id AND e.seq = b.upto
-          WHERE b.upto > b.anchor_seq),
+           FROM audit_chains c) b
+        WHERE b.upto > b.anchor_seq`,
+      [days, batch],
+    );
+    return rows.map((row) => ({
+      chain: row.tenant_id,
+      anchorSeq: Number(row.anchor_seq),
+      anchorHash: row.anchor_hash,
+      upto: Number(row.upto),
+    }));
+  }
+
+  /**
+   * Deletes a chain's events up to `upto` and records the last of them as the chain's anchor,
+   * in one statement; how many it deleted.
+   */
+  async deletePrefix(chain: string, upto: number): Promise<number> {
+    const [row]: Row[] = await this.host.manager.query(
+      `WITH t AS (
+         SELECT e.tenant_id, e.seq, e.chain_hash FROM audit_events e
+          WHERE e.tenant_id = $1 AND e.seq = $2),
        d AS (
-         DELETE FROM audit_events e USING t WHERE e.tenant_id = t.tenant_id AND e.seq <= t.upto RETURNING e.id),
+         DELETE FROM audit_events e USING t WHERE e.tenant_id = t.tenant_id AND e.seq <= t.seq RETURNING e.id),
        a AS (
-         UPDATE audit_chains c SET anchor_seq = t.upto, anchor_hash = t.chain_hash, anchored_at = now()
+         UPDATE audit_chains c SET anchor_seq = t.seq, anchor_hash = t.chain_hash, anchored_at = now()
            FROM t WHERE c.tenant_id = t.tenant_id)
        SELECT count(*)::int AS deleted FROM d`,
-      [days, batch],
+      [chain, upto],
     );
     return row.deleted;
   }

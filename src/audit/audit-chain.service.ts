@@ -102,16 +102,42 @@ export class AuditChainService implements OnApplicationBootstrap, BeforeApplicat
 
   /**
    * Retention: seals, then deletes what is older than `days` per chain, leaving anchors, in
-   * transactions of at most `batch` events per chain.
+   * transactions of at most `batch` events per chain. What a round would delete is walked from
+   * the chain's anchor first, and only its verified part goes: the events are chosen by their
+   * stored `occurred_at`, so without the walk an event edited to look old (a break `verify` would
+   * find) would be deleted, and the evidence of the edit with it. A break stops that chain's
+   * purge before it, and is logged; `verify` reports it.
    */
   async purge(days: number, batch = PURGE_BATCH): Promise<number> {
     await this.sealCommitted(true);
     let total = 0;
+    const broken = new Set<string>();
     for (let round = 0; round < MAX_BATCHES; round++) {
       const deleted =
-        (await this.repository.withSealLock(true, () =>
-          this.repository.purgeBefore(days, batch),
-        )) ?? 0;
+        (await this.repository.withSealLock(true, async () => {
+          let count = 0;
+          for (const c of await this.repository.purgeCandidates(days, batch)) {
+            if (broken.has(c.chain)) continue;
+            const walk = new ChainWalk({ seq: c.anchorSeq + 1, previous: c.anchorHash });
+            for (let from = c.anchorSeq + 1; from <= c.upto;) {
+              const rows = await this.repository.sealedRange(c.chain, from, c.upto, WALK_PAGE);
+              if (rows.length === 0 || !(await addAll(walk, rows))) break;
+              from = rows[rows.length - 1].seq + 1;
+            }
+            const failure = walk.end({ seq: c.upto });
+            if (failure) {
+              broken.add(c.chain);
+              this.logger.error(
+                `audit chain ${c.chain} is broken at seq ${failure.seq} (${failure.reason}): ` +
+                  'retention keeps it and what follows; run verify',
+              );
+            }
+            const verifiedUpto = c.anchorSeq + walk.events;
+            if (verifiedUpto > c.anchorSeq)
+              count += await this.repository.deletePrefix(c.chain, verifiedUpto);
+          }
+          return count;
+        })) ?? 0;
       total += deleted;
       if (deleted === 0) break;
     }

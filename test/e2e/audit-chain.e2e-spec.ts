@@ -297,6 +297,30 @@ describe('the tamper-evident audit log', () => {
     });
   });
 
+  it('retention deletes only what verifies: sealed events dated back to look old (an edit) are kept, with the evidence', async () => {
+    const { tenant, admin } = await tenantWithEvents(3);
+    expect(await verify(admin.key)).toMatchObject({ ok: true }); // sealed as they are
+    // someone with write access dates the first two back past the retention, so that the purge
+    // would delete them (and the edit with them)
+    await db.query(
+      `UPDATE audit_events SET occurred_at = occurred_at - interval '400 days'
+        WHERE tenant_id = $1 AND seq <= 2`,
+      [tenant],
+    );
+    const { AuditChainService } = await import('../../src/audit/audit-chain.service');
+    await t.app.get(AuditChainService).purge(365);
+    const { rows } = await db.query(
+      'SELECT seq FROM audit_events WHERE tenant_id = $1 AND seq <= 2 ORDER BY seq',
+      [tenant],
+    );
+    expect(rows.map((r) => Number(r.seq))).toEqual([1, 2]);
+    expect(await verify(admin.key)).toMatchObject({
+      ok: false,
+      brokenAt: { seq: 1 },
+      reason: 'content_mismatch',
+    });
+  });
+
   it('purges a long prefix in batches (each its own transaction), ending at the same anchor', async () => {
     const { tenant, admin } = await tenantWithEvents(6);
     await db.query(
@@ -307,7 +331,7 @@ describe('the tamper-evident audit log', () => {
     await verify(admin.key);
     const { AuditChainService } = await import('../../src/audit/audit-chain.service');
     const { AuditChainRepository } = await import('../../src/audit/audit-chain.repository');
-    const rounds = jest.spyOn(AuditChainRepository.prototype, 'purgeBefore');
+    const rounds = jest.spyOn(AuditChainRepository.prototype, 'deletePrefix');
     try {
       expect(await t.app.get(AuditChainService).purge(365, 2)).toBeGreaterThanOrEqual(5);
       const deleted = await Promise.all(rounds.mock.results.map((r) => r.value as Promise<number>));
