@@ -11,7 +11,7 @@ import {
   VerifiedNonceDto,
   VerifyNonceDto,
 } from './dto/step-up.dto';
-import { StepUpService } from './step-up.service';
+import { NONCE_HOLDER_GONE, StepUpService } from './step-up.service';
 import { ErrorCode } from '../common/errors/error-code';
 import { Fails } from '../openapi/failures';
 
@@ -67,7 +67,11 @@ export class StepUpController {
   @RequirePermission('verifyNonce')
   @ApiOperation({
     summary: 'Redeem a nonce (once): who proved presence, with which passkey',
-    description: 'NONCE_NOT_FOUND also answers a nonce of another store or tenant.',
+    description:
+      'NONCE_NOT_FOUND also answers a nonce of another store or tenant. A nonce whose user was ' +
+      'deleted, locked or disabled, or whose passkey was revoked or suspended, since the ' +
+      'ceremony is not redeemed (USER_NOT_FOUND, USER_LOCKED, USER_DISABLED, USER_TEMP_LOCKED, ' +
+      'PASSKEY_NOT_ACTIVE).',
   })
   @ApiOkResponse({ type: VerifiedNonceDto })
   @Fails(
@@ -75,6 +79,7 @@ export class StepUpController {
     ErrorCode.NONCE_NOT_FOUND,
     ErrorCode.NONCE_ALREADY_USED,
     ErrorCode.NONCE_EXPIRED,
+    ...NONCE_HOLDER_GONE,
   )
   verifyNonce(
     @Ctx() ctx: RequestContext,

@@ -81,6 +81,17 @@ const corsTarget = (row: CorsRow | undefined): CorsTarget | undefined =>
  * The SQL of step-up transactions and nonces. Transactions are looked up by id alone (the id is
  * the browser's capability); nonces only within the tenant and store that made them.
  */
+/**
+ * A nonce is redeemed only while what it proves still holds: its user exists and may sign in
+ * now (not LOCKED, DISABLED, or TEMP_LOCKED until later) and its passkey is still ACTIVE. A
+ * nonce minted before a revocation, a lock or a deletion proves nothing after it.
+ */
+const HOLDER_USABLE = `EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = n.tenant_id AND u.id = n.user_id
+              AND u.status NOT IN ('LOCKED', 'DISABLED')
+              AND NOT (u.status = 'TEMP_LOCKED' AND u.temp_locked_until > now()))
+            AND EXISTS (SELECT 1 FROM passkeys k WHERE k.tenant_id = n.tenant_id AND k.id = n.passkey_id
+              AND k.status = 'ACTIVE')`;
+
 @Injectable()
 export class StepUpRepository {
   constructor(private readonly host: TransactionHost) {}
@@ -153,6 +164,7 @@ export class StepUpRepository {
            FROM stores s
           WHERE n.hash = $1 AND n.tenant_id = $2 AND s.id = n.store_id AND s.tenant_id = $2 AND s.name = $3
             AND n.redeemed_at IS NULL AND n.expires_at > now()${inScope}
+            AND ${HOLDER_USABLE}
           RETURNING n.external_id, n.user_id, n.passkey_id, n.kind, n.user_verified, n.backed_up,
                     n.transaction_id, n.redeemed_at, n.transaction_data, n.result_token, n.proof),
        a AS (
@@ -196,14 +208,42 @@ export class StepUpRepository {
     storeName: string,
     hash: Buffer,
     scope?: NonceScope,
-  ): Promise<{ redeemedAt: Date | null; expiresAt: Date } | undefined> {
+  ): Promise<
+    | {
+        redeemedAt: Date | null;
+        expired: boolean;
+        /** The user's status now (null: deleted), effective (an ended temp lock is ACTIVE). */
+        userStatus: string | null;
+        /** The passkey's status now (null: deleted). */
+        passkeyStatus: string | null;
+      }
+    | undefined
+  > {
     const [inScope, scopeParams] = scopeCondition(scope, 4);
     const [row] = (await this.host.manager.query(
-      `SELECT n.redeemed_at, n.expires_at FROM nonces n JOIN stores s ON s.id = n.store_id
+      `SELECT n.redeemed_at, n.expires_at <= now() AS expired,
+              (SELECT CASE WHEN u.status = 'TEMP_LOCKED' AND u.temp_locked_until <= now()
+                           THEN 'ACTIVE' ELSE u.status END
+                 FROM users u WHERE u.tenant_id = n.tenant_id AND u.id = n.user_id) AS user_status,
+              (SELECT k.status FROM passkeys k
+                WHERE k.tenant_id = n.tenant_id AND k.id = n.passkey_id) AS passkey_status
+         FROM nonces n JOIN stores s ON s.id = n.store_id
         WHERE n.hash = $1 AND n.tenant_id = $2 AND s.tenant_id = $2 AND s.name = $3${inScope}`,
       [hash, tenantId, storeName, ...scopeParams],
-    )) as { redeemed_at: Date | null; expires_at: Date }[];
-    return row ? { redeemedAt: row.redeemed_at, expiresAt: row.expires_at } : undefined;
+    )) as {
+      redeemed_at: Date | null;
+      expired: boolean;
+      user_status: string | null;
+      passkey_status: string | null;
+    }[];
+    return row
+      ? {
+          redeemedAt: row.redeemed_at,
+          expired: row.expired,
+          userStatus: row.user_status,
+          passkeyStatus: row.passkey_status,
+        }
+      : undefined;
   }
 
   /** The status of a tenant (undefined: no such tenant). */

@@ -461,7 +461,25 @@ export class StepUpService {
     if (!state) return new DomainError(ErrorCode.NONCE_NOT_FOUND, 'Unknown nonce for this store');
     if (state.redeemedAt)
       return new DomainError(ErrorCode.NONCE_ALREADY_USED, 'The nonce was already redeemed');
-    return new DomainError(ErrorCode.NONCE_EXPIRED, 'The nonce has expired');
+    if (state.expired) return new DomainError(ErrorCode.NONCE_EXPIRED, 'The nonce has expired');
+    // what the nonce proves no longer holds (the redemption checks the same)
+    const since = 'since the ceremony: the nonce proves nothing now';
+    if (state.userStatus === null)
+      return new DomainError(ErrorCode.USER_NOT_FOUND, `The user was deleted ${since}`);
+    const barred: Record<string, ErrorCode> = {
+      LOCKED: ErrorCode.USER_LOCKED,
+      DISABLED: ErrorCode.USER_DISABLED,
+      TEMP_LOCKED: ErrorCode.USER_TEMP_LOCKED,
+    };
+    if (barred[state.userStatus])
+      return new DomainError(barred[state.userStatus], `The user is ${state.userStatus} ${since}`);
+    if (state.passkeyStatus !== 'ACTIVE')
+      return new DomainError(
+        ErrorCode.PASSKEY_NOT_ACTIVE,
+        `The passkey is ${state.passkeyStatus ?? 'deleted'} ${since}`,
+      );
+    // redeemed or made unusable and usable again meanwhile: as good as used
+    return new DomainError(ErrorCode.NONCE_ALREADY_USED, 'The nonce was already redeemed');
   }
 
   /** A suspended tenant's transactions stop at once, like its API keys. */
@@ -474,6 +492,15 @@ export class StepUpService {
     return { tenantId, principal: BROWSER, requestId: request.requestId, ip: request.ip };
   }
 }
+
+/** Why a valid nonce is not redeemed: what it proves no longer holds (`whyNotRedeemable`). */
+export const NONCE_HOLDER_GONE = [
+  ErrorCode.USER_NOT_FOUND,
+  ErrorCode.USER_LOCKED,
+  ErrorCode.USER_DISABLED,
+  ErrorCode.USER_TEMP_LOCKED,
+  ErrorCode.PASSKEY_NOT_ACTIVE,
+];
 
 /** The canonical JSON of validated transaction data (the DTO validator admitted it). */
 function canonicalOrNull(data: Record<string, unknown> | undefined): string | null {

@@ -191,6 +191,56 @@ describe('step-up transactions and nonces', () => {
     );
   });
 
+  it('a nonce is redeemed only while what it proves holds: not after its passkey was revoked or its user locked, deleted', async () => {
+    const cases: [
+      string,
+      (userId: string, passkeyId: string) => Promise<unknown>,
+      number,
+      string,
+    ][] = [
+      [
+        'revoked',
+        (userId, passkeyId) =>
+          call(t.app, 'POST', `${w.storeUrl}/users/${userId}/passkeys/${passkeyId}`, {
+            key: w.key,
+            body: { status: 'REVOKED' },
+          }),
+        400,
+        'PASSKEY_NOT_ACTIVE',
+      ],
+      [
+        'locked',
+        (userId) =>
+          call(t.app, 'POST', `${w.storeUrl}/users/${userId}`, {
+            key: w.key,
+            body: { status: 'LOCKED' },
+          }),
+        403,
+        'USER_LOCKED',
+      ],
+      [
+        'deleted',
+        (userId) => call(t.app, 'DELETE', `${w.storeUrl}/users/${userId}`, { key: w.key }),
+        404,
+        'USER_NOT_FOUND',
+      ],
+    ];
+    for (const [, change, status, code] of cases) {
+      const user = await w.newUser();
+      const device = new SoftAuthenticator();
+      const reg = await registerPasskey(t.app, w, device, user.id);
+      const nonce = await runInBrowser(
+        await mint('authenticate', { externalId: user.externalId }),
+        device,
+        'authenticate',
+      );
+      await change(user.id, reg.passkeyId);
+      expectProblem(await verify(nonce), status, code);
+      // nothing was redeemed: the nonce is refused alike, not "already used"
+      expectProblem(await verify(nonce), status, code);
+    }
+  });
+
   it('a failed finish uses the transaction up', async () => {
     const user = await w.newUser();
     const device = new SoftAuthenticator();

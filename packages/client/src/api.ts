@@ -1210,7 +1210,7 @@ export interface paths {
         put?: never;
         /**
          * Redeem a nonce (once): who proved presence, with which passkey
-         * @description NONCE_NOT_FOUND also answers a nonce of another store or tenant.
+         * @description NONCE_NOT_FOUND also answers a nonce of another store or tenant. A nonce whose user was deleted, locked or disabled, or whose passkey was revoked or suspended, since the ceremony is not redeemed (USER_NOT_FOUND, USER_LOCKED, USER_DISABLED, USER_TEMP_LOCKED, PASSKEY_NOT_ACTIVE).
          *
          *     **Permission**: `TNT#{tenant}#IdentityStore:verifyNonce`
          */
@@ -9631,7 +9631,7 @@ export interface operations {
                     "application/json": components["schemas"]["VerifiedNonceDto"];
                 };
             };
-            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `PASSKEY_NOT_ACTIVE`, `VALIDATION_FAILED` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9639,12 +9639,12 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDto"] & {
                         /** @enum {string} */
-                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                        code: "MALFORMED_REQUEST" | "PASSKEY_NOT_ACTIVE" | "VALIDATION_FAILED";
                     };
                 };
             };
             401: components["responses"]["Unauthenticated"];
-            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED`, `USER_DISABLED`, `USER_LOCKED`, `USER_TEMP_LOCKED` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9652,11 +9652,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDto"] & {
                         /** @enum {string} */
-                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED" | "USER_DISABLED" | "USER_LOCKED" | "USER_TEMP_LOCKED";
                     };
                 };
             };
-            /** @description Not Found. `code`: `NONCE_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
+            /** @description Not Found. `code`: `NONCE_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND`, `USER_NOT_FOUND` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9664,7 +9664,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDto"] & {
                         /** @enum {string} */
-                        code: "NONCE_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
+                        code: "NONCE_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND" | "USER_NOT_FOUND";
                     };
                 };
             };
@@ -11089,7 +11089,7 @@ export interface operations {
                     "application/json": components["schemas"]["PassageVerifiedDto"];
                 };
             };
-            /** @description Bad Request. `code`: `invalid_request` */
+            /** @description Bad Request. `code`: `invalid_request`, `passkey_not_active` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11097,7 +11097,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PassageErrorDto"] & {
                         /** @enum {string} */
-                        code: "invalid_request";
+                        code: "invalid_request" | "passkey_not_active";
                     };
                 };
             };
@@ -11113,7 +11113,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Forbidden. `code`: `operation_not_allowed`, `tenant_suspended` */
+            /** @description Forbidden. `code`: `operation_not_allowed`, `tenant_suspended`, `user_disabled`, `user_locked`, `user_temp_locked` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11121,11 +11121,11 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PassageErrorDto"] & {
                         /** @enum {string} */
-                        code: "operation_not_allowed" | "tenant_suspended";
+                        code: "operation_not_allowed" | "tenant_suspended" | "user_disabled" | "user_locked" | "user_temp_locked";
                     };
                 };
             };
-            /** @description Not Found. `code`: `app_not_found`, `store_not_found`, `tenant_not_found` */
+            /** @description Not Found. `code`: `app_not_found`, `store_not_found`, `tenant_not_found`, `user_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11133,7 +11133,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PassageErrorDto"] & {
                         /** @enum {string} */
-                        code: "app_not_found" | "store_not_found" | "tenant_not_found";
+                        code: "app_not_found" | "store_not_found" | "tenant_not_found" | "user_not_found";
                     };
                 };
             };
