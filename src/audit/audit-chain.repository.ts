@@ -47,6 +47,16 @@ export interface ExportedRow extends SealedEvent {
  * like the purge of expired rows); everything else is scoped by one chain, which is the tenant
  * (`*` for the platform scope).
  */
+/** A chain's range retention would delete: after its anchor, up to `upto`. */
+export interface PurgeCandidate {
+  chain: string;
+  anchorSeq: number;
+  anchorHash: Buffer;
+  headSeq: number;
+  headHash: Buffer;
+  upto: number;
+}
+
 @Injectable()
 export class AuditChainRepository {
   constructor(private readonly host: TransactionHost) {}
@@ -243,11 +253,13 @@ export class AuditChainRepository {
   async purgeCandidates(
     days: number,
     batch: number,
-  ): Promise<{ chain: string; anchorSeq: number; anchorHash: Buffer; upto: number }[]> {
+    /** One chain (under its purge's lock), or every chain (null). */
+    chain: string | null = null,
+  ): Promise<PurgeCandidate[]> {
     const rows: Row[] = await this.host.manager.query(
       `/* cross-tenant: platform-job */
        SELECT * FROM (
-         SELECT c.tenant_id, c.anchor_seq, c.anchor_hash, least(
+         SELECT c.tenant_id, c.anchor_seq, c.anchor_hash, c.head_seq, c.head_hash, least(
                   coalesce(
                     (SELECT e.seq FROM audit_events e
                       WHERE e.tenant_id = c.tenant_id AND e.seq > c.anchor_seq
@@ -256,14 +268,16 @@ export class AuditChainRepository {
                       ORDER BY e.seq LIMIT 1) - 1,
                     c.head_seq),
                   c.anchor_seq + $2) AS upto
-           FROM audit_chains c) b
+           FROM audit_chains c WHERE $3::varchar IS NULL OR c.tenant_id = $3) b
         WHERE b.upto > b.anchor_seq`,
-      [days, batch],
+      [days, batch, chain],
     );
     return rows.map((row) => ({
       chain: row.tenant_id,
       anchorSeq: Number(row.anchor_seq),
       anchorHash: row.anchor_hash,
+      headSeq: Number(row.head_seq),
+      headHash: row.head_hash,
       upto: Number(row.upto),
     }));
   }

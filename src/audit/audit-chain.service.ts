@@ -102,46 +102,67 @@ export class AuditChainService implements OnApplicationBootstrap, BeforeApplicat
 
   /**
    * Retention: seals, then deletes what is older than `days` per chain, leaving anchors, in
-   * transactions of at most `batch` events per chain. What a round would delete is walked from
-   * the chain's anchor first, and only its verified part goes: the events are chosen by their
-   * stored `occurred_at`, so without the walk an event edited to look old (a break `verify` would
-   * find) would be deleted, and the evidence of the edit with it. A break stops that chain's
-   * purge before it, and is logged; `verify` reports it.
+   * transactions of at most `batch` events of one chain. What a round would delete is walked
+   * first, from the chain's anchor to the event after the range (or to the recorded head), and
+   * only what verifies goes: the events are chosen by their stored `occurred_at`, so without the
+   * walk an edited event dated back (a break `verify` would find), or a rewritten tail, would be
+   * deleted with the evidence. A break stops that chain's purge before it, and is logged;
+   * `verify` reports it.
    */
   async purge(days: number, batch = PURGE_BATCH): Promise<number> {
     await this.sealCommitted(true);
     let total = 0;
     const broken = new Set<string>();
     for (let round = 0; round < MAX_BATCHES; round++) {
-      const deleted =
-        (await this.repository.withSealLock(true, async () => {
-          let count = 0;
-          for (const c of await this.repository.purgeCandidates(days, batch)) {
-            if (broken.has(c.chain)) continue;
-            const walk = new ChainWalk({ seq: c.anchorSeq + 1, previous: c.anchorHash });
-            for (let from = c.anchorSeq + 1; from <= c.upto;) {
-              const rows = await this.repository.sealedRange(c.chain, from, c.upto, WALK_PAGE);
-              if (rows.length === 0 || !(await addAll(walk, rows))) break;
-              from = rows[rows.length - 1].seq + 1;
-            }
-            const failure = walk.end({ seq: c.upto });
-            if (failure) {
-              broken.add(c.chain);
-              this.logger.error(
-                `audit chain ${c.chain} is broken at seq ${failure.seq} (${failure.reason}): ` +
-                  'retention keeps it and what follows; run verify',
-              );
-            }
-            const verifiedUpto = c.anchorSeq + walk.events;
-            if (verifiedUpto > c.anchorSeq)
-              count += await this.repository.deletePrefix(c.chain, verifiedUpto);
-          }
-          return count;
-        })) ?? 0;
+      const chains = (await this.repository.purgeCandidates(days, batch))
+        .map((c) => c.chain)
+        .filter((chain) => !broken.has(chain));
+      let deleted = 0;
+      for (const chain of chains) {
+        // one chain per transaction: the sealer waits for one chain's walk, not for every one
+        deleted +=
+          (await this.repository.withSealLock(true, () =>
+            this.purgeChain(chain, days, batch, broken),
+          )) ?? 0;
+      }
       total += deleted;
       if (deleted === 0) break;
     }
     return total;
+  }
+
+  /** One round of one chain, under the seal lock: walk, then delete what verified. */
+  private async purgeChain(
+    chain: string,
+    days: number,
+    batch: number,
+    broken: Set<string>,
+  ): Promise<number> {
+    const [c] = await this.repository.purgeCandidates(days, batch, chain);
+    if (!c) return 0;
+    // the range, and the event after it: what stays must link to the new anchor
+    const last = Math.min(c.upto + 1, c.headSeq);
+    const walk = new ChainWalk({ seq: c.anchorSeq + 1, previous: c.anchorHash });
+    for (let from = c.anchorSeq + 1; from <= last;) {
+      const rows = await this.repository.sealedRange(chain, from, last, WALK_PAGE);
+      if (rows.length === 0 || !(await addAll(walk, rows))) break;
+      from = rows[rows.length - 1].seq + 1;
+    }
+    const failure = walk.end({
+      seq: last,
+      chainHash: last === c.headSeq ? c.headHash : undefined,
+    });
+    const verified = c.anchorSeq + walk.events;
+    // a tail that does not reach the recorded head proves nothing of what it holds
+    const upto = failure?.reason === 'head_mismatch' ? c.anchorSeq : Math.min(c.upto, verified);
+    if (failure) {
+      broken.add(chain);
+      this.logger.error(
+        `audit chain ${chain} is broken at seq ${failure.seq} (${failure.reason}): ` +
+          'retention keeps it and what follows; run verify',
+      );
+    }
+    return upto > c.anchorSeq ? this.repository.deletePrefix(chain, upto) : 0;
   }
 
   async export(ctx: RequestContext, query: AuditExportQueryDto): Promise<ExportPage> {

@@ -321,6 +321,30 @@ describe('the tamper-evident audit log', () => {
     });
   });
 
+  it('retention does not delete a tail that does not reach the recorded head (a rewritten tail)', async () => {
+    const { tenant, admin } = await tenantWithEvents(2);
+    // every event of the chain is past the retention (dated back before it is sealed)...
+    await db.query(
+      `UPDATE audit_events SET occurred_at = occurred_at - interval '400 days' WHERE tenant_id = $1`,
+      [tenant],
+    );
+    expect(await verify(admin.key)).toMatchObject({ ok: true, events: 4 });
+    // ...and the events no longer lead to the head recorded for them: what a tail rewritten with
+    // recomputed hashes looks like (the head is what operators keep outside)
+    await db.query(`UPDATE audit_chains SET head_hash = $2 WHERE tenant_id = $1`, [
+      tenant,
+      Buffer.alloc(32, 7),
+    ]);
+    const { AuditChainService } = await import('../../src/audit/audit-chain.service');
+    await t.app.get(AuditChainService).purge(365);
+    const { rows } = await db.query(
+      'SELECT count(*)::int AS n FROM audit_events WHERE tenant_id = $1',
+      [tenant],
+    );
+    expect(rows[0].n).toBe(4);
+    expect(await verify(admin.key)).toMatchObject({ ok: false, reason: 'head_mismatch' });
+  });
+
   it('purges a long prefix in batches (each its own transaction), ending at the same anchor', async () => {
     const { tenant, admin } = await tenantWithEvents(6);
     await db.query(
@@ -334,8 +358,13 @@ describe('the tamper-evident audit log', () => {
     const rounds = jest.spyOn(AuditChainRepository.prototype, 'deletePrefix');
     try {
       expect(await t.app.get(AuditChainService).purge(365, 2)).toBeGreaterThanOrEqual(5);
-      const deleted = await Promise.all(rounds.mock.results.map((r) => r.value as Promise<number>));
-      expect(deleted.slice(0, 3)).toEqual([2, 2, 1]);
+      // this chain's rounds (other tests' chains are purged by the same call)
+      const deleted = await Promise.all(
+        rounds.mock.results
+          .filter((_, i) => rounds.mock.calls[i][0] === tenant)
+          .map((r) => r.value as Promise<number>),
+      );
+      expect(deleted).toEqual([2, 2, 1]);
     } finally {
       rounds.mockRestore();
     }
