@@ -20,7 +20,6 @@ import {
 } from './dto/passage-wire.dto';
 import { PassageErrors } from './passage-errors.decorator';
 import { PassageService } from './passage.service';
-import { NONCE_HOLDER_GONE } from '../step-up/step-up.service';
 
 /**
  * The calls of Passage's backend SDK (`https://api.passage.id/v1` → here), with the tenant's API
@@ -87,7 +86,6 @@ export class PassageBackendController {
     ErrorCode.NONCE_NOT_FOUND,
     ErrorCode.NONCE_ALREADY_USED,
     ErrorCode.NONCE_EXPIRED,
-    ...NONCE_HOLDER_GONE,
   )
   passageVerifyNonce(
     @Ctx() ctx: RequestContext,

@@ -3,7 +3,7 @@ import { allows } from '../auth/permissions';
 import type { RequestContext } from '../auth/request-context';
 import { DomainError, ErrorCode } from '../common/errors';
 import { PasskeysService } from '../passkeys/credentials/passkeys.service';
-import { BrowserRequest, StepUpService } from '../step-up/step-up.service';
+import { BrowserRequest, NONCE_HOLDER_GONE, StepUpService } from '../step-up/step-up.service';
 import { TransactionKind } from '../step-up/step-up-transaction.entity';
 import { UserStatus } from '../stores/user-status';
 import {
@@ -168,11 +168,22 @@ export class PassageService {
     const app = await this.apps.inTenant(ctx, appId);
     // only nonces of this app's relying party and policies: a nonce from a weaker policy of the
     // same store (say, without user verification) is not this app's proof
-    const verified = await this.stepUp.verifyNonce(ctx, app.storeName, nonce, {
-      relyingPartyId: app.relyingPartyId,
-      registrationPolicy: app.registrationPolicy,
-      authenticationPolicy: app.authenticationPolicy,
-    });
+    const verified = await this.stepUp
+      .verifyNonce(ctx, app.storeName, nonce, {
+        relyingPartyId: app.relyingPartyId,
+        registrationPolicy: app.registrationPolicy,
+        authenticationPolicy: app.authenticationPolicy,
+      })
+      .catch((error: unknown) => {
+        // Passage answered every unusable nonce alike (401 invalid_nonce), and its SDKs expect
+        // that: a nonce whose user or passkey no longer qualifies is one, with the reason told
+        if (error instanceof DomainError && NONCE_HOLDER_GONE.includes(error.code))
+          throw new DomainError(
+            ErrorCode.NONCE_NOT_FOUND,
+            `The nonce cannot be redeemed: ${error.detail}`,
+          );
+        throw error;
+      });
     return { external_id: verified.externalId, result_token: verified.resultToken };
   }
 

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import type { Principal, RequestContext } from '../auth/request-context';
-import { DomainError, ErrorCode, statusOf } from '../common/errors';
+import { DomainError, ErrorCode, statusOf, transientConflict } from '../common/errors';
 import { validateBody } from '../common/validation/validation.pipe';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
@@ -478,8 +478,8 @@ export class StepUpService {
         ErrorCode.PASSKEY_NOT_ACTIVE,
         `The passkey is ${state.passkeyStatus ?? 'deleted'} ${since}`,
       );
-    // redeemed or made unusable and usable again meanwhile: as good as used
-    return new DomainError(ErrorCode.NONCE_ALREADY_USED, 'The nonce was already redeemed');
+    // unusable at the redemption, usable again at this read (or the other way round): retry
+    return transientConflict();
   }
 
   /** A suspended tenant's transactions stop at once, like its API keys. */

@@ -42,7 +42,10 @@ export class TenantsService {
     const tenant = await this.host.run(async () => {
       // a deleted tenant's id is not given again: its audit log and chain are kept, and the new
       // tenant would read them (and continue its chain) as its own
-      if (await this.repository.hasAuditHistory(dto.id)) {
+      if (
+        !(await this.repository.find(dto.id)) &&
+        (await this.repository.hasAuditHistory(dto.id))
+      ) {
         throw new DomainError(
           ErrorCode.TENANT_ALREADY_EXISTS,
           `Tenant id ${dto.id} belonged to a deleted tenant, whose audit log is kept: choose another`,

@@ -170,6 +170,27 @@ describe('Passage-compatible routes (/passage/v1)', () => {
 
     // a nonce is single use: Passage's 401 invalid_nonce
     expectPassageError(await verify(usernameless), 401, 'invalid_nonce');
+    // a nonce whose passkey no longer qualifies is one Passage's SDKs know: 401 invalid_nonce
+    const unusable = await sdkAuthenticate(
+      device,
+      await transaction('authenticate', 'flex-user-1'),
+    );
+    const listed = await backend('GET', '/users?identifier=flex-user-1&limit=1');
+    const passageUserId = listed.json().users[0].id as string;
+    const devices = (await backend('GET', `/users/${passageUserId}/devices`)).json().devices;
+    for (const d of devices as { id: string }[])
+      await call(t.app, 'POST', `${w.storeUrl}/users/${passageUserId}/passkeys/${d.id}`, {
+        key: w.key,
+        body: { status: 'SUSPENDED' },
+      });
+    const refused = await verify(unusable);
+    expectPassageError(refused, 401, 'invalid_nonce');
+    expect(refused.json().error).toMatch(/SUSPENDED/);
+    for (const d of devices as { id: string }[])
+      await call(t.app, 'POST', `${w.storeUrl}/users/${passageUserId}/passkeys/${d.id}`, {
+        key: w.key,
+        body: { status: 'ACTIVE' },
+      });
   });
 
   it('adds a passkey to an existing user, as Passage register transactions did', async () => {

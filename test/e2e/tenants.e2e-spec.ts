@@ -72,7 +72,9 @@ describe('tenants', () => {
       409,
       'TENANT_ALREADY_EXISTS',
     );
-    expect(body.errors).toEqual([expect.objectContaining({ field: 'id' })]);
+    expect(body.errors).toEqual([
+      expect.objectContaining({ field: 'id', message: 'already exists' }),
+    ]);
   });
 
   it("a deleted tenant's id is not given again: its audit log is kept, and a new tenant would read it as its own", async () => {

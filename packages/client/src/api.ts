@@ -11089,7 +11089,7 @@ export interface operations {
                     "application/json": components["schemas"]["PassageVerifiedDto"];
                 };
             };
-            /** @description Bad Request. `code`: `invalid_request`, `passkey_not_active` */
+            /** @description Bad Request. `code`: `invalid_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11097,7 +11097,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PassageErrorDto"] & {
                         /** @enum {string} */
-                        code: "invalid_request" | "passkey_not_active";
+                        code: "invalid_request";
                     };
                 };
             };
@@ -11113,7 +11113,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Forbidden. `code`: `operation_not_allowed`, `tenant_suspended`, `user_disabled`, `user_locked`, `user_temp_locked` */
+            /** @description Forbidden. `code`: `operation_not_allowed`, `tenant_suspended` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11121,11 +11121,11 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PassageErrorDto"] & {
                         /** @enum {string} */
-                        code: "operation_not_allowed" | "tenant_suspended" | "user_disabled" | "user_locked" | "user_temp_locked";
+                        code: "operation_not_allowed" | "tenant_suspended";
                     };
                 };
             };
-            /** @description Not Found. `code`: `app_not_found`, `store_not_found`, `tenant_not_found`, `user_not_found` */
+            /** @description Not Found. `code`: `app_not_found`, `store_not_found`, `tenant_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11133,7 +11133,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PassageErrorDto"] & {
                         /** @enum {string} */
-                        code: "app_not_found" | "store_not_found" | "tenant_not_found" | "user_not_found";
+                        code: "app_not_found" | "store_not_found" | "tenant_not_found";
                     };
                 };
             };
