@@ -13,6 +13,7 @@ import { DomainError, ErrorCode } from '../../common/errors';
 import { assertUsableCredentialKey } from './credential-key';
 import { Expected, fromBase64Url, parseAuthData, ParsedAuthData, precheck } from './prechecks';
 // SimpleWebAuthn's digests and ECDSA verifications run synchronously (see the module)
+import './no-outbound-fetch';
 import './sync-webcrypto';
 
 export interface RegistrationExpected extends Expected {
