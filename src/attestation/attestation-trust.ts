@@ -36,8 +36,15 @@ export const DEFAULT_TRUST_POLICY: TrustPolicy = {
 
 const notTrusted = (detail: string) => new DomainError(ErrorCode.ATTESTATION_NOT_TRUSTED, detail);
 
-/** The root of `entry` that the chain reaches, if any (SimpleWebAuthn's path validation). */
+/**
+ * The root of `entry` that the chain reaches, if any (SimpleWebAuthn's path validation). Every
+ * certificate after the leaf must be a CA (basicConstraints cA): the path validation checks names,
+ * key identifiers and signatures, not whether an issuer may issue, so an end-entity certificate
+ * under a vendor's root (an attestation leaf whose key someone holds) could otherwise issue a
+ * "trusted" leaf claiming any AAGUID.
+ */
 async function rootReached(x5c: Uint8Array[], roots: string[]): Promise<X509Certificate | null> {
+  if (!x5c.slice(1).every((der) => new X509Certificate(Buffer.from(der)).ca)) return null;
   const chain = x5c.map((der) => convertCertBufferToPEM(new Uint8Array(der)));
   for (const root of roots) {
     const der = Buffer.from(root, 'base64');

@@ -142,6 +142,19 @@ describe('attestation trust and offline FIDO metadata', () => {
       }
     });
 
+    it('a chain through an end-entity certificate (not a CA) under the loaded root is not trusted', async () => {
+      // someone holding an attestation leaf's key under the vendor's root issues a leaf of their
+      // own, claiming any AAGUID: the path's names and signatures check out, its issuer is no CA
+      const notCa = await makeLeaf(attInt, 'CN=An attestation leaf, O=Identity Store Tests');
+      const forged = {
+        aaguid: YUBIKEY,
+        attestation: 'packed' as const,
+        attestationSigner: await attestationSigner(notCa, YUBIKEY, [notCa, attInt]),
+      };
+      expectProblem(await register('trusted', forged), 400, 'ATTESTATION_NOT_TRUSTED');
+      expectProblem(await register('allow-yubikey', forged), 400, 'AAGUID_NOT_ALLOWED');
+    });
+
     it('a none attestation is recorded as unverified and unnamed', async () => {
       const res = await register('default', { aaguid: YUBIKEY });
       expectStatus(res, 200);
