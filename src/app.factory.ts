@@ -4,6 +4,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { FastifyInstance, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import type { Socket } from 'node:net';
 import { AppModule } from './app.module';
+// no outbound request for attestation, whichever module validates a certificate path first
+import './passkeys/webauthn/no-outbound-fetch';
 import { configureApp } from './app.setup';
 import { answerClientError } from './common/errors/client-error';
 import { sendProblem } from './common/errors/problem-responder';

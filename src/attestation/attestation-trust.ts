@@ -1,4 +1,3 @@
-import '../passkeys/webauthn/no-outbound-fetch';
 import { createHash, X509Certificate } from 'node:crypto';
 import { convertCertBufferToPEM, validateCertificatePath } from '@simplewebauthn/server/helpers';
 import { DomainError, ErrorCode } from '../common/errors';

@@ -4,9 +4,8 @@ import type { AddressInfo } from 'node:net';
 import * as x509 from '@peculiar/x509';
 import { validateCertificatePath } from '@simplewebauthn/server/helpers';
 import { makeLeaf, makeRoot } from '../../../test/support/attestation-pki';
-// what the service loads: the registration ceremony and attestation trust
+// what the service loads: the registration ceremony
 import './registration-ceremony';
-import '../../attestation/attestation-trust';
 
 describe('no outbound request for attestation', () => {
   it('a certificate path naming a CRL distribution point (any URL: an internal address) makes no request', async () => {

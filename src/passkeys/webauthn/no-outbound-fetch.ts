@@ -13,7 +13,9 @@ import { dirname, join } from 'node:path';
  * `_fetchInternals` is meant for SimpleWebAuthn's own tests and lives in a file its package
  * exports map does not list: loaded by path from the package's resolved entry, so it is the
  * instance the package uses. If a new version moves it, this throws at start, and
- * `no-outbound-fetch.spec.ts` fails.
+ * `no-outbound-fetch.spec.ts` fails. Loaded by the registration ceremony and by the app's
+ * bootstrap (`app.factory.ts`), so it is in place before any certificate path is validated
+ * (attestation trust, `src/attestation`, runs inside a registration).
  */
 function simpleWebAuthnFetch(): { stubThis: (url: string) => Promise<Response> } {
   const entry = require.resolve('@simplewebauthn/server');
