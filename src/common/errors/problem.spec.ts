@@ -43,6 +43,38 @@ describe('toProblem', () => {
   });
 
   it.each([
+    ['a refused connection', { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }],
+    ['a server still starting', { driverError: { code: '57P03' } }],
+    ['no acceptable host of a multi-host URL', { code: '08001' }],
+    ['a write met a standby', { code: '25006' }],
+    ['the pool had no connection to give', { message: 'timeout exceeded when trying to connect' }],
+    [
+      "the client's connect timeout",
+      { message: 'Connection terminated due to connection timeout' },
+    ],
+    ['a statement of a transaction already lost', { name: 'QueryRunnerAlreadyReleasedError' }],
+  ])('says "retry" (Retry-After) when the statement never reached PostgreSQL: %s', (_l, e) => {
+    const { problem, headers } = toProblem(Object.assign(new Error(), e));
+    expect(problem).toMatchObject({ status: 503, code: ErrorCode.DATABASE_UNAVAILABLE });
+    expect(problem.detail).toMatch(/nothing was done/);
+    expect(headers).toEqual({ 'retry-after': '1' });
+  });
+
+  it.each([
+    ['a reset connection', { code: 'ECONNRESET' }],
+    ['a connection the server ended', { message: 'Connection terminated unexpectedly' }],
+    ['an admin shutdown (may come after the commit)', { code: '57P01' }],
+    ['a crash of another backend', { code: '57P02' }],
+    ['a query the server never answered', { message: 'Query read timeout' }],
+    ['a connection failure', { driverError: { code: '08006' } }],
+  ])('gives no Retry-After when the change may have been made: %s', (_l, e) => {
+    const { problem, headers } = toProblem(Object.assign(new Error(), e));
+    expect(problem).toMatchObject({ status: 503, code: ErrorCode.DATABASE_UNAVAILABLE });
+    expect(problem.detail).toMatch(/may have been carried out/);
+    expect(headers).toEqual({});
+  });
+
+  it.each([
     ['a deadlock', { code: '40P01', message: 'deadlock detected' }],
     ['a serialization failure (wrapped by TypeORM)', { driverError: { code: '40001' } }],
   ])('maps %s to 503 TRANSIENT_CONFLICT with Retry-After', (_label, error) => {

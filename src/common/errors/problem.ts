@@ -105,6 +105,40 @@ interface ErrorLike {
   getResponse?: () => unknown;
 }
 
+/**
+ * The errors raised before the request's statement reached PostgreSQL: no connection could be
+ * made (refused, no such host, the pool's or the client's connect timeout, no acceptable host of
+ * a multi-host URL, a server still starting) or a standby refused a write (its transaction is
+ * rolled back). Every other lost connection (reset, terminated, a read timeout, a server shutting
+ * down) may come after PostgreSQL committed: the request may have been carried out.
+ */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P03',
+  '08001',
+  '08004',
+  '25006',
+]);
+const NOT_SENT_MESSAGE =
+  /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/;
+
+/**
+ * True when the database could not be reached before anything of this statement was sent (see
+ * NOT_SENT_CODES), and for the statements of a transaction whose connection was already lost
+ * (TypeORM's released runner: the transaction was not committed).
+ */
+export function isNothingSent(error: unknown): boolean {
+  for (let e = error as ErrorLike | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string' && NOT_SENT_CODES.has(e.code)) return true;
+    if (RELEASED_RUNNER.has(String((e as { name?: unknown }).name))) return true;
+    if (typeof e.message === 'string' && NOT_SENT_MESSAGE.test(e.message)) return true;
+    e = (e.driverError ?? (e as { cause?: unknown }).cause) as ErrorLike | undefined;
+  }
+  return false;
+}
+
 /** True for the errors PostgreSQL or the pool raise when the database cannot be reached. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error as ErrorLike | undefined, depth = 0; e && depth < 4; depth++) {
@@ -163,12 +197,24 @@ export function toProblem(error: unknown): ProblemWithHeaders {
     };
   }
   if (isDatabaseUnavailable(error)) {
+    // Retry-After says "nothing was done: send it again" (the typed client then retries a
+    // write): only when the statement never reached PostgreSQL
+    if (isNothingSent(error)) {
+      return {
+        problem: buildProblem(
+          ErrorCode.DATABASE_UNAVAILABLE,
+          'The database is unavailable and nothing was done; retry shortly',
+        ),
+        headers: { 'retry-after': '1' },
+        unexpected: false,
+      };
+    }
     return {
       problem: buildProblem(
         ErrorCode.DATABASE_UNAVAILABLE,
-        'The database is unavailable; retry shortly',
+        'The connection to the database was lost while this request ran: it may have been carried out. Read the result before sending a change again',
       ),
-      headers: { 'retry-after': '1' },
+      headers: {},
       unexpected: false,
     };
   }
