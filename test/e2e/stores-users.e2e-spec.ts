@@ -86,6 +86,27 @@ describe('stores and users', () => {
       expectField(await post(stores, body), field);
     });
 
+    // a tag Intl accepts, longer than the column (varchar(35)): was a 500 (found by review)
+    const longLocale = 'en-aaaaa-bbbbb-ccccc-ddddd-eeeee-fffff';
+
+    it('refuses a valid language tag longer than 35 characters, on create and update (not a 500)', async () => {
+      expect(Intl.getCanonicalLocales(longLocale)).toHaveLength(1);
+      expectField(
+        await post(stores, { name: 'long-locale', defaultLocale: longLocale }),
+        'defaultLocale',
+      );
+      expectStatus(await post(stores, { name: 'long-locale' }), 201);
+      expectField(
+        await post(`${stores}/long-locale`, { defaultLocale: longLocale }),
+        'defaultLocale',
+      );
+      const users = `${stores}/long-locale/users`;
+      expectField(await post(users, { externalId: 'l1', userName: 'l1', locale: longLocale }), 'locale');
+      const user = await post(users, { externalId: 'l1', userName: 'l1', locale: 'en-US' });
+      expectStatus(user, 201);
+      expectField(await post(`${users}/${user.json().id}`, { locale: longLocale }), 'locale');
+    });
+
     it('refuses a duplicate name with STORE_ALREADY_EXISTS', async () => {
       expectStatus(await post(stores, { name: 'dup-store' }), 201);
       expectField(await post(stores, { name: 'dup-store' }), 'name', 'STORE_ALREADY_EXISTS', 409);

@@ -2160,7 +2160,7 @@ export interface components {
              */
             description?: string | null;
             /**
-             * @description BCP 47 tag; default en-US
+             * @description BCP 47 tag, at most 35 characters; default en-US
              * @example en-US
              */
             defaultLocale?: string;
@@ -2248,7 +2248,7 @@ export interface components {
              */
             description?: string | null;
             /**
-             * @description BCP 47 tag; default en-US
+             * @description BCP 47 tag, at most 35 characters; default en-US
              * @example en-US
              */
             defaultLocale?: string;
@@ -2290,7 +2290,7 @@ export interface components {
              */
             type?: string;
             /**
-             * @description BCP 47; default: the store's
+             * @description BCP 47 tag, at most 35 characters; default: the store's
              * @example en-US
              */
             locale?: string;
@@ -2414,7 +2414,7 @@ export interface components {
              */
             type?: string;
             /**
-             * @description BCP 47; default: the store's
+             * @description BCP 47 tag, at most 35 characters; default: the store's
              * @example en-US
              */
             locale?: string;

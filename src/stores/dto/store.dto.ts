@@ -82,8 +82,9 @@ export class CreateStoreDto {
   @MaxLength(1000)
   description?: string | null;
 
-  @ApiPropertyOptional({ description: 'BCP 47 tag; default en-US', example: 'en-US' })
+  @ApiPropertyOptional({ description: 'BCP 47 tag, at most 35 characters; default en-US', example: 'en-US' })
   @IsOptional()
+  @MaxLength(35)
   @IsLocale()
   defaultLocale?: string;
 

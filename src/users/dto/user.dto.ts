@@ -61,8 +61,9 @@ export class CreateUserDto {
   })
   type?: string;
 
-  @ApiPropertyOptional({ description: "BCP 47; default: the store's", example: 'en-US' })
+  @ApiPropertyOptional({ description: "BCP 47 tag, at most 35 characters; default: the store's", example: 'en-US' })
   @IsOptional()
+  @MaxLength(35)
   @IsLocale()
   locale?: string;
 
