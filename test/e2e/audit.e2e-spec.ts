@@ -74,6 +74,30 @@ describe('audit events', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('a time filter with an offset PostgreSQL cannot read (beyond ±15:59) is a 400, not a 500', async () => {
+    const { admin } = await tenantWithAdmin(t.app);
+    for (const route of ['auditEvents', 'auditEvents/verify', 'auditEvents/export']) {
+      for (const query of ['from=2026-01-01T00:00:00%2B16:00', 'to=2026-01-01T00:00:00-23:59']) {
+        const res = await call(t.app, 'GET', `/api/identity-store/${route}?${query}`, {
+          key: admin.key,
+        });
+        expect([route, query, res.statusCode, res.json().code]).toEqual([
+          route,
+          query,
+          400,
+          'VALIDATION_FAILED',
+        ]);
+      }
+      const fine = await call(
+        t.app,
+        'GET',
+        `/api/identity-store/${route}?from=2026-01-01T00:00:00%2B14:00`,
+        { key: admin.key },
+      );
+      expect([route, fine.statusCode]).toEqual([route, 200]);
+    }
+  });
+
   it('a tenant sees only its own events', async () => {
     const a = await tenantWithAdmin(t.app);
     const b = await tenantWithAdmin(t.app);
