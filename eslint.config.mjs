@@ -37,6 +37,12 @@ export default tseslint.config(
           message:
             'Node 20 can deadlock on keys from a key-generation job: tests use keyPair() of test/support/key-pairs.ts, the service jose.',
         })),
+        {
+          name: 'class-validator',
+          importNames: ['Length', 'MinLength', 'MaxLength', 'ArrayUnique'],
+          message:
+            'Use common/validation/length.ts: these count characters as PostgreSQL does and check uniqueness in linear time.',
+        },
       ],
     },
   },

@@ -123,7 +123,10 @@ function edges(doc: OpenAPIObject, raw: Schema, example: unknown): unknown[] {
   if (looksLikeDate) out.push(...DATES);
   if (schema.type === 'string' || typeof example === 'string') {
     for (const length of LENGTHS) out.push(...TEXTS(length));
-    for (const length of ruleLengths) out.push('a'.repeat(length), 'a'.repeat(length + 1));
+    for (const length of ruleLengths) {
+      // U+FE0F: a character PostgreSQL counts and validator.js did not (a 500 found by review)
+      out.push('a'.repeat(length), 'a'.repeat(length + 1), 'a\uFE0F'.repeat(length));
+    }
     if (typeof example === 'string') {
       out.push(`${example}${'x'.repeat(300)}`, example.toUpperCase(), ` ${example} `);
     }

@@ -14,6 +14,7 @@ import {
   authStartUrl,
   completeAuthentication,
   registerPasskey,
+  regStartUrl,
   start,
 } from '../support/ceremonies';
 import { passkeyWorld, World } from '../support/passkey-world';
@@ -129,6 +130,78 @@ describe('values no field may carry', () => {
       );
       expectStatus(res, 200);
       expect(res.json()).toMatchObject({ displayName: 'Jane 💥', attributes: { mood: '💥' } });
+    });
+  });
+
+  describe('lengths, counted as PostgreSQL counts them (code points)', () => {
+    // validator.js left out every U+FE0F: 255 of these passed a 255 limit and met varchar(255)
+    // as 510 characters, a 500 from the database (found by review)
+    const selectors = 'a\uFE0F'.repeat(255);
+
+    it('a user name of 510 code points is a 400, one of 255 with selectors is stored whole', async () => {
+      const refused = await post(
+        `${w.storeUrl}/users`,
+        JSON.stringify({ externalId: uniqueId('u'), userName: selectors }),
+      );
+      expectProblem(refused, 400, 'VALIDATION_FAILED');
+      expect(refused.json().errors).toEqual([
+        {
+          field: 'userName',
+          in: 'body',
+          message: 'userName must be shorter than or equal to 255 characters',
+        },
+      ]);
+      const fits = 'a\uFE0F'.repeat(127) + 'a';
+      const stored = await post(
+        `${w.storeUrl}/users`,
+        JSON.stringify({ externalId: uniqueId('u'), userName: fits }),
+      );
+      expectStatus(stored, 201);
+      expect(stored.json().userName).toBe(fits);
+    });
+
+    it("a registration's passkeyDisplayName is refused at the start, not a 500 at the completion", async () => {
+      const res = await post(
+        regStartUrl(w, user.id, 'default'),
+        JSON.stringify({ passkeyDisplayName: selectors }),
+      );
+      const body = expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(body.errors!.map((e) => e.field)).toEqual(['passkeyDisplayName']);
+    });
+  });
+
+  describe('keys every JavaScript object has (they were dropped, the request answered 2xx)', () => {
+    it('in transactionData is a 400, and no transaction is made', async () => {
+      const res = await post(
+        `${w.rpUrl}/transactions/register`,
+        JSON.stringify({
+          externalId: uniqueId('u'),
+          passkeyDisplayName: 'Phone',
+          transactionData: { amount: '1', constructor: 'x' },
+        }),
+      );
+      const body = expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(body.errors).toEqual([
+        {
+          field: 'transactionData',
+          in: 'body',
+          message:
+            'must not have the key "constructor": every JavaScript object has a member of that name',
+        },
+      ]);
+    });
+
+    it("in a user's attributes, nested, or at the top of the body", async () => {
+      const url = `${w.storeUrl}/users/${user.id}`;
+      for (const [body, field] of [
+        [{ attributes: { toString: 'x', a: 'b' } }, 'attributes'],
+        [{ displayName: 'J', hasOwnProperty: 'y' }, '(root)'],
+      ] as const) {
+        const res = await post(url, JSON.stringify(body));
+        expect(expectProblem(res, 400, 'VALIDATION_FAILED').errors![0].field).toBe(field);
+      }
+      const after = await call(t.app, 'GET', url, { key: w.key });
+      expect(after.json().attributes).not.toHaveProperty('a');
     });
   });
 

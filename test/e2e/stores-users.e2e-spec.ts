@@ -101,7 +101,10 @@ describe('stores and users', () => {
         'defaultLocale',
       );
       const users = `${stores}/long-locale/users`;
-      expectField(await post(users, { externalId: 'l1', userName: 'l1', locale: longLocale }), 'locale');
+      expectField(
+        await post(users, { externalId: 'l1', userName: 'l1', locale: longLocale }),
+        'locale',
+      );
       const user = await post(users, { externalId: 'l1', userName: 'l1', locale: 'en-US' });
       expectStatus(user, 201);
       expectField(await post(`${users}/${user.json().id}`, { locale: longLocale }), 'locale');

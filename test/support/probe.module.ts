@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, Length, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsString, Min, ValidateNested } from 'class-validator';
+import { Length } from '../../src/common/validation/length';
 import { Public } from '../../src/auth/public.decorator';
 
 class NestedDto {

@@ -1,15 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsEnum,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  MaxLength,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsEnum, IsOptional, IsString, IsUUID } from 'class-validator';
+import { Length, MaxLength } from '../../common/validation/length';
 import { IsTimestamp } from '../../common/validation/timestamp';
 import { keyHint } from '../../auth/api-key-secret';
 import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';

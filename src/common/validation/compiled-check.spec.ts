@@ -5,11 +5,11 @@ import {
   IsEmail,
   IsInt,
   IsString,
-  Length,
   Validate,
   ValidateIf,
   ValidatorConstraint,
 } from 'class-validator';
+import { Length } from './length';
 import {
   CompleteAuthenticationDto,
   CompleteRegistrationDto,

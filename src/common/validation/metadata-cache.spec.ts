@@ -1,4 +1,5 @@
-import { IsInt, IsString, MaxLength, validate } from 'class-validator';
+import { IsInt, IsString, validate } from 'class-validator';
+import { MaxLength } from './length';
 import { memoiseValidationMetadata } from './metadata-cache';
 
 class Base {

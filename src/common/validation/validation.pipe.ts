@@ -24,6 +24,14 @@ const LOCATION: Record<string, FieldError['in']> = { body: 'body', query: 'query
 
 const MAX_DEPTH = 32;
 
+/**
+ * Keys every JavaScript object already has (`constructor`, `toString`, `hasOwnProperty`, …):
+ * class-transformer, and the compiled checks after it, leave them out of what they copy, so
+ * `transactionData` or `attributes` holding one were answered 2xx with the key silently gone
+ * (and a transaction's data hash not what the integrator computed: found by review). Refused.
+ */
+const OBJECT_MEMBERS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
 /** What is wrong with a string no field may carry, if anything. */
 function badText(value: string): string | undefined {
   // PostgreSQL text cannot store NUL
@@ -52,6 +60,12 @@ function hostileInput(
   for (const [key, child] of Object.entries(value)) {
     const bad = badText(key);
     if (bad) return { field: path || '(root)', message: `keys must not contain ${bad}` };
+    if (OBJECT_MEMBERS.has(key) && !Array.isArray(value)) {
+      return {
+        field: path || '(root)',
+        message: `must not have the key "${key}": every JavaScript object has a member of that name`,
+      };
+    }
     const found = hostileInput(child, path ? `${path}.${key}` : key, depth + 1);
     if (found) return found;
   }

@@ -1,12 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
 import {
   IsString,
-  Length,
   Matches,
   registerDecorator,
   ValidationArguments,
   ValidationOptions,
 } from 'class-validator';
+import { Length } from './length';
 
 /** Names used in paths (stores, policies): letters, digits, `_` and `-`; no dots, no slashes. */
 export const PATH_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;

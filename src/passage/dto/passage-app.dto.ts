@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { Length } from '../../common/validation/length';
 import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
 import { RelyingPartyParams } from '../../relying-parties/dto/relying-party.dto';
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { Length } from '../../common/validation/length';
 import { EXTERNAL_ID } from '../../users/dto/user.dto';
 import { APP_ID_PATTERN } from './passage-app.dto';
 

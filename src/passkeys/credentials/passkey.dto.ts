@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEnum, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsEnum, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
+import { Length } from '../../common/validation/length';
 import { SignalDto, SIGNALS_DESCRIPTION } from '../../signals/dto/signal.dto';
 import { StoreParams } from '../../stores/dto/store.dto';
 import { PageMetaDto } from '../../common/pagination/page';

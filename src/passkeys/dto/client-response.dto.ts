@@ -9,11 +9,10 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Length,
   Matches,
-  MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { Length, MaxLength } from '../../common/validation/length';
 import { applyDecorators } from '@nestjs/common';
 
 /** base64url without padding, bounded. */

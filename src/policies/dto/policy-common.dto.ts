@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsEnum, IsOptional } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsEnum, IsOptional } from 'class-validator';
+import { ArrayUnique } from '../../common/validation/length';
 import { IsPathName } from '../../common/validation/validators';
 import { RelyingPartyParams } from '../../relying-parties/dto/relying-party.dto';
 import { Hint } from '../policy-enums';

@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs
 import {
   ArrayMaxSize,
   ArrayMinSize,
-  ArrayUnique,
   IsArray,
   IsBoolean,
   IsEnum,
@@ -14,6 +13,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { ArrayUnique } from '../../common/validation/length';
 import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
 import { AAGUID_PATTERN } from '../../common/text';
 import { IsPathName } from '../../common/validation/validators';

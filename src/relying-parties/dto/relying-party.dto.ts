@@ -1,13 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsOptional,
-  IsString,
-  Length,
-  MaxLength,
-  registerDecorator,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, registerDecorator } from 'class-validator';
+import { Length, MaxLength } from '../../common/validation/length';
 import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
 import { StoreParams } from '../../stores/dto/store.dto';
 import { RelyingPartyEntity } from '../relying-party.entity';

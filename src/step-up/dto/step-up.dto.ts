@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, Matches } from 'class-validator';
+import { Length } from '../../common/validation/length';
 import { TENANT_ID_PATTERN } from '../../auth/permissions';
 import { IsPathName } from '../../common/validation/validators';
 import { IsBase64Url } from '../../passkeys/dto/client-response.dto';

@@ -1,15 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsEnum,
-  IsInt,
-  IsOptional,
-  IsString,
-  MaxLength,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsEnum, IsInt, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
+import { MaxLength } from '../../common/validation/length';
 import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
 import { IsLocale, IsPathName, IsTimeZone } from '../../common/validation/validators';
 import { UserStatus } from '../user-status';
@@ -82,7 +74,10 @@ export class CreateStoreDto {
   @MaxLength(1000)
   description?: string | null;
 
-  @ApiPropertyOptional({ description: 'BCP 47 tag, at most 35 characters; default en-US', example: 'en-US' })
+  @ApiPropertyOptional({
+    description: 'BCP 47 tag, at most 35 characters; default en-US',
+    example: 'en-US',
+  })
   @IsOptional()
   @MaxLength(35)
   @IsLocale()

@@ -6,12 +6,12 @@ import {
   IsNotIn,
   IsOptional,
   IsString,
-  Length,
   Matches,
   Max,
   Min,
   ValidateNested,
 } from 'class-validator';
+import { Length } from '../../common/validation/length';
 import { TENANT_ID_PATTERN } from '../../auth/permissions';
 import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
 import { TenantEntity, TenantStatus } from '../tenant.entity';

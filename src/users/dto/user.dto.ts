@@ -1,14 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import {
-  IsEmail,
-  IsEnum,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  MaxLength,
-} from 'class-validator';
+import { IsEmail, IsEnum, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
+import { Length, MaxLength } from '../../common/validation/length';
 import { PageMetaDto } from '../../common/pagination/page';
 import { CursorPageMetaDto, CursorPageQueryDto } from '../../common/pagination/cursor';
 import { IsLocale, IsStringMap, IsTimeZone } from '../../common/validation/validators';
@@ -61,7 +53,10 @@ export class CreateUserDto {
   })
   type?: string;
 
-  @ApiPropertyOptional({ description: "BCP 47 tag, at most 35 characters; default: the store's", example: 'en-US' })
+  @ApiPropertyOptional({
+    description: "BCP 47 tag, at most 35 characters; default: the store's",
+    example: 'en-US',
+  })
   @IsOptional()
   @MaxLength(35)
   @IsLocale()

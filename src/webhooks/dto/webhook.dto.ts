@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional, OmitType, PickType } from '@nestjs/sw
 import {
   ArrayMaxSize,
   ArrayMinSize,
-  ArrayUnique,
   IsArray,
   IsBoolean,
   IsEnum,
@@ -10,8 +9,8 @@ import {
   IsOptional,
   IsString,
   IsUUID,
-  MaxLength,
 } from 'class-validator';
+import { ArrayUnique, MaxLength } from '../../common/validation/length';
 import { CursorPageMetaDto, CursorPageQueryDto } from '../../common/pagination/cursor';
 import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
 import { AuditEventType } from '../../audit/audit-event-type';

@@ -9,13 +9,13 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  Length,
   Matches,
   Max,
   Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { Length } from '../../../common/validation/length';
 import { IsTimestamp } from '../../../common/validation/timestamp';
 import { IsBase64Url } from '../../dto/client-response.dto';
 import { EXTERNAL_ID } from '../../../users/dto/user.dto';
