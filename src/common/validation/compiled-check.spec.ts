@@ -253,6 +253,8 @@ const slow = (metatype: new () => object, value: object, type: Location = 'body'
     metatype: metatype as never,
   });
 
+const OBJECT_KEY = Symbol('refused: a key every object has');
+
 describe('compiled checks of the hot bodies and path parameters', () => {
   it.each(BODIES)('%s: every rule has a translation, and a valid body passes', (_, dto, body) => {
     const check = compiledCheck(dto);
@@ -277,10 +279,17 @@ describe('compiled checks of the hot bodies and path parameters', () => {
             `the check accepts what class-validator refuses: ${JSON.stringify(value)}: ${String(error)}`,
           );
         });
-        const got = await pipe.transform(structuredClone(value), {
-          type,
-          metatype: dto as never,
-        });
+        const got: unknown = await pipe
+          .transform(structuredClone(value), { type, metatype: dto as never })
+          .catch((error: { detail?: string }) => {
+            // the pipe refuses these keys before either check (validation.pipe.ts)
+            if (/every JavaScript object has a member/.test(error.detail ?? '')) return OBJECT_KEY;
+            throw error;
+          });
+        if (got === OBJECT_KEY) {
+          expect(JSON.stringify(value)).toMatch(/"(toString|hasOwnProperty|valueOf)"/);
+          continue;
+        }
         expect(got).toStrictEqual(expected);
         expect(got).toBeInstanceOf(dto);
       }
