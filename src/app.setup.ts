@@ -98,7 +98,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     request.log.info(
       {
         method: request.method,
-        path: loggablePath(request.url),
+        path: loggablePath(request.url, request.routeOptions.url),
         route: request.routeOptions.url,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,

@@ -73,6 +73,14 @@ describe('secrets never reach the logs', () => {
         ).statusCode,
       ).toBe(409);
       expect((await browser('finish', { clientResponse: {} })).statusCode).toBe(409);
+      // a spelling of the path the router reads as the same route (the id was logged: review)
+      const spelled = await call(
+        t.app,
+        'POST',
+        `/api/identity-store/browser/%74ransactions/${transactionId}/start`,
+        { body: {}, headers: { origin: ORIGIN } },
+      );
+      expect(spelled.statusCode).toBe(409);
 
       // the private signing keys, sealed (as stored) and opened: in no log line either
       expectStatus(

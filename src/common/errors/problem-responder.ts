@@ -25,7 +25,7 @@ function shapeOf(url: string): ProblemShape | undefined {
 /** Writes any error as problem+json: used by the Nest filter and by Fastify's error handler. */
 export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { problem, headers, unexpected } = toProblem(error);
-  problem.instance = loggablePath(request.url);
+  problem.instance = loggablePath(request.url, request.routeOptions?.url);
   problem.requestId = String(request.id);
   if (unexpected) {
     request.log.error({ err: error, requestId: request.id }, 'unexpected error');

@@ -16,4 +16,22 @@ describe('loggablePath', () => {
       '/api/identity-store/stores/s/users/3f1c/passkeys',
     );
   });
+
+  it('a spelling that hides a transaction id or an external id from the pattern: the route, or nothing', () => {
+    const route = '/api/identity-store/browser/transactions/:transactionId/start';
+    for (const url of [
+      '/api/identity-store/browser/%74ransactions/live-id/start',
+      '/api/identity-store/browser/transactions%2Flive-id/start',
+      'http://host/api/identity-store/browser/%74ransactions/live-id/start',
+    ]) {
+      expect(loggablePath(url, route)).toBe(route);
+      expect(loggablePath(url)).toBe('[REDACTED]');
+    }
+    const ext = '/api/identity-store/stores/:storeName/users/:userExtId/passkeys/ext';
+    expect(loggablePath('/api/identity-store/stores/s/users/jane/passkeys/%65xt', ext)).toBe(ext);
+    // a route with nothing to hide keeps its path as sent
+    expect(
+      loggablePath('/api/identity-store/%73tores/s', '/api/identity-store/stores/:storeName'),
+    ).toBe('/api/identity-store/%73tores/s');
+  });
 });
