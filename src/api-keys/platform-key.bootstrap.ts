@@ -10,11 +10,18 @@ import { ApiKeysRepository } from './api-keys.repository';
 export const CONFIGURED_PLATFORM_KEY_ID = '00000000-0000-4000-8000-000000000001';
 export const PLATFORM_PERMISSIONS = [formatPermission('*', '*')];
 
+function platformKeyRequired(): Error {
+  return new Error(
+    'IDS_PLATFORM_API_KEY is required for the first start in production (at least 32 characters, e.g. `openssl rand -base64 32`): a generated key would only be shown in the log',
+  );
+}
+
 /**
  * At start: IDS_PLATFORM_API_KEY becomes (or replaces) the configured platform key, and any other
  * active platform key (the one a first start generated, printed to a terminal or a container's
  * log) is blocked: setting the variable is how an operator takes platform access back. Without
- * it, the first start of a database generates one and prints it once. Only hashes are stored.
+ * it, the first start of a database generates one and prints it once, except in production,
+ * which refuses to start instead. Only hashes are stored.
  */
 @Injectable()
 export class PlatformKeyBootstrap implements OnApplicationBootstrap {
@@ -53,6 +60,9 @@ export class PlatformKeyBootstrap implements OnApplicationBootstrap {
         return undefined;
       }
       if (await this.repository.hasPlatformKey()) return undefined;
+      // a production process's standard error is a log that is shipped and kept: a key with
+      // every permission is never written there (found by review)
+      if (this.config.nodeEnv === 'production') throw platformKeyRequired();
       const generated = generateApiKey();
       await this.repository.insertPlatformKey({
         ...base,

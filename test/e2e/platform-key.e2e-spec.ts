@@ -1,6 +1,12 @@
 import { Client } from 'pg';
 import { call, expectStatus, issueToken } from '../support/api';
-import { createTestApp, TestApp, TestDatabase } from '../support/test-app';
+import {
+  createTestApp,
+  createTestDatabase,
+  PLATFORM_KEY,
+  TestApp,
+  TestDatabase,
+} from '../support/test-app';
 
 /** An app started without IDS_PLATFORM_API_KEY, and what it printed to stderr meanwhile. */
 async function startedPrinting(
@@ -48,6 +54,40 @@ describe('platform key', () => {
       expect(JSON.stringify(rows)).not.toContain(key!.slice(38));
     } finally {
       await first.close();
+    }
+  });
+
+  it('in production nothing is generated: a first start without IDS_PLATFORM_API_KEY refuses, a later one runs on the key there', async () => {
+    const database = await createTestDatabase();
+    const writes: string[] = [];
+    const spy = jest
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => {
+        writes.push(String(chunk));
+        return true;
+      });
+    try {
+      const production = { platformApiKey: undefined, nodeEnv: 'production' as const };
+      await expect(createTestApp({ database, config: production })).rejects.toThrow(
+        /IDS_PLATFORM_API_KEY is required for the first start in production/,
+      );
+      // a key with every permission is never written to a production log (found by review)
+      expect(writes.join('')).not.toContain('idsk_');
+      const configured = await createTestApp({ database, config: { nodeEnv: 'production' } });
+      await configured.close();
+      const later = await createTestApp({ database, config: production });
+      try {
+        expectStatus(
+          await call(later.app, 'GET', '/api/identity-store/tenants', { key: PLATFORM_KEY }),
+          200,
+        );
+      } finally {
+        await later.close();
+      }
+      expect(writes.join('')).not.toContain('idsk_');
+    } finally {
+      spy.mockRestore();
+      await database.drop();
     }
   });
 
