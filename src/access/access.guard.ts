@@ -49,6 +49,9 @@ export class AccessGuard implements CanActivate {
     const limited = this.reflector.getAllAndOverride<boolean>(RATE_LIMITED, targets);
     if (this.reflector.getAllAndOverride<boolean>(API_KEY_ONLY, targets)) {
       request.principal = await this.apiKeys.verify(request, true);
+      // a suspended tenant's key gets no token (every other route would refuse it anyway)
+      const own = request.principal.tenantId;
+      if (own) assertTenantAdmits(own, request.principal.tenantStatus, request.principal);
       if (limited) await this.rateLimit(context, request, request.principal);
       return true;
     }

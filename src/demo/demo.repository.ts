@@ -14,16 +14,25 @@ export interface DemoApiKey {
  * The SQL of the demo's set-up: its tenant, store, relying party and policies, each created
  * once (existing rows are left as they are), and its API key.
  */
+/** The name the demo gives its tenant, and how it knows the tenant is its own. */
+export const DEMO_TENANT_NAME = 'Demo shop';
+
 @Injectable()
 export class DemoRepository {
   constructor(private readonly host: TransactionHost) {}
 
-  async ensureTenant(tenantId: string): Promise<void> {
+  /** Makes the demo's tenant once; false when a tenant of that id exists that the demo did not make. */
+  async ensureTenant(tenantId: string): Promise<boolean> {
     await this.host.manager.query(
       `INSERT INTO tenants (id, name, status, max_stores, max_users, max_passkeys_per_user)
-       VALUES ($1, 'Demo shop', 'ACTIVE', 1, 10000, 10) ON CONFLICT (id) DO NOTHING`,
+       VALUES ($1, $2, 'ACTIVE', 1, 10000, 10) ON CONFLICT (id) DO NOTHING`,
+      [tenantId, DEMO_TENANT_NAME],
+    );
+    const rows: { name: string }[] = await this.host.manager.query(
+      'SELECT name FROM tenants WHERE id = $1',
       [tenantId],
     );
+    return rows[0]?.name === DEMO_TENANT_NAME;
   }
 
   async ensureStore(tenantId: string, storeName: string): Promise<void> {

@@ -34,7 +34,13 @@ export class DemoService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const { tenantId, storeName, rpId } = DEMO;
     await this.host.run(async () => {
-      await this.setup.ensureTenant(tenantId);
+      // a tenant of that id the demo did not make (created before the id was kept for the demo)
+      // is never taken over: no store, relying party or all-powerful key is added to it
+      if (!(await this.setup.ensureTenant(tenantId))) {
+        throw new Error(
+          `a tenant "${tenantId}" exists that the demo did not make: the demo site cannot start (turn IDS_DEMO_ENABLED off, or move that tenant)`,
+        );
+      }
       await this.setup.ensureStore(tenantId, storeName);
       await this.setup.ensureRelyingParty(tenantId, storeName, rpId);
       await this.setup.ensureDefaultPolicies(tenantId, storeName);

@@ -44,7 +44,7 @@ export class ProblemDto {
     description:
       'Only on CREDENTIAL_NOT_ALLOWED of an authentication completion whose credential id no ' +
       'relying party with this rpId in the tenant knows: a signalUnknownCredential payload for ' +
-      "the page to hand to the browser (client.js does it), so the passkey manager drops it",
+      "the page to hand to the browser (client.js does it when asked: applyUnknownCredentialSignal), so the passkey manager drops it",
   })
   signals?: SignalDto[];
 }

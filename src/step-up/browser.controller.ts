@@ -14,7 +14,6 @@ import { StepUpService } from './step-up.service';
 import { ErrorCode } from '../common/errors/error-code';
 import { Fails } from '../openapi/failures';
 import {
-  AUTHENTICATION_START,
   AUTHENTICATION_START_FOR_USER,
   AUTHENTICATION_VERIFICATION,
   REGISTRATION_START,
@@ -107,13 +106,9 @@ export class BrowserController {
       'Start a username-less authentication (autofill / conditional UI) without a transaction',
   })
   @ApiOkResponse({ type: BrowserStartDto })
-  @Fails(
-    ErrorCode.RATE_LIMITED,
-    ErrorCode.TENANT_NOT_FOUND,
-    ErrorCode.TENANT_SUSPENDED,
-    ...AUTHENTICATION_START,
-    ErrorCode.DISCOVERABLE_NOT_ALLOWED,
-  )
+  // one answer for every target it cannot use (no tenant, a suspended one, no store, relying
+  // party or policy, a policy without allowDiscoverable): the keyless route tells none apart
+  @Fails(ErrorCode.RATE_LIMITED, ErrorCode.RELYING_PARTY_NOT_FOUND)
   startUsernameless(
     @Param() p: BrowserUsernamelessParams,
     @Req() request: FastifyRequest,

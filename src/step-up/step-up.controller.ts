@@ -35,6 +35,7 @@ export class StepUpController {
     ErrorCode.USER_ALREADY_EXISTS,
     ErrorCode.EXT_ID_NOT_UNIQUE,
     ErrorCode.EXTERNAL_CHALLENGE_NOT_ALLOWED,
+    ErrorCode.MAX_USERS_EXCEEDED,
   )
   createRegisterTransaction(
     @Ctx() ctx: RequestContext,

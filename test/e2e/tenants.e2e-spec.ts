@@ -7,7 +7,8 @@ import {
   uniqueId,
 } from '../support/api';
 import { expectProblem } from '../support/problem';
-import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
+import { Client } from 'pg';
+import { createTestApp, createTestDatabase, PLATFORM_KEY, TestApp } from '../support/test-app';
 
 describe('tenants', () => {
   let t: TestApp;
@@ -157,6 +158,39 @@ describe('tenants', () => {
     );
   });
 
+  it('the id "demo" is kept for the demo site, which never takes over a tenant it did not make', async () => {
+    const refused = expectProblem(
+      await call(t.app, 'POST', '/api/identity-store/tenants', {
+        key: PLATFORM_KEY,
+        body: { id: 'demo', name: 'A customer' },
+      }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(refused.errors!.map((e) => e.field)).toEqual(['id']);
+    // a customer's tenant "demo" from before the id was kept: the demo refuses to start
+    const database = await createTestDatabase();
+    const pg = new Client({ connectionString: database.url });
+    await pg.connect();
+    try {
+      await pg.query(
+        `INSERT INTO tenants (id, name, status, max_stores, max_users, max_passkeys_per_user)
+         VALUES ('demo', 'A customer', 'ACTIVE', 1, 1, 1)`,
+      );
+      await expect(createTestApp({ database, config: { demoEnabled: true } })).rejects.toThrow(
+        /a tenant "demo" exists that the demo did not make/,
+      );
+      const added = await pg.query(
+        `SELECT (SELECT count(*) FROM api_keys WHERE tenant_id = 'demo') AS keys,
+                (SELECT count(*) FROM stores WHERE tenant_id = 'demo') AS stores`,
+      );
+      expect(added.rows[0]).toEqual({ keys: '0', stores: '0' });
+    } finally {
+      await pg.end();
+      await database.drop();
+    }
+  });
+
   it('suspending a tenant stops its keys; the platform still manages it', async () => {
     const { tenant, admin } = await tenantWithAdmin(t.app);
     expectStatus(
@@ -168,6 +202,12 @@ describe('tenants', () => {
     );
     expectProblem(
       await call(t.app, 'GET', '/api/identity-store/apiKeys', { key: admin.key }),
+      403,
+      'TENANT_SUSPENDED',
+    );
+    // nor does it get a bearer token (it was a 201 whose token no route took: found by review)
+    expectProblem(
+      await call(t.app, 'POST', '/api/identity-store/apiKeys/issue', { key: admin.key }),
       403,
       'TENANT_SUSPENDED',
     );

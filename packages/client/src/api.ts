@@ -4178,7 +4178,7 @@ export interface components {
             /** @example 5f0c6f1e-2f0a-4a8e-9d7e-1c2b3a4d5e6f */
             requestId?: string;
             errors?: components["schemas"]["FieldErrorDto"][];
-            /** @description Only on CREDENTIAL_NOT_ALLOWED of an authentication completion whose credential id no relying party with this rpId in the tenant knows: a signalUnknownCredential payload for the page to hand to the browser (client.js does it), so the passkey manager drops it */
+            /** @description Only on CREDENTIAL_NOT_ALLOWED of an authentication completion whose credential id no relying party with this rpId in the tenant knows: a signalUnknownCredential payload for the page to hand to the browser (client.js does it when asked: applyUnknownCredentialSignal), so the passkey manager drops it */
             signals?: components["schemas"]["SignalDto"][];
         };
     };
@@ -4363,6 +4363,18 @@ export interface components {
                 };
             };
         };
+        /** @description Not Found. `code`: `RELYING_PARTY_NOT_FOUND` */
+        RelyingPartyNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "RELYING_PARTY_NOT_FOUND";
+                };
+            };
+        };
         /** @description Service Unavailable. `code`: `DATABASE_UNAVAILABLE`, `SHUTTING_DOWN`, `TRANSIENT_CONFLICT` */
         ServiceUnavailable: {
             headers: {
@@ -4432,6 +4444,18 @@ export interface components {
                 "application/problem+json": components["schemas"]["ProblemDto"] & {
                     /** @enum {string} */
                     code: "TENANT_NOT_FOUND";
+                };
+            };
+        };
+        /** @description Forbidden. `code`: `TENANT_SUSPENDED` */
+        TenantSuspended: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDto"] & {
+                    /** @enum {string} */
+                    code: "TENANT_SUSPENDED";
                 };
             };
         };
@@ -4728,6 +4752,7 @@ export interface operations {
             };
             400: components["responses"]["MalformedRequest"];
             401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["TenantSuspended"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -9515,7 +9540,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Conflict. `code`: `EXT_ID_NOT_UNIQUE`, `USER_ALREADY_EXISTS` */
+            /** @description Conflict. `code`: `EXT_ID_NOT_UNIQUE`, `MAX_USERS_EXCEEDED`, `USER_ALREADY_EXISTS` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9523,7 +9548,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDto"] & {
                         /** @enum {string} */
-                        code: "EXT_ID_NOT_UNIQUE" | "USER_ALREADY_EXISTS";
+                        code: "EXT_ID_NOT_UNIQUE" | "MAX_USERS_EXCEEDED" | "USER_ALREADY_EXISTS";
                     };
                 };
             };
@@ -9866,7 +9891,7 @@ export interface operations {
                     "application/json": components["schemas"]["BrowserStartDto"];
                 };
             };
-            /** @description Bad Request. `code`: `EXTERNAL_CHALLENGE_NOT_ALLOWED`, `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9874,34 +9899,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDto"] & {
                         /** @enum {string} */
-                        code: "EXTERNAL_CHALLENGE_NOT_ALLOWED" | "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
                     };
                 };
             };
-            /** @description Forbidden. `code`: `DISCOVERABLE_NOT_ALLOWED`, `TENANT_SUSPENDED` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"] & {
-                        /** @enum {string} */
-                        code: "DISCOVERABLE_NOT_ALLOWED" | "TENANT_SUSPENDED";
-                    };
-                };
-            };
-            /** @description Not Found. `code`: `AUTHENTICATION_POLICY_NOT_FOUND`, `RELYING_PARTY_NOT_FOUND`, `STORE_NOT_FOUND`, `TENANT_NOT_FOUND` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"] & {
-                        /** @enum {string} */
-                        code: "AUTHENTICATION_POLICY_NOT_FOUND" | "RELYING_PARTY_NOT_FOUND" | "STORE_NOT_FOUND" | "TENANT_NOT_FOUND";
-                    };
-                };
-            };
+            404: components["responses"]["RelyingPartyNotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];

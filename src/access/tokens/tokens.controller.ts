@@ -1,6 +1,8 @@
 import { Controller, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { RateLimited, RequireApiKey } from '../../auth/permission.decorator';
+import { ErrorCode } from '../../common/errors/error-code';
+import { Fails } from '../../openapi/failures';
 import { CurrentPrincipal, Principal } from '../../auth/request-context';
 import { TokenService } from './token.service';
 
@@ -20,6 +22,7 @@ export class TokensController {
   @RateLimited()
   @ApiOperation({ summary: 'Exchange the X-Api-Key for a short-lived bearer token' })
   @ApiCreatedResponse({ type: IssuedTokenDto })
+  @Fails(ErrorCode.TENANT_SUSPENDED)
   issueToken(@CurrentPrincipal() principal: Principal): Promise<IssuedTokenDto> {
     // @RequireApiKey routes always carry a key principal
     return this.tokens.issue(

@@ -108,8 +108,8 @@ export class CreateTenantDto {
   @Matches(TENANT_ID_PATTERN, {
     message: 'id must be a slug of [a-z0-9-], starting and ending alphanumeric',
   })
-  @IsNotIn(RESERVED_TENANT_IDS, {
-    message: `id must not be one of ${RESERVED_TENANT_IDS.join(', ')} (path segments of the API)`,
+  @IsNotIn([...RESERVED_TENANT_IDS, 'demo'], {
+    message: `id must not be one of ${RESERVED_TENANT_IDS.join(', ')} (path segments of the API) or demo (the demo site's)`,
   })
   id!: string;
 
