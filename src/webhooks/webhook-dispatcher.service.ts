@@ -139,8 +139,18 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
+  /** Never rejects: nothing awaits a delivery, so a rejection would end the process. */
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
-    const result = await this.send(delivery);
+    let result: SendResult;
+    try {
+      result = await this.send(delivery);
+    } catch (error) {
+      // sendWebhook answers its failures; this is the unexpected (a throw before its request)
+      result = { ok: false, statusCode: null, error: 'the request could not be made' };
+      this.logger.error(
+        `webhook delivery ${delivery.id}: the request could not be made: ${loggableMessage(error)}`,
+      );
+    }
     try {
       if (result.ok) {
         await this.outbox.succeeded(delivery, result.statusCode!);

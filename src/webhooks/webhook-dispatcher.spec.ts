@@ -107,3 +107,25 @@ describe('the webhook sender claims again as deliveries finish', () => {
     expect(h.claims).toHaveLength(1);
   });
 });
+
+describe('a delivery whose request throws', () => {
+  it('is recorded as failed (to be retried), and nothing rejects unhandled', async () => {
+    const failed: string[] = [];
+    const outbox = {
+      failed: (d: ClaimedDelivery, _status: null, error: string) => {
+        failed.push(`${d.id}: ${error}`);
+        return Promise.resolve();
+      },
+    } as unknown as OutboxRepository;
+    const config = { webhookConcurrency: 1, webhookPollMs: 0 } as AppConfig;
+    const dispatcher = new WebhookDispatcher(outbox, {} as KeyEncryption, config);
+    (dispatcher as unknown as { send: () => Promise<never> }).send = () =>
+      Promise.reject(new Error('thrown before the request'));
+    const deliver = (dispatcher as unknown as { deliver: (d: ClaimedDelivery) => Promise<void> })
+      .deliver;
+    await expect(
+      deliver.call(dispatcher, { id: 'd1', endpointId: 'E', attempt: 1 } as ClaimedDelivery),
+    ).resolves.toBeUndefined();
+    expect(failed).toEqual(['d1: the request could not be made']);
+  });
+});
