@@ -1,6 +1,11 @@
 import { DomainError, ErrorCode } from '../common/errors';
 import { AttestationRequirement, UntrustedAttestation } from '../policies/policy-enums';
-import { applyTrustPolicy, AttestationEvidence, DEFAULT_TRUST_POLICY } from './attestation-trust';
+import {
+  applyTrustPolicy,
+  AttestationEvidence,
+  DEFAULT_TRUST_POLICY,
+  subjectText,
+} from './attestation-trust';
 
 const AAGUID = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
 const none: AttestationEvidence = {
@@ -83,5 +88,14 @@ describe('applyTrustPolicy', () => {
 
   it('a latest status that is not a compromise does not refuse', () => {
     expect(verdict(trusted, {}, 'UPDATE_AVAILABLE')).toBe('OK');
+  });
+});
+
+describe('subjectText', () => {
+  it('one line, at most the 1024 characters the column holds', () => {
+    expect(subjectText('CN=Root\nO=Vendor')).toBe('CN=Root, O=Vendor');
+    const long = subjectText(`CN=${'x'.repeat(2000)}`);
+    expect(long).toHaveLength(1024);
+    expect(subjectText(`CN=${'😀'.repeat(600)}`).length).toBeLessThanOrEqual(1024);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { convertCertBufferToPEM, validateCertificatePath } from '@simplewebauthn/server/helpers';
 import { DomainError, ErrorCode } from '../common/errors';
+import { storableText } from '../common/text';
 import { AttestationRequirement, UntrustedAttestation } from '../policies/policy-enums';
 import { COMPROMISED_STATUSES, MetadataEntry } from './metadata-entry';
 
@@ -81,9 +82,19 @@ export async function assessAttestation(
     ...evidence,
     trusted: true,
     rootSha256: createHash('sha256').update(root.raw).digest('hex'),
-    rootSubject: root.subject.replace(/\n/g, ', '),
+    rootSubject: subjectText(root.subject),
     authenticatorName: entry.description,
   };
+}
+
+/**
+ * A root's subject as the passkey keeps it (`attestation_root_subject`, 1024 characters): one
+ * line, cut to fit. A metadata statement's root may name a longer subject, which made every
+ * registration trusted under it a 500 (found by review); it is a label, the root's SHA-256 is
+ * what identifies it.
+ */
+export function subjectText(subject: string): string {
+  return storableText(subject.replace(/\n/g, ', '), 1024);
 }
 
 /**
