@@ -98,6 +98,22 @@ export function subjectText(subject: string): string {
 }
 
 /**
+ * Refuses an authenticator model whose latest status report in the loaded FIDO metadata BLOB is a
+ * compromise, at registration and, for passkeys registered before the report, at every sign-in.
+ */
+export function assertModelNotCompromised(
+  aaguid: string | null,
+  latestStatus: string | null,
+): void {
+  if (aaguid && latestStatus && COMPROMISED_STATUSES.includes(latestStatus)) {
+    throw new DomainError(
+      ErrorCode.AUTHENTICATOR_COMPROMISED,
+      `Authenticator model ${aaguid} is reported ${latestStatus} in its metadata`,
+    );
+  }
+}
+
+/**
  * The policy's verdict on the evidence. A compromised model is refused whether its AAGUID was
  * proven or only claimed; the allow-list is satisfied only by a trusted AAGUID; the deny-list
  * refuses a claimed AAGUID too (best effort unless attestation is required to be TRUSTED).
@@ -108,12 +124,7 @@ export function applyTrustPolicy(
   entry: MetadataEntry | undefined,
   policy: TrustPolicy,
 ): void {
-  if (entry?.latestStatus && COMPROMISED_STATUSES.includes(entry.latestStatus)) {
-    throw new DomainError(
-      ErrorCode.AUTHENTICATOR_COMPROMISED,
-      `Authenticator model ${aaguid} is reported ${entry.latestStatus} in its metadata`,
-    );
-  }
+  assertModelNotCompromised(aaguid, entry?.latestStatus ?? null);
   if (policy.requirement === AttestationRequirement.TRUSTED && !evidence.trusted)
     throw notTrusted('The policy requires an attestation that chains to a trusted root');
   if (policy.requirement === AttestationRequirement.VERIFIED && !evidence.verified)

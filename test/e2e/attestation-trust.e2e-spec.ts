@@ -19,7 +19,13 @@ import {
   statement,
   TestCa,
 } from '../support/attestation-pki';
-import { completeRegistration, regStartUrl, start } from '../support/ceremonies';
+import {
+  authenticate,
+  completeRegistration,
+  registerPasskey,
+  regStartUrl,
+  start,
+} from '../support/ceremonies';
 import { passkeyWorld, World } from '../support/passkey-world';
 import { expectProblem } from '../support/problem';
 import { RegistrationOverrides, SoftAuthenticator } from '../support/soft-authenticator';
@@ -29,6 +35,8 @@ const YUBIKEY = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
 const COMPROMISED = '11111111-2222-4333-8444-555555555555';
 const DENIED = '22222222-3333-4444-8555-666666666666';
 const LATE = '33333333-4444-4555-8666-777777777777';
+/** A model reported compromised after a passkey of it was registered (its test flips `fallen`). */
+const FALLEN = '44444444-5555-4666-8777-888888888888';
 const METADATA = '/api/identity-store/metadata';
 
 describe('attestation trust and offline FIDO metadata', () => {
@@ -41,6 +49,7 @@ describe('attestation trust and offline FIDO metadata', () => {
   let mdsInt: TestCa;
   let mdsSigner: TestCa;
   let blobNo = 1;
+  let fallen = false;
 
   const mdsConfig = () => ({ mdsRootCertificates: [mdsRoot.pem], mdsSignerHost: 'mds.test' });
   const loadBlob = (blob: string, app = t.app) =>
@@ -51,6 +60,10 @@ describe('attestation trust and offline FIDO metadata', () => {
     blobEntry(statement(COMPROMISED, 'Test Compromised Model', attRoot), [
       { status: 'FIDO_CERTIFIED_L1', effectiveDate: '2023-01-01' },
       { status: 'ATTESTATION_KEY_COMPROMISE', effectiveDate: '2024-06-01' },
+    ]),
+    blobEntry(statement(FALLEN, 'Test Fallen Model', attRoot), [
+      { status: 'FIDO_CERTIFIED_L1', effectiveDate: '2023-01-01' },
+      ...(fallen ? [{ status: 'USER_VERIFICATION_BYPASS', effectiveDate: '2025-01-01' }] : []),
     ]),
   ];
 
@@ -78,7 +91,7 @@ describe('attestation trust and offline FIDO metadata', () => {
       ]),
     );
     expectStatus(res, 200);
-    expect(res.json()).toMatchObject({ loaded: 3, status: { blob: { entries: 3 } } });
+    expect(res.json()).toMatchObject({ loaded: 4, status: { blob: { entries: 4 } } });
   });
   afterAll(() => t.close());
 
@@ -208,6 +221,38 @@ describe('attestation trust and offline FIDO metadata', () => {
     });
   });
 
+  describe('authentication', () => {
+    it('a passkey whose model is reported compromised after its registration no longer signs in (not counted)', async () => {
+      const user = await w.newUser();
+      const device = new SoftAuthenticator();
+      await registerPasskey(t.app, w, device, user.id, 'default', {
+        alg: -7,
+        ...(await chainedTo(attInt, FALLEN)),
+      });
+      expectStatus(await authenticate(t.app, w, device, user.id), 200);
+      fallen = true;
+      const loaded = await loadBlob(
+        await signBlob(
+          { no: 100 + blobNo++, nextUpdate: dayFromNow(30), entries: entries() },
+          mdsSigner,
+          [mdsSigner, mdsInt],
+        ),
+      );
+      expectStatus(loaded, 200);
+      for (let i = 0; i < 6; i++) {
+        const refused = expectProblem(
+          await authenticate(t.app, w, device, user.id),
+          400,
+          'AUTHENTICATOR_COMPROMISED',
+        );
+        expect(refused.detail).toContain('USER_VERIFICATION_BYPASS');
+      }
+      // the model's fault, not the user's: six refusals moved no lock
+      const after = await call(t.app, 'GET', `${w.storeUrl}/users/${user.id}`, { key: w.key });
+      expect(after.json()).toMatchObject({ status: 'ACTIVE' });
+    });
+  });
+
   describe('loading metadata', () => {
     const blobOf = async (over: { nextUpdate?: string; no?: number } = {}) =>
       signBlob(
@@ -271,7 +316,7 @@ describe('attestation trust and offline FIDO metadata', () => {
       expectProblem(await call(t.app, 'GET', METADATA, { key: w.key }), 403, 'PERMISSION_DENIED');
       const status = await call(t.app, 'GET', METADATA, { key: PLATFORM_KEY });
       expectStatus(status, 200);
-      expect(status.json()).toMatchObject({ blob: { entries: 3 } });
+      expect(status.json()).toMatchObject({ blob: { entries: 4 } });
     });
 
     it('statements load one by one; an unusable one is a validation problem', async () => {
@@ -321,7 +366,7 @@ describe('attestation trust and offline FIDO metadata', () => {
       });
       try {
         const status = await call(booted.app, 'GET', METADATA, { key: PLATFORM_KEY });
-        expect(status.json()).toMatchObject({ blob: { no: 9000, entries: 3 } });
+        expect(status.json()).toMatchObject({ blob: { no: 9000, entries: 4 } });
       } finally {
         await booted.close();
       }

@@ -7982,7 +7982,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthenticationCompletedDto"];
                 };
             };
-            /** @description Bad Request. `code`: `BACKUP_ELIGIBILITY_CHANGED`, `CHALLENGE_MISMATCH`, `CLIENT_DATA_TYPE_MISMATCH`, `COUNTER_REGRESSION`, `CREDENTIAL_NOT_ALLOWED`, `MALFORMED_REQUEST`, `ORIGIN_NOT_ALLOWED`, `PASSKEY_NOT_ACTIVE`, `RP_ID_MISMATCH`, `SIGNATURE_INVALID`, `USER_PRESENCE_REQUIRED`, `USER_VERIFICATION_REQUIRED`, `VALIDATION_FAILED`, `VERIFICATION_FAILED` */
+            /** @description Bad Request. `code`: `AUTHENTICATOR_COMPROMISED`, `BACKUP_ELIGIBILITY_CHANGED`, `CHALLENGE_MISMATCH`, `CLIENT_DATA_TYPE_MISMATCH`, `COUNTER_REGRESSION`, `CREDENTIAL_NOT_ALLOWED`, `MALFORMED_REQUEST`, `ORIGIN_NOT_ALLOWED`, `PASSKEY_NOT_ACTIVE`, `RP_ID_MISMATCH`, `SIGNATURE_INVALID`, `USER_PRESENCE_REQUIRED`, `USER_VERIFICATION_REQUIRED`, `VALIDATION_FAILED`, `VERIFICATION_FAILED` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7990,7 +7990,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDto"] & {
                         /** @enum {string} */
-                        code: "BACKUP_ELIGIBILITY_CHANGED" | "CHALLENGE_MISMATCH" | "CLIENT_DATA_TYPE_MISMATCH" | "COUNTER_REGRESSION" | "CREDENTIAL_NOT_ALLOWED" | "MALFORMED_REQUEST" | "ORIGIN_NOT_ALLOWED" | "PASSKEY_NOT_ACTIVE" | "RP_ID_MISMATCH" | "SIGNATURE_INVALID" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "VALIDATION_FAILED" | "VERIFICATION_FAILED";
+                        code: "AUTHENTICATOR_COMPROMISED" | "BACKUP_ELIGIBILITY_CHANGED" | "CHALLENGE_MISMATCH" | "CLIENT_DATA_TYPE_MISMATCH" | "COUNTER_REGRESSION" | "CREDENTIAL_NOT_ALLOWED" | "MALFORMED_REQUEST" | "ORIGIN_NOT_ALLOWED" | "PASSKEY_NOT_ACTIVE" | "RP_ID_MISMATCH" | "SIGNATURE_INVALID" | "USER_PRESENCE_REQUIRED" | "USER_VERIFICATION_REQUIRED" | "VALIDATION_FAILED" | "VERIFICATION_FAILED";
                     };
                 };
             };
@@ -10668,7 +10668,7 @@ export interface operations {
                     "application/json": components["schemas"]["PassageNonceDto"];
                 };
             };
-            /** @description Bad Request. `code`: `backup_eligibility_changed`, `challenge_mismatch`, `client_data_type_mismatch`, `counter_regression`, `credential_not_allowed`, `invalid_request`, `origin_not_allowed`, `passkey_not_active`, `rp_id_mismatch`, `signature_invalid`, `user_presence_required`, `user_verification_required`, `verification_failed` */
+            /** @description Bad Request. `code`: `authenticator_compromised`, `backup_eligibility_changed`, `challenge_mismatch`, `client_data_type_mismatch`, `counter_regression`, `credential_not_allowed`, `invalid_request`, `origin_not_allowed`, `passkey_not_active`, `rp_id_mismatch`, `signature_invalid`, `user_presence_required`, `user_verification_required`, `verification_failed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10676,7 +10676,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PassageErrorDto"] & {
                         /** @enum {string} */
-                        code: "backup_eligibility_changed" | "challenge_mismatch" | "client_data_type_mismatch" | "counter_regression" | "credential_not_allowed" | "invalid_request" | "origin_not_allowed" | "passkey_not_active" | "rp_id_mismatch" | "signature_invalid" | "user_presence_required" | "user_verification_required" | "verification_failed";
+                        code: "authenticator_compromised" | "backup_eligibility_changed" | "challenge_mismatch" | "client_data_type_mismatch" | "counter_regression" | "credential_not_allowed" | "invalid_request" | "origin_not_allowed" | "passkey_not_active" | "rp_id_mismatch" | "signature_invalid" | "user_presence_required" | "user_verification_required" | "verification_failed";
                     };
                 };
             };

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { MetadataSource } from '../../attestation/metadata.entity';
 import { keyedStatement, runFirstRead } from '../../access/access.repository';
 import type { RequestContext } from '../../auth/request-context';
 import { prepared, runPrepared } from '../../database/prepared';
@@ -40,6 +41,8 @@ export interface ReadAssertion {
   handle: string | null;
   /** Row versions (xmin) of the user and the passkey, for the compare-and-set of a success. */
   versions: { user: string; passkey: string };
+  /** The latest status report of the passkey's model in the loaded FIDO metadata BLOB. */
+  modelStatus: string | null;
 }
 
 /** One statement per way of naming the user: each keeps its own plan (no OR of both lookups). */
@@ -82,6 +85,8 @@ const READ_ASSERTION = keyedStatement(
           k.status AS k_status, k.backup_eligible AS k_backup_eligible, k.xmin::text AS k_version,
           k.aaguid AS k_aaguid, k.attestation_format AS k_attestation_format,
           k.attestation_verified AS k_attestation_verified, k.attestation_trusted AS k_attestation_trusted,
+          (SELECT m.latest_status FROM authenticator_metadata m
+            WHERE m.aaguid = k.aaguid AND m.source = '${MetadataSource.BLOB}') AS k_model_status,
           ${USER_COLUMNS}, u.xmin::text AS u_version, h.handle
      FROM ceremony_sessions cs
      JOIN stores s ON s.tenant_id = $2 AND s.id = cs.store_id AND s.name = $3
@@ -261,6 +266,7 @@ export class AuthenticationRepository {
       user: row.u_id ? userFrom(row) : undefined,
       handle: row.handle ?? null,
       versions: { user: row.u_version, passkey: row.k_version },
+      modelStatus: row.k_model_status ?? null,
     };
   }
 

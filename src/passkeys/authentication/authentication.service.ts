@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { assertModelNotCompromised } from '../../attestation/attestation-trust';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { AuditEventType } from '../../audit/audit-event-type';
 import { AuditService } from '../../audit/audit.service';
@@ -257,6 +258,8 @@ export class AuthenticationService {
       if (passkey.status !== PasskeyStatus.ACTIVE) {
         throw new DomainError(ErrorCode.PASSKEY_NOT_ACTIVE, `The passkey is ${passkey.status}`);
       }
+      // a model reported compromised after this passkey was registered (found by review)
+      assertModelNotCompromised(passkey.aaguid ?? null, read.modelStatus);
       assertMayUsePasskeys(owner, Date.now());
       const verified = judgeSignedAssertion(
         signed,
