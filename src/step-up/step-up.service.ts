@@ -223,18 +223,19 @@ export class StepUpService {
   ): Promise<BrowserStartDto> {
     const ctx = this.browserContext(tx.tenantId, request);
     const dataHash = hashOf(tx.transactionData) ?? undefined;
+    const minted = { storeId: tx.storeId, relyingPartyId: tx.relyingPartyId };
     const started =
       tx.kind === TransactionKind.REGISTER
         ? await this.registration.start(
             ctx,
-            { storeName: tx.storeName, rpId: tx.rpId, regPolicyName: tx.policyName },
+            { storeName: tx.storeName, rpId: tx.rpId, regPolicyName: tx.policyName, minted },
             { id: tx.userId! },
             { passkeyDisplayName: tx.passkeyDisplayName ?? undefined },
             dataHash,
           )
         : await this.authentication.start(
             ctx,
-            { storeName: tx.storeName, rpId: tx.rpId, authPolicyName: tx.policyName },
+            { storeName: tx.storeName, rpId: tx.rpId, authPolicyName: tx.policyName, minted },
             tx.userId ? { id: tx.userId } : undefined,
             {},
             dataHash,

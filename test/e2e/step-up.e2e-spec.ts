@@ -117,6 +117,39 @@ describe('step-up transactions and nonces', () => {
     expect(verified).toMatchObject({ userId: user.id, kind: 'authenticate' });
   });
 
+  it("a transaction's ceremony starts only in the store it was minted for, not in one that took its name", async () => {
+    const w2 = await passkeyWorld(t.app);
+    const started = await browser(
+      `${w2.tenant}/stores/shop/relyingParties/localhost/authentications/default`,
+    );
+    expectStatus(started, 200);
+    const { transactionId } = started.json();
+    // the store is renamed and another takes its name, with the same relying party and policy
+    expectStatus(
+      await call(t.app, 'POST', w2.storeUrl, { key: w2.key, body: { name: 'shop-old' } }),
+      200,
+    );
+    await w2.post('/api/identity-store/stores', { name: 'shop' });
+    await w2.post(`${w2.storeUrl}/passkeys/relyingParties`, {
+      rpId: 'localhost',
+      name: 'Other shop',
+      origins: [ORIGIN],
+    });
+    await w2.post(`${w2.rpUrl}/authenticationPolicies`, { name: 'default' });
+    // a restart would have made its session in the other store (found by review)
+    expectProblem(
+      await browser(`transactions/${transactionId}/start`),
+      404,
+      'TRANSACTION_NOT_FOUND',
+    );
+    const sessions = await db.query(
+      `SELECT count(*)::int AS n FROM ceremony_sessions cs JOIN stores s ON s.id = cs.store_id
+        WHERE s.tenant_id = $1 AND s.name = 'shop'`,
+      [w2.tenant],
+    );
+    expect(sessions.rows[0].n).toBe(0);
+  });
+
   it('nonce replay → NONCE_ALREADY_USED', async () => {
     const nonce = await runInBrowser(
       await mint('register', { externalId: 'replay', passkeyDisplayName: 'x' }),

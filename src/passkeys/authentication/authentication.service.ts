@@ -31,7 +31,7 @@ import { assertCredentialOfUser, unprovenUsernamelessAssertion } from '../webaut
 import { Expected, Prechecked } from '../webauthn/prechecks';
 import { authenticationOptions } from '../webauthn/options';
 import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
-import { auditRow } from '../sessions/rows';
+import { assertMintedTarget, auditRow } from '../sessions/rows';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import {
   CeremonyProof,
@@ -58,6 +58,8 @@ interface StartTarget {
   storeName: string;
   rpId: string;
   authPolicyName: string;
+  /** A step-up transaction's: the ids of the store and relying party it was minted for. */
+  minted?: { storeId: string; relyingPartyId: string };
 }
 
 /**
@@ -92,6 +94,7 @@ export class AuthenticationService {
       target.authPolicyName,
       ref,
     );
+    assertMintedTarget({ storeId, relyingPartyId: rp.id }, target.minted);
     if (user) {
       assertMayUsePasskeys(user, Date.now());
       if (allowCredentials.length === 0) {

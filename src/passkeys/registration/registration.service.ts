@@ -28,7 +28,7 @@ import {
   verifyAttestation,
 } from '../webauthn/registration-ceremony';
 import { CeremonyKind, CeremonySessionEntity } from '../sessions/ceremony-session.entity';
-import { auditRow } from '../sessions/rows';
+import { assertMintedTarget, auditRow } from '../sessions/rows';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import {
   CeremonyProof,
@@ -68,6 +68,8 @@ interface StartTarget {
   storeName: string;
   rpId: string;
   regPolicyName: string;
+  /** A step-up transaction's: the ids of the store and relying party it was minted for. */
+  minted?: { storeId: string; relyingPartyId: string };
 }
 
 /**
@@ -106,6 +108,7 @@ export class RegistrationService {
       target.regPolicyName,
       ref,
     );
+    assertMintedTarget({ storeId: found.storeId, relyingPartyId: found.rp.id }, target.minted);
     const challenge = dataHash
       ? boundChallenge(dataHash)
       : chooseChallenge(dto.challenge, found.policy.allowExternalChallenge);

@@ -72,6 +72,28 @@ export function sessionFrom(row: RawRow, kind: CeremonyKind): CeremonySessionEnt
  * A start's read found the store (`row`), its relying party (`rp_pk`) and the policy (`p_name`):
  * each missing one answers its own 404.
  */
+/**
+ * A step-up transaction's ceremony starts only on the store and relying party it was minted for.
+ * Its start names them (the start statement reads by names); a store renamed and its name given
+ * to another store, or a relying party deleted and made again, since the mint would otherwise
+ * take the ceremony elsewhere, and its nonce be redeemed by the first store for a user of the
+ * second (found by review). Such a transaction is gone.
+ */
+export function assertMintedTarget(
+  found: { storeId: string; relyingPartyId: string },
+  minted: { storeId: string; relyingPartyId: string } | undefined,
+): void {
+  if (
+    minted &&
+    (found.storeId !== minted.storeId || found.relyingPartyId !== minted.relyingPartyId)
+  ) {
+    throw new DomainError(
+      ErrorCode.TRANSACTION_NOT_FOUND,
+      'The store or relying party this transaction was made for no longer exists',
+    );
+  }
+}
+
 export function assertStartTarget(
   row: RawRow | undefined,
   target: { storeName: string; rpId: string; policyName: string },
