@@ -131,6 +131,10 @@ export class StepUpTransactionEntity {
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
 
+  /** The API key that minted it (null: a browser's username-less start): it must stay usable. */
+  @Column({ name: 'minted_by_key_id', type: 'uuid', nullable: true })
+  mintedByKeyId!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

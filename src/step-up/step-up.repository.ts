@@ -113,6 +113,17 @@ export class StepUpRepository {
       .getOne();
   }
 
+  /** Whether an API key of the tenant (or a platform key) is active and unexpired now. */
+  async keyUsable(tenantId: string, keyId: string): Promise<boolean> {
+    const rows: unknown[] = await this.host.manager.query(
+      `SELECT 1 FROM api_keys
+        WHERE id = $2 AND (tenant_id = $1 OR (tenant_id IS NULL AND is_platform))
+          AND status = 'ACTIVE' AND (expires_at IS NULL OR expires_at > now())`,
+      [tenantId, keyId],
+    );
+    return rows.length > 0;
+  }
+
   /** A (re)start of a pending transaction points it at its newest ceremony session. */
   async attachSession(tenantId: string, id: string, sessionId: string): Promise<void> {
     await this.transactions.update(

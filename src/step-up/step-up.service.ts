@@ -418,6 +418,7 @@ export class StepUpService {
       status: TransactionStatus.PENDING,
       sessionId: null,
       expiresAt: new Date(Date.now() + this.config.transactionTtlSeconds * 1000),
+      mintedByKeyId: ctx.principal.keyId,
     });
     // a browser's username-less start mints one too: its ceremony's events tell that story
     if (!ctx.principal.keyId) {
@@ -441,6 +442,13 @@ export class StepUpService {
       throw new DomainError(ErrorCode.TRANSACTION_NOT_FOUND, 'No such transaction');
     }
     await this.assertTenantActive(tx.tenantId);
+    // the key that made it was blocked, archived, deleted or expired since: so is the transaction
+    if (tx.mintedByKeyId && !(await this.repository.keyUsable(tx.tenantId, tx.mintedByKeyId))) {
+      throw new DomainError(
+        ErrorCode.TRANSACTION_NOT_FOUND,
+        'The API key that made this transaction is no longer active',
+      );
+    }
     if (tx.status !== TransactionStatus.PENDING) throw alreadyCompleted();
     if (tx.expiresAt.getTime() <= Date.now()) {
       throw new DomainError(

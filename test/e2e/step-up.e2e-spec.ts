@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { Client } from 'pg';
-import { call, expectStatus } from '../support/api';
+import { call, createKey, expectStatus } from '../support/api';
 import { registerPasskey } from '../support/ceremonies';
 import { ORIGIN, passkeyWorld, World } from '../support/passkey-world';
 import { expectProblem } from '../support/problem';
@@ -148,6 +148,63 @@ describe('step-up transactions and nonces', () => {
       [w2.tenant],
     );
     expect(sessions.rows[0].n).toBe(0);
+  });
+
+  it('blocking or deleting the key that minted a transaction ends it, as it ends its tokens', async () => {
+    const user = await w.newUser();
+    const device = new SoftAuthenticator();
+    await registerPasskey(t.app, w, device, user.id);
+    const minter = await createKey(t.app, w.tenant, [
+      `TNT#${w.tenant}#IdentityStore:createAuthenticateTransaction`,
+    ]);
+    const mintWith = async () => {
+      const res = await call(t.app, 'POST', tx('authenticate'), {
+        key: minter.key,
+        body: { externalId: user.externalId },
+      });
+      expectStatus(res, 201);
+      return res.json().transactionId as string;
+    };
+    const started = await mintWith();
+    const unstarted = await mintWith();
+    const ceremony = await browser(`transactions/${started}/start`);
+    expectStatus(ceremony, 200);
+    expectStatus(
+      await call(t.app, 'POST', `/api/identity-store/apiKeys/${minter.id}`, {
+        key: w.key,
+        body: { status: 'BLOCKED' },
+      }),
+      200,
+    );
+    // neither a start nor the finish of one already started (it went on working: review)
+    const refused = expectProblem(
+      await browser(`transactions/${unstarted}/start`),
+      404,
+      'TRANSACTION_NOT_FOUND',
+    );
+    expect(refused.detail).toContain('no longer active');
+    expectProblem(
+      await browser(`transactions/${started}/finish`, {
+        clientResponse: device.authenticate(ceremony.json().clientRequest, ORIGIN),
+      }),
+      404,
+      'TRANSACTION_NOT_FOUND',
+    );
+    // deleted, the same; a transaction of a key that stays active still runs
+    const other = await createKey(t.app, w.tenant, [
+      `TNT#${w.tenant}#IdentityStore:createAuthenticateTransaction`,
+    ]);
+    const res = await call(t.app, 'POST', tx('authenticate'), {
+      key: other.key,
+      body: { externalId: user.externalId },
+    });
+    const kept = res.json().transactionId as string;
+    expectStatus(await browser(`transactions/${kept}/start`), 200);
+    expectStatus(
+      await call(t.app, 'DELETE', `/api/identity-store/apiKeys/${other.id}`, { key: w.key }),
+      204,
+    );
+    expectProblem(await browser(`transactions/${kept}/start`), 404, 'TRANSACTION_NOT_FOUND');
   });
 
   it('nonce replay → NONCE_ALREADY_USED', async () => {

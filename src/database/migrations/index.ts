@@ -14,6 +14,7 @@ import { AuditChain1795550000000 } from './1795550000000-AuditChain';
 import { Webhooks1795600000000 } from './1795600000000-Webhooks';
 import { ShardReady1795700000000 } from './1795700000000-ShardReady';
 import { UnknownBackupEligibility1795800000000 } from './1795800000000-UnknownBackupEligibility';
+import { TransactionMintingKey1795900000000 } from './1795900000000-TransactionMintingKey';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Tenancy1795324672655,
@@ -29,4 +30,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Webhooks1795600000000,
   ShardReady1795700000000,
   UnknownBackupEligibility1795800000000,
+  TransactionMintingKey1795900000000,
 ];
