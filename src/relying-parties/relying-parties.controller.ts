@@ -14,6 +14,7 @@ import {
   RelyingPartyListQueryDto,
   RelyingPartyPageDto,
   RelyingPartyParams,
+  StoredRelyingPartyParams,
   RelyingPartyResponseDto,
   UpdateRelyingPartyDto,
 } from './dto/relying-party.dto';
@@ -59,7 +60,7 @@ export class RelyingPartiesController {
   @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.RELYING_PARTY_NOT_FOUND)
   getRelyingParty(
     @Ctx() ctx: RequestContext,
-    @Param() p: RelyingPartyParams,
+    @Param() p: StoredRelyingPartyParams,
   ): Promise<RelyingPartyResponseDto> {
     return this.rps.get(ctx, p.storeName, p.rpId);
   }
@@ -84,7 +85,10 @@ export class RelyingPartiesController {
   @ApiOperation({ summary: 'Delete a relying party with its policies and passkeys' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @Fails(ErrorCode.STORE_NOT_FOUND, ErrorCode.RELYING_PARTY_NOT_FOUND)
-  deleteRelyingParty(@Ctx() ctx: RequestContext, @Param() p: RelyingPartyParams): Promise<void> {
+  deleteRelyingParty(
+    @Ctx() ctx: RequestContext,
+    @Param() p: StoredRelyingPartyParams,
+  ): Promise<void> {
     return this.rps.delete(ctx, p.storeName, p.rpId);
   }
 }

@@ -10,6 +10,7 @@ describe('rpIdProblem (Public Suffix List from tldts)', () => {
     'corp.internal',
     'www.ck',
     'localhost',
+    'xn--bcher-kva.example',
   ])('accepts %s', (rpId) => {
     expect(rpIdProblem(rpId)).toBeUndefined();
   });
@@ -24,6 +25,7 @@ describe('rpIdProblem (Public Suffix List from tldts)', () => {
     ['com', /registrable domain/],
     ['192.168.0.1', /top-level domain/],
     ['Example.com', /lower case/],
+    ['xn--zz.com', /not valid punycode/], // no browser host: no origin could ever match
   ])('refuses %s', (rpId, why) => {
     expect(rpIdProblem(rpId)).toMatch(why);
   });
@@ -52,6 +54,17 @@ describe('originProblems', () => {
   it('keeps http only for localhost', () => {
     expect(originProblems('localhost', ['http://localhost:3000'])).toEqual([]);
     expect(originProblems('example.com', ['http://example.com'])[0].message).toMatch(/uses http/);
+  });
+
+  it('refuses host names no page has: wildcards, underscores, empty labels', () => {
+    const problems = originProblems('example.com', [
+      'https://*.example.com',
+      'https://a_b.example.com',
+      'https://a..example.com',
+      'https://xn--bcher-kva.example.com',
+    ]);
+    expect(problems.map((p) => p.field)).toEqual(['origins[0]', 'origins[1]', 'origins[2]']);
+    expect(problems[0].message).toMatch(/no wildcards/);
   });
 
   it('allows by default only https origins within the rpId', () => {

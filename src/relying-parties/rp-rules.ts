@@ -17,7 +17,18 @@ export function rpIdProblem(rpId: string): string | undefined {
   if (!/^(?:[a-z]{2,63}|xn--[a-z0-9-]+)$/.test(labels[labels.length - 1])) {
     return 'must end in a top-level domain (IP addresses are not allowed)';
   }
+  // an xn-- label that does not decode is no name a browser reaches: no origin could match it
+  if (!hostnameReads(rpId)) return 'has an xn-- label that is not valid punycode';
   return publicSuffixProblem(rpId);
+}
+
+/** Whether a browser reads `name` as this very host name (WHATWG URL host parsing). */
+function hostnameReads(name: string): boolean {
+  try {
+    return new URL(`https://${name}`).hostname === name;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -72,6 +83,11 @@ function originProblem(rpId: string, origin: string): string | undefined {
       : 'uses http: only http://localhost[:port] is allowed, and only for the rpId localhost';
   }
   if (url.protocol !== 'https:') return 'must use https';
+  // the URL parser keeps `*`, `_` and empty labels: an origin with one matches no page, and
+  // listing it turns off the default rule (found by review)
+  if (!host.split('.').every((label) => LABEL.test(label))) {
+    return 'is not a host name: labels of a-z, 0-9 and -, no wildcards (list each origin)';
+  }
   if (host !== rpId && !host.endsWith(`.${rpId}`)) {
     return `is not within the relying party's domain ${rpId}`;
   }

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { call, expectStatus, tenantWithAdmin } from '../support/api';
 import { expectProblem } from '../support/problem';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -119,6 +120,30 @@ describe('relying parties and policies', () => {
         await post(`${rps}/localhost`, { origins: ['http://127.0.0.1:5173'] }),
         'origins[0]',
       );
+    });
+  });
+
+  describe('a relying party stored before a stricter rule (a public suffix now)', () => {
+    it('is listed, read and deleted; updates and its policies keep the full rule', async () => {
+      expectStatus(await post(rps, { rpId: 'legacy.example', name: 'Old' }), 201);
+      const db = new Client({ connectionString: t.database.url });
+      await db.connect();
+      try {
+        // as an earlier version, without the Public Suffix List, stored it
+        await db.query(
+          `UPDATE relying_parties SET rp_id = 's3.amazonaws.com' WHERE rp_id = 'legacy.example'`,
+        );
+      } finally {
+        await db.end();
+      }
+      const stranded = `${rps}/s3.amazonaws.com`;
+      expectStatus(await get(stranded), 200);
+      expectFieldError(await post(stranded, { name: 'Renamed' }), 'rpId', 'public suffix');
+      expectFieldError(await get(`${stranded}/registrationPolicies`), 'rpId', 'public suffix');
+      // it was a 400 on every route (found by review): now it can be removed
+      expectStatus(await call(t.app, 'DELETE', stranded, { key }), 204);
+      expectProblem(await get(stranded), 404, 'RELYING_PARTY_NOT_FOUND');
+      expectFieldError(await get(`${rps}/Upper.example`), 'rpId', 'lower-case');
     });
   });
 

@@ -1,5 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, registerDecorator } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsOptional,
+  IsString,
+  Matches,
+  registerDecorator,
+} from 'class-validator';
 import { Length, MaxLength } from '../../common/validation/length';
 import { PageMetaDto, PageQueryDto } from '../../common/pagination/page';
 import { StoreParams } from '../../stores/dto/store.dto';
@@ -80,6 +87,22 @@ export class RelyingPartyParams extends StoreParams {
   @IsString()
   @MaxLength(253)
   @IsRpId()
+  rpId!: string;
+}
+
+/**
+ * A relying party as stored, for reading and deleting it: its shape only. A relying party made
+ * before a stricter rule (the Public Suffix List came later; a newer list in `tldts` can name a
+ * suffix that was a domain) stays listed, readable and deletable (found by review: it was
+ * stranded, every route a 400); updates, policies and ceremonies keep the full rule.
+ */
+export class StoredRelyingPartyParams extends StoreParams {
+  @ApiProperty({ example: 'localhost' })
+  @IsString()
+  @MaxLength(253)
+  @Matches(/^[a-z0-9-]+(?:\.[a-z0-9-]+)*$/, {
+    message: 'rpId must be a lower-case domain name',
+  })
   rpId!: string;
 }
 
