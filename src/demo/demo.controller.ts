@@ -64,7 +64,10 @@ export class DemoController {
   constructor(private readonly demo: DemoService) {}
 
   private base(request: FastifyRequest): string {
-    return `http://127.0.0.1:${request.raw.socket.localPort}`;
+    // the address this connection reached: HOST may be ::1 or one interface, not 127.0.0.1
+    const { localAddress, localPort } = request.raw.socket;
+    if (!localAddress) return `http://127.0.0.1:${localPort}`;
+    return `http://${localAddress.includes(':') ? `[${localAddress}]` : localAddress}:${localPort}`;
   }
 
   @Get()

@@ -100,6 +100,13 @@ export class DemoService implements OnApplicationBootstrap {
     if (!res.ok) {
       const sentence = SENTENCES[json.code as ErrorCode];
       if (sentence) throw new DomainError(json.code as ErrorCode, sentence);
+      // "come back later" stays that (429, 503), not a refusal of the demo's request
+      if (res.status === 429 || res.status >= 500) {
+        throw new DomainError(
+          res.status === 429 ? ErrorCode.RATE_LIMITED : ErrorCode.DATABASE_UNAVAILABLE,
+          'The identity store is busy; try again in a moment',
+        );
+      }
       throw new DomainError(
         ErrorCode.REQUEST_REJECTED,
         `${String(json.code)}: ${String(json.detail)}`,
