@@ -29,7 +29,16 @@ export interface PermissionRequirement {
  */
 export function RequirePermission(
   operation: Operation,
-  options: { scope?: PermissionScope; tenantInPath?: boolean } = {},
+  options: {
+    scope?: PermissionScope;
+    tenantInPath?: boolean;
+    /**
+     * Permissions the service also checks in some cases (documentation: the service enforces
+     * them), as `x-permission-also` and in the description, e.g. `listAuditEvents when url or
+     * events is set`.
+     */
+    also?: string;
+  } = {},
 ): MethodDecorator {
   const scope = options.scope ?? 'tenant';
   const requirement: PermissionRequirement = { operation, scope };
@@ -39,6 +48,7 @@ export function RequirePermission(
     ApiSecurity(API_KEY_SCHEME),
     ApiBearerAuth(BEARER_SCHEME),
     ApiExtension('x-permission', permission),
+    ...(options.also ? [ApiExtension('x-permission-also', options.also)] : []),
     Fails(ErrorCode.UNAUTHENTICATED, ErrorCode.PERMISSION_DENIED),
     // the target tenant: a malformed X-Tenant-Id or path, no such tenant, a suspended one
     ...(scope === 'tenant'

@@ -9,3 +9,11 @@ export const IS_PUBLIC = 'ids:isPublic';
  */
 export const Public = (): MethodDecorator & ClassDecorator =>
   applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension('x-public', true));
+
+/**
+ * What a caller without a key must hold to use a public route (a transaction id, the names of a
+ * relying party's public configuration), written into the OpenAPI document as `x-capability`
+ * and in the operation's description: the document says what an anonymous caller can do.
+ */
+export const Capability = (capability: string): MethodDecorator =>
+  applyDecorators(ApiExtension('x-capability', capability));

@@ -39,7 +39,9 @@ type Operation = {
   description?: string;
   security?: unknown[];
   'x-permission'?: string;
+  'x-permission-also'?: string;
   'x-public'?: boolean;
+  'x-capability'?: string;
 };
 
 /** Repeats each operation's permission (from @RequirePermission / @Public) in its description. */
@@ -47,10 +49,12 @@ function describeAccess(document: OpenAPIObject): void {
   for (const item of Object.values(document.paths)) {
     for (const operation of Object.values(item) as Operation[]) {
       if (!operation || typeof operation !== 'object') continue;
+      const also = operation['x-permission-also'];
+      const capability = operation['x-capability'];
       const access = operation['x-public']
-        ? '**Public**: no credentials.'
+        ? `**Public**: no credentials.${capability ? ` **Capability**: ${capability}.` : ''}`
         : operation['x-permission']
-          ? `**Permission**: \`${operation['x-permission']}\``
+          ? `**Permission**: \`${operation['x-permission']}\`${also ? `; also ${also}` : ''}`
           : undefined;
       // no credentials, said the OpenAPI way too
       if (operation['x-public']) operation.security = [];

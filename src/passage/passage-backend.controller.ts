@@ -109,7 +109,9 @@ export class PassageBackendController {
   }
 
   @Get('users/:userId')
-  @RequirePermission('getUser')
+  @RequirePermission('getUser', {
+    also: '`TNT#{tenant}#IdentityStore:listPasskeys` to list `devices` (without it, `devices` is empty)',
+  })
   @ApiOperation({ summary: 'A user with its devices (passkeys at the app)' })
   @ApiOkResponse({ type: PassageUserDto })
   @Fails(ErrorCode.PASSAGE_APP_NOT_FOUND, ErrorCode.USER_NOT_FOUND)

@@ -1,7 +1,12 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Public } from '../auth/public.decorator';
+import { Capability, Public } from '../auth/public.decorator';
+
+const PASSAGE_CAPABILITY =
+  'the app id (public) and the transaction id your backend minted (256 random bits, single use, expires): it runs that one ceremony; the nonce is redeemed only by your backend (per-IP rate limit)';
+const PASSAGE_AUTHENTICATE_CAPABILITY =
+  "the app id (public), and the transaction id your backend minted or none: without one, a username-less sign-in at the app's relying party whose nonce only your backend can redeem (per-IP rate limit)";
 import { ErrorCode } from '../common/errors/error-code';
 import { Fails } from '../openapi/failures';
 import {
@@ -49,6 +54,7 @@ export class PassageBrowserController {
   constructor(private readonly passage: PassageService) {}
 
   @Post('register/transactions/webauthn/start')
+  @Capability(PASSAGE_CAPABILITY)
   @HttpCode(200)
   @ApiOperation({ summary: "Start a register transaction's ceremony (passkey.register)" })
   @ApiOkResponse({ type: PassageStartResponseDto })
@@ -69,6 +75,7 @@ export class PassageBrowserController {
   }
 
   @Post('register/transactions/webauthn/finish')
+  @Capability(PASSAGE_CAPABILITY)
   @HttpCode(200)
   @ApiOperation({ summary: 'Finish the registration: a single-use nonce for the backend' })
   @ApiOkResponse({ type: PassageNonceDto })
@@ -87,6 +94,7 @@ export class PassageBrowserController {
   }
 
   @Post('authenticate/transactions/webauthn/start')
+  @Capability(PASSAGE_AUTHENTICATE_CAPABILITY)
   @HttpCode(200)
   @ApiOperation({
     summary:
@@ -113,6 +121,7 @@ export class PassageBrowserController {
   }
 
   @Post('authenticate/transactions/webauthn/finish')
+  @Capability(PASSAGE_CAPABILITY)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Finish the authentication (the handshake id alone names it): a single-use nonce',

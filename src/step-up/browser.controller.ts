@@ -2,7 +2,10 @@ import { Body, Controller, Get, Header, HttpCode, Param, Post, Req } from '@nest
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsObject } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { Public } from '../auth/public.decorator';
+import { Capability, Public } from '../auth/public.decorator';
+
+const TRANSACTION_CAPABILITY =
+  'the transaction id (256 random bits, minted by your backend with an API key, single use, expires; ends when the minting key is revoked): it runs that one ceremony, and the nonce it yields is redeemed only by your backend (per-IP rate limit)';
 import { BROWSER_CLIENT_JS } from './browser-client';
 import {
   BrowserStartDto,
@@ -44,6 +47,7 @@ export class BrowserController {
   constructor(private readonly stepUp: StepUpService) {}
 
   @Post('transactions/:transactionId/start')
+  @Capability(TRANSACTION_CAPABILITY)
   @HttpCode(200)
   @ApiOperation({ summary: "Start a transaction's ceremony: options for navigator.credentials" })
   @ApiOkResponse({ type: BrowserStartDto })
@@ -74,6 +78,7 @@ export class BrowserController {
   }
 
   @Post('transactions/:transactionId/finish')
+  @Capability(TRANSACTION_CAPABILITY)
   @HttpCode(200)
   @ApiOperation({
     summary: "Finish a transaction's ceremony with the credential: a single-use nonce",
@@ -100,6 +105,9 @@ export class BrowserController {
   }
 
   @Post(':tenantId/stores/:storeName/relyingParties/:rpId/authentications/:authPolicyName')
+  @Capability(
+    'the names of a tenant, store, relying party and an authentication policy with `allowDiscoverable`; it mints a transaction whose nonce only your backend can redeem (per-IP rate limit)',
+  )
   @HttpCode(200)
   @ApiOperation({
     summary:

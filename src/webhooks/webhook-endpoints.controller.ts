@@ -27,7 +27,9 @@ export class WebhookEndpointsController {
   constructor(private readonly endpoints: WebhookEndpointsService) {}
 
   @Post()
-  @RequirePermission('createWebhookEndpoint')
+  @RequirePermission('createWebhookEndpoint', {
+    also: '`TNT#{tenant}#IdentityStore:listAuditEvents` (the endpoint receives audit events)',
+  })
   @ApiOperation({
     summary: 'Subscribe a URL to audit events (the signing secret is in this answer only)',
     description:
@@ -71,7 +73,9 @@ export class WebhookEndpointsController {
 
   @Post(':endpointId')
   @HttpCode(200)
-  @RequirePermission('updateWebhookEndpoint')
+  @RequirePermission('updateWebhookEndpoint', {
+    also: '`TNT#{tenant}#IdentityStore:listAuditEvents` when `url` or `events` is set',
+  })
   @ApiOperation({
     summary: 'Change the URL, events, description or activity of a webhook endpoint',
     description:

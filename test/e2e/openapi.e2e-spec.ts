@@ -23,6 +23,34 @@ describe('OpenAPI document', () => {
     expect(served).toEqual(JSON.parse(readFileSync(COMMITTED, 'utf8')));
   });
 
+  it('says what a keyless route needs: every public operation that acts names its capability', () => {
+    const doc = JSON.parse(readFileSync(COMMITTED, 'utf8'));
+    const missing: string[] = [];
+    for (const [path, item] of Object.entries<Record<string, Record<string, unknown>>>(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        // reads of what is public by nature: health, metrics, keys, the client module
+        if (!op['x-public'] || method === 'get') continue;
+        if (typeof op['x-capability'] !== 'string') missing.push(`${method.toUpperCase()} ${path}`);
+        else expect(op.description).toContain('**Capability**');
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('names the permissions a route also checks, beside its own', () => {
+    const doc = JSON.parse(readFileSync(COMMITTED, 'utf8'));
+    const also = Object.values<Record<string, Record<string, unknown>>>(doc.paths)
+      .flatMap((item) => Object.values(item))
+      .filter((op) => op['x-permission-also'])
+      .map((op) => [op.operationId, String(op['x-permission-also']).split('`')[1]]);
+    expect(also).toEqual(
+      expect.arrayContaining([
+        ['createWebhookEndpoint', 'TNT#{tenant}#IdentityStore:listAuditEvents'],
+        ['updateWebhookEndpoint', 'TNT#{tenant}#IdentityStore:listAuditEvents'],
+      ]),
+    );
+  });
+
   it('has a unique operationId and a summary for every operation', () => {
     const doc = JSON.parse(readFileSync(COMMITTED, 'utf8'));
     const ids: string[] = [];

@@ -1232,7 +1232,7 @@ export interface paths {
         put?: never;
         /**
          * Start a transaction's ceremony: options for navigator.credentials
-         * @description **Public**: no credentials.
+         * @description **Public**: no credentials. **Capability**: the transaction id (256 random bits, minted by your backend with an API key, single use, expires; ends when the minting key is revoked): it runs that one ceremony, and the nonce it yields is redeemed only by your backend (per-IP rate limit).
          */
         post: operations["startTransaction"];
         delete?: never;
@@ -1252,7 +1252,7 @@ export interface paths {
         put?: never;
         /**
          * Finish a transaction's ceremony with the credential: a single-use nonce
-         * @description **Public**: no credentials.
+         * @description **Public**: no credentials. **Capability**: the transaction id (256 random bits, minted by your backend with an API key, single use, expires; ends when the minting key is revoked): it runs that one ceremony, and the nonce it yields is redeemed only by your backend (per-IP rate limit).
          */
         post: operations["finishTransaction"];
         delete?: never;
@@ -1272,7 +1272,7 @@ export interface paths {
         put?: never;
         /**
          * Start a username-less authentication (autofill / conditional UI) without a transaction
-         * @description **Public**: no credentials.
+         * @description **Public**: no credentials. **Capability**: the names of a tenant, store, relying party and an authentication policy with `allowDiscoverable`; it mints a transaction whose nonce only your backend can redeem (per-IP rate limit).
          */
         post: operations["startUsernameless"];
         delete?: never;
@@ -1362,7 +1362,7 @@ export interface paths {
         put?: never;
         /**
          * Start a register transaction's ceremony (passkey.register)
-         * @description **Public**: no credentials.
+         * @description **Public**: no credentials. **Capability**: the app id (public) and the transaction id your backend minted (256 random bits, single use, expires): it runs that one ceremony; the nonce is redeemed only by your backend (per-IP rate limit).
          */
         post: operations["passageRegisterStart"];
         delete?: never;
@@ -1382,7 +1382,7 @@ export interface paths {
         put?: never;
         /**
          * Finish the registration: a single-use nonce for the backend
-         * @description **Public**: no credentials.
+         * @description **Public**: no credentials. **Capability**: the app id (public) and the transaction id your backend minted (256 random bits, single use, expires): it runs that one ceremony; the nonce is redeemed only by your backend (per-IP rate limit).
          */
         post: operations["passageRegisterFinish"];
         delete?: never;
@@ -1402,7 +1402,7 @@ export interface paths {
         put?: never;
         /**
          * Start an authentication (passkey.authenticate): of the transaction's user, or username-less without one
-         * @description **Public**: no credentials.
+         * @description **Public**: no credentials. **Capability**: the app id (public), and the transaction id your backend minted or none: without one, a username-less sign-in at the app's relying party whose nonce only your backend can redeem (per-IP rate limit).
          */
         post: operations["passageAuthenticateStart"];
         delete?: never;
@@ -1422,7 +1422,7 @@ export interface paths {
         put?: never;
         /**
          * Finish the authentication (the handshake id alone names it): a single-use nonce
-         * @description **Public**: no credentials.
+         * @description **Public**: no credentials. **Capability**: the app id (public) and the transaction id your backend minted (256 random bits, single use, expires): it runs that one ceremony; the nonce is redeemed only by your backend (per-IP rate limit).
          */
         post: operations["passageAuthenticateFinish"];
         delete?: never;
@@ -1520,7 +1520,7 @@ export interface paths {
         };
         /**
          * A user with its devices (passkeys at the app)
-         * @description **Permission**: `TNT#{tenant}#IdentityStore:getUser`
+         * @description **Permission**: `TNT#{tenant}#IdentityStore:getUser`; also `TNT#{tenant}#IdentityStore:listPasskeys` to list `devices` (without it, `devices` is empty)
          */
         get: operations["passageGetUser"];
         put?: never;
@@ -1588,7 +1588,7 @@ export interface paths {
          * Subscribe a URL to audit events (the signing secret is in this answer only)
          * @description Each event is POSTed as JSON `{type, timestamp, data}` and signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-signature` headers): verify it with any Standard Webhooks library and the secret. At least once: deduplicate by `webhook-id`. The events are the audit log: the caller also needs `listAuditEvents` (else PERMISSION_DENIED).
          *
-         *     **Permission**: `TNT#{tenant}#IdentityStore:createWebhookEndpoint`
+         *     **Permission**: `TNT#{tenant}#IdentityStore:createWebhookEndpoint`; also `TNT#{tenant}#IdentityStore:listAuditEvents` (the endpoint receives audit events)
          */
         post: operations["createWebhookEndpoint"];
         delete?: never;
@@ -1614,7 +1614,7 @@ export interface paths {
          * Change the URL, events, description or activity of a webhook endpoint
          * @description Deactivating ends the deliveries still waiting for a retry (FAILED, "endpoint deactivated"); no deliveries are made while inactive. Redeliver after reactivating if needed. Changing `url` or `events` also needs `listAuditEvents` (else PERMISSION_DENIED).
          *
-         *     **Permission**: `TNT#{tenant}#IdentityStore:updateWebhookEndpoint`
+         *     **Permission**: `TNT#{tenant}#IdentityStore:updateWebhookEndpoint`; also `TNT#{tenant}#IdentityStore:listAuditEvents` when `url` or `events` is set
          */
         post: operations["updateWebhookEndpoint"];
         /**
