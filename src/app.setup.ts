@@ -1,5 +1,6 @@
 import { RequestMethod } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
 import { isIP, type Socket } from 'node:net';
 import type { AppConfig } from './config/app-config';
 import { DomainError, ErrorCode } from './common/errors';
@@ -7,6 +8,7 @@ import { answerConnect } from './common/errors/client-error';
 import { ProblemFilter } from './common/errors/problem.filter';
 import { fastPathHandler, isFastPath } from './common/http/fast-path';
 import { LARGE_BODY } from './common/http/large-body';
+import { requestFor } from './common/http/routing-path';
 import { AccessGuard } from './access/access.guard';
 import { ApiKeyVerifier } from './access/api-key-verifier';
 import { DeferredKeyCheckInterceptor } from './access/deferred-key-check.interceptor';
@@ -108,6 +110,15 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   });
   fastify.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    // answers carry secrets (keys, tokens, nonces, challenges): stored by no cache unless a
+    // route says otherwise (the JWKS, client.js)
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    // pages (Swagger UI, the demo) are never framed: no clicks through an invisible page
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.header('x-frame-options', 'DENY');
+      reply.header('content-security-policy', "frame-ancestors 'none'");
+    }
     return payload;
   });
   fastify.server.on('connect', (_request, socket: Socket) => answerConnect(fastify.log, socket));
@@ -116,7 +127,24 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   app.get(PassageGateway).register(fastify);
 
   if (config.corsOrigins.length > 0) {
-    app.enableCors({ origin: [...config.corsOrigins], credentials: false });
+    // the operator's origins (an admin console) for the management API only: the browser routes
+    // answer CORS themselves, from each relying party's origins. @fastify/cors runs first and
+    // answers every preflight it is given, so on those routes it would have refused every
+    // relying party's origin and admitted the operator's (found by review)
+    const management = { origin: [...config.corsOrigins], credentials: false };
+    app.enableCors({
+      delegator: (request, callback) =>
+        callback(null, isManagementRoute(request) ? management : { origin: false }),
+    });
   }
   if (config.swaggerEnabled) setupSwagger(app);
+}
+
+/** The keyed management API: what IDS_CORS_ORIGINS opens to the operator's origins. */
+function isManagementRoute(request: FastifyRequest): boolean {
+  return requestFor(
+    request,
+    (path) =>
+      path.startsWith('/api/identity-store/') && !path.startsWith('/api/identity-store/browser/'),
+  );
 }

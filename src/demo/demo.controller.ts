@@ -1,4 +1,17 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
+import {
+  Body,
+  CanActivate,
+  Controller,
+  ExecutionContext,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Injectable,
+  Post,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
 import { MaxLength } from '../common/validation/length';
@@ -7,7 +20,32 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Public } from '../auth/public.decorator';
 import { DomainError, ErrorCode } from '../common/errors';
+import { APP_CONFIG, AppConfig, isLoopback } from '../config/app-config';
 import { DEMO, DemoService } from './demo.service';
+
+/** Host names of this machine: what a browser sends when it really talks to loopback. */
+const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+
+/**
+ * On a loopback HOST (a developer's machine), the demo answers only requests addressed to
+ * loopback: a page of another site whose name an attacker points at 127.0.0.1 (DNS rebinding)
+ * would otherwise drive the demo's keyless routes, which act with an all-powerful key of the
+ * demo tenant (found by review). A demo served beyond loopback is open by choice.
+ */
+@Injectable()
+export class DemoHostGuard implements CanActivate {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (!isLoopback(this.config.host)) return true;
+    const host = context.switchToHttp().getRequest<FastifyRequest>().headers.host ?? '';
+    if (LOOPBACK_HOST.test(host)) return true;
+    throw new DomainError(
+      ErrorCode.PERMISSION_DENIED,
+      'The demo answers only requests addressed to localhost',
+    );
+  }
+}
 
 const asset = (name: string) =>
   readFileSync(join(__dirname, '..', '..', 'public', 'demo', name), 'utf8');
@@ -59,6 +97,7 @@ function text(value: string | undefined, field: string, rule: Rule): string {
  */
 @ApiExcludeController()
 @Public()
+@UseGuards(DemoHostGuard)
 @Controller('demo')
 export class DemoController {
   constructor(private readonly demo: DemoService) {}

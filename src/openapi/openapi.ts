@@ -70,7 +70,9 @@ export function setupSwagger(app: INestApplication): void {
   SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/docs-json',
     yamlDocumentUrl: 'api/docs-yaml',
-    swaggerOptions: { persistAuthorization: true, displayOperationId: true },
+    // a key pasted into Authorize stays in this page only: kept in the origin's localStorage,
+    // any script there later (or a framed page clicked through) would act with it (review)
+    swaggerOptions: { persistAuthorization: false, displayOperationId: true },
   });
 }
 

@@ -51,6 +51,25 @@ describe('OpenAPI document', () => {
     );
   });
 
+  it('Swagger UI: never framed, keeps no pasted key, and answers carry no-store unless a route caches', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/api/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers).toMatchObject({
+      'x-frame-options': 'DENY',
+      'content-security-policy': "frame-ancestors 'none'",
+    });
+    const init = await t.app.inject({ method: 'GET', url: '/api/docs/swagger-ui-init.js' });
+    expect(init.body).toContain('"persistAuthorization": false');
+    const api = await t.app.inject({ method: 'GET', url: '/api/health/live' });
+    expect(api.headers).toMatchObject({
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    });
+    expect(api.headers['x-frame-options']).toBeUndefined();
+    const raw = await t.app.inject({ method: 'GET', url: '/api/docs/index.html' });
+    expect(raw.body).not.toContain('petstore');
+  });
+
   it('has a unique operationId and a summary for every operation', () => {
     const doc = JSON.parse(readFileSync(COMMITTED, 'utf8'));
     const ids: string[] = [];

@@ -623,3 +623,57 @@ describe('purge job', () => {
     }
   });
 });
+
+describe('IDS_CORS_ORIGINS (an admin console) opens the management API only', () => {
+  let t: TestApp;
+  let w: World;
+  const ADMIN = 'https://admin.example';
+  beforeAll(async () => {
+    t = await createTestApp({ config: { corsOrigins: [ADMIN], browserRateLimit: 1000 } });
+    w = await passkeyWorld(t.app);
+  });
+  afterAll(() => t.close());
+
+  const preflight = (url: string, origin: string) =>
+    t.app.inject({
+      method: 'OPTIONS',
+      url,
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+
+  it("the browser routes keep answering their relying party's origins, and not the operator's", async () => {
+    const minted = await call(t.app, 'POST', `${w.rpUrl}/transactions/register`, {
+      key: w.key,
+      body: { externalId: 'cors-admin', passkeyDisplayName: 'x' },
+    });
+    const url = `${BROWSER}/transactions/${minted.json().transactionId}/start`;
+    // @fastify/cors answered this preflight itself, refusing the relying party (found by review)
+    const relyingParty = await preflight(url, ORIGIN);
+    expect(relyingParty.statusCode).toBe(204);
+    expect(relyingParty.headers).toMatchObject({
+      'access-control-allow-origin': ORIGIN,
+      'access-control-allow-methods': 'POST',
+    });
+    expect(relyingParty.headers['ratelimit-remaining']).toBeDefined(); // counted, as documented
+    const admin = await preflight(url, ADMIN);
+    expect(admin.headers['access-control-allow-origin']).toBeUndefined();
+    const post = await call(t.app, 'POST', url, { body: {}, headers: { origin: ADMIN } });
+    expect(post.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('the management API answers the operator origins', async () => {
+    const ok = await preflight('/api/identity-store/stores', ADMIN);
+    expect(ok.headers['access-control-allow-origin']).toBe(ADMIN);
+    const read = await call(t.app, 'GET', '/api/identity-store/limits', {
+      key: w.key,
+      headers: { origin: ADMIN },
+    });
+    expect(read.headers['access-control-allow-origin']).toBe(ADMIN);
+    const foreign = await preflight('/api/identity-store/stores', 'https://evil.example');
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});

@@ -191,6 +191,26 @@ describe('tenants', () => {
     }
   });
 
+  it('the demo on loopback answers only requests addressed to loopback (no DNS rebinding)', async () => {
+    const demo = await createTestApp({ config: { demoEnabled: true, host: '127.0.0.1' } });
+    try {
+      const ask = (host: string) =>
+        demo.app.inject({ method: 'POST', url: '/demo/api/config', headers: { host } });
+      for (const host of ['localhost:3000', '127.0.0.1:3000', '[::1]:3000', 'localhost']) {
+        expect([host, (await ask(host)).statusCode]).toEqual([host, 200]);
+      }
+      // a page of evil.example whose name now points at 127.0.0.1 (found by review)
+      const rebound = await ask('evil.example:3000');
+      expectProblem(rebound, 403, 'PERMISSION_DENIED');
+      expect(
+        (await demo.app.inject({ method: 'GET', url: '/demo', headers: { host: 'evil.example' } }))
+          .statusCode,
+      ).toBe(403);
+    } finally {
+      await demo.close();
+    }
+  });
+
   it('suspending a tenant stops its keys; the platform still manages it', async () => {
     const { tenant, admin } = await tenantWithAdmin(t.app);
     expectStatus(
