@@ -135,6 +135,10 @@ export class StepUpTransactionEntity {
   @Column({ name: 'minted_by_key_id', type: 'uuid', nullable: true })
   mintedByKeyId!: string | null;
 
+  /** The fingerprint of that key's secret then: a replaced secret ends it, as its tokens. */
+  @Column({ name: 'minted_by_key_fingerprint', type: 'varchar', length: 32, nullable: true })
+  mintedByKeyFingerprint!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

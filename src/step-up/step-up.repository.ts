@@ -92,6 +92,13 @@ const HOLDER_USABLE = `EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = n.tenan
             AND EXISTS (SELECT 1 FROM passkeys k WHERE k.tenant_id = n.tenant_id AND k.id = n.passkey_id
               AND k.status = 'ACTIVE')`;
 
+/** What a transaction's minting key is now. */
+export interface MintingKeyState {
+  status: string;
+  expiresAt: Date | null;
+  secretHash: Buffer;
+}
+
 @Injectable()
 export class StepUpRepository {
   constructor(private readonly host: TransactionHost) {}
@@ -104,24 +111,44 @@ export class StepUpRepository {
     await this.transactions.insert(tx);
   }
 
-  /** By id alone: the browser's capability (then every statement on it names its tenant). */
-  findTransaction(id: string): Promise<StepUpTransactionEntity | null> {
-    return this.transactions
+  /**
+   * By id alone: the browser's capability (then every statement on it names its tenant), with
+   * the state of the API key that minted it (undefined: none, or deleted), in one statement.
+   */
+  async findTransaction(
+    id: string,
+  ): Promise<{ tx: StepUpTransactionEntity; mintingKey: MintingKeyState | undefined } | undefined> {
+    const { entities, raw } = await this.transactions
       .createQueryBuilder('t')
       .comment('cross-tenant: capability')
+      .leftJoin(
+        'api_keys',
+        'k',
+        'k.id = t.minted_by_key_id AND (k.tenant_id = t.tenant_id OR k.is_platform)',
+      )
+      .addSelect('k.status', 'key_status')
+      .addSelect('k.expires_at', 'key_expires_at')
+      .addSelect('k.secret_hash', 'key_secret_hash')
       .where('t.id = :id', { id })
-      .getOne();
-  }
-
-  /** Whether an API key of the tenant (or a platform key) is active and unexpired now. */
-  async keyUsable(tenantId: string, keyId: string): Promise<boolean> {
-    const rows: unknown[] = await this.host.manager.query(
-      `SELECT 1 FROM api_keys
-        WHERE id = $2 AND (tenant_id = $1 OR (tenant_id IS NULL AND is_platform))
-          AND status = 'ACTIVE' AND (expires_at IS NULL OR expires_at > now())`,
-      [tenantId, keyId],
-    );
-    return rows.length > 0;
+      .getRawAndEntities<{
+        key_status: string | null;
+        key_expires_at: Date | null;
+        key_secret_hash: Buffer | null;
+      }>();
+    const [tx] = entities;
+    if (!tx) return undefined;
+    const row = raw[0];
+    return {
+      tx,
+      mintingKey:
+        row?.key_status !== undefined && row.key_status !== null
+          ? {
+              status: row.key_status,
+              expiresAt: row.key_expires_at,
+              secretHash: row.key_secret_hash!,
+            }
+          : undefined,
+    };
   }
 
   /** A (re)start of a pending transaction points it at its newest ceremony session. */

@@ -28,7 +28,8 @@ import {
   VerifiedNonceDto,
 } from './dto/step-up.dto';
 import { assertTenantAdmits } from '../tenants/tenant-rules';
-import { NonceScope, StepUpRepository } from './step-up.repository';
+import { MintingKeyState, NonceScope, StepUpRepository } from './step-up.repository';
+import { secretFingerprint } from '../auth/api-key-secret';
 import { ResultTokenService } from '../signing/result-tokens';
 import { canonicalTransactionData, transactionDataHash } from './transaction-data';
 import {
@@ -419,6 +420,9 @@ export class StepUpService {
       sessionId: null,
       expiresAt: new Date(Date.now() + this.config.transactionTtlSeconds * 1000),
       mintedByKeyId: ctx.principal.keyId,
+      mintedByKeyFingerprint: ctx.principal.keyId
+        ? (ctx.principal.secretFingerprint ?? null)
+        : null,
     });
     // a browser's username-less start mints one too: its ceremony's events tell that story
     if (!ctx.principal.keyId) {
@@ -436,14 +440,16 @@ export class StepUpService {
   }
 
   private async pending(id: string, scope?: TransactionScope): Promise<StepUpTransactionEntity> {
-    const tx = await this.repository.findTransaction(id);
+    const found = await this.repository.findTransaction(id);
+    const tx = found?.tx;
     // another app's (tenant's, relying party's) transaction is as unknown as a made-up id
-    if (!tx || (scope && !inScope(tx, scope))) {
+    if (!found || !tx || (scope && !inScope(tx, scope))) {
       throw new DomainError(ErrorCode.TRANSACTION_NOT_FOUND, 'No such transaction');
     }
     await this.assertTenantActive(tx.tenantId);
-    // the key that made it was blocked, archived, deleted or expired since: so is the transaction
-    if (tx.mintedByKeyId && !(await this.repository.keyUsable(tx.tenantId, tx.mintedByKeyId))) {
+    // the key that made it is blocked, archived, expired, deleted or holds another secret: the
+    // transaction is refused, as that key's bearer tokens are (found by review)
+    if (!mintingKeyUsable(tx, found.mintingKey, new Date())) {
       throw new DomainError(
         ErrorCode.TRANSACTION_NOT_FOUND,
         'The API key that made this transaction is no longer active',
@@ -538,5 +544,23 @@ function noUsernamelessSignIn(): DomainError {
   return new DomainError(
     ErrorCode.RELYING_PARTY_NOT_FOUND,
     'No username-less sign-in is configured for this tenant, store, relying party and policy',
+  );
+}
+
+/**
+ * Whether the key that minted a transaction may still stand behind it: present, ACTIVE,
+ * unexpired, with the secret it had (a platform key's secret is replaced by a new
+ * IDS_PLATFORM_API_KEY). A transaction minted without a key has none to judge.
+ */
+export function mintingKeyUsable(
+  tx: Pick<StepUpTransactionEntity, 'mintedByKeyId' | 'mintedByKeyFingerprint'>,
+  key: MintingKeyState | undefined,
+  now: Date,
+): boolean {
+  if (!tx.mintedByKeyId) return true;
+  if (!key || key.status !== 'ACTIVE') return false;
+  if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) return false;
+  return (
+    !tx.mintedByKeyFingerprint || secretFingerprint(key.secretHash) === tx.mintedByKeyFingerprint
   );
 }

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { call, expectStatus, issueToken } from '../support/api';
+import { call, expectStatus, issueToken, uniqueId } from '../support/api';
+import { ORIGIN } from '../support/passkey-world';
 import {
   createTestApp,
   createTestDatabase,
@@ -103,6 +104,39 @@ describe('platform key', () => {
     // a bearer token of the first secret, still within its lifetime after the change
     const token = await issueToken(first.app, 'first-platform-key-abcdefghijklmnopqrstuvwxyz');
     expectStatus(await call(first.app, 'GET', url, { token }), 200);
+    // and a step-up transaction it minted in a tenant (X-Tenant-Id)
+    const platform = { key: 'first-platform-key-abcdefghijklmnopqrstuvwxyz' };
+    const tenant = uniqueId('rot');
+    const asTenant = (path: string, body: unknown) =>
+      call(first.app, 'POST', `/api/identity-store/${path}`, {
+        ...platform,
+        headers: { 'x-tenant-id': tenant },
+        body,
+      });
+    expectStatus(
+      await call(first.app, 'POST', url, { ...platform, body: { id: tenant, name: 'R' } }),
+      201,
+    );
+    expectStatus(await asTenant('stores', { name: 's' }), 201);
+    const rp = 'stores/s/passkeys/relyingParties';
+    expectStatus(await asTenant(rp, { rpId: 'localhost', name: 'L', origins: [ORIGIN] }), 201);
+    expectStatus(await asTenant(`${rp}/localhost/registrationPolicies`, { name: 'default' }), 201);
+    const minted = await asTenant(`${rp}/localhost/transactions/register`, {
+      externalId: 'u1',
+      passkeyDisplayName: 'Phone',
+    });
+    expectStatus(minted, 201);
+    const start = (app: TestApp) =>
+      call(
+        app.app,
+        'POST',
+        `/api/identity-store/browser/transactions/${minted.json().transactionId}/start`,
+        {
+          body: {},
+          headers: { origin: ORIGIN },
+        },
+      );
+    expectStatus(await start(first), 200);
     await first.app.close();
     const second = await createTestApp({
       config: { platformApiKey: 'second-platform-key-abcdefghijklmnopqrstuvwxyz' },
@@ -122,8 +156,12 @@ describe('platform key', () => {
           })
         ).statusCode,
       ).toBe(401);
-      // the replaced secret's tokens end with it
+      // the replaced secret's tokens end with it, and so do its transactions (found by review)
       expect((await call(second.app, 'GET', url, { token })).statusCode).toBe(401);
+      expect((await start(second)).json()).toMatchObject({
+        status: 404,
+        code: 'TRANSACTION_NOT_FOUND',
+      });
       const fresh = await issueToken(second.app, 'second-platform-key-abcdefghijklmnopqrstuvwxyz');
       expectStatus(await call(second.app, 'GET', url, { token: fresh }), 200);
     } finally {

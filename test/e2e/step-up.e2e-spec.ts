@@ -150,7 +150,7 @@ describe('step-up transactions and nonces', () => {
     expect(sessions.rows[0].n).toBe(0);
   });
 
-  it('blocking or deleting the key that minted a transaction ends it, as it ends its tokens', async () => {
+  it('a transaction is refused while the key that minted it is blocked, expired or deleted, as its tokens are', async () => {
     const user = await w.newUser();
     const device = new SoftAuthenticator();
     await registerPasskey(t.app, w, device, user.id);
@@ -190,6 +190,20 @@ describe('step-up transactions and nonces', () => {
       404,
       'TRANSACTION_NOT_FOUND',
     );
+    // unblocked, the key stands behind its transactions again (as behind its tokens)
+    expectStatus(
+      await call(t.app, 'POST', `/api/identity-store/apiKeys/${minter.id}`, {
+        key: w.key,
+        body: { status: 'ACTIVE' },
+      }),
+      200,
+    );
+    expectStatus(await browser(`transactions/${unstarted}/start`), 200);
+    // expired: refused
+    await db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      minter.id,
+    ]);
+    expectProblem(await browser(`transactions/${unstarted}/start`), 404, 'TRANSACTION_NOT_FOUND');
     // deleted, the same; a transaction of a key that stays active still runs
     const other = await createKey(t.app, w.tenant, [
       `TNT#${w.tenant}#IdentityStore:createAuthenticateTransaction`,
