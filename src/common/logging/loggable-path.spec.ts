@@ -34,4 +34,15 @@ describe('loggablePath', () => {
       loggablePath('/api/identity-store/%73tores/s', '/api/identity-store/stores/:storeName'),
     ).toBe('/api/identity-store/%73tores/s');
   });
+
+  it('a matched route that carries one logs its pattern, whatever the names around it', () => {
+    const ext = '/api/identity-store/stores/:storeName/users/:userExtId/passkeys/ext';
+    expect(
+      loggablePath('/api/identity-store/stores/users/users/jane@x.com/passkeys/ext', ext),
+    ).toBe(ext);
+    // without the route (an unmatched path), the first /users/ segment is still not the only one
+    expect(
+      loggablePath('/api/identity-store/stores/users/users/jane@x.com/passkeys/ext'),
+    ).not.toContain('jane');
+  });
 });

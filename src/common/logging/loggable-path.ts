@@ -5,7 +5,14 @@ const USER = /(\/users\/)[^/]+/;
 
 function redact(path: string): string {
   const kept = path.replace(TRANSACTION, '$1[REDACTED]');
-  return kept.endsWith('/ext') ? kept.replace(USER, '$1[REDACTED]') : kept;
+  if (!kept.endsWith('/ext')) return kept;
+  // the external id follows the last `users` segment that is not the path's end (a store or
+  // tenant may be named `users` too)
+  const segments = kept.split('/');
+  const at = segments.lastIndexOf('users', segments.length - 3);
+  if (at < 0) return kept.replace(USER, '$1[REDACTED]');
+  segments[at + 1] = '[REDACTED]';
+  return segments.join('/');
 }
 
 /**
@@ -17,10 +24,12 @@ function redact(path: string): string {
  * router matched), or not at all when it matched none.
  */
 export function loggablePath(url: string, route?: string): string {
+  // a route that carries a transaction id or an external id: its pattern, and nothing of the
+  // path (a store or tenant named `users` put the redaction on the wrong segment: review)
+  if (route !== undefined && redact(route) !== route) return route;
   const raw = url.split(/[?#]/)[0];
   const kept = redact(raw);
   if (kept !== raw) return kept;
   const read = routingPath(url);
-  const hidden = redact(read) !== read || (route !== undefined && redact(route) !== route);
-  return hidden ? (route ?? '[REDACTED]') : raw;
+  return redact(read) !== read ? '[REDACTED]' : raw;
 }
