@@ -2,6 +2,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { AttestationRequirement, UntrustedAttestation } from '../policies/policy-enums';
 import {
   applyTrustPolicy,
+  assertModelMaySignIn,
   AttestationEvidence,
   DEFAULT_TRUST_POLICY,
   subjectText,
@@ -97,5 +98,39 @@ describe('subjectText', () => {
     const long = subjectText(`CN=${'x'.repeat(2000)}`);
     expect(long).toHaveLength(1024);
     expect(subjectText(`CN=${'😀'.repeat(600)}`).length).toBeLessThanOrEqual(1024);
+  });
+});
+
+describe('assertModelMaySignIn (a report that came after the registration)', () => {
+  const refused = (status: string | null, uvRequired: boolean, aaguid: string | null = AAGUID) => {
+    try {
+      assertModelMaySignIn(aaguid, status, uvRequired);
+      return false;
+    } catch (error) {
+      expect(error).toMatchObject({ code: ErrorCode.AUTHENTICATOR_COMPROMISED });
+      return true;
+    }
+  };
+
+  it('refuses user keys compromised and revoked models, whatever the ceremony', () => {
+    for (const status of [
+      'USER_KEY_REMOTE_COMPROMISE',
+      'USER_KEY_PHYSICAL_COMPROMISE',
+      'REVOKED',
+    ]) {
+      expect([status, refused(status, false)]).toEqual([status, true]);
+    }
+  });
+
+  it('a UV bypass only where the ceremony requires user verification', () => {
+    expect(refused('USER_VERIFICATION_BYPASS', true)).toBe(true);
+    expect(refused('USER_VERIFICATION_BYPASS', false)).toBe(false);
+  });
+
+  it('an attestation key compromise, a certification, no report or no AAGUID: signs in', () => {
+    expect(refused('ATTESTATION_KEY_COMPROMISE', true)).toBe(false);
+    expect(refused('FIDO_CERTIFIED_L1', true)).toBe(false);
+    expect(refused(null, true)).toBe(false);
+    expect(refused('REVOKED', true, null)).toBe(false);
   });
 });

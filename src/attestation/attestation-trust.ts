@@ -98,19 +98,51 @@ export function subjectText(subject: string): string {
 }
 
 /**
- * Refuses an authenticator model whose latest status report in the loaded FIDO metadata BLOB is a
- * compromise, at registration and, for passkeys registered before the report, at every sign-in.
+ * Refuses, at registration, an authenticator model whose latest status report in the loaded FIDO
+ * metadata BLOB is a compromise.
  */
 export function assertModelNotCompromised(
   aaguid: string | null,
   latestStatus: string | null,
 ): void {
   if (aaguid && latestStatus && COMPROMISED_STATUSES.includes(latestStatus)) {
-    throw new DomainError(
-      ErrorCode.AUTHENTICATOR_COMPROMISED,
-      `Authenticator model ${aaguid} is reported ${latestStatus} in its metadata`,
-    );
+    throw compromised(aaguid, latestStatus);
   }
+}
+
+/** At sign-in: what makes the passkey's own assertions untrustworthy, whatever the ceremony. */
+const SIGN_IN_REFUSED: readonly string[] = [
+  'USER_KEY_REMOTE_COMPROMISE',
+  'USER_KEY_PHYSICAL_COMPROMISE',
+  'REVOKED',
+];
+
+/**
+ * Refuses, at sign-in, a passkey whose model was reported after its registration: its user keys
+ * can be extracted (remote or physical compromise), the model is revoked, or — when the ceremony
+ * requires user verification — its UV flag can be forged (`USER_VERIFICATION_BYPASS`). An
+ * attestation key compromise concerns attestation batches, not the user keys: registrations
+ * refuse it, sign-ins do not.
+ */
+export function assertModelMaySignIn(
+  aaguid: string | null,
+  latestStatus: string | null,
+  userVerificationRequired: boolean,
+): void {
+  if (!aaguid || !latestStatus) return;
+  if (
+    SIGN_IN_REFUSED.includes(latestStatus) ||
+    (userVerificationRequired && latestStatus === 'USER_VERIFICATION_BYPASS')
+  ) {
+    throw compromised(aaguid, latestStatus);
+  }
+}
+
+function compromised(aaguid: string, latestStatus: string): DomainError {
+  return new DomainError(
+    ErrorCode.AUTHENTICATOR_COMPROMISED,
+    `Authenticator model ${aaguid} is reported ${latestStatus} in its metadata`,
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { assertModelNotCompromised } from '../../attestation/attestation-trust';
+import { assertModelMaySignIn } from '../../attestation/attestation-trust';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { AuditEventType } from '../../audit/audit-event-type';
 import { AuditService } from '../../audit/audit.service';
@@ -262,7 +262,11 @@ export class AuthenticationService {
         throw new DomainError(ErrorCode.PASSKEY_NOT_ACTIVE, `The passkey is ${passkey.status}`);
       }
       // a model reported compromised after this passkey was registered (found by review)
-      assertModelNotCompromised(passkey.aaguid ?? null, read.modelStatus);
+      assertModelMaySignIn(
+        passkey.aaguid ?? null,
+        read.modelStatus,
+        expected.requireUserVerification,
+      );
       assertMayUsePasskeys(owner, Date.now());
       const verified = judgeSignedAssertion(
         signed,
