@@ -29,6 +29,7 @@ import {
 } from './dto/step-up.dto';
 import { assertTenantAdmits } from '../tenants/tenant-rules';
 import { MintingKeyState, NonceScope, StepUpRepository } from './step-up.repository';
+import { StartedCeremonyDto } from '../passkeys/dto/ceremony.dto';
 import { secretFingerprint } from '../auth/api-key-secret';
 import { ResultTokenService } from '../signing/result-tokens';
 import { canonicalTransactionData, transactionDataHash } from './transaction-data';
@@ -225,22 +226,7 @@ export class StepUpService {
     const ctx = this.browserContext(tx.tenantId, request);
     const dataHash = hashOf(tx.transactionData) ?? undefined;
     const minted = { storeId: tx.storeId, relyingPartyId: tx.relyingPartyId };
-    const started =
-      tx.kind === TransactionKind.REGISTER
-        ? await this.registration.start(
-            ctx,
-            { storeName: tx.storeName, rpId: tx.rpId, regPolicyName: tx.policyName, minted },
-            { id: tx.userId! },
-            { passkeyDisplayName: tx.passkeyDisplayName ?? undefined },
-            dataHash,
-          )
-        : await this.authentication.start(
-            ctx,
-            { storeName: tx.storeName, rpId: tx.rpId, authPolicyName: tx.policyName, minted },
-            tx.userId ? { id: tx.userId } : undefined,
-            {},
-            dataHash,
-          );
+    const started = await this.started(tx, ctx, minted, dataHash);
     // A later start (the user dismissed the dialog and retries) replaces the ceremony.
     await this.repository.attachSession(tx.tenantId, tx.id, started.sessionId);
     return {
@@ -250,6 +236,53 @@ export class StepUpService {
       expiresAt: tx.expiresAt.toISOString(),
       transactionData: tx.transactionData === null ? null : JSON.parse(tx.transactionData),
     };
+  }
+
+  /**
+   * The ceremony's start. What the transaction was made for that is gone (its store, relying
+   * party, policy or user, deleted or renamed away since the mint) is one answer on this keyless
+   * route: the transaction is gone too, without naming internal ids (review).
+   */
+  private async started(
+    tx: StepUpTransactionEntity,
+    ctx: RequestContext,
+    minted: { storeId: string; relyingPartyId: string },
+    dataHash: Buffer | undefined,
+  ): Promise<StartedCeremonyDto> {
+    try {
+      return await this.startedCeremony(tx, ctx, minted, dataHash);
+    } catch (error) {
+      if (error instanceof DomainError && TARGET_GONE.has(error.code)) {
+        throw new DomainError(
+          ErrorCode.TRANSACTION_NOT_FOUND,
+          'What this transaction was made for (its store, relying party, policy or user) no longer exists',
+        );
+      }
+      throw error;
+    }
+  }
+
+  private startedCeremony(
+    tx: StepUpTransactionEntity,
+    ctx: RequestContext,
+    minted: { storeId: string; relyingPartyId: string },
+    dataHash: Buffer | undefined,
+  ): Promise<StartedCeremonyDto> {
+    return tx.kind === TransactionKind.REGISTER
+      ? this.registration.start(
+          ctx,
+          { storeName: tx.storeName, rpId: tx.rpId, regPolicyName: tx.policyName, minted },
+          { id: tx.userId! },
+          { passkeyDisplayName: tx.passkeyDisplayName ?? undefined },
+          dataHash,
+        )
+      : this.authentication.start(
+          ctx,
+          { storeName: tx.storeName, rpId: tx.rpId, authPolicyName: tx.policyName, minted },
+          tx.userId ? { id: tx.userId } : undefined,
+          {},
+          dataHash,
+        );
   }
 
   /**
@@ -530,6 +563,15 @@ function hashOf(canonical: string | null): Buffer | null {
 function alreadyCompleted(): DomainError {
   return new DomainError(ErrorCode.TRANSACTION_ALREADY_COMPLETED, 'The transaction is used up');
 }
+
+/** A transaction's start that meets one of these: what it was made for is gone. */
+const TARGET_GONE = new Set<string>([
+  ErrorCode.STORE_NOT_FOUND,
+  ErrorCode.RELYING_PARTY_NOT_FOUND,
+  ErrorCode.REGISTRATION_POLICY_NOT_FOUND,
+  ErrorCode.AUTHENTICATION_POLICY_NOT_FOUND,
+  ErrorCode.USER_NOT_FOUND,
+]);
 
 /** What the keyless username-less start must not tell apart. */
 const USERNAMELESS_TARGET_CODES = new Set<string>([

@@ -221,6 +221,35 @@ describe('step-up transactions and nonces', () => {
     expectProblem(await browser(`transactions/${kept}/start`), 404, 'TRANSACTION_NOT_FOUND');
   });
 
+  it("a user's transaction whose store took another name is gone: one answer, naming no internal id", async () => {
+    const w3 = await passkeyWorld(t.app);
+    const user = await w3.newUser();
+    await registerPasskey(t.app, w3, new SoftAuthenticator(), user.id);
+    const minted = await call(t.app, 'POST', `${w3.rpUrl}/transactions/authenticate`, {
+      key: w3.key,
+      body: { externalId: user.externalId },
+    });
+    expectStatus(minted, 201);
+    expectStatus(
+      await call(t.app, 'POST', w3.storeUrl, { key: w3.key, body: { name: 'shop-old' } }),
+      200,
+    );
+    await w3.post('/api/identity-store/stores', { name: 'shop' });
+    await w3.post(`${w3.storeUrl}/passkeys/relyingParties`, {
+      rpId: 'localhost',
+      name: 'Other shop',
+      origins: [ORIGIN],
+    });
+    await w3.post(`${w3.rpUrl}/authenticationPolicies`, { name: 'default' });
+    // was 404 USER_NOT_FOUND "No user with id <uuid>" on a keyless route (review)
+    const gone = expectProblem(
+      await browser(`transactions/${minted.json().transactionId}/start`),
+      404,
+      'TRANSACTION_NOT_FOUND',
+    );
+    expect(JSON.stringify(gone)).not.toContain(user.id);
+  });
+
   it('nonce replay → NONCE_ALREADY_USED', async () => {
     const nonce = await runInBrowser(
       await mint('register', { externalId: 'replay', passkeyDisplayName: 'x' }),

@@ -44,6 +44,8 @@ describe('toProblem', () => {
 
   it.each([
     ['a refused connection', { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }],
+    ["the database host's name did not resolve", { code: 'ENOTFOUND' }],
+    ['a DNS answer that did not come', { code: 'EAI_AGAIN' }],
     ['a server still starting', { driverError: { code: '57P03' } }],
     ['no acceptable host of a multi-host URL', { code: '08001' }],
     ['a write met a standby', { code: '25006' }],

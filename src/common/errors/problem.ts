@@ -54,6 +54,9 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 
 const DB_DOWN_CODES = new Set([
   'ECONNREFUSED',
+  // DATABASE_URL's host name did not resolve (a DNS outage, a standby's name not yet published)
+  'ENOTFOUND',
+  'EAI_AGAIN',
   'ECONNRESET',
   'ETIMEDOUT',
   'EPIPE',

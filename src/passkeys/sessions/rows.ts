@@ -69,10 +69,6 @@ export function sessionFrom(row: RawRow, kind: CeremonyKind): CeremonySessionEnt
 }
 
 /**
- * A start's read found the store (`row`), its relying party (`rp_pk`) and the policy (`p_name`):
- * each missing one answers its own 404.
- */
-/**
  * A step-up transaction's ceremony starts only on the store and relying party it was minted for.
  * Its start names them (the start statement reads by names); a store renamed and its name given
  * to another store, or a relying party deleted and made again, since the mint would otherwise
@@ -94,6 +90,10 @@ export function assertMintedTarget(
   }
 }
 
+/**
+ * A start's read found the store (`row`), its relying party (`rp_pk`) and the policy (`p_name`):
+ * each missing one answers its own 404.
+ */
 export function assertStartTarget(
   row: RawRow | undefined,
   target: { storeName: string; rpId: string; policyName: string },
