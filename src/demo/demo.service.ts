@@ -5,7 +5,7 @@ import { createLocalJWKSet, JSONWebKeySet, jwtVerify } from 'jose';
 import { generateApiKey } from '../auth/api-key-secret';
 import { DomainError, ErrorCode } from '../common/errors';
 import { TransactionHost } from '../database/transaction-host';
-import { DemoRepository } from './demo.repository';
+import { DEMO_TENANT_NAME, DemoRepository } from './demo.repository';
 
 export const DEMO = { tenantId: 'demo', storeName: 'demo', rpId: 'localhost' } as const;
 const DEMO_KEY_NAME = 'demo backend (auto)';
@@ -38,7 +38,7 @@ export class DemoService implements OnApplicationBootstrap {
       // is never taken over: no store, relying party or all-powerful key is added to it
       if (!(await this.setup.ensureTenant(tenantId))) {
         throw new Error(
-          `a tenant "${tenantId}" exists that the demo did not make: the demo site cannot start (turn IDS_DEMO_ENABLED off, or move that tenant)`,
+          `a tenant "${tenantId}" exists that the demo did not make (or the demo's tenant was renamed from "${DEMO_TENANT_NAME}"): the demo site cannot start (turn IDS_DEMO_ENABLED off, or give that tenant its name back)`,
         );
       }
       await this.setup.ensureStore(tenantId, storeName);

@@ -2315,7 +2315,7 @@ export interface components {
              */
             email?: string | null;
             /**
-             * @description Up to 50 string attributes
+             * @description Up to 50 string attributes (keys named like members of every JavaScript object, such as constructor or toString, are refused)
              * @example {
              *       "tier": "gold"
              *     }
@@ -2439,7 +2439,7 @@ export interface components {
              */
             email?: string | null;
             /**
-             * @description Up to 50 string attributes
+             * @description Up to 50 string attributes (keys named like members of every JavaScript object, such as constructor or toString, are refused)
              * @example {
              *       "tier": "gold"
              *     }
@@ -3656,7 +3656,7 @@ export interface components {
              */
             allowExistingUser?: boolean;
             /**
-             * @description What the user approves, e.g. {"amount": "100.00", "currency": "EUR", "payee": "ACME"}: a JSON object of at most 4096 bytes. The challenge commits to it (32 random bytes, then the SHA-256 of its RFC 8785 canonical JSON), so the signed assertion proves this data and no other; the browser start returns it for display, verifyNonce returns it, and the result token carries its hash
+             * @description What the user approves, e.g. {"amount": "100.00", "currency": "EUR", "payee": "ACME"}: a JSON object of at most 4096 bytes. The challenge commits to it (32 random bytes, then the SHA-256 of its RFC 8785 canonical JSON), so the signed assertion proves this data and no other; the browser start returns it for display, verifyNonce returns it, and the result token carries its hash. Keys named like members of every JavaScript object (constructor, toString, hasOwnProperty, …) are refused (400)
              * @example {
              *       "amount": "100.00",
              *       "currency": "EUR",
@@ -3688,7 +3688,7 @@ export interface components {
              */
             authenticationPolicy?: string;
             /**
-             * @description What the user approves, e.g. {"amount": "100.00", "currency": "EUR", "payee": "ACME"}: a JSON object of at most 4096 bytes. The challenge commits to it (32 random bytes, then the SHA-256 of its RFC 8785 canonical JSON), so the signed assertion proves this data and no other; the browser start returns it for display, verifyNonce returns it, and the result token carries its hash
+             * @description What the user approves, e.g. {"amount": "100.00", "currency": "EUR", "payee": "ACME"}: a JSON object of at most 4096 bytes. The challenge commits to it (32 random bytes, then the SHA-256 of its RFC 8785 canonical JSON), so the signed assertion proves this data and no other; the browser start returns it for display, verifyNonce returns it, and the result token carries its hash. Keys named like members of every JavaScript object (constructor, toString, hasOwnProperty, …) are refused (400)
              * @example {
              *       "amount": "100.00",
              *       "currency": "EUR",

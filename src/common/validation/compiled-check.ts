@@ -25,8 +25,7 @@ import { defaultMetadataStorage } from './transformer-metadata';
 
 type Schema = Record<string, unknown>;
 
-/** Strings that validator.js measures differently from ajv (variation selectors, surrogates). */
-const PLAIN_TEXT = { not: { type: 'string', pattern: '[\\uFE0E\\uFE0F\\uD800-\\uDFFF]' } };
+// Lengths: the DTOs' length rules (common/validation/length.ts) count code points, as ajv does.
 
 const ajv = new Ajv({
   allErrors: false,
@@ -246,12 +245,10 @@ function ruleSchema(name: string, constraints: unknown[], each = false): Schema 
     case 'maxLength':
       return typeof first === 'number' ? { type: 'string', maxLength: first } : undefined;
     case 'minLength':
-      return typeof first === 'number'
-        ? { type: 'string', minLength: first, ...PLAIN_TEXT }
-        : undefined;
+      return typeof first === 'number' ? { type: 'string', minLength: first } : undefined;
     case 'isLength':
       return typeof first === 'number' && typeof second === 'number'
-        ? { type: 'string', minLength: first, maxLength: second, ...PLAIN_TEXT }
+        ? { type: 'string', minLength: first, maxLength: second }
         : undefined;
     case 'matches':
       return first instanceof RegExp && first.flags === '' && second === undefined

@@ -20,7 +20,8 @@ const TransactionDataProperty = () =>
         'What the user approves, e.g. {"amount": "100.00", "currency": "EUR", "payee": "ACME"}: a JSON object ' +
         `of at most ${MAX_TRANSACTION_DATA_BYTES} bytes. The challenge commits to it (32 random bytes, then the SHA-256 ` +
         'of its RFC 8785 canonical JSON), so the signed assertion proves this data and no other; the browser ' +
-        'start returns it for display, verifyNonce returns it, and the result token carries its hash',
+        'start returns it for display, verifyNonce returns it, and the result token carries its hash. Keys named like ' +
+        'members of every JavaScript object (constructor, toString, hasOwnProperty, …) are refused (400)',
       example: { amount: '100.00', currency: 'EUR', payee: 'ACME' },
     }),
     IsOptional(),

@@ -96,7 +96,8 @@ export class CreateUserDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string' },
-    description: 'Up to 50 string attributes',
+    description:
+      'Up to 50 string attributes (keys named like members of every JavaScript object, such as constructor or toString, are refused)',
     example: { tier: 'gold' },
   })
   @IsOptional()
