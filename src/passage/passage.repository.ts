@@ -24,6 +24,8 @@ export interface PassageUserRow {
   externalId: string;
   email: string | null;
   status: string;
+  /** With `status`: a temp lock that has ended shows as active (effectiveStatus). */
+  tempLockedUntil: Date | null;
   createdAt: Date;
   updatedAt: Date;
   lastLoginAt: Date | null;
@@ -69,7 +71,7 @@ function toApp(row: Row): PassageApp {
 }
 
 /** Login figures of a user at one relying party: from its passkeys there. */
-const USER_COLUMNS = `u.id, u.external_id, u.email, u.status, u.created_at, u.updated_at,
+const USER_COLUMNS = `u.id, u.external_id, u.email, u.status, u.temp_locked_until, u.created_at, u.updated_at,
   (SELECT max(p.last_used_at) FROM passkeys p
     WHERE p.tenant_id = u.tenant_id AND p.user_id = u.id AND p.relying_party_id = $3) AS last_login_at,
   (SELECT coalesce(sum(p.use_count), 0)::int FROM passkeys p
@@ -84,6 +86,7 @@ function toUser(row: Row): PassageUserRow {
     externalId: row.external_id as string,
     email: row.email as string | null,
     status: row.status as string,
+    tempLockedUntil: row.temp_locked_until as Date | null,
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
     lastLoginAt: row.last_login_at as Date | null,

@@ -5,7 +5,7 @@ import { DomainError, ErrorCode } from '../common/errors';
 import { PasskeysService } from '../passkeys/credentials/passkeys.service';
 import { BrowserRequest, NONCE_HOLDER_GONE, StepUpService } from '../step-up/step-up.service';
 import { TransactionKind } from '../step-up/step-up-transaction.entity';
-import { UserStatus } from '../stores/user-status';
+import { effectiveStatus, UserStatus } from '../stores/user-status';
 import {
   PassageAuthenticateStartDto,
   PassageAuthenticateTransactionDto,
@@ -323,7 +323,10 @@ function userItem(user: PassageUserRow): PassageUserItemDto {
     phone: '',
     phone_verified: false,
     status:
-      user.status === UserStatus.ACTIVE
+      effectiveStatus({
+        status: user.status as UserStatus,
+        tempLockedUntil: user.tempLockedUntil,
+      }) === UserStatus.ACTIVE
         ? 'active'
         : user.status === UserStatus.PENDING_ACTIVE
           ? 'pending'

@@ -8,6 +8,7 @@ import { decodeCursor } from '../common/pagination/cursor';
 import { resolveKeysetSort, resolveSort } from '../common/pagination/sort';
 import type { UserListQueryDto } from './dto/user.dto';
 import { UserEntity } from './user.entity';
+import { UserStatus } from '../stores/user-status';
 
 /** A user addressed by internal id or by external id. */
 export type UserRef = { id: string } | { externalId: string };
@@ -150,27 +151,39 @@ export class UsersRepository {
     const filtered = Boolean(filter.externalId || filter.status || filter.userName || filter.q);
     if (filter.externalId)
       qb.andWhere('u.external_id = :externalId', { externalId: filter.externalId });
-    if (filter.status) qb.andWhere('u.status = :status', { status: filter.status });
+    // the status as answers show it: a temp lock that has ended is ACTIVE (effectiveStatus)
+    if (filter.status === UserStatus.ACTIVE) {
+      qb.andWhere(
+        `(u.status = 'ACTIVE' OR (u.status = 'TEMP_LOCKED' AND u.temp_locked_until <= now()))`,
+      );
+    } else if (filter.status === UserStatus.TEMP_LOCKED) {
+      qb.andWhere(
+        `u.status = 'TEMP_LOCKED' AND (u.temp_locked_until IS NULL OR u.temp_locked_until > now())`,
+      );
+    } else if (filter.status) {
+      qb.andWhere('u.status = :status', { status: filter.status });
+    }
     if (filter.userName)
       qb.andWhere(`${USER_NAME_KEY} = lower(:userName)`, { userName: filter.userName });
     if (filter.q) {
       // A prefix as a range, besides the LIKE: statements run with generic plans
       // (plan_cache_mode), where `LIKE $1` cannot use an index but `>= $1 AND < $2` can.
-      const lower = filter.q.toLowerCase();
-      const range = { from: lower, below: `${lower}\u{10FFFF}` };
-      const like = `${lower.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      // lowered by PostgreSQL, as the columns are: JavaScript's special casing differs (İ, final
+      // σ), and such names were not found by their own spelling (review)
+      const range = { from: filter.q, below: `${filter.q}\u{10FFFF}` };
+      const like = `${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       qb.andWhere(
         new Brackets((or) =>
           or
             .where(
-              `(${USER_NAME_KEY} >= :from AND ${USER_NAME_KEY} < :below AND ${USER_NAME_KEY} LIKE :like)`,
+              `(${USER_NAME_KEY} >= lower(:from) AND ${USER_NAME_KEY} < lower(:below) AND ${USER_NAME_KEY} LIKE lower(:like))`,
               { ...range, like },
             )
             .orWhere(
-              '(lower(u.display_name) ~>=~ :from AND lower(u.display_name) ~<~ :below AND lower(u.display_name) LIKE :like)',
+              '(lower(u.display_name) ~>=~ lower(:from) AND lower(u.display_name) ~<~ lower(:below) AND lower(u.display_name) LIKE lower(:like))',
             )
             .orWhere(
-              '(lower(u.email) ~>=~ :from AND lower(u.email) ~<~ :below AND lower(u.email) LIKE :like)',
+              '(lower(u.email) ~>=~ lower(:from) AND lower(u.email) ~<~ lower(:below) AND lower(u.email) LIKE lower(:like))',
             )
             .orWhere('u.external_id = :q', { q: filter.q }),
         ),

@@ -20,7 +20,7 @@ import {
   UserResponseDto,
   UserWithSignalsDto,
 } from './dto/user.dto';
-import { UserStatus } from '../stores/user-status';
+import { effectiveStatus, UserStatus } from '../stores/user-status';
 import { maxUsersExceeded } from '../tenants/tenant-rules';
 import { UserEntity } from './user.entity';
 import { UserChanges, UserRef, UsersRepository } from './users.repository';
@@ -171,6 +171,7 @@ export class UsersService {
       const current = await this.repository.find(ctx.tenantId, store.id, ref, { lock: true });
       if (!current) throw userNotFound(ref);
       const before = auditSummary(current, [...AUDITED, ...PRIVATE]);
+      const effectiveBefore = effectiveStatus(current);
       const { status, ...fields } = dto;
       const changes = {
         ...fields,
@@ -188,12 +189,12 @@ export class UsersService {
         type: AuditEventType.USER_UPDATED,
         details: { userId: current.id, ...auditChanges(before, after, PRIVATE) },
       });
-      const lockEvent = lockTransition(before.status as UserStatus, current.status);
+      const lockEvent = lockTransition(effectiveBefore, current.status);
       if (lockEvent) {
         // who locked or lifted a lock, in the same transaction as the change
         await this.audit.record(ctx, {
           type: lockEvent,
-          details: { userId: current.id, from: before.status, to: current.status },
+          details: { userId: current.id, from: effectiveBefore, to: current.status },
         });
       }
       // a new name reaches the passkey managers through signalCurrentUserDetails
@@ -231,10 +232,14 @@ export class UsersService {
   }
 }
 
-/** Setting a status by update; leaving a lock clears the failure counters. */
+/**
+ * Setting a status by update; leaving a lock, or setting ACTIVE (as the route says), clears the
+ * failure counters.
+ */
 function statusChanges(user: UserEntity, status: UserStatus, store: StoreEntity): UserChanges {
+  const clears = leavesLock(user.status, status) || status === UserStatus.ACTIVE;
   return {
-    ...(leavesLock(user.status, status) ? { failedAttempts: 0, lockCount: 0 } : {}),
+    ...(clears ? { failedAttempts: 0, lockCount: 0 } : {}),
     tempLockedUntil: status === UserStatus.TEMP_LOCKED ? tempLockEnd(store) : null,
     status,
   };
@@ -244,12 +249,17 @@ function leavesLock(from: UserStatus, to: UserStatus): boolean {
   return LOCKED_STATES.includes(from) && !LOCKED_STATES.includes(to);
 }
 
-/** The lock event of a status change made by an administrator, if it is one. */
+/**
+ * The lock event of a status change made by an administrator, if it is one, judged on the status
+ * the user had in effect (a temp lock that has ended is ACTIVE: locking it again is a lock). A
+ * lock lifted into DISABLED is no unlock: the user still cannot sign in (review).
+ */
 function lockTransition(from: UserStatus, to: UserStatus): AuditEventType | undefined {
   if (from === to) return undefined;
   if (to === UserStatus.LOCKED) return AuditEventType.USER_LOCKED;
   if (to === UserStatus.TEMP_LOCKED) return AuditEventType.USER_TEMP_LOCKED;
-  return leavesLock(from, to) ? AuditEventType.USER_UNLOCKED : undefined;
+  const lifted = to === UserStatus.ACTIVE || to === UserStatus.PENDING_ACTIVE;
+  return lifted && leavesLock(from, to) ? AuditEventType.USER_UNLOCKED : undefined;
 }
 
 function tempLockEnd(store: StoreEntity): Date {

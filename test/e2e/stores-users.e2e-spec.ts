@@ -291,6 +291,71 @@ describe('stores and users', () => {
       expect(await unlockedEvents()).toHaveLength(1);
     });
 
+    it('status changes by an administrator are judged on the status in effect (review)', async () => {
+      const user = (await post(users, { externalId: 'locked-3', userName: 'l' })).json();
+      const db = new Client({ connectionString: t.database.url });
+      await db.connect();
+      const events = async (type: string) =>
+        (await get(`/api/identity-store/auditEvents?type=${type}&size=100`))
+          .json()
+          .content.filter((e: { details: { userId: string } }) => e.details.userId === user.id);
+      try {
+        // a locked user disabled: still barred, so no "unlocked" event
+        await db.query("UPDATE users SET status = 'LOCKED' WHERE id = $1", [user.id]);
+        expectStatus(await post(`${users}/${user.id}`, { status: 'DISABLED' }), 200);
+        expect(await events('USER_UNLOCKED')).toEqual([]);
+        // a temp lock that has ended shows ACTIVE, is listed ACTIVE, and locking it is a lock
+        await db.query(
+          `UPDATE users SET status = 'TEMP_LOCKED', failed_attempts = 4,
+                  temp_locked_until = now() - interval '1 minute' WHERE id = $1`,
+          [user.id],
+        );
+        expect((await get(`${users}/${user.id}`)).json().status).toBe('ACTIVE');
+        const listed = async (status: string) =>
+          (await get(`${users}?status=${status}&size=100`))
+            .json()
+            .content.map((u: { id: string }) => u.id);
+        expect(await listed('ACTIVE')).toContain(user.id);
+        expect(await listed('TEMP_LOCKED')).not.toContain(user.id);
+        expectStatus(await post(`${users}/${user.id}`, { status: 'TEMP_LOCKED' }), 200);
+        expect(await events('USER_TEMP_LOCKED')).toEqual([
+          expect.objectContaining({ details: expect.objectContaining({ from: 'ACTIVE' }) }),
+        ]);
+        expect(await listed('TEMP_LOCKED')).toContain(user.id);
+        // setting ACTIVE clears the counters whatever the status before (the route says so)
+        await db.query("UPDATE users SET status = 'ACTIVE', failed_attempts = 4 WHERE id = $1", [
+          user.id,
+        ]);
+        const active = await post(`${users}/${user.id}`, { status: 'ACTIVE' });
+        expect(active.json().lock).toMatchObject({ failedAttempts: 0, lockCount: 0 });
+      } finally {
+        await db.end();
+      }
+    });
+
+    it('free text finds names as PostgreSQL lowercases them (İ, final sigma); empty filters are refused', async () => {
+      expectStatus(await post(stores, { name: 'unicode' }), 201);
+      const u = `${stores}/unicode/users`;
+      expectStatus(await post(u, { externalId: 'tr-1', userName: 'İbrahim' }), 201);
+      expectStatus(await post(u, { externalId: 'gr-1', userName: 'ΟΔΥΣΣΕΥΣ' }), 201);
+      for (const [q, id] of [
+        ['İbrahim', 'tr-1'],
+        ['ΟΔΥΣ', 'gr-1'],
+        ['ΟΔΥΣΣΕΥΣ', 'gr-1'],
+        ['οδυσ', 'gr-1'],
+      ]) {
+        const found = (await get(`${u}?q=${encodeURIComponent(q)}`)).json().content;
+        expect([q, found.map((x: { externalId: string }) => x.externalId)]).toEqual([q, [id]]);
+      }
+      // an empty filter was silently no filter: the whole store
+      expectField(await get(`${u}?externalId=`), 'externalId');
+      expectField(await get(`${u}?userName=`), 'userName');
+      // "." and ".." are path segments URL clients remove: such a user could not be reached
+      expectField(await post(u, { externalId: '..', userName: 'x' }), 'externalId');
+      expectField(await post(u, { externalId: '.', userName: 'x' }), 'externalId');
+      expectStatus(await post(u, { externalId: '...', userName: 'x' }), 201);
+    });
+
     it('lists a documented page with filters on externalId, status, userName and free text', async () => {
       expectStatus(await post(stores, { name: 'listing' }), 201);
       const u = `${stores}/listing/users`;

@@ -9,9 +9,13 @@ import { StoreParams } from '../../stores/dto/store.dto';
 import { UserEntity } from '../user.entity';
 import { effectiveStatus, UserStatus } from '../../stores/user-status';
 
-/** Printable, no whitespace, no characters that would fight with URLs. */
+/**
+ * Printable, no whitespace, no characters that would fight with URLs, and not `.` or `..`: URL
+ * clients (fetch, browsers) remove such path segments, so that user's `/ext` routes could not be
+ * reached (review).
+ */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-export const EXTERNAL_ID = /^[^\s/\\?#%\x00-\x1f\x7f]{1,255}$/;
+export const EXTERNAL_ID = /^(?!\.\.?$)[^\s/\\?#%\x00-\x1f\x7f]{1,255}$/;
 
 export class CreateUserDto {
   @ApiProperty({
@@ -20,7 +24,8 @@ export class CreateUserDto {
   })
   @IsString()
   @Matches(EXTERNAL_ID, {
-    message: 'externalId must be 1-255 characters without spaces, /, \\, ?, # or %',
+    message:
+      'externalId must be 1-255 characters without spaces, /, \\, ?, # or %, and not . or ..',
   })
   externalId!: string;
 
@@ -124,7 +129,7 @@ export class UserListQueryDto extends CursorPageQueryDto {
   @ApiPropertyOptional({ description: 'Exact external id', example: 'cust-1001' })
   @IsOptional()
   @IsString()
-  @MaxLength(255)
+  @Length(1, 255)
   externalId?: string;
 
   @ApiPropertyOptional({ enum: UserStatus, enumName: 'UserStatus' })
@@ -138,7 +143,7 @@ export class UserListQueryDto extends CursorPageQueryDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(255)
+  @Length(1, 255)
   userName?: string;
 
   @ApiPropertyOptional({

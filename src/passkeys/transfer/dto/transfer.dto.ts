@@ -178,7 +178,8 @@ export class TransferUserDto {
   })
   @IsString()
   @Matches(EXTERNAL_ID, {
-    message: 'externalId must be 1-255 characters without spaces, /, \\, ?, # or %',
+    message:
+      'externalId must be 1-255 characters without spaces, /, \\, ?, # or %, and not . or ..',
   })
   externalId!: string;
 
