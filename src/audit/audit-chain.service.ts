@@ -184,11 +184,28 @@ export class AuditChainService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async sealBatch(): Promise<number> {
-    const events = await this.repository.unsealed(SEAL_BATCH);
+    // a chain with sealed events but no head would be sealed again from seq 1: its unique index
+    // refuses that, and with it the whole batch of every chain. Such a chain is left unsealed
+    // (verify reports missing_head) and the others go on (review)
+    const skip: string[] = [];
+    let events: Awaited<ReturnType<AuditChainRepository['unsealed']>> = [];
+    let stored: Awaited<ReturnType<AuditChainRepository['heads']>> = new Map();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      events = await this.repository.unsealed(SEAL_BATCH, skip);
+      if (events.length === 0) return 0;
+      const chains = [...new Set(events.map((e) => chainOf(e.tenantId)))];
+      stored = await this.repository.heads(chains);
+      const headless = await this.repository.sealedWithoutHead(
+        chains.filter((c) => !stored.has(c)),
+      );
+      if (headless.size === 0) break;
+      for (const chain of headless) {
+        this.logger.error(`audit chain ${chain} has sealed events but no head: left unsealed`);
+        skip.push(chain);
+      }
+      events = events.filter((e) => !headless.has(chainOf(e.tenantId)));
+    }
     if (events.length === 0) return 0;
-    const stored = await this.repository.heads([
-      ...new Set(events.map((e) => chainOf(e.tenantId))),
-    ]);
     const sealer = new ChainSealer(stored);
     const sealed: SealedRow[] = [];
     for (const event of events) {
@@ -232,6 +249,23 @@ export class AuditChainService implements OnApplicationBootstrap, BeforeApplicat
   ): Promise<AuditChainVerificationDto> {
     const state = await this.repository.state(chain);
     const unsealed = await this.repository.countUnsealed(chain);
+    // no head: nothing sealed yet, or the head's row was deleted (which made every edit
+    // invisible and stopped the sealer: review)
+    const orphan = state ? undefined : await this.repository.firstAfter(chain, 0);
+    if (orphan) {
+      return {
+        ok: false,
+        events: 0,
+        unsealed,
+        firstSeq: null,
+        lastSeq: null,
+        head: null,
+        anchor: null,
+        brokenAt: { id: orphan.id, seq: orphan.seq },
+        reason: 'missing_head',
+        detail: `event ${orphan.seq} is sealed but the chain has no head`,
+      };
+    }
     if (!state) {
       return {
         ok: true,
@@ -260,29 +294,35 @@ export class AuditChainService implements OnApplicationBootstrap, BeforeApplicat
     };
     if (first > last) return { ok: true, events: 0, ...summary };
 
+    // The range is chosen by `occurred_at`, which only the events' own hashes vouch for: the walk
+    // also covers the event before it and the event after it, so that an edited event dated out
+    // of the range (its hash, which covers the date, then breaks) is found (review).
+    const walkFirst = Math.max(first - 1, state.anchorSeq + 1);
+    const walkLast = Math.min(last + 1, state.headSeq);
+    const edges = first - walkFirst + (walkLast - last);
     const previous =
-      first === state.anchorSeq + 1
+      walkFirst === state.anchorSeq + 1
         ? state.anchorHash
-        : await this.repository.chainHashAt(chain, first - 1);
+        : await this.repository.chainHashAt(chain, walkFirst - 1);
     if (!previous) {
       return {
         ok: false,
         events: 0,
         ...summary,
-        brokenAt: { id: null, seq: first - 1 },
+        brokenAt: { id: null, seq: walkFirst - 1 },
         reason: 'gap',
-        detail: `event ${first - 1}, which the range links to, is missing`,
+        detail: `event ${walkFirst - 1}, which the range links to, is missing`,
       };
     }
-    const walk = new ChainWalk({ seq: first, previous });
-    for (let from = first; from <= last;) {
-      const rows = await this.repository.sealedRange(chain, from, last, WALK_PAGE);
+    const walk = new ChainWalk({ seq: walkFirst, previous });
+    for (let from = walkFirst; from <= walkLast;) {
+      const rows = await this.repository.sealedRange(chain, from, walkLast, WALK_PAGE);
       if (rows.length === 0) break;
       if (!(await addAll(walk, rows))) break;
       from = rows[rows.length - 1].seq + 1;
     }
-    const reachesHead = last === state.headSeq;
-    let broken = walk.end({ seq: last, chainHash: reachesHead ? state.headHash : undefined });
+    const reachesHead = walkLast === state.headSeq;
+    let broken = walk.end({ seq: walkLast, chainHash: reachesHead ? state.headHash : undefined });
     if (!broken && reachesHead) {
       const beyond = await this.repository.firstAfter(chain, state.headSeq);
       if (beyond) {
@@ -293,7 +333,7 @@ export class AuditChainService implements OnApplicationBootstrap, BeforeApplicat
         };
       }
     }
-    if (!broken) return { ok: true, events: walk.events, ...summary };
+    if (!broken) return { ok: true, events: walk.events - edges, ...summary };
     return {
       ok: false,
       events: walk.events,

@@ -88,7 +88,9 @@ export type BreakReason =
   /** the last row's link is not the head's: the tail was rewritten */
   | 'head_mismatch'
   /** a row claims a place after the head */
-  | 'beyond_head';
+  | 'beyond_head'
+  /** sealed rows exist but the chain's head (its record in audit_chains) is gone */
+  | 'missing_head';
 
 export interface ChainBreak {
   reason: BreakReason;

@@ -1848,7 +1848,7 @@ export interface components {
             seq: number;
         };
         /** @enum {string} */
-        AuditChainBreakReason: "content_mismatch" | "link_mismatch" | "gap" | "missing_tail" | "head_mismatch" | "beyond_head";
+        AuditChainBreakReason: "content_mismatch" | "link_mismatch" | "gap" | "missing_tail" | "head_mismatch" | "beyond_head" | "missing_head";
         AuditChainVerificationDto: {
             /** @description Every event walked hashes and links as sealed */
             ok: boolean;

@@ -12,6 +12,7 @@ const REASONS: BreakReason[] = [
   'missing_tail',
   'head_mismatch',
   'beyond_head',
+  'missing_head',
 ];
 
 export class AuditVerifyQueryDto {
