@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './app-config';
+import { minSigningKeyOverlapSeconds, ConfigError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
   it('has working defaults', () => {
@@ -35,6 +35,17 @@ describe('loadConfig', () => {
 
   it('reports every bad variable at once', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(/PORT[\s\S]*LOG_LEVEL/);
+  });
+
+  it("a signing key's overlap covers the longest result token: result TTL + nonce TTL + 360 s (review)", () => {
+    const long = { IDS_RESULT_TOKEN_TTL_SECONDS: '3600', IDS_NONCE_TTL_SECONDS: '3600' };
+    expect(() => loadConfig({ ...long, IDS_SIGNING_KEY_OVERLAP_SECONDS: '3960' })).toThrow(
+      /IDS_SIGNING_KEY_OVERLAP_SECONDS must be at least 7560/,
+    );
+    expect(
+      loadConfig({ ...long, IDS_SIGNING_KEY_OVERLAP_SECONDS: '7560' }).signingKeyOverlapSeconds,
+    ).toBe(7560);
+    expect(minSigningKeyOverlapSeconds(loadConfig({}))).toBe(3960);
   });
 
   it('trusts proxies only by hop count or by address, never every hop', () => {

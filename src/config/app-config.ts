@@ -191,6 +191,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       'IDS_KEK is required in production: 32 random bytes in base64 (e.g. `openssl rand -base64 32`); it encrypts the signing keys at rest',
     );
   }
+  if (config.signingKeyOverlapSeconds < minSigningKeyOverlapSeconds(config)) {
+    problems.push(
+      `IDS_SIGNING_KEY_OVERLAP_SECONDS must be at least ${minSigningKeyOverlapSeconds(config)} (IDS_RESULT_TOKEN_TTL_SECONDS + IDS_NONCE_TTL_SECONDS + 360): tokens signed by a retired key must still verify`,
+    );
+  }
   if (config.webhookLeaseMs <= config.webhookTimeoutMs) {
     problems.push(
       'IDS_WEBHOOK_LEASE_MS must be longer than IDS_WEBHOOK_TIMEOUT_MS (a claimed delivery must outlive its request)',
@@ -432,6 +437,19 @@ class EnvReader {
  * most 3600 s) must still verify, and JWKS caches (max-age 300 s) must have seen the new key.
  */
 export const MIN_SIGNING_KEY_OVERLAP_SECONDS = 3600 + 300 + 60;
+
+/**
+ * The shortest overlap under this configuration: a step-up's result token lives its TTL plus the
+ * nonce's (it waits for the redemption), up to 7200 s when both are at their maximum (review).
+ */
+export function minSigningKeyOverlapSeconds(
+  config: Pick<AppConfig, 'resultTokenTtlSeconds' | 'nonceTtlSeconds'>,
+): number {
+  return Math.max(
+    MIN_SIGNING_KEY_OVERLAP_SECONDS,
+    config.resultTokenTtlSeconds + config.nonceTtlSeconds + 300 + 60,
+  );
+}
 
 /** Nest injection token for the AppConfig. */
 export const APP_CONFIG = Symbol('APP_CONFIG');

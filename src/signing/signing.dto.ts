@@ -10,8 +10,9 @@ export class RotateSigningKeyDto {
     maximum: 365 * 86400,
     description:
       'How long the retired key stays in the JWKS (seconds); default IDS_SIGNING_KEY_OVERLAP_SECONDS ' +
-      `(7 days). At least ${MIN_SIGNING_KEY_OVERLAP_SECONDS} so tokens it signed keep verifying; ` +
-      '0 withdraws it at once (a compromised key: what it signed stops verifying)',
+      `(7 days). At least ${MIN_SIGNING_KEY_OVERLAP_SECONDS} (or IDS_RESULT_TOKEN_TTL_SECONDS + IDS_NONCE_TTL_SECONDS + 360 when more) ` +
+      'so tokens it signed keep verifying; 0 withdraws it at once, and every key retired before it that is ' +
+      'still published (a compromise: what they signed stops verifying)',
   })
   @IsOptional()
   @IsInt()

@@ -1,11 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, KeyLike } from 'jose';
 import { AuditEventType } from '../audit/audit-event-type';
 import { AuditService } from '../audit/audit.service';
 import type { RequestContext } from '../auth/request-context';
 import { DomainError, ErrorCode } from '../common/errors';
-import { APP_CONFIG, AppConfig, MIN_SIGNING_KEY_OVERLAP_SECONDS } from '../config/app-config';
+import { loggableMessage } from '../common/logging/error-serializer';
+import { APP_CONFIG, AppConfig, minSigningKeyOverlapSeconds } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
 import { KeyEncryption } from './key-encryption';
 import { TenantSigningKeysRepository } from './tenant-signing-keys.repository';
@@ -49,6 +50,9 @@ export interface SigningKeyInfo {
 export class TenantKeysService {
   private readonly current = new Map<string, SigningKey & { until: number }>();
   private readonly loading = new Map<string, Promise<SigningKey>>();
+  /** Public halves taken from opened sealed keys, by tenant, kid and sealed text. */
+  private readonly publicKeys = new Map<string, Record<string, string>>();
+  private readonly logger = new Logger('SigningKeys');
 
   constructor(
     private readonly repository: TenantSigningKeysRepository,
@@ -98,10 +102,11 @@ export class TenantKeysService {
    */
   async rotate(ctx: RequestContext, overlapSeconds?: number): Promise<RotatedKeys> {
     const overlap = overlapSeconds ?? this.config.signingKeyOverlapSeconds;
-    if (overlap !== 0 && overlap < MIN_SIGNING_KEY_OVERLAP_SECONDS) {
+    const least = minSigningKeyOverlapSeconds(this.config);
+    if (overlap !== 0 && overlap < least) {
       throw DomainError.invalidField(
         'overlapSeconds',
-        `must be 0 (withdraw the key at once) or at least ${MIN_SIGNING_KEY_OVERLAP_SECONDS}`,
+        `must be 0 (withdraw the key at once) or at least ${least}`,
       );
     }
     const fresh = await this.newKey(ctx.tenantId);
@@ -109,6 +114,8 @@ export class TenantKeysService {
       await this.repository.lockTenantKeys(ctx.tenantId);
       await this.repository.deleteExpired(ctx.tenantId);
       const old = await this.repository.retireCurrent(ctx.tenantId, overlap);
+      // withdrawing (a leak): every key still published goes, not only the current one (review)
+      if (overlap === 0) await this.repository.withdrawRetired(ctx.tenantId);
       await this.repository.insert(fresh);
       await this.audit.record(ctx, {
         type: AuditEventType.SIGNING_KEY_ROTATED,
@@ -138,11 +145,49 @@ export class TenantKeysService {
 
   /** The tenant's JWKS: the keys its tokens verify against (404 for no such tenant). */
   async jwks(tenantId: string): Promise<{ keys: Record<string, string>[] }> {
-    const keys = await this.repository.published(tenantId);
-    if (keys.length === 0 && !(await this.repository.tenantExists(tenantId))) {
+    const rows = await this.repository.published(tenantId);
+    if (rows.length === 0 && !(await this.repository.tenantExists(tenantId))) {
       throw new DomainError(ErrorCode.TENANT_NOT_FOUND, 'No such tenant');
     }
+    const keys: Record<string, string>[] = [];
+    for (const row of rows) {
+      const jwk = await this.publicKeyOf(tenantId, row);
+      if (jwk) keys.push(jwk);
+    }
     return { keys };
+  }
+
+  /**
+   * A published key's public half, taken from its sealed private half (opened with the KEK and
+   * bound to its tenant and kid), not from the stored public column: a database writer without
+   * the KEK could otherwise publish a key of their own and sign result tokens that verify
+   * (review). A row that does not open is left out, and logged.
+   */
+  private async publicKeyOf(
+    tenantId: string,
+    row: { kid: string; privateKeySealed: string },
+  ): Promise<Record<string, string> | undefined> {
+    const id = `${tenantId}/${row.kid}/${createHash('sha256').update(row.privateKeySealed).digest('base64url')}`;
+    const known = this.publicKeys.get(id);
+    if (known) return known;
+    try {
+      const { kty, crv, x, y } = await this.sealer.open(
+        row.privateKeySealed,
+        binding(tenantId, row.kid),
+      );
+      const jwk = { kty, crv, x, y, kid: row.kid, alg: ALGORITHM, use: 'sig' } as Record<
+        string,
+        string
+      >;
+      if (this.publicKeys.size >= 10_000) this.publicKeys.clear();
+      this.publicKeys.set(id, jwk);
+      return jwk;
+    } catch (error) {
+      this.logger.error(
+        `signing key ${row.kid} of tenant ${tenantId} does not open: left out of its JWKS (${loggableMessage(error)})`,
+      );
+      return undefined;
+    }
   }
 
   private async newKey(tenantId: string) {

@@ -21,7 +21,7 @@ const CURRENT = prepared(
 
 const PUBLISHED = prepared(
   'tenant_signing_keys_published',
-  `SELECT public_jwk FROM tenant_signing_keys
+  `SELECT kid, private_key_sealed FROM tenant_signing_keys
     WHERE tenant_id = $1 AND (expires_at IS NULL OR expires_at > now())
     ORDER BY created_at DESC`,
 );
@@ -91,13 +91,23 @@ export class TenantSigningKeysRepository {
   }
 
   /** The public JWKs a verifier may use: current first, then rotated-out keys not yet expired. */
-  async published(tenantId: string): Promise<Record<string, string>[]> {
-    const rows = await runPrepared<{ public_jwk: Record<string, string> }[]>(
+  /** The keys still published (current and within their overlap), newest first, sealed. */
+  async published(tenantId: string): Promise<{ kid: string; privateKeySealed: string }[]> {
+    const rows = await runPrepared<{ kid: string; private_key_sealed: string }[]>(
       this.host.executor,
       PUBLISHED,
       [tenantId],
     );
-    return rows.map((row) => row.public_jwk);
+    return rows.map((row) => ({ kid: row.kid, privateKeySealed: row.private_key_sealed }));
+  }
+
+  /** Ends the overlap of every retired key still published: a withdrawal after a leak. */
+  async withdrawRetired(tenantId: string): Promise<void> {
+    await this.host.manager.query(
+      `UPDATE tenant_signing_keys SET expires_at = now()
+        WHERE tenant_id = $1 AND retired_at IS NOT NULL AND (expires_at IS NULL OR expires_at > now())`,
+      [tenantId],
+    );
   }
 
   /** Every key of the tenant still on record, newest first (public parts only). */

@@ -225,6 +225,43 @@ describe('results an integrator can verify: tenant keys, result tokens, transact
       expectStatus(await rotate({ overlapSeconds: 0 }), 200);
       await expect(verifyToken(token, w.tenant)).rejects.toThrow(/no applicable key/);
     });
+
+    it('a withdrawal also withdraws the keys retired before it, still in their overlap (a leak takes them all)', async () => {
+      const w = await passkeyWorld(t.app);
+      const token = (
+        await registerPasskey(t.app, w, new SoftAuthenticator(), (await w.newUser()).id)
+      ).resultToken as string;
+      const rotate = (body: unknown) =>
+        call(t.app, 'POST', '/api/identity-store/signingKeys/rotate', { key: w.key, body });
+      expectStatus(await rotate({}), 200); // the first key retired, published for 7 days
+      await verifyToken(token, w.tenant);
+      const withdrawn = await rotate({ overlapSeconds: 0 });
+      expectStatus(withdrawn, 200);
+      // it stayed published for its 7 days (found by review)
+      await expect(verifyToken(token, w.tenant)).rejects.toThrow(/no applicable key/);
+      expect((await jwksOf(w.tenant)).keys.map((k) => k.kid)).toEqual([withdrawn.json().kid]);
+    });
+
+    it('the JWKS publishes only keys whose sealed private half opens: a row a database writer adds is not', async () => {
+      const w = await passkeyWorld(t.app);
+      await registerPasskey(t.app, w, new SoftAuthenticator(), (await w.newUser()).id);
+      const { publicJwk } = keyPair({ type: 'ec' });
+      const jwk = { ...publicJwk, kid: 'evil', alg: 'ES256', use: 'sig' };
+      // a retired row with the attacker's public key and no valid seal (no KEK)
+      await db.query(
+        `INSERT INTO tenant_signing_keys (tenant_id, kid, algorithm, private_key_sealed, public_jwk,
+                                          retired_at, expires_at)
+         VALUES ($1, 'evil', 'ES256', 'x', $2, now(), now() + interval '1 year')`,
+        [w.tenant, JSON.stringify(jwk)],
+      );
+      try {
+        const kids = (await jwksOf(w.tenant)).keys.map((k) => k.kid);
+        expect(kids).not.toContain('evil');
+        expect(kids).toHaveLength(1);
+      } finally {
+        await db.query(`DELETE FROM tenant_signing_keys WHERE kid = 'evil'`);
+      }
+    });
   });
 
   describe('private keys at rest', () => {

@@ -1730,7 +1730,7 @@ export interface components {
             items: components["schemas"]["SigningKeyDto"][];
         };
         RotateSigningKeyDto: {
-            /** @description How long the retired key stays in the JWKS (seconds); default IDS_SIGNING_KEY_OVERLAP_SECONDS (7 days). At least 3960 so tokens it signed keep verifying; 0 withdraws it at once (a compromised key: what it signed stops verifying) */
+            /** @description How long the retired key stays in the JWKS (seconds); default IDS_SIGNING_KEY_OVERLAP_SECONDS (7 days). At least 3960 (or IDS_RESULT_TOKEN_TTL_SECONDS + IDS_NONCE_TTL_SECONDS + 360 when more) so tokens it signed keep verifying; 0 withdraws it at once, and every key retired before it that is still published (a compromise: what they signed stops verifying) */
             overlapSeconds?: number;
         };
         RotatedSigningKeyDto: {
