@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { auditedIp } from './actor';
 import type { RequestContext } from '../auth/request-context';
 import { Page } from '../common/pagination/page';
 import { CursorPage, cursorMode, toCursorPage } from '../common/pagination/cursor';
@@ -25,7 +26,7 @@ export class AuditService {
       type: input.type,
       actorKeyId: ctx.principal.keyId,
       requestId: ctx.requestId,
-      ip: ctx.ip,
+      ip: auditedIp(ctx, tenantId),
       details: input.details ?? {},
     });
   }

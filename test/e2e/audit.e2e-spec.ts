@@ -1,5 +1,5 @@
 import { call, createKey, expectStatus, tenantWithAdmin } from '../support/api';
-import { createTestApp, TestApp } from '../support/test-app';
+import { createTestApp, PLATFORM_KEY, TestApp } from '../support/test-app';
 
 describe('audit events', () => {
   let t: TestApp;
@@ -96,6 +96,26 @@ describe('audit events', () => {
       );
       expect([route, fine.statusCode]).toEqual([route, 200]);
     }
+  });
+
+  it("the platform operator's address is not in the tenant's log (its key id is)", async () => {
+    const { tenant, admin } = await tenantWithAdmin(t.app);
+    expectStatus(
+      await call(t.app, 'POST', `/api/identity-store/tenants/${tenant}`, {
+        key: PLATFORM_KEY,
+        body: { name: 'Renamed by the operator' },
+      }),
+      200,
+    );
+    const [updated] = (await events(admin.key, '?type=TENANT_UPDATED')).content;
+    expect(updated).toMatchObject({ ip: null, actorKeyId: expect.any(String) });
+    // the tenant's own calls keep theirs
+    await call(t.app, 'POST', `/api/identity-store/apiKeys/${admin.id}`, {
+      key: admin.key,
+      body: { description: 'by the tenant' },
+    });
+    const [own] = (await events(admin.key, '?type=API_KEY_UPDATED')).content;
+    expect(own.ip).toEqual(expect.any(String));
   });
 
   it('a tenant sees only its own events', async () => {

@@ -1,4 +1,5 @@
 import type { AuditEventType } from '../../audit/audit-event-type';
+import { auditedIp } from '../../audit/actor';
 import { DomainError, ErrorCode } from '../../common/errors';
 import type { RequestContext } from '../../auth/request-context';
 import { UserEntity } from '../../users/user.entity';
@@ -20,7 +21,7 @@ export interface AuditRow {
   type: string;
   actorKeyId: string | null;
   requestId: string;
-  ip: string;
+  ip: string | null;
   details: Record<string, unknown>;
 }
 
@@ -34,7 +35,7 @@ export function auditRow(
     type,
     actorKeyId: ctx.principal.keyId,
     requestId: ctx.requestId,
-    ip: ctx.ip,
+    ip: auditedIp(ctx, ctx.tenantId),
     details,
   };
 }
