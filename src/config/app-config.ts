@@ -174,7 +174,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhookConcurrency: read.int('IDS_WEBHOOK_CONCURRENCY', 16, 1, 256),
     webhookEndpointConcurrency: read.int('IDS_WEBHOOK_ENDPOINT_CONCURRENCY', 8, 1, 256),
     webhookTenantConcurrency: read.int('IDS_WEBHOOK_TENANT_CONCURRENCY', 8, 1, 256),
-    webhookTimeoutMs: read.int('IDS_WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+    webhookTimeoutMs: read.int('IDS_WEBHOOK_TIMEOUT_MS', 15_000, 100, 60_000),
     webhookLeaseMs: read.int('IDS_WEBHOOK_LEASE_MS', 60_000, 1000, 3_600_000),
     webhookMaxAttempts: read.int('IDS_WEBHOOK_MAX_ATTEMPTS', 35, 1, 1000),
     webhookRetryBaseMs: read.int('IDS_WEBHOOK_RETRY_BASE_MS', 5000, 10, 3_600_000),

@@ -162,6 +162,14 @@ export class OutboxRepository {
     return count > 0;
   }
 
+  /** Turns an endpoint off (its receiver answered 410 Gone); its pending deliveries wait. */
+  async deactivate(tenantId: string, endpointId: string): Promise<void> {
+    await this.host.manager.query(
+      'UPDATE webhook_endpoints SET active = false, updated_at = now() WHERE tenant_id = $1 AND id = $2',
+      [tenantId, endpointId],
+    );
+  }
+
   /** Deletes finished deliveries older than `days` (a bounded batch per call). */
   async purgeFinished(days: number, batch = 5000): Promise<number> {
     const [, count] = (await this.host.manager.query(

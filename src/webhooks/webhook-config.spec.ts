@@ -28,7 +28,7 @@ describe('webhook configuration', () => {
       webhookMaxAttempts: 35,
       webhookRetryBaseMs: 5000,
       webhookRetryCapMs: 7_200_000,
-      webhookTimeoutMs: 10_000,
+      webhookTimeoutMs: 15_000,
       webhookLeaseMs: 60_000,
     });
   });

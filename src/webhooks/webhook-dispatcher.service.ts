@@ -159,8 +159,19 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
           delivery,
           result.statusCode,
           result.error ?? 'failed',
-          nextDelay(delivery.attempt, this.schedule),
+          retryIn(
+            result,
+            nextDelay(delivery.attempt, this.schedule),
+            this.config.webhookRetryCapMs,
+          ),
         );
+        // 410 Gone: the receiver says this endpoint is no more (Standard Webhooks): it stops
+        if (result.statusCode === 410) {
+          await this.outbox.deactivate(delivery.tenantId, delivery.endpointId);
+          this.logger.warn(
+            `webhook endpoint ${delivery.endpointId} answered 410 Gone: deactivated (its pending deliveries end as failed; turn it on again and redeliver)`,
+          );
+        }
       }
     } catch (error) {
       // the lease runs out and the delivery is sent again: at least once
@@ -214,4 +225,18 @@ function count(map: Map<string, number>, key: string, by: number): void {
   const n = (map.get(key) ?? 0) + by;
   if (n > 0) map.set(key, n);
   else map.delete(key);
+}
+
+/**
+ * When a failed delivery is tried again: its schedule's delay (null: no more tries), a 410's
+ * never, and no sooner than a 429's or 503's `Retry-After` (up to the schedule's cap).
+ */
+export function retryIn(
+  result: SendResult,
+  scheduled: number | null,
+  capMs: number,
+): number | null {
+  if (result.statusCode === 410 || scheduled === null) return null;
+  const asked = result.retryAfterSeconds ? Math.min(result.retryAfterSeconds * 1000, capMs) : 0;
+  return Math.max(scheduled, asked);
 }

@@ -1,7 +1,8 @@
 import type { AppConfig } from '../config/app-config';
 import type { KeyEncryption } from '../signing/key-encryption';
 import type { ClaimedDelivery, OutboxRepository } from './outbox.repository';
-import { WebhookDispatcher } from './webhook-dispatcher.service';
+import { retryIn, WebhookDispatcher } from './webhook-dispatcher.service';
+import { retryAfter } from './webhook-sender';
 
 /** A promise and the functions that settle it. */
 function deferred<T>() {
@@ -127,5 +128,32 @@ describe('a delivery whose request throws', () => {
       deliver.call(dispatcher, { id: 'd1', endpointId: 'E', attempt: 1 } as ClaimedDelivery),
     ).resolves.toBeUndefined();
     expect(failed).toEqual(['d1: the request could not be made']);
+  });
+});
+
+describe('when a failed delivery is tried again (retryIn, retryAfter)', () => {
+  const failedWith = (statusCode: number, retryAfterSeconds?: number) =>
+    ({
+      ok: false,
+      statusCode,
+      error: 'x',
+      ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
+    }) as const;
+
+  it("never after a 410; no sooner than a 429's or 503's Retry-After, up to the cap", () => {
+    expect(retryIn(failedWith(410), 5000, 60_000)).toBeNull();
+    expect(retryIn(failedWith(500), null, 60_000)).toBeNull();
+    expect(retryIn(failedWith(503, 30), 5000, 60_000)).toBe(30_000);
+    expect(retryIn(failedWith(429, 1), 5000, 60_000)).toBe(5000);
+    expect(retryIn(failedWith(503, 86_400), 5000, 60_000)).toBe(60_000);
+  });
+
+  it('reads only the delta-seconds form, on 429 and 503', () => {
+    expect(retryAfter(429, '120')).toBe(120);
+    expect(retryAfter(503, ' 7 ')).toBe(7);
+    expect(retryAfter(500, '120')).toBeUndefined();
+    expect(retryAfter(503, 'Wed, 21 Oct 2026 07:28:00 GMT')).toBeUndefined();
+    expect(retryAfter(503, ['1', '2'])).toBeUndefined();
+    expect(retryAfter(429, '0')).toBeUndefined();
   });
 });

@@ -25,6 +25,8 @@ export interface SendResult {
   statusCode: number | null;
   /** Why it failed, short and without the URL or anything the receiver said. */
   error: string | null;
+  /** A 429's or 503's `Retry-After`, in seconds (delta form only), when it gave one. */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -72,7 +74,13 @@ export function sendWebhook(out: Outgoing): Promise<SendResult> {
           if (status >= 200 && status < 300) finish({ ok: true, statusCode: status, error: null });
           else if (status >= 300 && status < 400) {
             finish(failure(status, `redirect not followed (HTTP ${status})`));
-          } else finish(failure(status, `HTTP ${status}`));
+          } else {
+            const after = retryAfter(status, res.headers['retry-after']);
+            finish({
+              ...failure(status, `HTTP ${status}`),
+              ...(after ? { retryAfterSeconds: after } : {}),
+            });
+          }
         };
         let read = 0;
         res.on('data', (chunk: Buffer) => {
@@ -90,6 +98,17 @@ export function sendWebhook(out: Outgoing): Promise<SendResult> {
     req.on('error', (error) => finish(failure(null, describe(error, out.timeoutMs))));
     req.end(payload);
   });
+}
+
+/** A receiver's "come back in N seconds" on a 429 or 503 (the delta-seconds form only). */
+export function retryAfter(
+  status: number,
+  header: string | string[] | undefined,
+): number | undefined {
+  if ((status !== 429 && status !== 503) || typeof header !== 'string') return undefined;
+  if (!/^\d{1,9}$/.test(header.trim())) return undefined;
+  const seconds = Number(header.trim());
+  return seconds > 0 ? seconds : undefined;
 }
 
 function failure(statusCode: number | null, error: string): SendResult {

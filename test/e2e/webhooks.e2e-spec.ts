@@ -224,6 +224,20 @@ describe('webhooks: delivery', () => {
     );
   });
 
+  it('a receiver answering 410 Gone turns its endpoint off after that one attempt (Standard Webhooks)', async () => {
+    const gone = await receiver();
+    gone.behaviour = { status: 410 };
+    const endpoint = await subscribed(gone.url);
+    await registerPasskey(t.app, w, new SoftAuthenticator(), (await w.newUser()).id);
+    const read = async () =>
+      (await call(t.app, 'GET', `${ENDPOINTS}/${endpoint.id}`, { key: w.key })).json();
+    await eventually(async () => expect((await read()).active).toBe(false));
+    const log = await deliveries(t, w, endpoint.id);
+    expect(log.some((d) => d.status === 'FAILED' && d.lastStatusCode === 410)).toBe(true);
+    // retried 35 times before (review): one request per delivery
+    expect(gone.requests.length).toBeLessThanOrEqual(log.length);
+  });
+
   it('redirects are not followed: a 302 to another receiver is a failure, and that receiver sees nothing', async () => {
     const elsewhere = await receiver();
     const redirecting = await receiver();
