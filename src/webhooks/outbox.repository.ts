@@ -12,6 +12,8 @@ export interface ClaimedDelivery {
   claimToken: string;
   url: string;
   secretSealed: string;
+  /** The secret before a rotation, while its overlap lasts: deliveries are signed with both. */
+  previousSecretSealed: string | null;
 }
 
 /** The caps of a claim, and what this instance already has on the wire. */
@@ -105,7 +107,9 @@ export class OutboxRepository {
         WHERE d.tenant_id = due.tenant_id AND d.id = due.id
           AND e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
        RETURNING d.tenant_id, d.id, d.endpoint_id, d.payload, d.attempts, d.claim_token,
-                 e.url, e.secret_sealed`,
+                 e.url, e.secret_sealed,
+                 CASE WHEN e.previous_secret_until > now() THEN e.previous_secret_sealed END
+                   AS previous_secret_sealed`,
       [
         limit,
         leaseMs,
@@ -129,6 +133,7 @@ export class OutboxRepository {
       claimToken: row.claim_token as string,
       url: row.url as string,
       secretSealed: row.secret_sealed as string,
+      previousSecretSealed: (row.previous_secret_sealed as string | null) ?? null,
     }));
   }
 

@@ -189,25 +189,40 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private async send(delivery: ClaimedDelivery): Promise<SendResult> {
     let secret: Buffer;
     try {
-      const jwk = await this.sealer.open(
-        delivery.secretSealed,
-        secretBinding(delivery.tenantId, delivery.endpointId),
-      );
-      secret = Buffer.from(jwk.k as string, 'base64url');
+      secret = await this.openSecret(delivery, delivery.secretSealed);
     } catch (error) {
       this.logger.error(
         `webhook endpoint ${delivery.endpointId}: its secret does not open: ${loggableMessage(error)}`,
       );
       return { ok: false, statusCode: null, error: 'the signing secret does not open (IDS_KEK?)' };
     }
+    const secrets = [secret];
+    if (delivery.previousSecretSealed) {
+      // the previous secret during a rotation's overlap; one that does not open is left out
+      await this.openSecret(delivery, delivery.previousSecretSealed).then(
+        (previous) => secrets.push(previous),
+        (error: unknown) =>
+          this.logger.error(
+            `webhook endpoint ${delivery.endpointId}: its previous secret does not open: ${loggableMessage(error)}`,
+          ),
+      );
+    }
     const timestamp = Math.floor(Date.now() / 1000);
     return sendWebhook({
       url: delivery.url,
       body: delivery.payload,
-      headers: signedHeaders(secret, delivery.id, timestamp, delivery.payload),
+      headers: signedHeaders(secrets, delivery.id, timestamp, delivery.payload),
       timeoutMs: this.config.webhookTimeoutMs,
       policy: targetPolicy(this.config),
     });
+  }
+
+  private async openSecret(delivery: ClaimedDelivery, sealed: string): Promise<Buffer> {
+    const jwk = await this.sealer.open(
+      sealed,
+      secretBinding(delivery.tenantId, delivery.endpointId),
+    );
+    return Buffer.from(jwk.k as string, 'base64url');
   }
 
   private async purgeNow(): Promise<void> {

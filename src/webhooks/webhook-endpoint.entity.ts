@@ -23,6 +23,13 @@ export class WebhookEndpointEntity {
   @Column({ name: 'secret_sealed', type: 'text' })
   secretSealed!: string;
 
+  /** The secret before the last rotation, still signing until `previousSecretUntil`. */
+  @Column({ name: 'previous_secret_sealed', type: 'text', nullable: true })
+  previousSecretSealed!: string | null;
+
+  @Column({ name: 'previous_secret_until', type: 'timestamptz', nullable: true })
+  previousSecretUntil!: Date | null;
+
   @Column({ type: 'boolean', default: true })
   active!: boolean;
 

@@ -13,6 +13,8 @@ import { Fails } from '../openapi/failures';
 import {
   CreatedWebhookEndpointDto,
   CreateWebhookEndpointDto,
+  RotatedWebhookSecretDto,
+  RotateWebhookSecretDto,
   UpdateWebhookEndpointDto,
   WebhookEndpointDto,
   WebhookEndpointListQueryDto,
@@ -91,6 +93,26 @@ export class WebhookEndpointsController {
     @Body() dto: UpdateWebhookEndpointDto,
   ): Promise<WebhookEndpointDto> {
     return this.endpoints.update(ctx, p.endpointId, dto);
+  }
+
+  @Post(':endpointId/rotateSecret')
+  @HttpCode(200)
+  @RequirePermission('updateWebhookEndpoint')
+  @ApiOperation({
+    summary: "Replace a webhook endpoint's signing secret (the new one is in this answer only)",
+    description:
+      'The previous secret keeps signing beside the new one for `overlapSeconds` (default a day): ' +
+      'every delivery meanwhile carries both signatures, so the receiver switches secrets ' +
+      'without missing an event or seeing one twice. `overlapSeconds: 0` ends the old one at once.',
+  })
+  @ApiOkResponse({ type: RotatedWebhookSecretDto })
+  @Fails(ErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND)
+  rotateWebhookSecret(
+    @Ctx() ctx: RequestContext,
+    @Param() p: WebhookEndpointParams,
+    @Body() dto: RotateWebhookSecretDto,
+  ): Promise<RotatedWebhookSecretDto> {
+    return this.endpoints.rotateSecret(ctx, p.endpointId, dto);
   }
 
   @Delete(':endpointId')

@@ -12,6 +12,8 @@ import { KeyEncryption } from '../signing/key-encryption';
 import {
   CreatedWebhookEndpointDto,
   CreateWebhookEndpointDto,
+  RotatedWebhookSecretDto,
+  RotateWebhookSecretDto,
   UpdateWebhookEndpointDto,
   WebhookEndpointDto,
   WebhookEndpointListQueryDto,
@@ -31,6 +33,9 @@ import { EndpointChanges, WebhooksRepository } from './webhooks.repository';
 
 /** Endpoints per tenant: each one is probed by every event of the tenant (the outbox trigger). */
 export const MAX_WEBHOOK_ENDPOINTS = 20;
+
+/** How long a rotated-out secret keeps signing by default: a day. */
+const DEFAULT_SECRET_OVERLAP_SECONDS = 86_400;
 
 /** A tenant's webhook endpoints: create (the secret shown once), list, read, change, delete. */
 @Injectable()
@@ -65,6 +70,8 @@ export class WebhookEndpointsService {
         description: dto.description ?? null,
         active,
         secretSealed,
+        previousSecretSealed: null,
+        previousSecretUntil: null,
       };
       if (!(await this.webhooks.insertEndpoint(row, MAX_WEBHOOK_ENDPOINTS))) {
         throw new DomainError(
@@ -130,6 +137,44 @@ export class WebhookEndpointsService {
       return row;
     });
     return toDto(updated);
+  }
+
+  /**
+   * A new signing secret (shown in this answer only). The previous one keeps signing beside it
+   * for `overlapSeconds` (default a day; 0: at once, as after a leak), so a receiver can switch
+   * without missing an event or seeing one twice under another `webhook-id`.
+   */
+  async rotateSecret(
+    ctx: RequestContext,
+    endpointId: string,
+    dto: RotateWebhookSecretDto,
+  ): Promise<RotatedWebhookSecretDto> {
+    await this.find(ctx, endpointId); // another tenant's id is a 404
+    const overlap = dto.overlapSeconds ?? DEFAULT_SECRET_OVERLAP_SECONDS;
+    const secret = newSecret();
+    const secretSealed = await this.sealer.seal(
+      { kty: 'oct', k: secret.bytes.toString('base64url') },
+      secretBinding(ctx.tenantId, endpointId),
+    );
+    const until = await this.host.run(async () => {
+      const rotated = await this.webhooks.rotateSecret(
+        ctx.tenantId,
+        endpointId,
+        secretSealed,
+        overlap,
+      );
+      if (!rotated) throw endpointNotFound();
+      await this.audit.record(ctx, {
+        type: AuditEventType.WEBHOOK_ENDPOINT_UPDATED,
+        details: { endpointId, changed: ['secret'], previousSecretOverlapSeconds: overlap },
+      });
+      return rotated.previousSecretUntil;
+    });
+    return {
+      id: endpointId,
+      secret: secret.text,
+      previousSecretExpiresAt: until?.toISOString() ?? null,
+    };
   }
 
   async delete(ctx: RequestContext, endpointId: string): Promise<void> {

@@ -15,17 +15,22 @@ export function sign(secret: Buffer, id: string, timestamp: number, body: string
   return `v1,${mac}`;
 }
 
-/** The three headers of a signed request. */
+/**
+ * The three headers of a signed request. With more than one secret (a rotation's overlap) the
+ * signature header holds one signature per secret, space-separated, the newest first: a
+ * Standard Webhooks receiver accepts the request if any of them verifies.
+ */
 export function signedHeaders(
-  secret: Buffer,
+  secrets: Buffer | Buffer[],
   id: string,
   timestamp: number,
   body: string,
 ): Record<string, string> {
+  const all = Array.isArray(secrets) ? secrets : [secrets];
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestamp),
-    'webhook-signature': sign(secret, id, timestamp, body),
+    'webhook-signature': all.map((secret) => sign(secret, id, timestamp, body)).join(' '),
   };
 }
 

@@ -78,6 +78,28 @@ export class WebhooksRepository {
     return result.affected ? this.endpoint(tenantId, id) : null;
   }
 
+  /**
+   * Puts a new secret in place; the current one becomes the previous secret for `overlapSeconds`
+   * (0: none). Undefined when there is no such endpoint.
+   */
+  async rotateSecret(
+    tenantId: string,
+    id: string,
+    secretSealed: string,
+    overlapSeconds: number,
+  ): Promise<{ previousSecretUntil: Date | null } | undefined> {
+    const [rows] = (await this.host.manager.query(
+      `UPDATE webhook_endpoints
+          SET previous_secret_sealed = CASE WHEN $4::int > 0 THEN secret_sealed END,
+              previous_secret_until = CASE WHEN $4::int > 0 THEN now() + make_interval(secs => $4) END,
+              secret_sealed = $3, updated_at = now()
+        WHERE tenant_id = $1 AND id = $2
+        RETURNING previous_secret_until`,
+      [tenantId, id, secretSealed, overlapSeconds],
+    )) as [{ previous_secret_until: Date | null }[], number];
+    return rows[0] && { previousSecretUntil: rows[0].previous_secret_until };
+  }
+
   async deleteEndpoint(tenantId: string, id: string): Promise<boolean> {
     const result = await this.endpoints.delete({ tenantId, id });
     return (result.affected ?? 0) > 0;

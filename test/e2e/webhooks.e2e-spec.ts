@@ -224,6 +224,34 @@ describe('webhooks: delivery', () => {
     );
   });
 
+  it('a secret rotation signs with both secrets for the overlap (any Standard Webhooks library verifies with either), then with the new one only', async () => {
+    const r = await receiver();
+    const endpoint = await subscribed(r.url, { events: ['PASSKEY_REGISTRATION_SUCCEEDED'] });
+    const rotate = (body: unknown) =>
+      call(t.app, 'POST', `${ENDPOINTS}/${endpoint.id}/rotateSecret`, { key: w.key, body });
+    const rotated = await rotate({});
+    expectStatus(rotated, 200);
+    const { secret, previousSecretExpiresAt } = rotated.json();
+    secrets.push(secret);
+    expect(secret).toMatch(/^whsec_/);
+    expect(Date.parse(previousSecretExpiresAt)).toBeGreaterThan(Date.now() + 86_000_000);
+    await registerPasskey(t.app, w, new SoftAuthenticator(), (await w.newUser()).id);
+    await eventually(() => expect(r.requests.length).toBe(1));
+    expect(r.requests[0].signature.split(' ')).toHaveLength(2);
+    r.verifyAll(secret);
+    r.verifyAll(endpoint.secret); // a receiver not switched yet still verifies
+    // at once (a leak): only the newest signs
+    const third = await rotate({ overlapSeconds: 0 });
+    expect(third.json().previousSecretExpiresAt).toBeNull();
+    secrets.push(third.json().secret);
+    r.requests.length = 0;
+    await registerPasskey(t.app, w, new SoftAuthenticator(), (await w.newUser()).id);
+    await eventually(() => expect(r.requests.length).toBe(1));
+    r.verifyAll(third.json().secret);
+    expect(() => r.verifyAll(secret)).toThrow();
+    expect(() => r.verifyAll(endpoint.secret)).toThrow();
+  });
+
   it('a receiver answering 410 Gone turns its endpoint off after that one attempt (Standard Webhooks)', async () => {
     const gone = await receiver();
     gone.behaviour = { status: 410 };

@@ -1627,6 +1627,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity-store/webhooks/endpoints/{endpointId}/rotateSecret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace a webhook endpoint's signing secret (the new one is in this answer only)
+         * @description The previous secret keeps signing beside the new one for `overlapSeconds` (default a day): every delivery meanwhile carries both signatures, so the receiver switches secrets without missing an event or seeing one twice. `overlapSeconds: 0` ends the old one at once.
+         *
+         *     **Permission**: `TNT#{tenant}#IdentityStore:updateWebhookEndpoint`
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity-store/webhooks/endpoints/{endpointId}/deliveries": {
         parameters: {
             query?: never;
@@ -4042,7 +4064,7 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             /**
-             * @description The signing secret (Standard Webhooks: `whsec_` + base64). Shown in this answer only: store it now; it is never shown again (delete the endpoint and make a new one to replace it)
+             * @description The signing secret (Standard Webhooks: `whsec_` + base64). Shown in this answer only: store it now; it is never shown again (rotate it with POST …/endpoints/{endpointId}/rotateSecret)
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
              */
             secret: string;
@@ -4104,6 +4126,27 @@ export interface components {
             description?: string | null;
             /** @example false */
             active?: boolean;
+        };
+        RotateWebhookSecretDto: {
+            /**
+             * @description How long the previous secret keeps signing beside the new one (seconds; default 86400). Meanwhile each delivery carries both signatures (`v1,<new> v1,<old>`), so a receiver verifies with either. 0: the previous secret stops at once (a leak)
+             * @example 86400
+             */
+            overlapSeconds?: number;
+        };
+        RotatedWebhookSecretDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description The new signing secret (`whsec_` + base64): shown in this answer only
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+            /**
+             * Format: date-time
+             * @description Until when the previous secret also signs (null: it no longer does)
+             */
+            previousSecretExpiresAt: string | null;
         };
         /** @enum {string} */
         WebhookDeliveryStatus: "PENDING" | "SUCCEEDED" | "FAILED";
@@ -11876,6 +11919,76 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description Forbidden. `code`: `PERMISSION_DENIED`, `TENANT_SUSPENDED` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "PERMISSION_DENIED" | "TENANT_SUSPENDED";
+                    };
+                };
+            };
+            /** @description Not Found. `code`: `TENANT_NOT_FOUND`, `WEBHOOK_ENDPOINT_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {string} */
+                        code: "TENANT_NOT_FOUND" | "WEBHOOK_ENDPOINT_NOT_FOUND";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Target tenant; defaults to the API key's own tenant */
+                "X-Tenant-Id"?: string;
+            };
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateWebhookSecretDto"];
+            };
+        };
+        responses: {
+            /** @description OK: replace a webhook endpoint's signing secret (the new one is in this answer only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedWebhookSecretDto"];
+                };
             };
             /** @description Bad Request. `code`: `MALFORMED_REQUEST`, `VALIDATION_FAILED` */
             400: {

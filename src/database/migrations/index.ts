@@ -15,6 +15,7 @@ import { Webhooks1795600000000 } from './1795600000000-Webhooks';
 import { ShardReady1795700000000 } from './1795700000000-ShardReady';
 import { UnknownBackupEligibility1795800000000 } from './1795800000000-UnknownBackupEligibility';
 import { TransactionMintingKey1795900000000 } from './1795900000000-TransactionMintingKey';
+import { WebhookSecretRotation1796000000000 } from './1796000000000-WebhookSecretRotation';
 
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Tenancy1795324672655,
@@ -31,4 +32,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ShardReady1795700000000,
   UnknownBackupEligibility1795800000000,
   TransactionMintingKey1795900000000,
+  WebhookSecretRotation1796000000000,
 ];

@@ -7,8 +7,11 @@ import {
   IsEnum,
   IsIn,
   IsOptional,
+  IsInt,
   IsString,
   IsUUID,
+  Max,
+  Min,
 } from 'class-validator';
 import { ArrayUnique, MaxLength } from '../../common/validation/length';
 import { CursorPageMetaDto, CursorPageQueryDto } from '../../common/pagination/cursor';
@@ -138,13 +141,49 @@ export class CreatedWebhookEndpointDto extends WebhookEndpointDto {
   @ApiProperty({
     description:
       'The signing secret (Standard Webhooks: `whsec_` + base64). Shown in this answer only: ' +
-      'store it now; it is never shown again (delete the endpoint and make a new one to replace it)',
+      'store it now; it is never shown again (rotate it with POST …/endpoints/{endpointId}/rotateSecret)',
     example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
   })
   secret!: string;
 }
 
 export class WebhookEndpointListQueryDto extends OmitType(PageQueryDto, ['sort'] as const) {}
+
+export class RotateWebhookSecretDto {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: 7 * 86400,
+    description:
+      'How long the previous secret keeps signing beside the new one (seconds; default 86400). ' +
+      'Meanwhile each delivery carries both signatures (`v1,<new> v1,<old>`), so a receiver ' +
+      'verifies with either. 0: the previous secret stops at once (a leak)',
+    example: 86400,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(7 * 86400)
+  overlapSeconds?: number;
+}
+
+export class RotatedWebhookSecretDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+
+  @ApiProperty({
+    description: 'The new signing secret (`whsec_` + base64): shown in this answer only',
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  })
+  secret!: string;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Until when the previous secret also signs (null: it no longer does)',
+  })
+  previousSecretExpiresAt!: string | null;
+}
 
 export class WebhookEndpointPageDto extends PageMetaDto {
   @ApiProperty({ type: [WebhookEndpointDto] }) content!: WebhookEndpointDto[];
