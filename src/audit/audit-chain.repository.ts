@@ -86,13 +86,18 @@ export class AuditChainRepository {
   }
 
   /** The oldest events no sealer has reached, across every chain (under the seal lock). */
-  async unsealed(limit: number, skip: string[] = []): Promise<UnsealedEvent[]> {
+  async unsealed(limit: number): Promise<UnsealedEvent[]> {
     const rows: Row[] = await this.host.manager.query(
       `/* cross-tenant: platform-job */
        SELECT ${CONTENT_COLUMNS} FROM audit_events e
-        WHERE e.seq IS NULL AND NOT (e.tenant_id = ANY($2::varchar[]))
+        WHERE e.seq IS NULL
+          -- a chain with sealed events but no head is left unsealed (verify: missing_head); its
+          -- events would otherwise fill every batch and seal nothing else (review)
+          AND (EXISTS (SELECT 1 FROM audit_chains c WHERE c.tenant_id = e.tenant_id)
+               OR NOT EXISTS (SELECT 1 FROM audit_events s
+                               WHERE s.tenant_id = e.tenant_id AND s.seq IS NOT NULL))
         ORDER BY e.occurred_at, e.id LIMIT $1`,
-      [limit, skip],
+      [limit],
     );
     return rows.map(contentOf);
   }
@@ -104,17 +109,6 @@ export class AuditChainRepository {
       [chains],
     );
     return new Map(rows.map((r) => [r.tenant_id, { seq: Number(r.head_seq), hash: r.head_hash }]));
-  }
-
-  /** Of these chains (none of which has a head), those with sealed events all the same. */
-  async sealedWithoutHead(chains: string[]): Promise<Set<string>> {
-    if (chains.length === 0) return new Set();
-    const rows: Row[] = await this.host.manager.query(
-      `SELECT DISTINCT tenant_id FROM audit_events
-        WHERE tenant_id = ANY($1::varchar[]) AND seq IS NOT NULL`,
-      [chains],
-    );
-    return new Set(rows.map((r) => r.tenant_id as string));
   }
 
   /** Writes the seals and moves the heads, in the seal lock's transaction. */

@@ -184,28 +184,12 @@ export class AuditChainService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async sealBatch(): Promise<number> {
-    // a chain with sealed events but no head would be sealed again from seq 1: its unique index
-    // refuses that, and with it the whole batch of every chain. Such a chain is left unsealed
-    // (verify reports missing_head) and the others go on (review)
-    const skip: string[] = [];
-    let events: Awaited<ReturnType<AuditChainRepository['unsealed']>> = [];
-    let stored: Awaited<ReturnType<AuditChainRepository['heads']>> = new Map();
-    for (let attempt = 0; attempt < 3; attempt++) {
-      events = await this.repository.unsealed(SEAL_BATCH, skip);
-      if (events.length === 0) return 0;
-      const chains = [...new Set(events.map((e) => chainOf(e.tenantId)))];
-      stored = await this.repository.heads(chains);
-      const headless = await this.repository.sealedWithoutHead(
-        chains.filter((c) => !stored.has(c)),
-      );
-      if (headless.size === 0) break;
-      for (const chain of headless) {
-        this.logger.error(`audit chain ${chain} has sealed events but no head: left unsealed`);
-        skip.push(chain);
-      }
-      events = events.filter((e) => !headless.has(chainOf(e.tenantId)));
-    }
+    // (a chain whose head row is gone is left out by the query: verify reports missing_head)
+    const events = await this.repository.unsealed(SEAL_BATCH);
     if (events.length === 0) return 0;
+    const stored = await this.repository.heads([
+      ...new Set(events.map((e) => chainOf(e.tenantId))),
+    ]);
     const sealer = new ChainSealer(stored);
     const sealed: SealedRow[] = [];
     for (const event of events) {
@@ -292,14 +276,14 @@ export class AuditChainService implements OnApplicationBootstrap, BeforeApplicat
             }
           : null,
     };
-    if (first > last) return { ok: true, events: 0, ...summary };
-
     // The range is chosen by `occurred_at`, which only the events' own hashes vouch for: the walk
     // also covers the event before it and the event after it, so that an edited event dated out
-    // of the range (its hash, which covers the date, then breaks) is found (review).
-    const walkFirst = Math.max(first - 1, state.anchorSeq + 1);
-    const walkLast = Math.min(last + 1, state.headSeq);
-    const edges = first - walkFirst + (walkLast - last);
+    // of the range (its hash, which covers the date, then breaks) is found, also when that
+    // leaves the range empty (review).
+    const inRange = Math.max(0, last - first + 1);
+    const walkFirst = Math.max(Math.min(first, last + 1) - 1, state.anchorSeq + 1);
+    const walkLast = Math.min(Math.max(last, first - 1) + 1, state.headSeq);
+    if (walkFirst > walkLast) return { ok: true, events: 0, ...summary };
     const previous =
       walkFirst === state.anchorSeq + 1
         ? state.anchorHash
@@ -333,7 +317,7 @@ export class AuditChainService implements OnApplicationBootstrap, BeforeApplicat
         };
       }
     }
-    if (!broken) return { ok: true, events: walk.events - edges, ...summary };
+    if (!broken) return { ok: true, events: inRange, ...summary };
     return {
       ok: false,
       events: walk.events,

@@ -299,6 +299,33 @@ describe('the tamper-evident audit log', () => {
       ok: false,
       brokenAt: { seq: 5 },
     });
+    // a range that held one event, edited and dated out of it: the range is empty, not ok
+    const { tenant: third, admin: thirdAdmin } = await tenantWithEvents(3);
+    await verify(thirdAdmin.key);
+    const when = async (n: number) =>
+      (
+        await db.query('SELECT occurred_at FROM audit_events WHERE tenant_id = $1 AND seq = $2', [
+          third,
+          n,
+        ])
+      ).rows[0].occurred_at as Date;
+    const [from3, to3] = [
+      (await when(3)).toISOString(),
+      new Date((await when(3)).getTime() + 1).toISOString(),
+    ];
+    expect(await verify(thirdAdmin.key, `?from=${from3}&to=${to3}`)).toMatchObject({
+      ok: true,
+      events: 1,
+    });
+    await db.query(
+      `UPDATE audit_events SET details = '{}', occurred_at = occurred_at - interval '1 hour'
+        WHERE tenant_id = $1 AND seq = 3`,
+      [third],
+    );
+    expect(await verify(thirdAdmin.key, `?from=${from3}&to=${to3}`)).toMatchObject({
+      ok: false,
+      brokenAt: { seq: 3 },
+    });
   });
 
   it('a chain whose head row was deleted is broken (missing_head), and the other chains go on being sealed', async () => {
