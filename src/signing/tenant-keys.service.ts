@@ -115,11 +115,16 @@ export class TenantKeysService {
       await this.repository.deleteExpired(ctx.tenantId);
       const old = await this.repository.retireCurrent(ctx.tenantId, overlap);
       // withdrawing (a leak): every key still published goes, not only the current one (review)
-      if (overlap === 0) await this.repository.withdrawRetired(ctx.tenantId);
+      const withdrawn = overlap === 0 ? await this.repository.withdrawRetired(ctx.tenantId) : [];
       await this.repository.insert(fresh);
       await this.audit.record(ctx, {
         type: AuditEventType.SIGNING_KEY_ROTATED,
-        details: { kid: fresh.kid, retiredKid: old?.kid ?? null, overlapSeconds: overlap },
+        details: {
+          kid: fresh.kid,
+          retiredKid: old?.kid ?? null,
+          overlapSeconds: overlap,
+          ...(withdrawn.length > 0 ? { withdrawnKids: withdrawn } : {}),
+        },
       });
       return old;
     });

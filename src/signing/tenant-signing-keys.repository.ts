@@ -102,12 +102,14 @@ export class TenantSigningKeysRepository {
   }
 
   /** Ends the overlap of every retired key still published: a withdrawal after a leak. */
-  async withdrawRetired(tenantId: string): Promise<void> {
-    await this.host.manager.query(
+  async withdrawRetired(tenantId: string): Promise<string[]> {
+    const [rows] = (await this.host.manager.query(
       `UPDATE tenant_signing_keys SET expires_at = now()
-        WHERE tenant_id = $1 AND retired_at IS NOT NULL AND (expires_at IS NULL OR expires_at > now())`,
+        WHERE tenant_id = $1 AND retired_at IS NOT NULL AND (expires_at IS NULL OR expires_at > now())
+        RETURNING kid`,
       [tenantId],
-    );
+    )) as [{ kid: string }[], number];
+    return rows.map((row) => row.kid);
   }
 
   /** Every key of the tenant still on record, newest first (public parts only). */

@@ -19,6 +19,7 @@ import {
   UserPageDto,
   UserResponseDto,
   UserWithSignalsDto,
+  unreachableExternalId,
 } from './dto/user.dto';
 import { effectiveStatus, UserStatus } from '../stores/user-status';
 import { maxUsersExceeded } from '../tenants/tenant-rules';
@@ -89,6 +90,7 @@ export class UsersService {
   }
 
   private async insertRow(store: StoreEntity, dto: CreateUserDto): Promise<UserEntity> {
+    assertReachable(dto.externalId);
     if (!(await this.repository.reserveUserSlot(store.tenantId, store.id))) {
       throw maxUsersExceeded(store.tenantId);
     }
@@ -170,6 +172,7 @@ export class UsersService {
       const store = await this.stores.find(ctx, storeName);
       const current = await this.repository.find(ctx.tenantId, store.id, ref, { lock: true });
       if (!current) throw userNotFound(ref);
+      if (dto.externalId !== undefined) assertReachable(dto.externalId);
       const before = auditSummary(current, [...AUDITED, ...PRIVATE]);
       const effectiveBefore = effectiveStatus(current);
       const { status, ...fields } = dto;
@@ -251,15 +254,15 @@ function leavesLock(from: UserStatus, to: UserStatus): boolean {
 
 /**
  * The lock event of a status change made by an administrator, if it is one, judged on the status
- * the user had in effect (a temp lock that has ended is ACTIVE: locking it again is a lock). A
- * lock lifted into DISABLED is no unlock: the user still cannot sign in (review).
+ * the user had in effect (a temp lock that has ended is ACTIVE: locking it again is a lock).
+ * Leaving a lock is USER_UNLOCKED whatever the new status (`details.to` says which: DISABLED
+ * still bars the user), so a lock is never lifted without its event (review).
  */
 function lockTransition(from: UserStatus, to: UserStatus): AuditEventType | undefined {
   if (from === to) return undefined;
   if (to === UserStatus.LOCKED) return AuditEventType.USER_LOCKED;
   if (to === UserStatus.TEMP_LOCKED) return AuditEventType.USER_TEMP_LOCKED;
-  const lifted = to === UserStatus.ACTIVE || to === UserStatus.PENDING_ACTIVE;
-  return lifted && leavesLock(from, to) ? AuditEventType.USER_UNLOCKED : undefined;
+  return leavesLock(from, to) ? AuditEventType.USER_UNLOCKED : undefined;
 }
 
 function tempLockEnd(store: StoreEntity): Date {
@@ -279,4 +282,13 @@ function extIdNotUnique(externalId: string): DomainError {
       errors: [{ field: 'externalId', in: 'body', message: 'already used in this store' }],
     },
   );
+}
+
+function assertReachable(externalId: string): void {
+  if (unreachableExternalId(externalId)) {
+    throw DomainError.invalidField(
+      'externalId',
+      'must not be . or .. (URL clients remove such path segments: the /ext routes could not reach the user)',
+    );
+  }
 }

@@ -166,8 +166,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
           ),
         );
         // 410 Gone: the receiver says this endpoint is no more (Standard Webhooks): it stops
-        if (result.statusCode === 410) {
-          await this.outbox.deactivate(delivery.tenantId, delivery.endpointId);
+        if (
+          result.statusCode === 410 &&
+          (await this.outbox.deactivateGone(delivery.tenantId, delivery.endpointId, delivery.url))
+        ) {
           this.logger.warn(
             `webhook endpoint ${delivery.endpointId} answered 410 Gone: deactivated (its pending deliveries end as failed; turn it on again and redeliver)`,
           );

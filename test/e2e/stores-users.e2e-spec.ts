@@ -300,10 +300,15 @@ describe('stores and users', () => {
           .json()
           .content.filter((e: { details: { userId: string } }) => e.details.userId === user.id);
       try {
-        // a locked user disabled: still barred, so no "unlocked" event
+        // a lock left for DISABLED is an unlock saying where to; DISABLED → ACTIVE is none
         await db.query("UPDATE users SET status = 'LOCKED' WHERE id = $1", [user.id]);
         expectStatus(await post(`${users}/${user.id}`, { status: 'DISABLED' }), 200);
-        expect(await events('USER_UNLOCKED')).toEqual([]);
+        expectStatus(await post(`${users}/${user.id}`, { status: 'ACTIVE' }), 200);
+        expect(await events('USER_UNLOCKED')).toEqual([
+          expect.objectContaining({
+            details: expect.objectContaining({ from: 'LOCKED', to: 'DISABLED' }),
+          }),
+        ]);
         // a temp lock that has ended shows ACTIVE, is listed ACTIVE, and locking it is a lock
         await db.query(
           `UPDATE users SET status = 'TEMP_LOCKED', failed_attempts = 4,

@@ -264,6 +264,30 @@ describe('webhooks: delivery', () => {
     expect(log.some((d) => d.status === 'FAILED' && d.lastStatusCode === 410)).toBe(true);
     // retried 35 times before (review): one request per delivery
     expect(gone.requests.length).toBeLessThanOrEqual(log.length);
+    // said in the audit log, with no API key: the receiver turned it off
+    const audited = (
+      await call(
+        t.app,
+        'GET',
+        '/api/identity-store/auditEvents?type=WEBHOOK_ENDPOINT_UPDATED&size=100',
+        {
+          key: w.key,
+        },
+      )
+    )
+      .json()
+      .content.filter(
+        (e: { details: { endpointId: string } }) => e.details.endpointId === endpoint.id,
+      );
+    expect(audited).toEqual([
+      expect.objectContaining({
+        actorKeyId: null,
+        details: expect.objectContaining({
+          active: false,
+          reason: 'the receiver answered 410 Gone',
+        }),
+      }),
+    ]);
   });
 
   it('redirects are not followed: a 302 to another receiver is a failure, and that receiver sees nothing', async () => {

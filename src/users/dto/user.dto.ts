@@ -9,13 +9,18 @@ import { StoreParams } from '../../stores/dto/store.dto';
 import { UserEntity } from '../user.entity';
 import { effectiveStatus, UserStatus } from '../../stores/user-status';
 
-/**
- * Printable, no whitespace, no characters that would fight with URLs, and not `.` or `..`: URL
- * clients (fetch, browsers) remove such path segments, so that user's `/ext` routes could not be
- * reached (review).
- */
+/** Printable, no whitespace, no characters that would fight with URLs. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-export const EXTERNAL_ID = /^(?!\.\.?$)[^\s/\\?#%\x00-\x1f\x7f]{1,255}$/;
+export const EXTERNAL_ID = /^[^\s/\\?#%\x00-\x1f\x7f]{1,255}$/;
+
+/**
+ * External ids a new (or renamed) user may not take: `.` and `..` are path segments URL clients
+ * (fetch, browsers) remove, so that user's `/ext` routes could not be reached (review). Lookups
+ * keep EXTERNAL_ID: users that already have one stay reachable by the routes taking it in a body.
+ */
+export function unreachableExternalId(externalId: string): boolean {
+  return externalId === '.' || externalId === '..';
+}
 
 export class CreateUserDto {
   @ApiProperty({
@@ -24,8 +29,7 @@ export class CreateUserDto {
   })
   @IsString()
   @Matches(EXTERNAL_ID, {
-    message:
-      'externalId must be 1-255 characters without spaces, /, \\, ?, # or %, and not . or ..',
+    message: 'externalId must be 1-255 characters without spaces, /, \\, ?, # or %',
   })
   externalId!: string;
 

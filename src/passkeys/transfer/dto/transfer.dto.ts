@@ -178,8 +178,7 @@ export class TransferUserDto {
   })
   @IsString()
   @Matches(EXTERNAL_ID, {
-    message:
-      'externalId must be 1-255 characters without spaces, /, \\, ?, # or %, and not . or ..',
+    message: 'externalId must be 1-255 characters without spaces, /, \\, ?, # or %',
   })
   externalId!: string;
 
