@@ -196,6 +196,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
       `IDS_SIGNING_KEY_OVERLAP_SECONDS must be at least ${minSigningKeyOverlapSeconds(config)} (IDS_RESULT_TOKEN_TTL_SECONDS + IDS_NONCE_TTL_SECONDS + 360): tokens signed by a retired key must still verify`,
     );
   }
+  // the default timeout (15 s; it was 10 s) fits under a lease set below it, as before (review)
+  if (
+    env.IDS_WEBHOOK_TIMEOUT_MS === undefined &&
+    config.webhookTimeoutMs >= config.webhookLeaseMs
+  ) {
+    (config as { webhookTimeoutMs: number }).webhookTimeoutMs = Math.max(
+      100,
+      Math.min(10_000, config.webhookLeaseMs - 1000),
+    );
+  }
   if (config.webhookLeaseMs <= config.webhookTimeoutMs) {
     problems.push(
       'IDS_WEBHOOK_LEASE_MS must be longer than IDS_WEBHOOK_TIMEOUT_MS (a claimed delivery must outlive its request)',

@@ -170,11 +170,13 @@ export class OutboxRepository {
   /**
    * Turns an endpoint off because its receiver answered 410 Gone at `url`: only while it is still
    * active at that URL (a late answer of the old receiver does not undo a change made since), its
-   * pending deliveries ended as an administrator's deactivation ends them, with an audit event
-   * of no API key, in one statement. True when it was turned off.
+   * pending deliveries not on the wire ended as an administrator's deactivation ends them (those
+   * on the wire record their own outcome), with an audit event of no API key, in one statement.
+   * True when it was turned off.
    */
   async deactivateGone(tenantId: string, endpointId: string, url: string): Promise<boolean> {
-    const [rows] = (await this.host.manager.query(
+    // a statement ending in SELECT: the driver answers its rows
+    const rows = (await this.host.manager.query(
       `WITH off AS (
          UPDATE webhook_endpoints SET active = false, updated_at = now()
           WHERE tenant_id = $1 AND id = $2 AND url = $3 AND active
@@ -182,17 +184,19 @@ export class OutboxRepository {
        ended AS (
          UPDATE webhook_deliveries d SET status = 'FAILED', claim_token = NULL,
                 last_error = 'endpoint deactivated (410 Gone)'
-           FROM off WHERE d.tenant_id = off.tenant_id AND d.endpoint_id = off.id AND d.status = 'PENDING'),
+           FROM off WHERE d.tenant_id = off.tenant_id AND d.endpoint_id = off.id AND d.status = 'PENDING'
+            AND d.claim_token IS NULL),
        audited AS (
          INSERT INTO audit_events (tenant_id, type, actor_key_id, request_id, ip, details)
          SELECT off.tenant_id, 'WEBHOOK_ENDPOINT_UPDATED', NULL, NULL, NULL,
                 jsonb_build_object('endpointId', off.id, 'changed', jsonb_build_array('active'),
+                                   'host', substring(off.url from '^[a-z]+://([^/?#]+)'),
                                    'active', false, 'reason', 'the receiver answered 410 Gone',
                                    'events', to_jsonb(off.events))
            FROM off)
        SELECT id FROM off`,
       [tenantId, endpointId, url],
-    )) as [{ id: string }[], number];
+    )) as { id: string }[];
     return rows.length > 0;
   }
 

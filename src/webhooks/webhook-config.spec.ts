@@ -20,6 +20,9 @@ describe('webhook configuration', () => {
     expect(
       loadConfig({ IDS_WEBHOOK_TIMEOUT_MS: '1000', IDS_WEBHOOK_LEASE_MS: '3000' }).webhookLeaseMs,
     ).toBe(3000);
+    // a lease set under the default timeout (valid while it was 10 s) still starts (review)
+    expect(loadConfig({ IDS_WEBHOOK_LEASE_MS: '12000' }).webhookTimeoutMs).toBe(10_000);
+    expect(loadConfig({ IDS_WEBHOOK_LEASE_MS: '5000' }).webhookTimeoutMs).toBe(4000);
   });
 
   it('has defaults that retry for over a day', () => {

@@ -155,25 +155,29 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       if (result.ok) {
         await this.outbox.succeeded(delivery, result.statusCode!);
       } else {
-        await this.outbox.failed(
-          delivery,
-          result.statusCode,
-          result.error ?? 'failed',
-          retryIn(
-            result,
-            nextDelay(delivery.attempt, this.schedule),
-            this.config.webhookRetryCapMs,
-          ),
-        );
-        // 410 Gone: the receiver says this endpoint is no more (Standard Webhooks): it stops
-        if (
+        // 410 Gone: the receiver says this endpoint is no more (Standard Webhooks): it stops, if
+        // it is still active at the URL that answered (else the delivery is retried as usual,
+        // at the endpoint's new URL)
+        const gone =
           result.statusCode === 410 &&
-          (await this.outbox.deactivateGone(delivery.tenantId, delivery.endpointId, delivery.url))
-        ) {
+          (await this.outbox.deactivateGone(delivery.tenantId, delivery.endpointId, delivery.url));
+        if (gone) {
           this.logger.warn(
             `webhook endpoint ${delivery.endpointId} answered 410 Gone: deactivated (its pending deliveries end as failed; turn it on again and redeliver)`,
           );
         }
+        await this.outbox.failed(
+          delivery,
+          result.statusCode,
+          result.error ?? 'failed',
+          gone
+            ? null
+            : retryIn(
+                result,
+                nextDelay(delivery.attempt, this.schedule),
+                this.config.webhookRetryCapMs,
+              ),
+        );
       }
     } catch (error) {
       // the lease runs out and the delivery is sent again: at least once
@@ -245,15 +249,15 @@ function count(map: Map<string, number>, key: string, by: number): void {
 }
 
 /**
- * When a failed delivery is tried again: its schedule's delay (null: no more tries), a 410's
- * never, and no sooner than a 429's or 503's `Retry-After` (up to the schedule's cap).
+ * When a failed delivery is tried again: its schedule's delay (null: no more tries), no sooner
+ * than a 429's or 503's `Retry-After` (up to the schedule's cap).
  */
 export function retryIn(
   result: SendResult,
   scheduled: number | null,
   capMs: number,
 ): number | null {
-  if (result.statusCode === 410 || scheduled === null) return null;
+  if (scheduled === null) return null;
   const asked = result.retryAfterSeconds ? Math.min(result.retryAfterSeconds * 1000, capMs) : 0;
   return Math.max(scheduled, asked);
 }

@@ -140,8 +140,7 @@ describe('when a failed delivery is tried again (retryIn, retryAfter)', () => {
       ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
     }) as const;
 
-  it("never after a 410; no sooner than a 429's or 503's Retry-After, up to the cap", () => {
-    expect(retryIn(failedWith(410), 5000, 60_000)).toBeNull();
+  it("no sooner than a 429's or 503's Retry-After, up to the cap; never after the last try", () => {
     expect(retryIn(failedWith(500), null, 60_000)).toBeNull();
     expect(retryIn(failedWith(503, 30), 5000, 60_000)).toBe(30_000);
     expect(retryIn(failedWith(429, 1), 5000, 60_000)).toBe(5000);

@@ -106,7 +106,7 @@ export class WebhookEndpointsController {
       'without missing an event or seeing one twice. `overlapSeconds: 0` ends the old one at once.',
   })
   @ApiOkResponse({ type: RotatedWebhookSecretDto })
-  @Fails(ErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND)
+  @Fails(ErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND, ErrorCode.WEBHOOK_SECRET_ROTATING)
   rotateWebhookSecret(
     @Ctx() ctx: RequestContext,
     @Param() p: WebhookEndpointParams,

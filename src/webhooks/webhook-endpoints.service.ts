@@ -164,6 +164,12 @@ export class WebhookEndpointsService {
         overlap,
       );
       if (!rotated) throw endpointNotFound();
+      if (rotated === 'rotating') {
+        throw new DomainError(
+          ErrorCode.WEBHOOK_SECRET_ROTATING,
+          'A rotation is still in its overlap: receivers may be using either secret. Rotate again once it ends, or with overlapSeconds 0 (a leak: the previous secret stops at once)',
+        );
+      }
       await this.audit.record(ctx, {
         type: AuditEventType.WEBHOOK_ENDPOINT_UPDATED,
         details: { endpointId, changed: ['secret'], previousSecretOverlapSeconds: overlap },

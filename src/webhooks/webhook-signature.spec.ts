@@ -35,3 +35,19 @@ describe('Standard Webhooks signatures', () => {
     expect(() => new Webhook(newSecret().text).verify(body, headers)).toThrow();
   });
 });
+
+describe('signatures during a secret rotation', () => {
+  it('carries one signature per secret, the newest first; the reference library accepts either', () => {
+    const [next, previous, other] = [newSecret(), newSecret(), newSecret()];
+    const body = '{"type":"USER_LOCKED"}';
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers = signedHeaders([next.bytes, previous.bytes], 'd-1', timestamp, body);
+    expect(headers['webhook-signature'].split(' ')).toEqual([
+      sign(next.bytes, 'd-1', timestamp, body),
+      sign(previous.bytes, 'd-1', timestamp, body),
+    ]);
+    expect(new Webhook(next.text).verify(body, headers)).toEqual({ type: 'USER_LOCKED' });
+    expect(new Webhook(previous.text).verify(body, headers)).toEqual({ type: 'USER_LOCKED' });
+    expect(() => new Webhook(other.text).verify(body, headers)).toThrow();
+  });
+});

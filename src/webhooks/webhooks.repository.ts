@@ -87,17 +87,30 @@ export class WebhooksRepository {
     id: string,
     secretSealed: string,
     overlapSeconds: number,
-  ): Promise<{ previousSecretUntil: Date | null } | undefined> {
-    const [rows] = (await this.host.manager.query(
-      `UPDATE webhook_endpoints
-          SET previous_secret_sealed = CASE WHEN $4::int > 0 THEN secret_sealed END,
-              previous_secret_until = CASE WHEN $4::int > 0 THEN now() + make_interval(secs => $4) END,
-              secret_sealed = $3, updated_at = now()
-        WHERE tenant_id = $1 AND id = $2
-        RETURNING previous_secret_until`,
+  ): Promise<{ previousSecretUntil: Date | null } | 'rotating' | undefined> {
+    // a rotation whose overlap still runs is not replaced by another (its previous secret, which
+    // receivers may still use, would stop at once: review), unless this one ends it (0)
+    // a statement ending in SELECT: the driver answers its rows
+    const rows = (await this.host.manager.query(
+      `WITH e AS (
+         SELECT tenant_id, id, previous_secret_until > now() AS rotating FROM webhook_endpoints
+          WHERE tenant_id = $1 AND id = $2 FOR UPDATE),
+       rotated AS (
+         UPDATE webhook_endpoints w
+            SET previous_secret_sealed = CASE WHEN $4::int > 0 THEN w.secret_sealed END,
+                previous_secret_until = CASE WHEN $4::int > 0 THEN now() + make_interval(secs => $4) END,
+                secret_sealed = $3, updated_at = now()
+           FROM e WHERE w.tenant_id = e.tenant_id AND w.id = e.id
+            AND ($4::int = 0 OR e.rotating IS NOT TRUE)
+          RETURNING w.previous_secret_until)
+       SELECT (SELECT rotating FROM e) AS rotating,
+              (SELECT count(*) FROM rotated)::int AS rotated,
+              (SELECT previous_secret_until FROM rotated) AS previous_secret_until`,
       [tenantId, id, secretSealed, overlapSeconds],
-    )) as [{ previous_secret_until: Date | null }[], number];
-    return rows[0] && { previousSecretUntil: rows[0].previous_secret_until };
+    )) as { rotating: boolean | null; rotated: number; previous_secret_until: Date | null }[];
+    const row = rows[0];
+    if (row.rotated > 0) return { previousSecretUntil: row.previous_secret_until };
+    return row.rotating === null ? undefined : 'rotating';
   }
 
   async deleteEndpoint(tenantId: string, id: string): Promise<boolean> {

@@ -578,6 +578,19 @@ describe('passkey import and export', () => {
   });
 
   describe('refused rows', () => {
+    it("a new user may not take the external id '.' or '..' (its /ext routes could not reach it)", async () => {
+      const usersBefore = await usersInTenant(b.app, wB.key);
+      const problem = expectProblem(
+        await importInto(b.app, wB.key, {
+          users: [userRow([passkeyRow()]), userRow([passkeyRow()], { externalId: '..' })],
+        }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect(problem.errors!.map((e) => e.field)).toEqual(['users.1.externalId']);
+      expect(await usersInTenant(b.app, wB.key)).toBe(usersBefore);
+    });
+
     it('an unusable public key is refused with the row index (400 PUBLIC_KEY_INVALID) and nothing is written', async () => {
       const ok = () => userRow([passkeyRow()]);
       const withTrailing = Buffer.concat([Buffer.from(es256(), 'base64url'), Buffer.from([0])]);

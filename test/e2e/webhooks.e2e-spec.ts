@@ -11,6 +11,7 @@ import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.service
 import { call, expectStatus } from '../support/api';
 import { authenticate, registerPasskey } from '../support/ceremonies';
 import { passkeyWorld, World } from '../support/passkey-world';
+import { expectProblem } from '../support/problem';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 import { createTestApp, TestApp } from '../support/test-app';
 import { eventually, WebhookReceiver } from '../support/webhook-receiver';
@@ -240,6 +241,8 @@ describe('webhooks: delivery', () => {
     expect(r.requests[0].signature.split(' ')).toHaveLength(2);
     r.verifyAll(secret);
     r.verifyAll(endpoint.secret); // a receiver not switched yet still verifies
+    // another rotation inside the overlap would stop the secret a receiver may still use
+    expectProblem(await rotate({ overlapSeconds: 60 }), 409, 'WEBHOOK_SECRET_ROTATING');
     // at once (a leak): only the newest signs
     const third = await rotate({ overlapSeconds: 0 });
     expect(third.json().previousSecretExpiresAt).toBeNull();
@@ -250,6 +253,16 @@ describe('webhooks: delivery', () => {
     r.verifyAll(third.json().secret);
     expect(() => r.verifyAll(secret)).toThrow();
     expect(() => r.verifyAll(endpoint.secret)).toThrow();
+    // an overlap that has ended: the previous secret no longer signs
+    const fourth = await rotate({ overlapSeconds: 1 });
+    expectStatus(fourth, 200);
+    secrets.push(fourth.json().secret);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    r.requests.length = 0;
+    await registerPasskey(t.app, w, new SoftAuthenticator(), (await w.newUser()).id);
+    await eventually(() => expect(r.requests.length).toBe(1));
+    expect(r.requests[0].signature.split(' ')).toHaveLength(1);
+    r.verifyAll(fourth.json().secret);
   });
 
   it('a receiver answering 410 Gone turns its endpoint off after that one attempt (Standard Webhooks)', async () => {
@@ -285,9 +298,16 @@ describe('webhooks: delivery', () => {
         details: expect.objectContaining({
           active: false,
           reason: 'the receiver answered 410 Gone',
+          host: new URL(gone.url).host,
         }),
       }),
     ]);
+    // a late 410 from a URL the endpoint no longer has turns nothing off
+    const moved = await subscribed((await receiver()).url);
+    const outbox = t.app.get(OutboxRepository);
+    expect(await outbox.deactivateGone(w.tenant, moved.id, 'https://old.example/hook')).toBe(false);
+    const read2 = await call(t.app, 'GET', `${ENDPOINTS}/${moved.id}`, { key: w.key });
+    expect(read2.json().active).toBe(true);
   });
 
   it('redirects are not followed: a 302 to another receiver is a failure, and that receiver sees nothing', async () => {

@@ -105,6 +105,7 @@ export function statusOf(code: ErrorCode): number {
       return 404;
     case ErrorCode.WEBHOOK_ENDPOINT_INACTIVE:
     case ErrorCode.MAX_WEBHOOK_ENDPOINTS_EXCEEDED:
+    case ErrorCode.WEBHOOK_SECRET_ROTATING:
       return 409;
     default:
       return assertNever(code);

@@ -3,14 +3,23 @@ import { Injectable } from '@nestjs/common';
 import { AuditEventType } from '../../audit/audit-event-type';
 import { AuditService } from '../../audit/audit.service';
 import type { RequestContext } from '../../auth/request-context';
-import { ErrorCode, transientConflict } from '../../common/errors';
+import { ErrorCode, FieldError, transientConflict } from '../../common/errors';
 import { isUniqueViolation } from '../../common/errors/db-errors';
 import { TransactionHost } from '../../database/transaction-host';
 import { StoreEntity } from '../../stores/store.entity';
 import { StoresService } from '../../stores/stores.service';
 import { maxUsersExceeded } from '../../tenants/tenant-rules';
+import { unreachableExternalId } from '../../users/dto/user.dto';
 import { ImportReportDto } from './dto/transfer.dto';
-import { assertRelyingParties, checkBatch, ImportBody, listed, readBatch } from './import-batch';
+import {
+  assertRelyingParties,
+  checkBatch,
+  CheckedUser,
+  ImportBody,
+  listed,
+  pathOf,
+  readBatch,
+} from './import-batch';
 import { ImportPlan, planImport } from './import-plan';
 import { TransferRepository } from './transfer.repository';
 
@@ -39,6 +48,7 @@ export class ImportService {
         const relyingParties = await this.repository.relyingParties(ctx.tenantId, store.id, rpIds);
         assertRelyingParties(users, relyingParties);
         const state = await this.repository.state(ctx.tenantId, store.id, users, relyingParties);
+        assertNewUsersReachable(users, state.users);
         const maxPasskeysPerUser = await this.repository.maxPasskeysPerUser(ctx.tenantId);
         const plan = planImport(users, { ...state, maxPasskeysPerUser }, randomUUID);
         if (plan.conflicts.length > 0) {
@@ -122,4 +132,22 @@ function unwritten(plan: ImportPlan, dryRun: boolean): ImportReportDto {
       passkeys: u.passkeys.map((k) => ({ ...k, passkeyId: unlessMade(k.passkeyId) })),
     })),
   };
+}
+
+/**
+ * New users may not take the external ids `.` and `..` (URL clients remove such path segments:
+ * their `/ext` routes could not reach them), as a user created through the API may not (review).
+ * Existing users with such an id still match.
+ */
+function assertNewUsersReachable(users: CheckedUser[], existing: Map<string, unknown>): void {
+  const refused: FieldError[] = users
+    .filter((u) => !existing.has(u.externalId) && unreachableExternalId(u.externalId))
+    .map((u) => ({
+      field: `${pathOf(u.index)}.externalId`,
+      in: 'body' as const,
+      message: 'must not be . or .. for a new user (URL clients remove such path segments)',
+    }));
+  if (refused.length > 0) {
+    throw listed(ErrorCode.VALIDATION_FAILED, 'new users have an unreachable external id', refused);
+  }
 }
