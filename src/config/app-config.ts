@@ -196,15 +196,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       `IDS_SIGNING_KEY_OVERLAP_SECONDS must be at least ${minSigningKeyOverlapSeconds(config)} (IDS_RESULT_TOKEN_TTL_SECONDS + IDS_NONCE_TTL_SECONDS + 360): tokens signed by a retired key must still verify`,
     );
   }
-  // the default timeout (15 s; it was 10 s) fits under a lease set below it, as before (review)
+  // the default timeout is 15 s (it was 10 s): a lease set between 10 and 20 s without a timeout
+  // keeps the old 10 s, so what started before still starts, with its margin (review)
   if (
-    env.IDS_WEBHOOK_TIMEOUT_MS === undefined &&
-    config.webhookTimeoutMs >= config.webhookLeaseMs
+    !env.IDS_WEBHOOK_TIMEOUT_MS?.trim() &&
+    config.webhookLeaseMs > 10_000 &&
+    config.webhookLeaseMs <= 20_000
   ) {
-    (config as { webhookTimeoutMs: number }).webhookTimeoutMs = Math.max(
-      100,
-      Math.min(10_000, config.webhookLeaseMs - 1000),
-    );
+    (config as { webhookTimeoutMs: number }).webhookTimeoutMs = 10_000;
   }
   if (config.webhookLeaseMs <= config.webhookTimeoutMs) {
     problems.push(

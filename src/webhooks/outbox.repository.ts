@@ -172,9 +172,13 @@ export class OutboxRepository {
    * active at that URL (a late answer of the old receiver does not undo a change made since), its
    * pending deliveries not on the wire ended as an administrator's deactivation ends them (those
    * on the wire record their own outcome), with an audit event of no API key, in one statement.
-   * True when it was turned off.
+   * 'inactive': it was already off (or gone); 'moved': it is active at another URL now.
    */
-  async deactivateGone(tenantId: string, endpointId: string, url: string): Promise<boolean> {
+  async deactivateGone(
+    tenantId: string,
+    endpointId: string,
+    url: string,
+  ): Promise<'turned-off' | 'inactive' | 'moved'> {
     // a statement ending in SELECT: the driver answers its rows
     const rows = (await this.host.manager.query(
       `WITH off AS (
@@ -194,10 +198,13 @@ export class OutboxRepository {
                                    'active', false, 'reason', 'the receiver answered 410 Gone',
                                    'events', to_jsonb(off.events))
            FROM off)
-       SELECT id FROM off`,
+       SELECT (SELECT count(*) FROM off)::int AS off,
+              (SELECT active FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2) AS was_active`,
       [tenantId, endpointId, url],
-    )) as { id: string }[];
-    return rows.length > 0;
+    )) as { off: number; was_active: boolean | null }[];
+    if (rows[0].off > 0) return 'turned-off';
+    // (the sub-select sees the row as it was before this statement)
+    return rows[0].was_active ? 'moved' : 'inactive';
   }
 
   /** Deletes finished deliveries older than `days` (a bounded batch per call). */

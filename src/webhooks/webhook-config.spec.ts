@@ -20,9 +20,12 @@ describe('webhook configuration', () => {
     expect(
       loadConfig({ IDS_WEBHOOK_TIMEOUT_MS: '1000', IDS_WEBHOOK_LEASE_MS: '3000' }).webhookLeaseMs,
     ).toBe(3000);
-    // a lease set under the default timeout (valid while it was 10 s) still starts (review)
+    // a lease valid under the old 10 s default keeps it (and still starts); one that was not
+    // valid still is not
     expect(loadConfig({ IDS_WEBHOOK_LEASE_MS: '12000' }).webhookTimeoutMs).toBe(10_000);
-    expect(loadConfig({ IDS_WEBHOOK_LEASE_MS: '5000' }).webhookTimeoutMs).toBe(4000);
+    expect(loadConfig({ IDS_WEBHOOK_LEASE_MS: '20000' }).webhookTimeoutMs).toBe(10_000);
+    expect(loadConfig({ IDS_WEBHOOK_LEASE_MS: '20001' }).webhookTimeoutMs).toBe(15_000);
+    expect(() => loadConfig({ IDS_WEBHOOK_LEASE_MS: '5000' })).toThrow(/IDS_WEBHOOK_LEASE_MS/);
   });
 
   it('has defaults that retry for over a day', () => {

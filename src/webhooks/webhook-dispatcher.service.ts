@@ -158,10 +158,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         // 410 Gone: the receiver says this endpoint is no more (Standard Webhooks): it stops, if
         // it is still active at the URL that answered (else the delivery is retried as usual,
         // at the endpoint's new URL)
-        const gone =
-          result.statusCode === 410 &&
-          (await this.outbox.deactivateGone(delivery.tenantId, delivery.endpointId, delivery.url));
-        if (gone) {
+        const verdict =
+          result.statusCode === 410
+            ? await this.outbox.deactivateGone(delivery.tenantId, delivery.endpointId, delivery.url)
+            : undefined;
+        // turned off now, or already off: the delivery ends; moved to another URL: it is retried
+        const gone = verdict === 'turned-off' || verdict === 'inactive';
+        if (verdict === 'turned-off') {
           this.logger.warn(
             `webhook endpoint ${delivery.endpointId} answered 410 Gone: deactivated (its pending deliveries end as failed; turn it on again and redeliver)`,
           );

@@ -2,7 +2,7 @@ import type { AppConfig } from '../config/app-config';
 import type { KeyEncryption } from '../signing/key-encryption';
 import type { ClaimedDelivery, OutboxRepository } from './outbox.repository';
 import { retryIn, WebhookDispatcher } from './webhook-dispatcher.service';
-import { retryAfter } from './webhook-sender';
+import { retryAfter, SendResult } from './webhook-sender';
 
 /** A promise and the functions that settle it. */
 function deferred<T>() {
@@ -154,5 +154,42 @@ describe('when a failed delivery is tried again (retryIn, retryAfter)', () => {
     expect(retryAfter(503, 'Wed, 21 Oct 2026 07:28:00 GMT')).toBeUndefined();
     expect(retryAfter(503, ['1', '2'])).toBeUndefined();
     expect(retryAfter(429, '0')).toBeUndefined();
+  });
+});
+
+describe('a 410 Gone', () => {
+  async function after410(verdict: 'turned-off' | 'inactive' | 'moved') {
+    const retries: (number | null)[] = [];
+    const outbox = {
+      deactivateGone: () => Promise.resolve(verdict),
+      failed: (_d: ClaimedDelivery, _s: number, _e: string, retryInMs: number | null) => {
+        retries.push(retryInMs);
+        return Promise.resolve(true);
+      },
+    } as unknown as OutboxRepository;
+    const config = {
+      webhookConcurrency: 1,
+      webhookPollMs: 0,
+      webhookMaxAttempts: 35,
+      webhookRetryBaseMs: 1000,
+      webhookRetryCapMs: 60_000,
+    } as AppConfig;
+    const dispatcher = new WebhookDispatcher(outbox, {} as KeyEncryption, config);
+    (dispatcher as unknown as { send: () => Promise<SendResult> }).send = () =>
+      Promise.resolve({ ok: false, statusCode: 410, error: 'HTTP 410' });
+    const deliver = (dispatcher as unknown as { deliver: (d: ClaimedDelivery) => Promise<void> })
+      .deliver;
+    await deliver.call(dispatcher, { id: 'd', endpointId: 'E', attempt: 1 } as ClaimedDelivery);
+    return retries;
+  }
+
+  it('ends the delivery when it turned the endpoint off, or the endpoint was already off', async () => {
+    expect(await after410('turned-off')).toEqual([null]);
+    expect(await after410('inactive')).toEqual([null]);
+  });
+
+  it('is retried as usual when it came from a URL the endpoint no longer has', async () => {
+    const [retry] = await after410('moved');
+    expect(retry).toEqual(expect.any(Number));
   });
 });

@@ -305,7 +305,9 @@ describe('webhooks: delivery', () => {
     // a late 410 from a URL the endpoint no longer has turns nothing off
     const moved = await subscribed((await receiver()).url);
     const outbox = t.app.get(OutboxRepository);
-    expect(await outbox.deactivateGone(w.tenant, moved.id, 'https://old.example/hook')).toBe(false);
+    expect(await outbox.deactivateGone(w.tenant, moved.id, 'https://old.example/hook')).toBe(
+      'moved',
+    );
     const read2 = await call(t.app, 'GET', `${ENDPOINTS}/${moved.id}`, { key: w.key });
     expect(read2.json().active).toBe(true);
   });
