@@ -235,30 +235,23 @@ export class AuditChainService implements OnApplicationBootstrap, BeforeApplicat
     const unsealed = await this.repository.countUnsealed(chain);
     // no head: nothing sealed yet, or the head's row was deleted (which made every edit
     // invisible and stopped the sealer: review)
-    const orphan = state ? undefined : await this.repository.firstAfter(chain, 0);
-    if (orphan) {
-      return {
-        ok: false,
+    if (!state) {
+      const orphan = await this.repository.firstAfter(chain, 0);
+      const empty = {
         events: 0,
         unsealed,
         firstSeq: null,
         lastSeq: null,
         head: null,
         anchor: null,
+      };
+      if (!orphan) return { ok: true, ...empty };
+      return {
+        ok: false,
+        ...empty,
         brokenAt: { id: orphan.id, seq: orphan.seq },
         reason: 'missing_head',
         detail: `event ${orphan.seq} is sealed but the chain has no head`,
-      };
-    }
-    if (!state) {
-      return {
-        ok: true,
-        events: 0,
-        unsealed,
-        firstSeq: null,
-        lastSeq: null,
-        head: null,
-        anchor: null,
       };
     }
     const { first, last } = await this.range(chain, state, query);

@@ -88,6 +88,15 @@ describe('the tamper-evident audit log', () => {
     return res.json();
   };
 
+  /** When the event at `seq` of the tenant's chain occurred, as stored. */
+  const occurredAt = async (tenant: string, seq: number) =>
+    (
+      await db.query('SELECT occurred_at FROM audit_events WHERE tenant_id = $1 AND seq = $2', [
+        tenant,
+        seq,
+      ])
+    ).rows[0].occurred_at as Date;
+
   /** The event at `seq` of the tenant's chain, straight from PostgreSQL. */
   const eventAt = async (tenant: string, seq: number) =>
     (
@@ -252,13 +261,7 @@ describe('the tamper-evident audit log', () => {
 
   it('a range is bounded by hashed dates: an edited event dated out of the range, at either end, breaks it', async () => {
     const { tenant, admin } = await tenantWithEvents(5); // seq 1..7
-    const at = async (seq: number) =>
-      (
-        await db.query('SELECT occurred_at FROM audit_events WHERE tenant_id = $1 AND seq = $2', [
-          tenant,
-          seq,
-        ])
-      ).rows[0].occurred_at as Date;
+    const at = (n: number) => occurredAt(tenant, n);
     await verify(admin.key);
     const from = (await at(3)).toISOString();
     const to = new Date((await at(5)).getTime() + 1).toISOString();
@@ -282,13 +285,7 @@ describe('the tamper-evident audit log', () => {
     // the other end: seq 5 edited and dated after the range
     const { tenant: other, admin: otherAdmin } = await tenantWithEvents(5);
     await verify(otherAdmin.key);
-    const seq = async (n: number) =>
-      (
-        await db.query('SELECT occurred_at FROM audit_events WHERE tenant_id = $1 AND seq = $2', [
-          other,
-          n,
-        ])
-      ).rows[0].occurred_at as Date;
+    const seq = (n: number) => occurredAt(other, n);
     const until = new Date((await seq(5)).getTime() + 1).toISOString();
     await db.query(
       `UPDATE audit_events SET details = '{}', occurred_at = occurred_at + interval '1 hour'
@@ -302,13 +299,7 @@ describe('the tamper-evident audit log', () => {
     // a range that held one event, edited and dated out of it: the range is empty, not ok
     const { tenant: third, admin: thirdAdmin } = await tenantWithEvents(3);
     await verify(thirdAdmin.key);
-    const when = async (n: number) =>
-      (
-        await db.query('SELECT occurred_at FROM audit_events WHERE tenant_id = $1 AND seq = $2', [
-          third,
-          n,
-        ])
-      ).rows[0].occurred_at as Date;
+    const when = (n: number) => occurredAt(third, n);
     const [from3, to3] = [
       (await when(3)).toISOString(),
       new Date((await when(3)).getTime() + 1).toISOString(),

@@ -9,10 +9,8 @@ import {
   TestDatabase,
 } from '../support/test-app';
 
-/** An app started without IDS_PLATFORM_API_KEY, and what it printed to stderr meanwhile. */
-async function startedPrinting(
-  database?: TestDatabase,
-): Promise<{ app: TestApp; printed: string }> {
+/** Runs `work` with stderr captured: what it printed, joined, is `printed()`. */
+async function capturingStderr<T>(work: (printed: () => string) => Promise<T>): Promise<T> {
   const writes: string[] = [];
   const spy = jest
     .spyOn(process.stderr, 'write')
@@ -21,11 +19,18 @@ async function startedPrinting(
       return true;
     });
   try {
-    const app = await createTestApp({ config: { platformApiKey: undefined }, database });
-    return { app, printed: writes.join('') };
+    return await work(() => writes.join(''));
   } finally {
     spy.mockRestore();
   }
+}
+
+/** An app started without IDS_PLATFORM_API_KEY, and what it printed to stderr meanwhile. */
+function startedPrinting(database?: TestDatabase): Promise<{ app: TestApp; printed: string }> {
+  return capturingStderr(async (printed) => {
+    const app = await createTestApp({ config: { platformApiKey: undefined }, database });
+    return { app, printed: printed() };
+  });
 }
 
 const GENERATED_KEY = /(idsk_[0-9a-f]{32}_[A-Za-z0-9_-]{43})/;
@@ -60,34 +65,28 @@ describe('platform key', () => {
 
   it('in production nothing is generated: a first start without IDS_PLATFORM_API_KEY refuses, a later one runs on the key there', async () => {
     const database = await createTestDatabase();
-    const writes: string[] = [];
-    const spy = jest
-      .spyOn(process.stderr, 'write')
-      .mockImplementation((chunk: string | Uint8Array) => {
-        writes.push(String(chunk));
-        return true;
-      });
     try {
-      const production = { platformApiKey: undefined, nodeEnv: 'production' as const };
-      await expect(createTestApp({ database, config: production })).rejects.toThrow(
-        /IDS_PLATFORM_API_KEY is required for the first start in production/,
-      );
-      // a key with every permission is never written to a production log (found by review)
-      expect(writes.join('')).not.toContain('idsk_');
-      const configured = await createTestApp({ database, config: { nodeEnv: 'production' } });
-      await configured.close();
-      const later = await createTestApp({ database, config: production });
-      try {
-        expectStatus(
-          await call(later.app, 'GET', '/api/identity-store/tenants', { key: PLATFORM_KEY }),
-          200,
+      await capturingStderr(async (printed) => {
+        const production = { platformApiKey: undefined, nodeEnv: 'production' as const };
+        await expect(createTestApp({ database, config: production })).rejects.toThrow(
+          /IDS_PLATFORM_API_KEY is required for the first start in production/,
         );
-      } finally {
-        await later.close();
-      }
-      expect(writes.join('')).not.toContain('idsk_');
+        // a key with every permission is never written to a production log (found by review)
+        expect(printed()).not.toContain('idsk_');
+        const configured = await createTestApp({ database, config: { nodeEnv: 'production' } });
+        await configured.close();
+        const later = await createTestApp({ database, config: production });
+        try {
+          expectStatus(
+            await call(later.app, 'GET', '/api/identity-store/tenants', { key: PLATFORM_KEY }),
+            200,
+          );
+        } finally {
+          await later.close();
+        }
+        expect(printed()).not.toContain('idsk_');
+      });
     } finally {
-      spy.mockRestore();
       await database.drop();
     }
   });
