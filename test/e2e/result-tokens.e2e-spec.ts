@@ -50,6 +50,16 @@ describe('results an integrator can verify: tenant keys, result tokens, transact
   const verifyNonce = (w: World, nonce: string) =>
     call(t.app, 'POST', `${w.storeUrl}/passkeys/nonces/verify`, { key: w.key, body: { nonce } });
 
+  /** A tenant of its own, a result token its first key signed, and its key rotation. */
+  const signedOnce = async () => {
+    const w = await passkeyWorld(t.app);
+    const token = (await registerPasskey(t.app, w, new SoftAuthenticator(), (await w.newUser()).id))
+      .resultToken as string;
+    const rotate = (body: unknown) =>
+      call(t.app, 'POST', '/api/identity-store/signingKeys/rotate', { key: w.key, body });
+    return { w, token, rotate };
+  };
+
   beforeAll(async () => {
     t = await createTestApp({ config: { browserRateLimit: 1000 } });
     a = await passkeyWorld(t.app);
@@ -209,12 +219,7 @@ describe('results an integrator can verify: tenant keys, result tokens, transact
     });
 
     it('overlapSeconds 0 withdraws a compromised key at once; a short overlap is refused', async () => {
-      const w = await passkeyWorld(t.app);
-      const token = (
-        await registerPasskey(t.app, w, new SoftAuthenticator(), (await w.newUser()).id)
-      ).resultToken as string;
-      const rotate = (body: unknown) =>
-        call(t.app, 'POST', '/api/identity-store/signingKeys/rotate', { key: w.key, body });
+      const { w, token, rotate } = await signedOnce();
       const tooShort = expectProblem(
         await rotate({ overlapSeconds: 60 }),
         400,
@@ -227,12 +232,7 @@ describe('results an integrator can verify: tenant keys, result tokens, transact
     });
 
     it('a withdrawal also withdraws the keys retired before it, still in their overlap (a leak takes them all)', async () => {
-      const w = await passkeyWorld(t.app);
-      const token = (
-        await registerPasskey(t.app, w, new SoftAuthenticator(), (await w.newUser()).id)
-      ).resultToken as string;
-      const rotate = (body: unknown) =>
-        call(t.app, 'POST', '/api/identity-store/signingKeys/rotate', { key: w.key, body });
+      const { w, token, rotate } = await signedOnce();
       expectStatus(await rotate({}), 200); // the first key retired, published for 7 days
       await verifyToken(token, w.tenant);
       const withdrawn = await rotate({ overlapSeconds: 0 });

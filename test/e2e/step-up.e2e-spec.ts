@@ -45,6 +45,24 @@ describe('step-up transactions and nonces', () => {
     return res.json().transactionId;
   }
 
+  /**
+   * The world's store is renamed `shop-old`, and a new store takes the name `shop` with the same
+   * relying party and default authentication policy.
+   */
+  async function renameAndTakeName(world: World): Promise<void> {
+    expectStatus(
+      await call(t.app, 'POST', world.storeUrl, { key: world.key, body: { name: 'shop-old' } }),
+      200,
+    );
+    await world.post('/api/identity-store/stores', { name: 'shop' });
+    await world.post(`${world.storeUrl}/passkeys/relyingParties`, {
+      rpId: 'localhost',
+      name: 'Other shop',
+      origins: [ORIGIN],
+    });
+    await world.post(`${world.rpUrl}/authenticationPolicies`, { name: 'default' });
+  }
+
   beforeAll(async () => {
     t = await createTestApp({ config: { browserRateLimit: 1000 } });
     w = await passkeyWorld(t.app);
@@ -125,17 +143,7 @@ describe('step-up transactions and nonces', () => {
     expectStatus(started, 200);
     const { transactionId } = started.json();
     // the store is renamed and another takes its name, with the same relying party and policy
-    expectStatus(
-      await call(t.app, 'POST', w2.storeUrl, { key: w2.key, body: { name: 'shop-old' } }),
-      200,
-    );
-    await w2.post('/api/identity-store/stores', { name: 'shop' });
-    await w2.post(`${w2.storeUrl}/passkeys/relyingParties`, {
-      rpId: 'localhost',
-      name: 'Other shop',
-      origins: [ORIGIN],
-    });
-    await w2.post(`${w2.rpUrl}/authenticationPolicies`, { name: 'default' });
+    await renameAndTakeName(w2);
     // a restart would have made its session in the other store (found by review)
     expectProblem(
       await browser(`transactions/${transactionId}/start`),
@@ -230,17 +238,7 @@ describe('step-up transactions and nonces', () => {
       body: { externalId: user.externalId },
     });
     expectStatus(minted, 201);
-    expectStatus(
-      await call(t.app, 'POST', w3.storeUrl, { key: w3.key, body: { name: 'shop-old' } }),
-      200,
-    );
-    await w3.post('/api/identity-store/stores', { name: 'shop' });
-    await w3.post(`${w3.storeUrl}/passkeys/relyingParties`, {
-      rpId: 'localhost',
-      name: 'Other shop',
-      origins: [ORIGIN],
-    });
-    await w3.post(`${w3.rpUrl}/authenticationPolicies`, { name: 'default' });
+    await renameAndTakeName(w3);
     // was 404 USER_NOT_FOUND "No user with id <uuid>" on a keyless route (review)
     const gone = expectProblem(
       await browser(`transactions/${minted.json().transactionId}/start`),
